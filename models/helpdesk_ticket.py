@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class HelpdeskTicket(models.Model):
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "visit.document.mixin"]
+    _visit_link_field = "ticket_id"
+
+    visit_record_ids = fields.One2many(
+        "visit.record", "ticket_id", string="Follow-up Visits",
+        groups="customer_visit.group_visit_user",
+    )

@@ -1,0 +1,71 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class VisitAnswer(models.Model):
+    """The customer's answer to one question of the visit's script."""
+
+    _name = "visit.answer"
+    _description = "Visit Answer"
+    _order = "sequence, id"
+
+    record_id = fields.Many2one(
+        "visit.record", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="record_id.company_id", store=True)
+    question_id = fields.Many2one(
+        "visit.type.question",
+        string="Script Question",
+        required=True,
+        ondelete="restrict",
+    )
+    sequence = fields.Integer(related="question_id.sequence", store=True)
+    question = fields.Char(related="question_id.name")
+    answer_kind = fields.Selection(related="question_id.answer_kind")
+    value_yes_no = fields.Selection([("yes", "Yes"), ("no", "No")], string="Yes/No")
+    value_rating = fields.Integer(string="Rating")
+    value_text = fields.Text(string="Answer")
+
+    _sql_constraints = [
+        (
+            "rating_range",
+            "CHECK(value_rating IS NULL OR value_rating BETWEEN 0 AND 5)",
+            "A rating goes from 1 to 5.",
+        ),
+        (
+            "question_uniq",
+            "unique(record_id, question_id)",
+            "A question is answered once per visit.",
+        ),
+    ]
+
+    @api.constrains("value_rating", "value_text", "question_id")
+    def _check_value(self):
+        for answer in self:
+            kind = answer.question_id.answer_kind
+            if kind == "rating" and not 0 <= answer.value_rating <= 5:
+                raise ValidationError(
+                    self.env._(
+                        "“%(question)s”: a rating goes from 1 to 5, not %(value)s.",
+                        question=answer.question,
+                        value=answer.value_rating,
+                    )
+                )
+            choices = answer.question_id._get_choices() if kind == "choice" else []
+            if choices and answer.value_text and answer.value_text not in choices:
+                raise ValidationError(
+                    self.env._(
+                        "“%(question)s”: pick one of %(choices)s.",
+                        question=answer.question,
+                        choices=" / ".join(choices),
+                    )
+                )
+
+    def _has_value(self):
+        self.ensure_one()
+        kind = self.answer_kind
+        if kind == "yes_no":
+            return bool(self.value_yes_no)
+        if kind == "rating":
+            return bool(self.value_rating)
+        return bool(self.value_text)

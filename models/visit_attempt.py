@@ -1,0 +1,33 @@
+from odoo import fields, models
+
+from .visit_type import CHANNELS
+
+ATTEMPT_RESULTS = [
+    ("reached", "Reached"),
+    ("no_number", "No number on file"),
+    ("no_answer", "No answer"),
+    ("switched_off", "Switched off or suspended"),
+    ("void_number", "Wrong or void number"),
+    ("refused", "Refused"),
+    ("wrong_person", "Not the right person"),
+]
+
+
+class VisitAttempt(models.Model):
+    """One try at reaching the customer; every attempt is kept."""
+
+    _name = "visit.attempt"
+    _description = "Visit Attempt"
+    _order = "date desc, id desc"
+
+    record_id = fields.Many2one(
+        "visit.record", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="record_id.company_id", store=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now)
+    user_id = fields.Many2one(
+        "res.users", string="Agent", default=lambda self: self.env.user
+    )
+    channel = fields.Selection(CHANNELS)
+    result = fields.Selection(ATTEMPT_RESULTS, required=True)
+    note = fields.Char()

@@ -1,0 +1,163 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .visit_type import CHANNELS
+
+
+class VisitPlan(models.Model):
+    """The follow-up owed to one partner about one source (回访计划).
+
+    Its visits are its steps.  A plan stays open until every step is closed
+    and no problem raised during a visit is left unanswered.
+    """
+
+    _name = "visit.plan"
+    _description = "Visit Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin", "visit.source.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True, readonly=False)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        check_company=True,
+    )
+    type_id = fields.Many2one("visit.type", string="Visit Type", tracking=True)
+    channel = fields.Selection(CHANNELS)
+    record_ids = fields.One2many("visit.record", "plan_id", string="Steps")
+    record_count = fields.Integer(compute="_compute_record_count")
+    state = fields.Selection(
+        [("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")],
+        compute="_compute_state",
+        store=True,
+        tracking=True,
+        index=True,
+    )
+    date_cancelled = fields.Datetime(readonly=True, copy=False)
+    cancel_reason = fields.Text(readonly=True, copy=False)
+    next_date = fields.Datetime(
+        string="Next Step",
+        compute="_compute_next_date",
+        store=True,
+        help="Scheduled time of the next open step.",
+    )
+
+    @api.depends("partner_id", "source_name", "type_id")
+    def _compute_name(self):
+        for plan in self:
+            parts = [plan.partner_id.name, plan.type_id.name, plan.source_name]
+            plan.name = " / ".join(part for part in parts if part)
+
+    def _compute_record_count(self):
+        counts = dict(
+            self.env["visit.record"]._read_group(
+                [("plan_id", "in", self.ids)], ["plan_id"], ["__count"]
+            )
+        )
+        for plan in self:
+            plan.record_count = counts.get(plan, 0)
+
+    @api.depends(
+        "date_cancelled", "record_ids.state", "record_ids.is_problem_open"
+    )
+    def _compute_state(self):
+        for plan in self:
+            steps = plan.record_ids
+            if plan.date_cancelled or (
+                steps and all(step.state == "cancelled" for step in steps)
+            ):
+                plan.state = "cancelled"
+            elif (
+                steps
+                and all(step.state in ("done", "failed", "cancelled") for step in steps)
+                and not any(steps.mapped("is_problem_open"))
+            ):
+                plan.state = "done"
+            else:
+                plan.state = "open"
+
+    @api.depends("record_ids.scheduled_date", "record_ids.state")
+    def _compute_next_date(self):
+        for plan in self:
+            dates = plan.record_ids.filtered(
+                lambda step: step.state in ("planned", "in_progress")
+            ).mapped("scheduled_date")
+            plan.next_date = min(dates) if dates else False
+
+    def action_cancel(self, reason):
+        """Cancel the plans and their open steps, keeping the reason."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give a reason to cancel a visit plan."))
+        if closed := self.filtered(lambda plan: plan.state != "open"):
+            raise UserError(
+                self.env._(
+                    "Only open plans can be cancelled: %s",
+                    ", ".join(closed.mapped("display_name")),
+                )
+            )
+        self.record_ids.filtered(
+            lambda step: step.state in ("planned", "in_progress")
+        )._do_cancel()
+        self.write({"date_cancelled": fields.Datetime.now(), "cancel_reason": reason})
+        for plan in self:
+            plan.message_post(
+                body=self.env._("Plan cancelled: %s", reason),
+            )
+        return True
+
+    def action_open_cancel_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel Visit Plan"),
+            "res_model": "visit.plan.cancel.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_plan_ids": self.ids},
+        }
+
+    def action_view_records(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_visit.visit_record_action"
+        )
+        action["domain"] = [("plan_id", "=", self.id)]
+        action["context"] = {
+            "default_plan_id": self.id,
+            "default_partner_id": self.partner_id.id,
+        }
+        return action
+
+    def action_add_step(self):
+        """Open a new visit of this plan (a further round)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "visit.record",
+            "view_mode": "form",
+            "target": "current",
+            "context": {
+                "default_plan_id": self.id,
+                "default_partner_id": self.partner_id.id,
+                "default_type_id": self.type_id.id,
+                "default_sale_order_id": self.sale_order_id.id,
+                "default_ticket_id": self.ticket_id.id,
+                "default_company_id": self.company_id.id,
+                "default_round": max(self.record_ids.mapped("round"), default=0) + 1,
+            },
+        }

@@ -1,0 +1,561 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .visit_attempt import ATTEMPT_RESULTS
+from .visit_type import CHANNELS
+
+SATISFACTION_LEVELS = [
+    ("satisfied", "Satisfied"),
+    ("fairly_satisfied", "Fairly satisfied"),
+    ("basically_satisfied", "Basically satisfied"),
+    ("unsatisfied", "Unsatisfied"),
+]
+SATISFACTION_SCORES = {
+    "satisfied": 4,
+    "fairly_satisfied": 3,
+    "basically_satisfied": 2,
+    "unsatisfied": 1,
+}
+SATISFACTION_FIELDS = (
+    "satisfaction_product",
+    "satisfaction_service",
+    "satisfaction_timeliness",
+    "satisfaction_result",
+)
+UNREACHED_REASONS = [r for r in ATTEMPT_RESULTS if r[0] != "reached"]
+OPEN_STATES = ("planned", "in_progress")
+
+
+class VisitRecord(models.Model):
+    """One follow-up visit (回访记录): one step of a plan."""
+
+    _name = "visit.record"
+    _description = "Visit Record"
+    _inherit = ["mail.thread", "mail.activity.mixin", "visit.source.mixin"]
+    _order = "scheduled_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Number", required=True, readonly=True, copy=False, default="/"
+    )
+    plan_id = fields.Many2one(
+        "visit.plan",
+        string="Plan",
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+        copy=False,
+    )
+    round = fields.Integer(default=1, help="1 for the first visit of a problem, 2 for the second...")
+    type_id = fields.Many2one(
+        "visit.type", string="Visit Type", required=True, tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company,
+        index=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Contact Person",
+        ondelete="restrict",
+        domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
+        check_company=True,
+    )
+    phone = fields.Char(compute="_compute_phone", store=True, readonly=False)
+    channel = fields.Selection(
+        CHANNELS,
+        required=True,
+        compute="_compute_channel",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Assigned to",
+        default=lambda self: self.env.user,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    scheduled_date = fields.Datetime(
+        string="Scheduled", required=True, default=fields.Datetime.now, index=True,
+        tracking=True,
+    )
+    deadline = fields.Datetime(tracking=True)
+    date_done = fields.Datetime(string="Closed on", readonly=True, copy=False)
+    state = fields.Selection(
+        [
+            ("planned", "Planned"),
+            ("in_progress", "In Progress"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="planned",
+        required=True,
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    is_overdue = fields.Boolean(
+        string="Overdue", compute="_compute_is_overdue", search="_search_is_overdue"
+    )
+    outcome = fields.Selection(
+        [("reached", "Reached"), ("not_reached", "Not reached")],
+        tracking=True,
+        copy=False,
+    )
+    unreached_reason = fields.Selection(
+        UNREACHED_REASONS, string="Reason not reached", copy=False
+    )
+    identity_confirmed = fields.Boolean(copy=False)
+    attempt_ids = fields.One2many("visit.attempt", "record_id", string="Attempts", copy=False)
+    attempt_count = fields.Integer(compute="_compute_attempt_count", store=True)
+    answer_ids = fields.One2many("visit.answer", "record_id", string="Answers", copy=False)
+    satisfaction_product = fields.Selection(
+        SATISFACTION_LEVELS, string="Product quality", copy=False
+    )
+    satisfaction_service = fields.Selection(
+        SATISFACTION_LEVELS, string="Service attitude", copy=False
+    )
+    satisfaction_timeliness = fields.Selection(
+        SATISFACTION_LEVELS, string="Timeliness", copy=False
+    )
+    satisfaction_result = fields.Selection(
+        SATISFACTION_LEVELS, string="Result", copy=False
+    )
+    satisfaction_score = fields.Float(
+        compute="_compute_satisfaction",
+        store=True,
+        aggregator="avg",
+        digits=(3, 2),
+        help="Average of the aspects answered: 4 satisfied, 3 fairly, "
+        "2 basically satisfied, 1 unsatisfied.",
+    )
+    is_unsatisfied = fields.Boolean(
+        string="Unsatisfied", compute="_compute_satisfaction", store=True,
+        help="At least one aspect was rated unsatisfied.",
+    )
+    opinion = fields.Text(help="Opinions, suggestions, new needs, in the customer's words.")
+    problem_description = fields.Text(
+        string="Open problem",
+        help="A problem that could not be answered during the visit.",
+        copy=False,
+    )
+    reply_date = fields.Date(string="Agreed reply date", copy=False)
+    is_problem_solved = fields.Boolean(string="Problem answered", copy=False, tracking=True)
+    is_problem_open = fields.Boolean(
+        compute="_compute_is_problem_open", store=True, string="Problem open"
+    )
+    recording_ref = fields.Char(string="Recording reference", copy=False)
+    notes = fields.Html(string="Internal notes")
+
+    _sql_constraints = [
+        (
+            "name_company_uniq",
+            "unique(name, company_id)",
+            "The visit number must be unique per company.",
+        ),
+        (
+            "deadline_after_scheduled",
+            "CHECK(deadline IS NULL OR deadline >= scheduled_date)",
+            "The deadline cannot be before the scheduled time.",
+        ),
+        (
+            "round_positive",
+            "CHECK(round >= 1)",
+            "A visit round starts at 1.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("partner_id", "contact_id")
+    def _compute_phone(self):
+        for rec in self:
+            person = rec.contact_id or rec.partner_id
+            rec.phone = person.mobile or person.phone or rec.partner_id.phone or False
+
+    @api.depends("type_id")
+    def _compute_channel(self):
+        for rec in self:
+            rec.channel = rec.type_id.default_channel or rec.channel or "phone"
+
+    @api.depends("deadline", "state")
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for rec in self:
+            rec.is_overdue = bool(
+                rec.deadline and rec.deadline < now and rec.state in OPEN_STATES
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on Overdue."))
+        domain = [
+            ("deadline", "<", fields.Datetime.now()),
+            ("state", "in", OPEN_STATES),
+        ]
+        if (operator == "=") == value:
+            return domain
+        return ["!", "&", *domain]
+
+    @api.depends("attempt_ids")
+    def _compute_attempt_count(self):
+        for rec in self:
+            rec.attempt_count = len(rec.attempt_ids)
+
+    @api.depends(*SATISFACTION_FIELDS)
+    def _compute_satisfaction(self):
+        for rec in self:
+            levels = [rec[fname] for fname in SATISFACTION_FIELDS if rec[fname]]
+            scores = [SATISFACTION_SCORES[level] for level in levels]
+            rec.satisfaction_score = sum(scores) / len(scores) if scores else 0.0
+            rec.is_unsatisfied = "unsatisfied" in levels
+
+    @api.depends("problem_description", "is_problem_solved")
+    def _compute_is_problem_open(self):
+        for rec in self:
+            rec.is_problem_open = bool(
+                rec.problem_description and not rec.is_problem_solved
+            )
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("deadline", "scheduled_date")
+    def _check_deadline(self):
+        for rec in self:
+            if rec.deadline and rec.deadline < rec.scheduled_date:
+                raise ValidationError(
+                    self.env._(
+                        "%s: the deadline cannot be before the scheduled time.",
+                        rec.display_name,
+                    )
+                )
+
+    @api.constrains("state", "outcome", "unreached_reason")
+    def _check_outcome(self):
+        for rec in self:
+            if rec.state == "done" and rec.outcome != "reached":
+                raise ValidationError(
+                    self.env._(
+                        "%s: a visit is done only when the customer was "
+                        "reached. Record the outcome first.",
+                        rec.display_name,
+                    )
+                )
+            if rec.outcome == "not_reached" and not rec.unreached_reason:
+                raise ValidationError(
+                    self.env._(
+                        "%s: say why the customer was not reached.",
+                        rec.display_name,
+                    )
+                )
+            if rec.state == "failed" and rec.outcome != "not_reached":
+                raise ValidationError(
+                    self.env._(
+                        "%s: a failed visit needs a “not reached” outcome "
+                        "with its reason.",
+                        rec.display_name,
+                    )
+                )
+
+    @api.constrains("outcome", *SATISFACTION_FIELDS)
+    def _check_satisfaction_needs_contact(self):
+        for rec in self:
+            if rec.outcome == "not_reached" and any(
+                rec[fname] for fname in SATISFACTION_FIELDS
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%s: the customer was not reached, so there is no "
+                        "satisfaction to record.",
+                        rec.display_name,
+                    )
+                )
+
+    @api.constrains("partner_id", "state")
+    def _check_partner_do_not_visit(self):
+        for rec in self:
+            partner = rec.partner_id
+            if rec.state in OPEN_STATES and (
+                partner.do_not_visit or partner.commercial_partner_id.do_not_visit
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%s asked not to be contacted: no visit can be "
+                        "planned for this customer.",
+                        partner.display_name,
+                    )
+                )
+
+    @api.constrains("answer_ids", "type_id")
+    def _check_answer_questions(self):
+        for rec in self:
+            foreign = rec.answer_ids.question_id - rec.type_id.question_ids
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "%(visit)s: the questions %(questions)s do not belong "
+                        "to the script of %(type)s.",
+                        visit=rec.display_name,
+                        questions=", ".join(foreign.mapped("name")),
+                        type=rec.type_id.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.onchange("type_id")
+    def _onchange_type_id(self):
+        """Load the type's script as empty answers."""
+        if self.state not in OPEN_STATES:
+            return
+        self.answer_ids = [(5, 0, 0)] + [
+            (0, 0, {"question_id": question.id})
+            for question in self.type_id.question_ids
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        types = self.env["visit.type"].browse(
+            {vals["type_id"] for vals in vals_list if vals.get("type_id")}
+        )
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].with_company(
+                    vals.get("company_id") or self.env.company.id
+                ).next_by_code(
+                    "visit.record",
+                    sequence_date=vals.get("scheduled_date"),
+                ) or "/"
+            visit_type = types.filtered(lambda t, v=vals: t.id == v.get("type_id"))
+            if not vals.get("answer_ids") and visit_type.question_ids:
+                vals["answer_ids"] = [
+                    (0, 0, {"question_id": question.id})
+                    for question in visit_type.question_ids
+                ]
+        records = super().create(vals_list)
+        records.filtered(lambda rec: not rec.plan_id)._create_plans()
+        records._schedule_visit_activities()
+        return records
+
+    def _create_plans(self):
+        """Give every planless visit its own plan (one partner, one source)."""
+        plans = self.env["visit.plan"].create(
+            [
+                {
+                    "partner_id": rec.partner_id.id,
+                    "company_id": rec.company_id.id,
+                    "user_id": rec.user_id.id,
+                    "type_id": rec.type_id.id,
+                    "channel": rec.channel,
+                    "sale_order_id": rec.sale_order_id.id,
+                    "ticket_id": rec.ticket_id.id,
+                    "source_ref": rec.source_ref
+                    and f"{rec.source_ref._name},{rec.source_ref.id}",
+                }
+                for rec in self
+            ]
+        )
+        for rec, plan in zip(self, plans):
+            rec.plan_id = plan
+
+    def write(self, vals):
+        if "user_id" in vals:
+            activities = self._visit_activities()
+            if vals["user_id"]:
+                activities.write({"user_id": vals["user_id"]})
+        res = super().write(vals)
+        if "user_id" in vals:
+            self.filtered(
+                lambda rec: rec.state in OPEN_STATES and rec.user_id
+                and not rec._visit_activities()
+            )._schedule_visit_activities()
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_closed(self):
+        if closed := self.filtered(lambda rec: rec.state in ("done", "failed")):
+            raise UserError(
+                self.env._(
+                    "Closed visits are part of the ledger and cannot be "
+                    "deleted: %s. Cancel open visits instead.",
+                    ", ".join(closed.mapped("name")),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Activities
+    # ------------------------------------------------------------------
+    def _visit_activity_type(self):
+        return self.env.ref(
+            "customer_visit.mail_activity_type_visit", raise_if_not_found=False
+        )
+
+    def _visit_activities(self):
+        activity_type = self._visit_activity_type()
+        return self.activity_ids.filtered(
+            lambda act: act.activity_type_id == activity_type
+        )
+
+    def _schedule_visit_activities(self):
+        """Put one to-do per open visit in its assignee's activities."""
+        activity_type = self._visit_activity_type()
+        todo = self.filtered(lambda rec: rec.state in OPEN_STATES and rec.user_id)
+        if not activity_type or not todo:
+            return self.env["mail.activity"]
+        model_id = self.env["ir.model"]._get_id(self._name)
+        # sudo: an agent may schedule a visit for a colleague; the activity
+        # belongs to that colleague, whom the agent cannot write for.
+        return self.env["mail.activity"].sudo().create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": rec.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": rec.user_id.id,
+                    "date_deadline": fields.Date.context_today(rec, rec.scheduled_date),
+                    "summary": rec._activity_summary(),
+                }
+                for rec in todo
+            ]
+        )
+
+    def _activity_summary(self):
+        self.ensure_one()
+        channel = dict(self._fields["channel"]._description_selection(self.env))
+        return f"{channel.get(self.channel, '')}: {self.partner_id.display_name}"
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def _check_open(self):
+        if closed := self.filtered(lambda rec: rec.state not in OPEN_STATES):
+            raise UserError(
+                self.env._(
+                    "These visits are already closed: %s.",
+                    ", ".join(closed.mapped("name")),
+                )
+            )
+
+    def action_start(self):
+        self._check_open()
+        self.write({"state": "in_progress"})
+        return True
+
+    def action_done(self):
+        """Close the visits with their recorded outcome.
+
+        Reached visits become done, unreached ones failed; each close is
+        logged as an attempt and closes the assignee's activity.
+        """
+        self._check_open()
+        if missing := self.filtered(lambda rec: not rec.outcome):
+            raise UserError(
+                self.env._(
+                    "Record the outcome (reached or not) of %s before closing.",
+                    ", ".join(missing.mapped("name")),
+                )
+            )
+        for rec in self:
+            missing_answers = rec.answer_ids.filtered(
+                lambda ans: ans.question_id.is_required and not ans._has_value()
+            )
+            if rec.outcome == "reached" and missing_answers:
+                raise UserError(
+                    self.env._(
+                        "%(visit)s: answer the required questions first: %(q)s",
+                        visit=rec.name,
+                        q=", ".join(missing_answers.mapped("question")),
+                    )
+                )
+        self._log_attempts()
+        now = fields.Datetime.now()
+        for outcome, state in (("reached", "done"), ("not_reached", "failed")):
+            self.filtered(lambda rec, o=outcome: rec.outcome == o).write(
+                {"state": state, "date_done": now}
+            )
+        self._visit_activities().action_feedback(
+            feedback=self.env._("Visit closed")
+        )
+        return True
+
+    def _log_attempts(self):
+        self.env["visit.attempt"].create(
+            [
+                {
+                    "record_id": rec.id,
+                    "channel": rec.channel,
+                    "result": "reached"
+                    if rec.outcome == "reached"
+                    else rec.unreached_reason,
+                }
+                for rec in self
+            ]
+        )
+
+    def _do_cancel(self):
+        self._visit_activities().unlink()
+        self.write({"state": "cancelled", "date_done": fields.Datetime.now()})
+
+    def action_cancel(self):
+        self._check_open()
+        self._do_cancel()
+        return True
+
+    def action_reset(self):
+        """Reopen a failed or cancelled visit (managers only)."""
+        if not self.env.user.has_group("customer_visit.group_visit_manager"):
+            raise UserError(self.env._("Only visit managers can reopen visits."))
+        if self.filtered(lambda rec: rec.state not in ("failed", "cancelled")):
+            raise UserError(self.env._("Only failed or cancelled visits can be reopened."))
+        self.write(
+            {
+                "state": "planned",
+                "outcome": False,
+                "unreached_reason": False,
+                "date_done": False,
+            }
+        )
+        self._schedule_visit_activities()
+        return True
+
+    def action_open_plan(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "visit.plan",
+            "res_id": self.plan_id.id,
+            "view_mode": "form",
+        }
+
+    def action_open_source(self):
+        self.ensure_one()
+        source = self._get_source()
+        if not source:
+            raise UserError(
+                self.env._("The source document %s no longer exists.", self.source_name)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": source._name,
+            "res_id": source.id,
+            "view_mode": "form",
+        }

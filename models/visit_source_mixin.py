@@ -1,0 +1,87 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class VisitSourceMixin(models.AbstractModel):
+    """Link to the business document a follow-up is about.
+
+    Typed links for sale orders and helpdesk tickets, a generic reference for
+    any other model, and the source's name stored so that plans and visits
+    still read right after the source was deleted.
+    """
+
+    _name = "visit.source.mixin"
+    _description = "Visit Source Link"
+
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        string="Sale Order",
+        ondelete="set null",
+        index="btree_not_null",
+        check_company=True,
+    )
+    ticket_id = fields.Many2one(
+        "helpdesk.ticket",
+        string="Ticket",
+        ondelete="set null",
+        index="btree_not_null",
+        check_company=True,
+    )
+    source_ref = fields.Reference(
+        selection="_selection_source_model", string="Other Source"
+    )
+    source_name = fields.Char(
+        string="Source",
+        compute="_compute_source_name",
+        store=True,
+        help="Name of the source document, kept when the document is deleted.",
+    )
+    source_model = fields.Char(
+        compute="_compute_source_name", store=True, string="Source Model"
+    )
+
+    @api.model
+    def _selection_source_model(self):
+        models_ = self.env["ir.model"].sudo().search(
+            [("transient", "=", False), ("model", "not like", "visit.%")]
+        )
+        return [(model.model, model.name) for model in models_]
+
+    def _get_source(self):
+        """Return the source document, the typed links first."""
+        self.ensure_one()
+        return self.ticket_id or self.sale_order_id or self.source_ref or None
+
+    @api.depends("sale_order_id", "ticket_id", "source_ref")
+    def _compute_source_name(self):
+        for rec in self:
+            source = rec._get_source()
+            if source:
+                # sudo: the name must be stored even when the current user may
+                # not read the source (a call-centre agent and a sale order).
+                rec.source_name = source.sudo().display_name
+                rec.source_model = source._name
+            else:
+                # The source was deleted or never set: keep what was stored.
+                rec.source_name = rec.source_name
+                rec.source_model = rec.source_model
+
+    @api.constrains("source_ref", "company_id")
+    def _check_source_ref_company(self):
+        for rec in self:
+            source = rec.source_ref
+            if not source or "company_id" not in source._fields:
+                continue
+            company = source.sudo().company_id
+            if company and rec.company_id and company != rec.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(record)s belongs to %(company)s, but its source "
+                        "%(document)s belongs to %(source_company)s. Choose a "
+                        "source of the same company.",
+                        record=rec.display_name,
+                        company=rec.company_id.name,
+                        document=source.sudo().display_name,
+                        source_company=company.name,
+                    )
+                )

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Run the whole test suite of customer_visit in a throw-away database.
+#
+#   scripts/test.sh
+#
+# Installs what is missing (as scripts/setup.sh does), creates a database,
+# installs customer_visit with --test-enable (at_install and post_install
+# tests, browser tours in Chromium), drops the database, prints
+# "N passed, N failed" and exits non-zero on any failure, error, skipped
+# test or install error.  Extra arguments go to Odoo (e.g. --test-tags).
+source "$(dirname "$0")/lib.sh"
+
+cv_ensure_all
+export PGHOST="$CV_DB_HOST" PGPORT="$CV_DB_PORT" PGUSER="$CV_DB_USER"
+
+work="$(mktemp -d)"
+db="cv_test_$(date +%s)_$$"
+data_dir="$work/filestore"
+log="$work/odoo-test.log"
+cleanup() {
+    dropdb --if-exists "$db" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+ADDONS="$(cv_addons_path "$work/addons")"
+port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+
+# Browser tours are skipped silently without these: say so up front.
+command -v chromium >/dev/null || command -v google-chrome >/dev/null \
+    || cv_log "Chromium is missing: browser tours will be skipped and counted as failures"
+
+cv_log "testing in database $db (log: kept only on failure)"
+set +e
+cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$data_dir" \
+    -i customer_visit --test-enable --test-tags="${CV_TEST_TAGS:-/customer_visit}" \
+    --stop-after-init --http-interface=127.0.0.1 --http-port="$port" \
+    --max-cron-threads=0 --log-level=info "$@" 2>&1 | tee "$log" | grep -E --line-buffered \
+    ' (ERROR|CRITICAL|WARNING) |Starting |tests when loading| skipped '
+odoo_rc=${PIPESTATUS[0]}
+set -e
+
+"$PYTHON" "$CV_REPO/scripts/test_summary.py" "$log" "$odoo_rc"
+rc=$?
+if [ $rc != 0 ]; then
+    mkdir -p "$CV_HOME/test-logs"
+    cp "$log" "$CV_HOME/test-logs/$db.log"
+    cv_log "full log: $CV_HOME/test-logs/$db.log"
+fi
+exit $rc

@@ -1,0 +1,105 @@
+from contextlib import contextmanager
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import new_test_user
+
+from odoo.addons.base.tests.common import BaseCommon
+
+
+class VisitCommon(BaseCommon):
+    """Users per role, a second company, visit types and sources."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.env.company
+        cls.company_b = cls.env["res.company"].create({"name": "Company B"})
+        cls.agent = new_test_user(
+            cls.env,
+            login="cv_agent",
+            name="Agent Alice",
+            groups="customer_visit.group_visit_user,sales_team.group_sale_salesman",
+        )
+        cls.agent_2 = new_test_user(
+            cls.env,
+            login="cv_agent2",
+            name="Agent Bob",
+            groups="customer_visit.group_visit_user",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="cv_manager",
+            name="Manager Mia",
+            groups="customer_visit.group_visit_manager,"
+            "sales_team.group_sale_salesman_all_leads,"
+            "helpdesk_mgmt.group_helpdesk_user,base.group_partner_manager",
+        )
+        cls.manager_b = new_test_user(
+            cls.env,
+            login="cv_manager_b",
+            name="Manager of B",
+            groups="customer_visit.group_visit_manager",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+        cls.internal = new_test_user(
+            cls.env, login="cv_internal", name="No Visit Rights"
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "王建国", "phone": "+86 138 0013 8000"}
+        )
+        cls.customer_b = cls.env["res.partner"].create(
+            {"name": "Customer of B", "company_id": cls.company_b.id}
+        )
+        cls.type_complaint = cls.env.ref("customer_visit.visit_type_complaint")
+        cls.type_repair = cls.env.ref("customer_visit.visit_type_repair")
+        cls.type_plain = cls.env["visit.type"].create(
+            {"name": "Plain call", "default_channel": "phone"}
+        )
+        cls.product = cls.env["product.product"].create(
+            {"name": "Air conditioner", "list_price": 3200.0}
+        )
+        cls.order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "user_id": cls.agent.id,
+                "order_line": [
+                    Command.create({"product_id": cls.product.id, "product_uom_qty": 2})
+                ],
+            }
+        )
+        cls.order.action_confirm()
+        cls.ticket = cls.env["helpdesk.ticket"].create(
+            {
+                "name": "Noisy compressor",
+                "description": "<p>Noise at night</p>",
+                "partner_id": cls.customer.id,
+            }
+        )
+        cls.now = fields.Datetime.now().replace(microsecond=0)
+
+    @classmethod
+    def _visit_vals(cls, **values):
+        vals = {
+            "partner_id": cls.customer.id,
+            "type_id": cls.type_plain.id,
+            "scheduled_date": cls.now,
+            "deadline": cls.now + timedelta(days=1),
+        }
+        vals.update(values)
+        return vals
+
+    @classmethod
+    def _create_visit(cls, env=None, **values):
+        return (env or cls.env)["visit.record"].create(cls._visit_vals(**values))
+
+    @contextmanager
+    def assertRefused(self, exception, regex):
+        """Expect ``exception`` matching ``regex``; roll its writes back.
+
+        Unlike ``assertRaises``, ``assertRaisesRegex`` keeps no savepoint:
+        without one, the refused value would stay in the cache.
+        """
+        with self.assertRaisesRegex(exception, regex), self.env.cr.savepoint():
+            yield

@@ -1,0 +1,223 @@
+import re
+from datetime import timedelta
+
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
+
+from .common import VisitCommon
+
+
+@tagged("post_install", "-at_install")
+class TestVisitRecord(VisitCommon):
+    def test_number_follows_year_and_month(self):
+        visit = self._create_visit()
+        self.assertRegex(visit.name, r"^HF\d{6}\d{4}$")
+        self.assertEqual(visit.name[2:8], self.now.strftime("%Y%m"))
+        other = self._create_visit()
+        self.assertEqual(int(other.name[-4:]), int(visit.name[-4:]) + 1)
+
+    def test_visit_without_plan_gets_its_own_plan(self):
+        visit = self._create_visit(sale_order_id=self.order.id)
+        self.assertTrue(visit.plan_id)
+        self.assertEqual(visit.plan_id.partner_id, self.customer)
+        self.assertEqual(visit.plan_id.sale_order_id, self.order)
+        self.assertEqual(visit.plan_id.state, "open")
+        self.assertEqual(visit.source_name, self.order.display_name)
+
+    def test_channel_defaults_from_type_and_script_is_loaded(self):
+        visit = self._create_visit(type_id=self.type_complaint.id)
+        self.assertEqual(visit.channel, "phone")
+        self.assertEqual(
+            visit.answer_ids.question_id, self.type_complaint.question_ids
+        )
+        onsite = self._create_visit(
+            type_id=self.env.ref("customer_visit.visit_type_after_sale").id
+        )
+        self.assertEqual(onsite.channel, "onsite")
+
+    def test_form_fills_phone_and_script(self):
+        form = Form(self.env["visit.record"].with_user(self.agent))
+        form.partner_id = self.customer
+        form.type_id = self.type_repair
+        self.assertEqual(form.phone, "+86 138 0013 8000")
+        self.assertEqual(len(form.answer_ids), len(self.type_repair.question_ids))
+        visit = form.save()
+        self.assertEqual(visit.user_id, self.agent)
+        self.assertEqual(len(visit.answer_ids), len(self.type_repair.question_ids))
+
+    def test_new_visit_schedules_activity_for_assignee(self):
+        visit = self._create_visit(user_id=self.agent.id)
+        activity = visit.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.agent)
+        self.assertEqual(
+            activity.activity_type_id,
+            self.env.ref("customer_visit.mail_activity_type_visit"),
+        )
+        visit.user_id = self.agent_2
+        self.assertEqual(visit.activity_ids.user_id, self.agent_2)
+
+    def test_reached_visit_closes_as_done_with_attempt_and_activity_done(self):
+        visit = self._create_visit(user_id=self.agent.id)
+        visit.action_start()
+        self.assertEqual(visit.state, "in_progress")
+        visit.write(
+            {
+                "outcome": "reached",
+                "satisfaction_product": "satisfied",
+                "satisfaction_service": "unsatisfied",
+            }
+        )
+        visit.action_done()
+        self.assertEqual(visit.state, "done")
+        self.assertTrue(visit.date_done)
+        self.assertFalse(visit.activity_ids)
+        self.assertEqual(visit.attempt_ids.result, "reached")
+        self.assertEqual(visit.attempt_ids.user_id, self.env.user)
+        self.assertAlmostEqual(visit.satisfaction_score, 2.5)
+        self.assertTrue(visit.is_unsatisfied)
+        self.assertEqual(visit.plan_id.state, "done")
+
+    def test_unreached_visit_fails_with_reason_and_keeps_attempts(self):
+        visit = self._create_visit()
+        visit.write({"outcome": "not_reached", "unreached_reason": "switched_off"})
+        visit.action_done()
+        self.assertEqual(visit.state, "failed")
+        self.assertEqual(visit.attempt_ids.mapped("result"), ["switched_off"])
+        visit.with_user(self.manager).action_reset()
+        self.assertEqual(visit.state, "planned")
+        visit.write({"outcome": "not_reached", "unreached_reason": "no_answer"})
+        visit.action_done()
+        self.assertEqual(
+            sorted(visit.attempt_ids.mapped("result")), ["no_answer", "switched_off"]
+        )
+
+    def test_deadline_before_scheduled_time_is_refused(self):
+        visit = self._create_visit()
+        with self.assertRefused(ValidationError, "deadline cannot be before"):
+            visit.deadline = visit.scheduled_date - timedelta(hours=1)
+        # The database refuses it too, whatever path writes the row.
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError) as caught:
+            with self.env.cr.savepoint():
+                self._create_visit(deadline=self.now - timedelta(days=1))
+        self.assertIn("deadline_after_scheduled", str(caught.exception))
+
+    def test_done_visit_needs_an_outcome(self):
+        visit = self._create_visit()
+        with self.assertRefused(UserError, "Record the outcome"):
+            visit.action_done()
+        with self.assertRefused(ValidationError, "only when the customer was"):
+            visit.state = "done"
+        self.assertEqual(visit.state, "planned")
+
+    def test_not_reached_needs_a_reason(self):
+        visit = self._create_visit()
+        with self.assertRefused(ValidationError, "why the customer was not reached"):
+            visit.outcome = "not_reached"
+
+    def test_satisfaction_outside_scale_is_refused(self):
+        visit = self._create_visit()
+        with self.assertRefused(ValueError, "Wrong value"):
+            visit.satisfaction_product = "ecstatic"
+        visit.write({"outcome": "not_reached", "unreached_reason": "no_answer"})
+        with self.assertRefused(ValidationError, "no\\s+satisfaction to record"):
+            visit.satisfaction_service = "satisfied"
+
+    def test_rating_answer_outside_one_to_five_is_refused(self):
+        visit = self._create_visit(type_id=self.type_complaint.id)
+        rating = visit.answer_ids.filtered(lambda a: a.answer_kind == "rating")
+        with self.assertRefused(ValidationError, "from 1 to 5"):
+            rating.value_rating = 7
+        rating.value_rating = 4
+        self.assertEqual(rating.value_rating, 4)
+
+    def test_required_script_question_blocks_closing(self):
+        visit = self._create_visit(type_id=self.type_complaint.id, outcome="reached")
+        with self.assertRefused(UserError, "answer the required questions"):
+            visit.action_done()
+        visit.answer_ids.filtered(lambda a: a.answer_kind == "yes_no").value_yes_no = "yes"
+        visit.action_done()
+        self.assertEqual(visit.state, "done")
+
+    def test_do_not_visit_partner_cannot_be_planned(self):
+        self.customer.do_not_visit = True
+        with self.assertRefused(ValidationError, "asked not to be contacted"):
+            self._create_visit()
+
+    def test_flagging_do_not_visit_cancels_open_visits(self):
+        mine = self._create_visit(user_id=self.agent.id)
+        other = self._create_visit(user_id=self.agent_2.id)
+        done = self._create_visit(outcome="reached")
+        done.action_done()
+        # The agent cannot see Bob's visit, the wish still applies to it.
+        self.customer.with_user(self.manager).do_not_visit = True
+        self.assertEqual((mine | other).mapped("state"), ["cancelled", "cancelled"])
+        self.assertEqual(done.state, "done")
+        self.assertFalse((mine | other).activity_ids)
+
+    def test_company_mismatch_between_visit_and_source_is_refused(self):
+        order_b = self.env["sale.order"].create(
+            {"partner_id": self.customer_b.id, "company_id": self.company_b.id}
+        )
+        with self.assertRefused(UserError, "[Ii]ncompatible compan"):
+            self._create_visit(sale_order_id=order_b.id)
+        with self.assertRefused(ValidationError, "source of the same company"):
+            self._create_visit(source_ref=f"sale.order,{order_b.id}")
+
+    def test_closed_visits_cannot_be_deleted(self):
+        visit = self._create_visit(outcome="reached")
+        visit.action_done()
+        with self.assertRefused(UserError, "part of the ledger"):
+            visit.unlink()
+        planned = self._create_visit()
+        planned.unlink()
+        self.assertFalse(planned.exists())
+
+    def test_closed_visit_cannot_be_closed_again(self):
+        visit = self._create_visit(outcome="reached")
+        visit.action_done()
+        with self.assertRefused(UserError, "already closed"):
+            visit.action_done()
+        with self.assertRefused(UserError, "already closed"):
+            visit.action_cancel()
+
+    def test_overdue_is_computed_and_searchable(self):
+        late = self._create_visit(
+            scheduled_date=self.now - timedelta(days=3),
+            deadline=self.now - timedelta(days=1),
+        )
+        on_time = self._create_visit()
+        self.assertTrue(late.is_overdue)
+        self.assertFalse(on_time.is_overdue)
+        found = self.env["visit.record"].search([("is_overdue", "=", True)])
+        self.assertIn(late, found)
+        self.assertNotIn(on_time, found)
+        not_late = self.env["visit.record"].search([("is_overdue", "=", False)])
+        self.assertIn(on_time, not_late)
+        self.assertNotIn(late, not_late)
+
+    def test_source_name_survives_source_deletion(self):
+        ticket = self.env["helpdesk.ticket"].create(
+            {"name": "Leak", "description": "<p>x</p>", "partner_id": self.customer.id}
+        )
+        visit = self._create_visit(ticket_id=ticket.id)
+        name = ticket.display_name
+        self.assertTrue(re.search("Leak", visit.source_name))
+        ticket.unlink()
+        visit.invalidate_recordset()
+        self.assertFalse(visit.ticket_id)
+        self.assertEqual(visit.source_name, name)
+        self.assertEqual(visit.plan_id.source_name, name)
+        with self.assertRefused(UserError, "no longer exists"):
+            visit.action_open_source()
+
+    def test_partner_with_visits_cannot_be_deleted(self):
+        visit = self._create_visit()
+        with mute_logger("odoo.sql_db"), self.assertRaises(Exception):
+            with self.env.cr.savepoint():
+                self.customer.unlink()
+        self.assertTrue(visit.exists())
+        self.assertTrue(self.customer.exists())
