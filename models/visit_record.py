@@ -109,6 +109,7 @@ class VisitRecord(models.Model):
         index=True,
         tracking=True,
         copy=False,
+        group_expand=True,
     )
     is_overdue = fields.Boolean(
         string="Overdue", compute="_compute_is_overdue", search="_search_is_overdue"
@@ -144,6 +145,10 @@ class VisitRecord(models.Model):
         digits=(3, 2),
         help="Average of the aspects answered: 4 satisfied, 3 fairly, "
         "2 basically satisfied, 1 unsatisfied.",
+    )
+    is_rated = fields.Boolean(
+        string="Rated", compute="_compute_satisfaction", store=True,
+        help="At least one aspect of satisfaction was recorded.",
     )
     is_unsatisfied = fields.Boolean(
         string="Unsatisfied", compute="_compute_satisfaction", store=True,
@@ -225,6 +230,7 @@ class VisitRecord(models.Model):
             levels = [rec[fname] for fname in SATISFACTION_FIELDS if rec[fname]]
             scores = [SATISFACTION_SCORES[level] for level in levels]
             rec.satisfaction_score = sum(scores) / len(scores) if scores else 0.0
+            rec.is_rated = bool(levels)
             rec.is_unsatisfied = "unsatisfied" in levels
 
     @api.depends("problem_description", "is_problem_solved")
