@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -16,9 +16,51 @@ class ResPartner(models.Model):
         "visit.record", "partner_id", string="Follow-up Visits",
         groups="customer_visit.group_visit_user",
     )
+    visit_phone_state = fields.Selection(
+        [("valid", "Valid"), ("invalid", "Invalid"), ("missing", "Missing")],
+        string="Phone check",
+        compute="_compute_visit_phone_state",
+        store=True,
+        help="Whether the mobile or phone number is a real number of the "
+        "contact's country (checked with phonenumbers).",
+    )
+    referred_by_visit_id = fields.Many2one(
+        "visit.record",
+        string="Referred during visit",
+        ondelete="set null",
+        index="btree_not_null",
+        copy=False,
+        groups="customer_visit.group_visit_user",
+    )
 
     def _visit_partner(self):
         return self
+
+    @api.depends("phone", "mobile", "country_id")
+    def _compute_visit_phone_state(self):
+        for partner in self:
+            numbers = [n for n in (partner.mobile, partner.phone) if n]
+            if not numbers:
+                partner.visit_phone_state = "missing"
+            elif any(partner._visit_format_phone(number) for number in numbers):
+                partner.visit_phone_state = "valid"
+            else:
+                partner.visit_phone_state = "invalid"
+
+    def _visit_format_phone(self, number, force_format="INTERNATIONAL"):
+        """The number formatted for the partner's country, False if invalid."""
+        self.ensure_one()
+        return self._phone_format(number=number, force_format=force_format)
+
+    def _visit_phone(self):
+        """The number to call: the first valid mobile or phone, formatted."""
+        if not self:
+            return False
+        self.ensure_one()
+        for number in (self.mobile, self.phone):
+            if number and (formatted := self._visit_format_phone(number)):
+                return formatted
+        return self.mobile or self.phone or False
 
     def write(self, vals):
         res = super().write(vals)

@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .visit_attempt import ATTEMPT_RESULTS
@@ -72,6 +74,9 @@ class VisitRecord(models.Model):
         check_company=True,
     )
     phone = fields.Char(compute="_compute_phone", store=True, readonly=False)
+    phone_state = fields.Selection(
+        related="partner_id.visit_phone_state", string="Phone check"
+    )
     channel = fields.Selection(
         CHANNELS,
         required=True,
@@ -166,6 +171,36 @@ class VisitRecord(models.Model):
         compute="_compute_is_problem_open", store=True, string="Problem open"
     )
     recording_ref = fields.Char(string="Recording reference", copy=False)
+    previous_record_id = fields.Many2one(
+        "visit.record",
+        string="Previous Round",
+        ondelete="set null",
+        index="btree_not_null",
+        copy=False,
+        help="The visit whose open problem this round answers.",
+    )
+    next_record_ids = fields.One2many(
+        "visit.record", "previous_record_id", string="Next Rounds"
+    )
+    complaint_ticket_ids = fields.One2many(
+        "helpdesk.ticket", "origin_visit_id", string="Complaints Raised"
+    )
+    referral_partner_ids = fields.One2many(
+        "res.partner", "referred_by_visit_id", string="Referrals"
+    )
+    review_state = fields.Selection(
+        [
+            ("to_review", "To Review"),
+            ("approved", "Approved"),
+            ("sent_back", "Sent Back"),
+        ],
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+    )
+    reviewer_id = fields.Many2one("res.users", string="Reviewed by", readonly=True, copy=False)
+    review_date = fields.Datetime(string="Reviewed on", readonly=True, copy=False)
+    review_comment = fields.Text(copy=False, tracking=True)
     notes = fields.Html(string="Internal notes")
 
     _sql_constraints = [
@@ -192,8 +227,10 @@ class VisitRecord(models.Model):
     @api.depends("partner_id", "contact_id")
     def _compute_phone(self):
         for rec in self:
-            person = rec.contact_id or rec.partner_id
-            rec.phone = person.mobile or person.phone or rec.partner_id.phone or False
+            people = (rec.contact_id | rec.partner_id).filtered("id") or rec.partner_id
+            rec.phone = next(
+                (phone for person in people if (phone := person._visit_phone())), False
+            )
 
     @api.depends("type_id")
     def _compute_channel(self):
@@ -333,55 +370,84 @@ class VisitRecord(models.Model):
         """Load the type's script as empty answers."""
         if self.state not in OPEN_STATES:
             return
-        self.answer_ids = [(5, 0, 0)] + [
-            (0, 0, {"question_id": question.id})
+        self.answer_ids = [Command.clear()] + [
+            Command.create({"question_id": question.id})
             for question in self.type_id.question_ids
         ]
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Defaults first: plans and numbers are derived from complete values.
+        vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
         types = self.env["visit.type"].browse(
             {vals["type_id"] for vals in vals_list if vals.get("type_id")}
         )
+        types_by_id = {visit_type.id: visit_type for visit_type in types}
+        self._assign_numbers(vals_list)
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = self.env["ir.sequence"].with_company(
-                    vals.get("company_id") or self.env.company.id
-                ).next_by_code(
-                    "visit.record",
-                    sequence_date=vals.get("scheduled_date"),
-                ) or "/"
-            visit_type = types.filtered(lambda t, v=vals: t.id == v.get("type_id"))
+            visit_type = types_by_id.get(vals.get("type_id"), types.browse())
             if not vals.get("answer_ids") and visit_type.question_ids:
                 vals["answer_ids"] = [
-                    (0, 0, {"question_id": question.id})
+                    Command.create({"question_id": question.id})
                     for question in visit_type.question_ids
                 ]
+        self._create_plans(vals_list, types_by_id)
         records = super().create(vals_list)
-        records.filtered(lambda rec: not rec.plan_id)._create_plans()
         records._schedule_visit_activities()
         return records
 
-    def _create_plans(self):
+    def _assign_numbers(self, vals_list):
+        """Number new visits: one query per company for a whole batch."""
+        todo = defaultdict(list)
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                todo[vals.get("company_id") or self.env.company.id].append(vals)
+        for company_id, group in todo.items():
+            Sequence = self.env["ir.sequence"].with_company(company_id)
+            sequence = Sequence.search(
+                [("code", "=", "visit.record"), ("company_id", "in", [company_id, False])],
+                order="company_id",
+                limit=1,
+            )
+            if sequence.implementation != "standard" or sequence.use_date_range:
+                for vals in group:
+                    vals["name"] = Sequence.next_by_code(
+                        "visit.record", sequence_date=vals.get("scheduled_date")
+                    ) or "/"
+                continue
+            # A standard sequence is a PostgreSQL sequence: draw the whole
+            # batch in one statement instead of one next_by_code per visit.
+            self.env.cr.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                [f"ir_sequence_{sequence.id:03d}", len(group)],
+            )
+            for vals, (number,) in zip(group, self.env.cr.fetchall()):
+                prefix, suffix = sequence._get_prefix_suffix(date=vals.get("scheduled_date"))
+                vals["name"] = f"{prefix}{number:0{sequence.padding}d}{suffix}"
+
+    def _create_plans(self, vals_list, types_by_id):
         """Give every planless visit its own plan (one partner, one source)."""
+        planless = [vals for vals in vals_list if not vals.get("plan_id")]
+        if not planless:
+            return
         plans = self.env["visit.plan"].create(
             [
                 {
-                    "partner_id": rec.partner_id.id,
-                    "company_id": rec.company_id.id,
-                    "user_id": rec.user_id.id,
-                    "type_id": rec.type_id.id,
-                    "channel": rec.channel,
-                    "sale_order_id": rec.sale_order_id.id,
-                    "ticket_id": rec.ticket_id.id,
-                    "source_ref": rec.source_ref
-                    and f"{rec.source_ref._name},{rec.source_ref.id}",
+                    "partner_id": vals.get("partner_id"),
+                    "company_id": vals.get("company_id"),
+                    "user_id": vals.get("user_id"),
+                    "type_id": vals.get("type_id"),
+                    "channel": vals.get("channel")
+                    or types_by_id.get(vals.get("type_id"), self.env["visit.type"]).default_channel,
+                    "sale_order_id": vals.get("sale_order_id"),
+                    "ticket_id": vals.get("ticket_id"),
+                    "source_ref": vals.get("source_ref"),
                 }
-                for rec in self
+                for vals in planless
             ]
         )
-        for rec, plan in zip(self, plans):
-            rec.plan_id = plan
+        for vals, plan in zip(planless, plans):
+            vals["plan_id"] = plan.id
 
     def write(self, vals):
         if "user_id" in vals:
@@ -430,7 +496,12 @@ class VisitRecord(models.Model):
         model_id = self.env["ir.model"]._get_id(self._name)
         # sudo: an agent may schedule a visit for a colleague; the activity
         # belongs to that colleague, whom the agent cannot write for.
-        return self.env["mail.activity"].sudo().create(
+        # mail_activity_quick_update: no "you have been assigned" e-mail per
+        # visit (a batch of 10,000 would send 10,000); the assignee sees the
+        # visits in My Visits and in the activity menu.
+        return self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(
             [
                 {
                     "res_model_id": model_id,
@@ -501,6 +572,62 @@ class VisitRecord(models.Model):
         self._visit_activities().action_feedback(
             feedback=self.env._("Visit closed")
         )
+        done = self.filtered(lambda rec: rec.state == "done")
+        done.filtered("type_id.review_required").write(
+            {"review_state": "to_review", "reviewer_id": False, "review_date": False}
+        )
+        # A reached round that raises nothing new answers the previous round.
+        done.filtered(lambda rec: not rec.is_problem_open).previous_record_id.filtered(
+            "is_problem_open"
+        ).write({"is_problem_solved": True})
+        return True
+
+    def action_open_outcome_wizard(self):
+        """Open the outcome wizard on this visit."""
+        self.ensure_one()
+        self._check_open()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Outcome"),
+            "res_model": "visit.outcome.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_record_id": self.id},
+        }
+
+    def action_open_review_wizard(self):
+        if self.filtered(lambda rec: rec.review_state != "to_review"):
+            raise UserError(self.env._("Only visits waiting for review can be reviewed."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Review Visits"),
+            "res_model": "visit.review.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_record_ids": self.ids},
+        }
+
+    def _review(self, approve, comment):
+        """Approve the visits, or send them back to their agent."""
+        if not self.env.user.has_group("customer_visit.group_visit_manager"):
+            raise UserError(self.env._("Only visit managers can review visits."))
+        if self.filtered(lambda rec: rec.review_state != "to_review"):
+            raise UserError(self.env._("Only visits waiting for review can be reviewed."))
+        comment = (comment or "").strip()
+        values = {
+            "reviewer_id": self.env.uid,
+            "review_date": fields.Datetime.now(),
+            "review_comment": comment or False,
+        }
+        if approve:
+            self.write(dict(values, review_state="approved"))
+            return True
+        if not comment:
+            raise UserError(self.env._("Say what the agent must redo before sending a visit back."))
+        self.write(
+            dict(values, review_state="sent_back", state="in_progress", date_done=False)
+        )
+        self._schedule_visit_activities()
         return True
 
     def _log_attempts(self):
@@ -543,14 +670,19 @@ class VisitRecord(models.Model):
         self._schedule_visit_activities()
         return True
 
-    def action_open_plan(self):
+    def _get_form_action(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "res_model": "visit.plan",
-            "res_id": self.plan_id.id,
+            "res_model": self._name,
+            "res_id": self.id,
             "view_mode": "form",
+            "views": [(False, "form")],
         }
+
+    def action_open_plan(self):
+        self.ensure_one()
+        return self.plan_id._get_form_action()
 
     def action_open_source(self):
         self.ensure_one()

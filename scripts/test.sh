@@ -40,8 +40,8 @@ cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$data_dir" \
 odoo_rc=${PIPESTATUS[0]}
 set -e
 
-"$PYTHON" "$CV_REPO/scripts/test_summary.py" "$log" "$odoo_rc"
-rc=$?
+rc=0
+"$PYTHON" "$CV_REPO/scripts/test_summary.py" "$log" "$odoo_rc" || rc=$?
 if [ $rc != 0 ]; then
     mkdir -p "$CV_HOME/test-logs"
     cp "$log" "$CV_HOME/test-logs/$db.log"

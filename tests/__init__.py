@@ -3,4 +3,8 @@ from . import test_visit_plan
 from . import test_access
 from . import test_links
 from . import test_i18n
+from . import test_outcome_wizard
+from . import test_review
+from . import test_batch_wizard
+from . import test_phone
 from . import test_tour

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -26,3 +29,78 @@ class TestVisitTour(HttpCase):
         self.assertEqual(visit.satisfaction_result, "satisfied")
         self.assertEqual(visit.opinion, "Very happy with the installation")
         self.assertEqual(visit.attempt_ids.result, "reached")
+
+    def test_agent_logs_a_due_call_from_my_visits(self):
+        agent = new_test_user(
+            self.env, login="cv_tour_agent", name="Tour Agent",
+            groups="customer_visit.group_visit_user",
+        )
+        partner = self.env["res.partner"].create(
+            {"name": "Tour Caller", "mobile": "+86 138 0013 8000",
+             "country_id": self.env.ref("base.cn").id}
+        )
+        visit_type = self.env["visit.type"].create(
+            {
+                "name": "Tour script call",
+                "question_ids": [
+                    Command.create({"name": "Works fine?", "answer_kind": "yes_no", "is_required": True})
+                ],
+            }
+        )
+        now = fields.Datetime.now()
+        visit = self.env["visit.record"].create(
+            {
+                "partner_id": partner.id,
+                "type_id": visit_type.id,
+                "user_id": agent.id,
+                "scheduled_date": now - timedelta(hours=2),
+                "deadline": now + timedelta(hours=1),
+            }
+        )
+        later = self.env["visit.record"].create(
+            {
+                "partner_id": partner.id,
+                "type_id": visit_type.id,
+                "user_id": agent.id,
+                "scheduled_date": now - timedelta(hours=1),
+                "deadline": now + timedelta(days=2),
+            }
+        )
+        self.start_tour(
+            "/odoo/action-customer_visit.visit_record_action_my",
+            "customer_visit_agent_call_tour",
+            login="cv_tour_agent",
+        )
+        self.assertEqual(visit.state, "done")
+        self.assertEqual(visit.satisfaction_service, "fairly_satisfied")
+        self.assertEqual(visit.answer_ids.value_yes_no, "yes")
+        self.assertEqual(visit.opinion, "Engineer was friendly")
+        self.assertEqual(later.state, "planned")
+
+    def test_manager_launches_a_batch_from_sale_orders(self):
+        manager = new_test_user(
+            self.env, login="cv_tour_manager", name="Tour Manager",
+            groups="customer_visit.group_visit_manager,sales_team.group_sale_salesman_all_leads",
+        )
+        company = self.env["res.partner"].create({"name": "Batch Tour Co", "is_company": True})
+        people = self.env["res.partner"].create(
+            [
+                {"name": f"Batch Tour Co, {name}", "parent_id": company.id,
+                 "mobile": "+33 6 12 34 56 7%d" % i, "country_id": self.env.ref("base.fr").id,
+                 "do_not_visit": i == 2}
+                for i, name in enumerate(["Anne", "Bruno", "Chloé"])
+            ]
+        )
+        orders = self.env["sale.order"].create(
+            [{"partner_id": person.id, "user_id": manager.id} for person in people]
+        )
+        orders.action_confirm()
+        self.env["visit.type"].create({"name": "Tour batch call", "default_channel": "phone"})
+        self.start_tour(
+            "/odoo/action-sale.action_orders",
+            "customer_visit_batch_tour",
+            login="cv_tour_manager",
+        )
+        visits = self.env["visit.record"].search([("sale_order_id", "in", orders.ids)])
+        self.assertEqual(visits.partner_id, people[:2])
+        self.assertEqual(visits.user_id, manager)

@@ -1,0 +1,385 @@
+import math
+import random
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import safe_eval
+
+from ..models.visit_type import CHANNELS
+
+# What a batch can start from, and how to read each kind of source.
+SOURCE_MODELS = [
+    ("sale.order", "Sale Orders"),
+    ("helpdesk.ticket", "Helpdesk Tickets"),
+    ("res.partner", "Contacts"),
+]
+LINK_FIELDS = {
+    "sale.order": "sale_order_id",
+    "helpdesk.ticket": "ticket_id",
+    "res.partner": "partner_id",
+}
+SKIP_REASONS = [
+    ("no_partner", "No customer"),
+    ("do_not_visit", "Asked not to be contacted"),
+    ("no_phone", "No phone number"),
+    ("invalid_phone", "Invalid phone number"),
+    ("open_visit", "Already has an open visit of this type"),
+    ("not_sampled", "Not drawn in the sample"),
+    ("salesperson_only", "Only the salesperson could be assigned"),
+]
+PHONE_CHANNELS = ("phone", "sms")
+CREATE_BATCH = 1000
+
+
+class VisitBatchWizard(models.TransientModel):
+    """Schedule follow-up visits for many sources at once (批量回访)."""
+
+    _name = "visit.batch.wizard"
+    _description = "Batch Callbacks"
+
+    state = fields.Selection([("options", "Options"), ("preview", "Preview")], default="options")
+    source_model = fields.Selection(SOURCE_MODELS, required=True, default="sale.order")
+    source_domain = fields.Char(
+        string="Records",
+        default="[]",
+        help="Which records get a visit, when none were selected in a list.",
+    )
+    source_ids_text = fields.Text(
+        help="Technical: the ids selected in a list, comma separated."
+    )
+    selected_count = fields.Integer(compute="_compute_selected_count")
+    type_id = fields.Many2one("visit.type", string="Visit Type", required=True)
+    channel = fields.Selection(CHANNELS, compute="_compute_channel", store=True, readonly=False, required=True)
+    scheduled_date = fields.Datetime(required=True, default=fields.Datetime.now)
+    deadline_days = fields.Integer(
+        string="Deadline (days)", default=7,
+        help="Days after the scheduled time by which the visit must be done; 0 for none.",
+    )
+    sample_percent = fields.Float(string="Sample (%)", default=100.0)
+    sample_cap = fields.Integer(string="At most", help="Maximum number of visits; 0 for no cap.")
+    sample_seed = fields.Integer(
+        string="Seed", default=lambda self: random.SystemRandom().randint(1, 999999),
+        help="The same seed on the same records draws the same sample.",
+    )
+    assignment = fields.Selection(
+        [
+            ("owner", "Keep the owner"),
+            ("user", "One user"),
+            ("round_robin", "Round-robin over a team"),
+            ("least_loaded", "Least loaded in a team"),
+        ],
+        required=True,
+        default="owner",
+    )
+    user_id = fields.Many2one("res.users", string="Assign to", domain="[('share', '=', False)]")
+    team_id = fields.Many2one("crm.team", string="Team")
+    exclude_salesperson = fields.Boolean(
+        string="Never the salesperson",
+        help="Compliance callbacks are made by someone who is not the "
+        "salesperson of the order.",
+    )
+    skip_bad_phone = fields.Boolean(string="Skip missing or invalid phones", default=True)
+    skip_open_visits = fields.Boolean(string="Skip records with an open visit of this type", default=True)
+    to_create_count = fields.Integer(readonly=True)
+    skipped_count = fields.Integer(readonly=True)
+    line_ids = fields.One2many("visit.batch.wizard.line", "wizard_id", readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        context = self.env.context
+        model = context.get("active_model")
+        if model in LINK_FIELDS and context.get("active_ids"):
+            values["source_model"] = model
+            if context.get("active_domain") is not None and context.get("batch_use_domain"):
+                values["source_domain"] = repr(context["active_domain"])
+            else:
+                values["source_ids_text"] = ",".join(map(str, context["active_ids"]))
+        return values
+
+    @api.depends("type_id")
+    def _compute_channel(self):
+        for wizard in self:
+            wizard.channel = wizard.type_id.default_channel or wizard.channel or "phone"
+
+    @api.depends("source_model", "source_ids_text", "source_domain")
+    def _compute_selected_count(self):
+        for wizard in self:
+            wizard.selected_count = len(wizard._get_sources())
+
+    # ------------------------------------------------------------------
+    # Reading the sources
+    # ------------------------------------------------------------------
+    def _get_sources(self):
+        self.ensure_one()
+        model = self.env[self.source_model]
+        if self.source_ids_text:
+            ids = [int(i) for i in self.source_ids_text.split(",") if i.strip()]
+            return model.browse(ids).exists()
+        try:
+            domain = safe_eval.safe_eval(self.source_domain or "[]")
+            return model.search(domain, order="id")
+        except Exception as error:
+            raise UserError(
+                self.env._("The records filter does not work: %s", error)
+            ) from error
+
+    @staticmethod
+    def _source_partner(source):
+        return source if source._name == "res.partner" else source.partner_id
+
+    @staticmethod
+    def _source_owner(source):
+        """The salesperson (order, contact) or the user (ticket) of a source."""
+        return source.user_id
+
+    # ------------------------------------------------------------------
+    # Planning: who gets a visit, who is skipped and why, who calls
+    # ------------------------------------------------------------------
+    def _check_options(self):
+        if not 0 < self.sample_percent <= 100:
+            raise UserError(self.env._("The sample is a percentage above 0 and at most 100."))
+        if self.sample_cap < 0 or self.deadline_days < 0:
+            raise UserError(self.env._("The cap and the deadline cannot be negative."))
+        if self.assignment == "user" and not self.user_id:
+            raise UserError(self.env._("Choose the user who makes the visits."))
+        if self.assignment == "owner" and self.exclude_salesperson:
+            raise UserError(
+                self.env._(
+                    "“Keep the owner” gives the visits to the salesperson: "
+                    "choose another assignment to keep them independent."
+                )
+            )
+        if self.assignment in ("round_robin", "least_loaded") and not self._team_agents():
+            raise UserError(
+                self.env._(
+                    "The team %s has no active user to give the visits to.",
+                    self.team_id.name or "-",
+                )
+            )
+
+    def _team_agents(self):
+        members = self.team_id.member_ids | self.team_id.user_id
+        return members.filtered(lambda user: user.active and not user.share).sorted("id")
+
+    def _plan(self):
+        """Return ([(source, partner, user)], {reason: sources}) without writing."""
+        self.ensure_one()
+        self._check_options()
+        sources = self._get_sources()
+        if not sources:
+            raise UserError(self.env._("No records selected: select the records to call first."))
+        skipped = defaultdict(list)
+        eligible = []
+        open_sources = self._sources_with_open_visit(sources) if self.skip_open_visits else set()
+        check_phone = self.skip_bad_phone and self.channel in PHONE_CHANNELS
+        for source in sources:
+            partner = self._source_partner(source)
+            if not partner:
+                reason = "no_partner"
+            elif partner.do_not_visit or partner.commercial_partner_id.do_not_visit:
+                reason = "do_not_visit"
+            elif check_phone and partner.visit_phone_state == "missing":
+                reason = "no_phone"
+            elif check_phone and partner.visit_phone_state == "invalid":
+                reason = "invalid_phone"
+            elif source.id in open_sources:
+                reason = "open_visit"
+            else:
+                eligible.append(source)
+                continue
+            skipped[reason].append(source.id)
+        drawn = self._draw_sample(eligible)
+        if len(drawn) < len(eligible):
+            drawn_ids = {source.id for source in drawn}
+            skipped["not_sampled"] = [s.id for s in eligible if s.id not in drawn_ids]
+        planned = []
+        assign = self._assigner()
+        for source in drawn:
+            user = assign(source)
+            if user is None:
+                skipped["salesperson_only"].append(source.id)
+                continue
+            planned.append((source, self._source_partner(source), user))
+        Source = self.env[self.source_model]
+        return planned, {reason: Source.browse(ids) for reason, ids in skipped.items()}
+
+    def _sources_with_open_visit(self, sources):
+        link = LINK_FIELDS[self.source_model]
+        # sudo: a visit of another agent still counts as an open visit.
+        groups = self.env["visit.record"].sudo()._read_group(
+            [
+                (link, "in", sources.ids),
+                ("type_id", "=", self.type_id.id),
+                ("state", "in", ("planned", "in_progress")),
+            ],
+            [link],
+        )
+        return {source.id for (source,) in groups}
+
+    def _draw_sample(self, eligible):
+        size = len(eligible)
+        count = math.ceil(size * self.sample_percent / 100.0)
+        if self.sample_cap:
+            count = min(count, self.sample_cap)
+        if count >= size:
+            return eligible
+        drawn = random.Random(self.sample_seed).sample(eligible, count)
+        return sorted(drawn, key=lambda source: source.id)
+
+    def _assigner(self):
+        """A function source -> user (False: unassigned, None: nobody allowed)."""
+        Users = self.env["res.users"]
+        exclude = self.exclude_salesperson
+        if self.assignment == "owner":
+            return lambda source: self._source_owner(source) or Users
+        if self.assignment == "user":
+            def fixed(source):
+                if exclude and self._source_owner(source) == self.user_id:
+                    return None
+                return self.user_id
+            return fixed
+        agents = self._team_agents()
+        if self.assignment == "round_robin":
+            turn = [0]
+
+            def round_robin(source):
+                allowed = agents - self._source_owner(source) if exclude else agents
+                if not allowed:
+                    return None
+                for _attempt in range(len(agents)):
+                    agent = agents[turn[0] % len(agents)]
+                    turn[0] += 1
+                    if agent in allowed:
+                        return agent
+                return None
+            return round_robin
+        # sudo: the load counts every open visit, including those the
+        # manager's own record rules would hide (other companies excepted).
+        load = Counter(
+            {
+                user.id: count
+                for user, count in self.env["visit.record"].sudo()._read_group(
+                    [("user_id", "in", agents.ids), ("state", "in", ("planned", "in_progress"))],
+                    ["user_id"],
+                    ["__count"],
+                )
+            }
+        )
+
+        def least_loaded(source):
+            allowed = agents - self._source_owner(source) if exclude else agents
+            if not allowed:
+                return None
+            agent = min(allowed, key=lambda user: (load[user.id], user.id))
+            load[agent.id] += 1
+            return agent
+        return least_loaded
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+    def action_preview(self):
+        """Count what would be created, per assignee, and what is skipped."""
+        self.ensure_one()
+        planned, skipped = self._plan()
+        per_user = Counter(user.id for _source, _partner, user in planned)
+        lines = [Command.clear()]
+        lines += [
+            Command.create({"kind": "assignee", "user_id": user_id or False, "count": count})
+            for user_id, count in sorted(per_user.items(), key=lambda item: -item[1])
+        ]
+        lines += [
+            Command.create(
+                {
+                    "kind": "skip",
+                    "reason": reason,
+                    "count": len(records),
+                    "record_names": ", ".join(records[:50].mapped("display_name"))
+                    + (" …" if len(records) > 50 else ""),
+                }
+            )
+            for reason, _label in SKIP_REASONS
+            if (records := skipped.get(reason))
+        ]
+        self.write(
+            {
+                "state": "preview",
+                "to_create_count": len(planned),
+                "skipped_count": sum(len(records) for records in skipped.values()),
+                "line_ids": lines,
+            }
+        )
+        return self._reopen()
+
+    def action_back(self):
+        self.write({"state": "options", "line_ids": [Command.clear()]})
+        return self._reopen()
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Batch Callbacks"),
+        }
+
+    def action_confirm(self):
+        """Create the visits, in batches, all or nothing."""
+        self.ensure_one()
+        planned, skipped = self._plan()
+        if not planned:
+            raise UserError(
+                self.env._(
+                    "Nothing to schedule: all %s selected records are skipped. "
+                    "Check the preview for the reasons.",
+                    sum(len(records) for records in skipped.values()),
+                )
+            )
+        link = LINK_FIELDS[self.source_model]
+        deadline = (
+            self.scheduled_date + timedelta(days=self.deadline_days)
+            if self.deadline_days else False
+        )
+        Visit = self.env["visit.record"].with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        )
+        visits = self.env["visit.record"]
+        for start in range(0, len(planned), CREATE_BATCH):
+            vals_list = [
+                {
+                    "type_id": self.type_id.id,
+                    "channel": self.channel,
+                    "partner_id": partner.id,
+                    "company_id": (source.company_id or self.env.company).id,
+                    "user_id": user.id or False,
+                    "scheduled_date": self.scheduled_date,
+                    "deadline": deadline,
+                    link: source.id,
+                }
+                for source, partner, user in planned[start:start + CREATE_BATCH]
+            ]
+            visits |= Visit.create(vals_list)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_visit.visit_record_action"
+        )
+        action["domain"] = [("id", "in", visits.ids)]
+        action["context"] = {}
+        return action
+
+
+class VisitBatchWizardLine(models.TransientModel):
+    _name = "visit.batch.wizard.line"
+    _description = "Batch Callbacks: Preview Line"
+    _order = "kind, count desc, id"
+
+    wizard_id = fields.Many2one("visit.batch.wizard", required=True, ondelete="cascade")
+    kind = fields.Selection([("assignee", "Visits"), ("skip", "Skipped")], required=True)
+    user_id = fields.Many2one("res.users", string="Assignee")
+    reason = fields.Selection(SKIP_REASONS)
+    count = fields.Integer()
+    record_names = fields.Text(string="Records")

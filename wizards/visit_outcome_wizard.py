@@ -1,0 +1,237 @@
+from datetime import datetime, time
+
+import pytz
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, UNREACHED_REASONS
+from ..models.visit_type import CHANNELS
+
+# Agreed reply dates are turned into a call at this local hour.
+REPLY_HOUR = time(9, 0)
+
+
+class VisitOutcomeWizard(models.TransientModel):
+    """Log the outcome of one visit in one step and close it."""
+
+    _name = "visit.outcome.wizard"
+    _description = "Log Visit Outcome"
+
+    record_id = fields.Many2one("visit.record", required=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="record_id.partner_id")
+    phone = fields.Char(related="record_id.phone")
+    channel = fields.Selection(related="record_id.channel")
+    outcome = fields.Selection(
+        [("reached", "Reached"), ("not_reached", "Not reached")],
+        required=True,
+        default="reached",
+    )
+    unreached_reason = fields.Selection(UNREACHED_REASONS, string="Reason not reached")
+    identity_confirmed = fields.Boolean()
+    answer_ids = fields.One2many("visit.outcome.wizard.answer", "wizard_id", string="Script")
+    satisfaction_product = fields.Selection(SATISFACTION_LEVELS, string="Product quality")
+    satisfaction_service = fields.Selection(SATISFACTION_LEVELS, string="Service attitude")
+    satisfaction_timeliness = fields.Selection(SATISFACTION_LEVELS, string="Timeliness")
+    satisfaction_result = fields.Selection(SATISFACTION_LEVELS, string="Result")
+    opinion = fields.Text()
+    recording_ref = fields.Char(string="Recording reference")
+    new_complaint = fields.Boolean(string="New complaint")
+    complaint_title = fields.Char()
+    complaint_description = fields.Text()
+    complaint_team_id = fields.Many2one("helpdesk.ticket.team", string="Helpdesk team")
+    referral_name = fields.Char(string="Referral name")
+    referral_phone = fields.Char(string="Referral phone")
+    needs_another_round = fields.Boolean(string="Needs another round")
+    problem_description = fields.Text(string="Problem to answer")
+    reply_date = fields.Date(string="Agreed reply date")
+    next_channel = fields.Selection(CHANNELS, string="Next round channel")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        record = self.env["visit.record"].browse(
+            values.get("record_id") or self.env.context.get("active_id")
+        )
+        if not record:
+            return values
+        record._check_open()
+        values["record_id"] = record.id
+        values["answer_ids"] = [
+            Command.create(
+                {
+                    "question_id": answer.question_id.id,
+                    "value_yes_no": answer.value_yes_no,
+                    "value_rating": answer.value_rating,
+                    "value_text": answer.value_text,
+                }
+            )
+            for answer in record.answer_ids
+        ]
+        for fname in ("identity_confirmed", "opinion", "recording_ref", *SATISFACTION_FIELDS):
+            values[fname] = record[fname]
+        # From round two on, a phone call may replace a site visit.
+        values["next_channel"] = "phone" if record.channel == "onsite" else record.channel
+        return values
+
+    def _check_input(self):
+        record = self.record_id
+        record._check_open()
+        if self.outcome == "not_reached":
+            if not self.unreached_reason:
+                raise UserError(self.env._("Say why the customer was not reached."))
+            if any(self[fname] for fname in SATISFACTION_FIELDS) or any(
+                answer.value_rating for answer in self.answer_ids
+            ):
+                raise UserError(
+                    self.env._(
+                        "The customer was not reached: remove the ratings, "
+                        "there is no satisfaction to record."
+                    )
+                )
+            if self.new_complaint or self.referral_name or self.needs_another_round:
+                raise UserError(
+                    self.env._(
+                        "Complaints, referrals and further rounds come from a "
+                        "customer who was reached."
+                    )
+                )
+        if self.new_complaint and not (self.complaint_title or "").strip():
+            raise UserError(self.env._("Give the new complaint a title."))
+        if self.referral_phone and not self.referral_name:
+            raise UserError(self.env._("Give the name of the person referred."))
+        if self.needs_another_round:
+            if not self.reply_date or not (self.problem_description or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Another round needs the problem to answer and the "
+                        "agreed reply date."
+                    )
+                )
+            if self.reply_date < fields.Date.context_today(self):
+                raise UserError(
+                    self.env._(
+                        "The agreed reply date %s is in the past: agree on a "
+                        "date from today on.",
+                        self.reply_date,
+                    )
+                )
+
+    def action_confirm(self):
+        """Write the outcome, close the visit, and open what it raised."""
+        self.ensure_one()
+        self._check_input()
+        record = self.record_id
+        reached = self.outcome == "reached"
+        values = {
+            "outcome": self.outcome,
+            "unreached_reason": False if reached else self.unreached_reason,
+            "identity_confirmed": reached and self.identity_confirmed,
+            "opinion": self.opinion,
+            "recording_ref": self.recording_ref,
+        }
+        for fname in SATISFACTION_FIELDS:
+            values[fname] = self[fname] if reached else False
+        if self.needs_another_round:
+            values.update(
+                problem_description=self.problem_description,
+                reply_date=self.reply_date,
+                is_problem_solved=False,
+            )
+        answers = {answer.question_id: answer for answer in self.answer_ids}
+        values["answer_ids"] = [
+            Command.update(
+                answer.id,
+                {
+                    "value_yes_no": answers[answer.question_id].value_yes_no,
+                    "value_rating": answers[answer.question_id].value_rating,
+                    "value_text": answers[answer.question_id].value_text,
+                },
+            )
+            for answer in record.answer_ids
+            if answer.question_id in answers
+        ]
+        record.write(values)
+        if reached:
+            self._create_complaint()
+            self._create_referral()
+        record.action_done()
+        if self.needs_another_round:
+            next_round = self._create_next_round()
+            return next_round._get_form_action()
+        return {"type": "ir.actions.act_window_close"}
+
+    def _create_complaint(self):
+        if not self.new_complaint:
+            return self.env["helpdesk.ticket"]
+        record = self.record_id
+        # sudo: the agent files the complaint on the customer's behalf; the
+        # ticket then belongs to the helpdesk, whose rights the agent lacks.
+        return self.env["helpdesk.ticket"].sudo().create(
+            {
+                "name": self.complaint_title,
+                "description": self.complaint_description or self.complaint_title,
+                "partner_id": record.partner_id.id,
+                "team_id": self.complaint_team_id.id,
+                "company_id": record.company_id.id,
+                "origin_visit_id": record.id,
+            }
+        )
+
+    def _create_referral(self):
+        if not self.referral_name:
+            return self.env["res.partner"]
+        record = self.record_id
+        # sudo: agents may not create contacts; a referral is a new contact
+        # with a name and a phone only, linked to the visit.
+        return self.env["res.partner"].sudo().create(
+            {
+                "name": self.referral_name,
+                "phone": self.referral_phone,
+                "referred_by_visit_id": record.id,
+                "company_id": record.partner_id.company_id.id,
+                "comment": self.env._("Referred by %(partner)s during visit %(visit)s",
+                                      partner=record.partner_id.name, visit=record.name),
+            }
+        )
+
+    def _create_next_round(self):
+        record = self.record_id
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+        local = tz.localize(datetime.combine(self.reply_date, REPLY_HOUR))
+        scheduled = local.astimezone(pytz.utc).replace(tzinfo=None)
+        return self.env["visit.record"].create(
+            {
+                "plan_id": record.plan_id.id,
+                "previous_record_id": record.id,
+                "round": record.round + 1,
+                "type_id": record.type_id.id,
+                "channel": self.next_channel or record.channel,
+                "partner_id": record.partner_id.id,
+                "contact_id": record.contact_id.id,
+                "user_id": record.user_id.id,
+                "company_id": record.company_id.id,
+                "scheduled_date": max(scheduled, fields.Datetime.now().replace(microsecond=0)),
+                "sale_order_id": record.sale_order_id.id,
+                "ticket_id": record.ticket_id.id,
+                "source_ref": record.source_ref
+                and f"{record.source_ref._name},{record.source_ref.id}",
+            }
+        )
+
+
+class VisitOutcomeWizardAnswer(models.TransientModel):
+    _name = "visit.outcome.wizard.answer"
+    _description = "Log Visit Outcome: Answer"
+    _order = "sequence, id"
+
+    wizard_id = fields.Many2one("visit.outcome.wizard", required=True, ondelete="cascade")
+    question_id = fields.Many2one(
+        "visit.type.question", string="Script Question", required=True, ondelete="cascade"
+    )
+    sequence = fields.Integer(related="question_id.sequence")
+    question = fields.Char(related="question_id.name")
+    answer_kind = fields.Selection(related="question_id.answer_kind")
+    value_yes_no = fields.Selection([("yes", "Yes"), ("no", "No")], string="Yes/No")
+    value_rating = fields.Integer(string="Rating")
+    value_text = fields.Text(string="Answer")
