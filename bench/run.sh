@@ -2,6 +2,7 @@
 # Benchmarks of customer_visit, each in a fresh database of its own.
 #
 #   bench/run.sh batch [N]     the batch-callback wizard on N sale orders (10000)
+#   bench/run.sh report [N]    N signed visit sheets printed in one PDF (200)
 #
 # Prints the figures; the database is dropped at the end.
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -23,6 +24,18 @@ case "$what" in
         export CV_BENCH_N="${2:-10000}"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "${CV_BENCH_SCRIPT:-$CV_REPO/bench/bench_batch.py}"
+        ;;
+    report)
+        # wkhtmltopdf fetches the report's CSS over HTTP: serve the database.
+        port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
+            --http-interface=127.0.0.1 --http-port="$port" --log-level=warn >"$work/server.log" 2>&1 &
+        server=$!
+        trap 'kill $server 2>/dev/null; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+        sleep 5
+        export CV_BENCH_N="${2:-200}" CV_REPORT_URL="http://127.0.0.1:$port"
+        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_report.py"
         ;;
     *) cv_die "unknown benchmark: $what" ;;
 esac

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class VisitAnswer(models.Model):
@@ -60,6 +60,29 @@ class VisitAnswer(models.Model):
                         choices=" / ".join(choices),
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._check_not_signed()
+        return records
+
+    def write(self, vals):
+        self._check_not_signed()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_not_signed()
+        return super().unlink()
+
+    def _check_not_signed(self):
+        if signed := self.record_id.filtered("signature_hash"):
+            raise UserError(
+                self.env._(
+                    "%s is signed: its answers can no longer be changed.",
+                    ", ".join(signed.mapped("name")),
+                )
+            )
 
     def _has_value(self):
         self.ensure_one()

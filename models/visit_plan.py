@@ -131,16 +131,6 @@ class VisitPlan(models.Model):
             "context": {"default_plan_ids": self.ids},
         }
 
-    def _get_form_action(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-        }
-
     def action_view_records(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -1,7 +1,15 @@
+import base64
+import binascii
+import hashlib
+import json
 from collections import defaultdict
+from datetime import timedelta
+
+import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.image import base64_to_image
 
 from .visit_attempt import ATTEMPT_RESULTS
 from .visit_type import CHANNELS
@@ -26,6 +34,15 @@ SATISFACTION_FIELDS = (
 )
 UNREACHED_REASONS = [r for r in ATTEMPT_RESULTS if r[0] != "reached"]
 OPEN_STATES = ("planned", "in_progress")
+# What the customer signs: once a signature hash is stored, nobody may change
+# these any more; a correction is a new round.
+SIGNED_FIELDS = {
+    "partner_id", "outcome", "unreached_reason", "identity_confirmed", "opinion",
+    "answer_ids", "signature", "signed_by", "signed_on", "signature_hash",
+    *SATISFACTION_FIELDS,
+}
+CALLBACK_SLOT = timedelta(minutes=15)
+SIGNATURE_EXEMPT_CHANNELS = ("phone", "sms", "email", "letter", "portal")
 
 
 class VisitRecord(models.Model):
@@ -33,7 +50,12 @@ class VisitRecord(models.Model):
 
     _name = "visit.record"
     _description = "Visit Record"
-    _inherit = ["mail.thread", "mail.activity.mixin", "visit.source.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "visit.source.mixin",
+    ]
     _order = "scheduled_date desc, id desc"
     _check_company_auto = True
 
@@ -170,7 +192,33 @@ class VisitRecord(models.Model):
     is_problem_open = fields.Boolean(
         compute="_compute_is_problem_open", store=True, string="Problem open"
     )
-    recording_ref = fields.Char(string="Recording reference", copy=False)
+    recording_ref = fields.Char(
+        string="Recording reference", copy=False, groups="base.group_user"
+    )
+    signature = fields.Image(
+        copy=False, attachment=True, max_width=1024, max_height=1024,
+        help="The customer's signature, on site or on the portal.",
+    )
+    signed_by = fields.Char(copy=False, tracking=True)
+    signed_on = fields.Datetime(copy=False, tracking=True)
+    signature_hash = fields.Char(
+        copy=False, readonly=True,
+        help="SHA-256 of the signed content: answers, opinion, outcome, "
+        "satisfaction, signer and date.",
+    )
+    is_signature_valid = fields.Boolean(
+        string="Signed content unchanged", compute="_compute_is_signature_valid"
+    )
+    signature_status = fields.Selection(
+        [
+            ("signed", "Signed"),
+            ("phone_visit", "Phone visit"),
+            ("missing", "Signature missing"),
+            ("not_required", "Not required"),
+        ],
+        compute="_compute_signature_status",
+        store=True,
+    )
     previous_record_id = fields.Many2one(
         "visit.record",
         string="Previous Round",
@@ -201,7 +249,104 @@ class VisitRecord(models.Model):
     reviewer_id = fields.Many2one("res.users", string="Reviewed by", readonly=True, copy=False)
     review_date = fields.Datetime(string="Reviewed on", readonly=True, copy=False)
     review_comment = fields.Text(copy=False, tracking=True)
-    notes = fields.Html(string="Internal notes")
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for rec in self:
+            rec.access_url = f"/my/visits/{rec.id}"
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Visit Sheet %s", self.name)
+
+    # ------------------------------------------------------------------
+    # Signature
+    # ------------------------------------------------------------------
+    def _signed_content(self):
+        """The canonical text of what the customer signs."""
+        self.ensure_one()
+        answers = [
+            [answer.question_id.id, answer.value_yes_no or "", answer.value_rating or 0,
+             answer.value_text or ""]
+            for answer in self.answer_ids.sorted(lambda a: (a.sequence, a.question_id.id))
+        ]
+        content = {
+            "number": self.name,
+            "partner": self.partner_id.id,
+            "outcome": self.outcome or "",
+            "reason": self.unreached_reason or "",
+            "identity_confirmed": bool(self.identity_confirmed),
+            "satisfaction": [self[fname] or "" for fname in SATISFACTION_FIELDS],
+            "opinion": self.opinion or "",
+            "answers": answers,
+            "signed_by": self.signed_by or "",
+            "signed_on": fields.Datetime.to_string(self.signed_on) or "",
+            "signature": hashlib.sha256(self.signature or b"").hexdigest(),
+        }
+        return json.dumps(content, sort_keys=True, ensure_ascii=False)
+
+    def _compute_signature_hash(self):
+        self.ensure_one()
+        return hashlib.sha256(self._signed_content().encode()).hexdigest()
+
+    @api.depends("signature_hash", "signature", "signed_by", "signed_on", "opinion",
+                 "outcome", "answer_ids.value_text", "answer_ids.value_rating",
+                 "answer_ids.value_yes_no", *SATISFACTION_FIELDS)
+    def _compute_is_signature_valid(self):
+        for rec in self:
+            rec.is_signature_valid = bool(
+                rec.signature_hash and rec.signature_hash == rec._compute_signature_hash()
+            )
+
+    @api.depends("signature", "channel", "type_id.signature_required")
+    def _compute_signature_status(self):
+        for rec in self:
+            if rec.signature:
+                rec.signature_status = "signed"
+            elif rec.channel in SIGNATURE_EXEMPT_CHANNELS:
+                rec.signature_status = "phone_visit" if rec.channel == "phone" else "not_required"
+            elif rec.type_id.signature_required:
+                rec.signature_status = "missing"
+            else:
+                rec.signature_status = "not_required"
+
+    @api.model
+    def _check_signature_image(self, signature):
+        """Refuse anything but an image as a signature."""
+        try:
+            image = base64_to_image(signature)
+            image.verify()
+        except (UserError, ValueError, TypeError, binascii.Error, OSError) as error:
+            raise ValidationError(
+                self.env._("The signature must be an image (PNG or JPEG).")
+            ) from error
+
+    def _check_can_sign(self):
+        for rec in self:
+            if rec.state in ("cancelled", "failed"):
+                raise UserError(
+                    self.env._("%s is cancelled or failed: it cannot be signed.", rec.name)
+                )
+            if rec.signature_hash:
+                raise UserError(self.env._("%s is already signed.", rec.name))
+
+    def _sign(self, name, signature):
+        """Sign the visit: store signer, date, image and the content hash."""
+        self.ensure_one()
+        self._check_can_sign()
+        name = (name or "").strip()
+        if not name:
+            raise UserError(self.env._("Give the name of the person who signs."))
+        if not signature:
+            raise UserError(self.env._("The signature is missing."))
+        self._check_signature_image(signature)
+        super(VisitRecord, self).write(
+            {"signature": signature, "signed_by": name, "signed_on": fields.Datetime.now()}
+        )
+        super(VisitRecord, self).write({"signature_hash": self._compute_signature_hash()})
+        self.message_post(body=self.env._("Visit sheet signed by %s.", name))
+        return True
+    notes = fields.Html(string="Internal notes", groups="base.group_user")
 
     _sql_constraints = [
         (
@@ -450,6 +595,25 @@ class VisitRecord(models.Model):
             vals["plan_id"] = plan.id
 
     def write(self, vals):
+        signed = self.filtered("signature_hash") if SIGNED_FIELDS.intersection(vals) else ()
+        if signed:
+            raise UserError(
+                self.env._(
+                    "%s is signed: its signed content can no longer be changed, "
+                    "by anyone. Record a correction in a new round.",
+                    ", ".join(signed.mapped("name")),
+                )
+            )
+        if vals.get("signature"):
+            # Signed in the back office (on site, on a tablet): same rules
+            # and same hash as on the portal.
+            signature = vals.pop("signature")
+            name = vals.pop("signed_by", None)
+            vals.pop("signed_on", None)
+            res = super().write(vals) if vals else True
+            for rec in self:
+                rec._sign(name or rec.signed_by or (rec.contact_id or rec.partner_id).name, signature)
+            return res
         if "user_id" in vals:
             activities = self._visit_activities()
             if vals["user_id"]:
@@ -563,6 +727,16 @@ class VisitRecord(models.Model):
                         q=", ".join(missing_answers.mapped("question")),
                     )
                 )
+        if unsigned := self.filtered(
+            lambda rec: rec.outcome == "reached" and rec.signature_status == "missing"
+        ):
+            raise UserError(
+                self.env._(
+                    "%s: an on-site visit of this type is valid only with the "
+                    "customer's signature. Let the customer sign first.",
+                    ", ".join(unsigned.mapped("name")),
+                )
+            )
         self._log_attempts()
         now = fields.Datetime.now()
         for outcome, state in (("reached", "done"), ("not_reached", "failed")):
@@ -670,14 +844,109 @@ class VisitRecord(models.Model):
         self._schedule_visit_activities()
         return True
 
-    def _get_form_action(self):
+    # ------------------------------------------------------------------
+    # Customer self-service (called by the portal on the checked record)
+    # ------------------------------------------------------------------
+    def _portal_answer(self, raw_answers, opinion):
+        """The customer answers the script: the visit is done via the portal."""
         self.ensure_one()
+        self._check_open()
+        if self.partner_id.do_not_visit:
+            raise UserError(self.env._("You asked not to be contacted: this visit is closed."))
+        known = {str(answer.question_id.id): answer for answer in self.answer_ids}
+        if unknown := set(raw_answers) - set(known):
+            raise UserError(self.env._("Unknown questions: %s", ", ".join(sorted(unknown))))
+        commands = []
+        for key, answer in known.items():
+            raw = (raw_answers.get(key) or "").strip()
+            question = answer.question_id
+            values = {"value_yes_no": False, "value_rating": 0, "value_text": False}
+            if question.answer_kind == "yes_no":
+                if raw not in ("", "yes", "no"):
+                    raise UserError(self.env._("“%s”: answer yes or no.", question.name))
+                values["value_yes_no"] = raw or False
+            elif question.answer_kind == "rating":
+                if raw and raw not in ("1", "2", "3", "4", "5"):
+                    raise UserError(self.env._("“%s”: give a rating from 1 to 5.", question.name))
+                values["value_rating"] = int(raw or 0)
+            else:
+                if len(raw) > 2000:
+                    raise UserError(self.env._("“%s”: the answer is too long.", question.name))
+                values["value_text"] = raw or False
+            if question.is_required and not any(values.values()):
+                raise UserError(self.env._("“%s” needs an answer.", question.name))
+            commands.append(Command.update(answer.id, values))
+        opinion = (opinion or "").strip()
+        if len(opinion) > 4000:
+            raise UserError(self.env._("Your opinion is too long (at most 4000 characters)."))
+        self.write(
+            {
+                "answer_ids": commands,
+                "opinion": opinion or self.opinion,
+                "outcome": "reached",
+                "unreached_reason": False,
+                "channel": "portal",
+            }
+        )
+        self.action_done()
+        self.message_post(body=self.env._("The customer answered the visit on the portal."))
+
+    def _visit_calendar(self):
+        self.ensure_one()
+        return self.company_id.resource_calendar_id or self.env.company.resource_calendar_id
+
+    def _portal_pick_callback(self, local_start):
+        """The customer picks a quarter of an hour inside the calling hours."""
+        self.ensure_one()
+        self._check_open()
+        calendar = self._visit_calendar()
+        tz = pytz.timezone(calendar.tz or "UTC")
+        start = tz.localize(local_start)
+        if start <= fields.Datetime.now().replace(tzinfo=pytz.utc):
+            raise UserError(self.env._("Choose a time in the future."))
+        intervals = calendar._work_intervals_batch(start, start + CALLBACK_SLOT)[False]
+        covered = sum((stop - begin for begin, stop, _meta in intervals), timedelta())
+        if covered < CALLBACK_SLOT:
+            raise UserError(
+                self.env._(
+                    "We call during our calling hours (%s): choose a time inside them.",
+                    calendar.name,
+                )
+            )
+        scheduled = start.astimezone(pytz.utc).replace(tzinfo=None)
+        values = {"scheduled_date": scheduled, "channel": "phone"}
+        if self.deadline and self.deadline < scheduled:
+            values["deadline"] = scheduled + CALLBACK_SLOT
+        self.write(values)
+        self._visit_activities().write({"date_deadline": start.date()})
+        self.message_post(
+            body=self.env._("The customer asked to be called on %s.", local_start.strftime("%Y-%m-%d %H:%M"))
+        )
+
+    def _portal_opt_out(self):
+        """The customer asks not to be contacted again."""
+        self.ensure_one()
+        self.message_post(body=self.env._("The customer asked not to be contacted again (portal)."))
+        self.partner_id.do_not_visit = True
+
+    def action_send_sign_request(self):
+        """Open the mail composer with the portal link to sign the visit."""
+        self.ensure_one()
+        template = self.env.ref("customer_visit.mail_template_visit_sign_request", raise_if_not_found=False)
         return {
             "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
+            "res_model": "mail.compose.message",
             "view_mode": "form",
             "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id if template else False,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+            },
         }
 
     def action_open_plan(self):

@@ -47,6 +47,17 @@ class VisitSourceMixin(models.AbstractModel):
         )
         return [(model.model, model.name) for model in models_]
 
+    def _get_form_action(self):
+        """An action opening this plan or visit in its form."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
     def _get_source(self):
         """Return the source document, the typed links first."""
         self.ensure_one()

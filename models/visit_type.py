@@ -10,6 +10,7 @@ CHANNELS = [
     ("email", "Email"),
     ("questionnaire", "Questionnaire"),
     ("meeting", "Meeting"),
+    ("portal", "Customer portal"),
 ]
 
 

@@ -7,4 +7,7 @@ from . import test_outcome_wizard
 from . import test_review
 from . import test_batch_wizard
 from . import test_phone
+from . import test_signature
+from . import test_report
+from . import test_portal
 from . import test_tour

@@ -104,7 +104,8 @@ class TestOutcomeWizard(VisitCommon):
         self.assertEqual(referral.referred_by_visit_id, visit)
 
     def test_another_round_is_planned_and_answers_the_problem(self):
-        onsite = self.env.ref("customer_visit.visit_type_after_sale")
+        onsite = self.env.ref("customer_visit.visit_type_warranty")
+        onsite.signature_required = False
         visit = self._agent_visit(type_id=onsite.id, sale_order_id=self.order.id)
         self.assertEqual(visit.channel, "onsite")
         reply = fields.Date.today() + timedelta(days=3)

@@ -48,23 +48,18 @@ class TestVisitTour(HttpCase):
             }
         )
         now = fields.Datetime.now()
-        visit = self.env["visit.record"].create(
-            {
-                "partner_id": partner.id,
-                "type_id": visit_type.id,
-                "user_id": agent.id,
-                "scheduled_date": now - timedelta(hours=2),
-                "deadline": now + timedelta(hours=1),
-            }
-        )
-        later = self.env["visit.record"].create(
-            {
-                "partner_id": partner.id,
-                "type_id": visit_type.id,
-                "user_id": agent.id,
-                "scheduled_date": now - timedelta(hours=1),
-                "deadline": now + timedelta(days=2),
-            }
+        # The nearest deadline comes first, even when scheduled earlier.
+        visit, later = self.env["visit.record"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "type_id": visit_type.id,
+                    "user_id": agent.id,
+                    "scheduled_date": now - timedelta(hours=hours_ago),
+                    "deadline": now + deadline,
+                }
+                for hours_ago, deadline in ((2, timedelta(hours=1)), (1, timedelta(days=2)))
+            ]
         )
         self.start_tour(
             "/odoo/action-customer_visit.visit_record_action_my",
@@ -104,3 +99,15 @@ class TestVisitTour(HttpCase):
         visits = self.env["visit.record"].search([("sale_order_id", "in", orders.ids)])
         self.assertEqual(visits.partner_id, people[:2])
         self.assertEqual(visits.user_id, manager)
+
+    def test_customer_signs_a_visit_on_the_portal(self):
+        partner = self.env["res.partner"].create({"name": "Signing Customer"})
+        visit_type = self.env["visit.type"].create({"name": "Tour site visit", "default_channel": "onsite"})
+        visit = self.env["visit.record"].create(
+            {"partner_id": partner.id, "type_id": visit_type.id, "outcome": "reached",
+             "opinion": "All good"}
+        )
+        self.start_tour(visit.get_portal_url(), "customer_visit_portal_sign_tour")
+        self.assertEqual(visit.signed_by, "Signing Customer")
+        self.assertTrue(visit.signature)
+        self.assertTrue(visit.is_signature_valid)

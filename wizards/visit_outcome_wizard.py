@@ -36,6 +36,9 @@ class VisitOutcomeWizard(models.TransientModel):
     satisfaction_result = fields.Selection(SATISFACTION_LEVELS, string="Result")
     opinion = fields.Text()
     recording_ref = fields.Char(string="Recording reference")
+    signature_required = fields.Boolean(compute="_compute_signature_required")
+    signature = fields.Image(max_width=1024, max_height=1024)
+    signed_by = fields.Char(string="Signed by")
     new_complaint = fields.Boolean(string="New complaint")
     complaint_title = fields.Char()
     complaint_description = fields.Text()
@@ -46,6 +49,17 @@ class VisitOutcomeWizard(models.TransientModel):
     problem_description = fields.Text(string="Problem to answer")
     reply_date = fields.Date(string="Agreed reply date")
     next_channel = fields.Selection(CHANNELS, string="Next round channel")
+
+    @api.depends("record_id", "outcome")
+    def _compute_signature_required(self):
+        for wizard in self:
+            record = wizard.record_id
+            wizard.signature_required = bool(
+                wizard.outcome == "reached"
+                and record.channel == "onsite"
+                and record.type_id.signature_required
+                and not record.signature
+            )
 
     @api.model
     def default_get(self, fields_list):
@@ -72,6 +86,7 @@ class VisitOutcomeWizard(models.TransientModel):
             values[fname] = record[fname]
         # From round two on, a phone call may replace a site visit.
         values["next_channel"] = "phone" if record.channel == "onsite" else record.channel
+        values["signed_by"] = (record.contact_id or record.partner_id).name
         return values
 
     def _check_input(self):
@@ -155,6 +170,8 @@ class VisitOutcomeWizard(models.TransientModel):
         if reached:
             self._create_complaint()
             self._create_referral()
+            if self.signature:
+                record._sign(self.signed_by, self.signature)
         record.action_done()
         if self.needs_another_round:
             next_round = self._create_next_round()
