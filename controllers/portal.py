@@ -70,7 +70,9 @@ class VisitPortal(CustomerPortal):
     def _visit_page_flags(self, visit):
         is_open = visit.state in ("planned", "in_progress")
         return {
-            "can_sign": visit.state in ("planned", "in_progress", "done") and not visit.signature_hash,
+            "can_sign": visit.state in ("planned", "in_progress", "done")
+            and visit.outcome == "reached"
+            and not visit.signature_hash,
             "can_answer": is_open and bool(visit.answer_ids),
             "can_pick_slot": is_open,
             "can_opt_out": not visit.partner_id.do_not_visit,

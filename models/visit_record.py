@@ -329,6 +329,13 @@ class VisitRecord(models.Model):
                 )
             if rec.signature_hash:
                 raise UserError(self.env._("%s is already signed.", rec.name))
+            if rec.outcome != "reached":
+                raise UserError(
+                    self.env._(
+                        "%s has nothing to sign yet: record the visit's outcome first.",
+                        rec.name,
+                    )
+                )
 
     def _sign(self, name, signature):
         """Sign the visit: store signer, date, image and the content hash."""

@@ -29,7 +29,7 @@ cv_ensure_system_packages() {
     command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
     command -v chromium >/dev/null || missing+=(chromium)
     command -v pdftotext >/dev/null || missing+=(poppler-utils)
-    fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+    dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
     command -v pg_config >/dev/null || missing+=(libpq-dev)
     [ -e /usr/include/ldap.h ] || missing+=(libldap2-dev)
     [ -e /usr/include/sasl/sasl.h ] || missing+=(libsasl2-dev)

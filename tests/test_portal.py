@@ -32,6 +32,7 @@ class TestVisitPortal(HttpCase):
         )
         cls.visit = cls._visit(cls.customer)
         cls.other_visit = cls._visit(cls.other)
+        cls.reached = cls._visit(cls.customer, outcome="reached", opinion="Fine")
         cls.calendar = cls.env.company.resource_calendar_id
 
     @classmethod
@@ -83,19 +84,20 @@ class TestVisitPortal(HttpCase):
 
     # -- signing -------------------------------------------------------
     def test_customer_signs_with_a_valid_token(self):
-        result = self._sign(self.visit, name="Portal Customer")
+        self.assertIn("nothing to sign yet", self._sign(self.visit)["error"])
+        result = self._sign(self.reached, name="Portal Customer")
         self.assertNotIn("error", result)
-        self.assertEqual(self.visit.signed_by, "Portal Customer")
-        self.assertTrue(self.visit.is_signature_valid)
+        self.assertEqual(self.reached.signed_by, "Portal Customer")
+        self.assertTrue(self.reached.is_signature_valid)
         self.assertIn("message=signed", result["redirect_url"])
 
     def test_signing_refusals(self):
-        self._sign(self.visit)
-        self.assertIn("already signed", self._sign(self.visit)["error"])
-        cancelled = self._visit(self.customer)
+        self._sign(self.reached)
+        self.assertIn("already signed", self._sign(self.reached)["error"])
+        cancelled = self._visit(self.customer, outcome="reached")
         cancelled.action_cancel()
         self.assertIn("cannot be signed", self._sign(cancelled)["error"])
-        fresh = self._visit(self.customer)
+        fresh = self._visit(self.customer, outcome="reached")
         not_image = base64.b64encode(b"<html>no</html>").decode()
         self.assertIn("must be an image", self._sign(fresh, signature=not_image)["error"])
         self.assertIn("Give your name", self._sign(fresh, name="   ")["error"])
@@ -107,14 +109,14 @@ class TestVisitPortal(HttpCase):
         self.assertFalse(fresh.signature)
 
     def test_signing_cannot_change_other_fields(self):
-        fresh = self._visit(self.customer, opinion="Original")
+        fresh = self._visit(self.customer, opinion="Original", outcome="reached")
         try:
             self._sign(fresh, opinion="Injected", outcome="not_reached", state="done")
         except JsonRpcException:
             pass  # refused outright: fine too
         fresh.invalidate_recordset()
         self.assertEqual(fresh.opinion, "Original")
-        self.assertFalse(fresh.outcome)
+        self.assertEqual(fresh.outcome, "reached")
         self.assertEqual(fresh.state, "planned")
 
     # -- self-service ----------------------------------------------------
@@ -178,3 +180,4 @@ class TestVisitPortal(HttpCase):
         self.assertTrue(self.customer.do_not_visit)
         self.assertEqual((self.visit | second).mapped("state"), ["cancelled", "cancelled"])
         self.assertEqual(self.other_visit.state, "planned")
+        self.assertEqual(self.reached.state, "cancelled")

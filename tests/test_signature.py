@@ -60,14 +60,18 @@ class TestVisitSignature(VisitCommon):
 
     def test_non_image_signature_is_refused(self):
         visit = self._onsite_visit()
+        visit.outcome = "reached"
         for bad in (base64.b64encode(b"%PDF-1.4 not an image"), b"!!!not base64!!!"):
             with self.assertRefused(ValidationError, "must be an image"):
                 visit._sign("王建国", bad)
         self.assertFalse(visit.signature)
         self.assertFalse(visit.signature_hash)
 
-    def test_cancelled_visit_cannot_be_signed(self):
+    def test_cancelled_or_unvisited_visit_cannot_be_signed(self):
         visit = self._onsite_visit()
+        with self.assertRefused(UserError, "nothing to sign yet"):
+            visit._sign("王建国", png_signature())
+        visit.outcome = "reached"
         visit.action_cancel()
         with self.assertRefused(UserError, "cannot be signed"):
             visit._sign("王建国", png_signature())
