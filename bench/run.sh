@@ -3,6 +3,7 @@
 #
 #   bench/run.sh batch [N]     the batch-callback wizard on N sale orders (10000)
 #   bench/run.sh report [N]    N signed visit sheets printed in one PDF (200)
+#   bench/run.sh ledger [N]    the xlsx ledger of N visits (100000)
 #
 # Prints the figures; the database is dropped at the end.
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -36,6 +37,11 @@ case "$what" in
         export CV_BENCH_N="${2:-200}" CV_REPORT_URL="http://127.0.0.1:$port"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "$CV_REPO/bench/bench_report.py"
+        ;;
+    ledger)
+        export CV_BENCH_N="${2:-100000}"
+        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
+            --log-level=warn --no-http < "${CV_BENCH_SCRIPT:-$CV_REPO/bench/bench_ledger.py}"
         ;;
     *) cv_die "unknown benchmark: $what" ;;
 esac

@@ -936,6 +936,24 @@ class VisitRecord(models.Model):
         self.message_post(body=self.env._("The customer asked not to be contacted again (portal)."))
         self.partner_id.do_not_visit = True
 
+    def action_export_ledger(self):
+        """Download the ledger (回访台帐) of the selected visits as xlsx."""
+        if not self:
+            raise UserError(self.env._("Select the visits to export first."))
+        data = self.env["visit.ledger"]._xlsx([("id", "in", self.ids)])
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": self.env._("Visit ledger %s.xlsx", fields.Date.context_today(self)),
+                "raw": data,
+                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
     def action_send_sign_request(self):
         """Open the mail composer with the portal link to sign the visit."""
         self.ensure_one()

@@ -10,4 +10,5 @@ from . import test_phone
 from . import test_signature
 from . import test_report
 from . import test_portal
+from . import test_ledger
 from . import test_tour

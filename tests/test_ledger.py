@@ -1,0 +1,74 @@
+import base64
+import io
+
+import openpyxl
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import VisitCommon
+
+
+@tagged("post_install", "-at_install")
+class TestVisitLedger(VisitCommon):
+    def _read(self, visits, lang=None):
+        action = visits.with_context(lang=lang).action_export_ledger()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
+        return book
+
+    def test_ledger_rows_and_summary(self):
+        done = self._create_visit(
+            sale_order_id=self.order.id, outcome="reached", opinion="好",
+            satisfaction_product="satisfied", satisfaction_service="fairly_satisfied",
+        )
+        done.action_done()
+        failed = self._create_visit(outcome="not_reached", unreached_reason="no_answer")
+        failed.action_done()
+        planned = self._create_visit(ticket_id=self.ticket.id)
+        book = self._read(done | failed | planned)
+        ledger = book.worksheets[1]
+        rows = {row[0]: row for row in ledger.iter_rows(min_row=2, values_only=True)}
+        self.assertEqual(set(rows), {done.name, failed.name, planned.name})
+        header = [cell.value for cell in ledger[1]]
+        row = dict(zip(header, rows[done.name]))
+        self.assertEqual(row["Customer"], self.customer.name)
+        self.assertEqual(row["Source"], self.order.name)
+        self.assertEqual(row["Products"], "Air conditioner")
+        self.assertEqual(row["Quantity"], 2)
+        self.assertAlmostEqual(row["Amount"], self.order.amount_total)
+        self.assertEqual(row["Product quality"], "Satisfied")
+        self.assertEqual(row["Satisfaction Score"], 3.5)
+        self.assertEqual(row["Opinion"], "好")
+        self.assertEqual(dict(zip(header, rows[failed.name]))["Reason not reached"], "No answer")
+        summary = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+        self.assertEqual(summary["Visits"], 3)
+        self.assertEqual(summary["Done"], 1)
+        self.assertEqual(summary["Failed"], 1)
+        # 1 reached of 2 attempted, worked out by hand.
+        self.assertEqual(summary["Success rate (reached / attempted)"], 0.5)
+        self.assertEqual(summary["Average satisfaction (1-4)"], 3.5)
+
+    def test_formula_like_names_stay_text(self):
+        evil = self.env["res.partner"].create({"name": '=HYPERLINK("http://x.example","click")'})
+        visit = self._create_visit(partner_id=evil.id, opinion="=1+1")
+        ledger = self._read(visit).worksheets[1]
+        self.assertEqual(ledger["B2"].value, evil.name)
+        self.assertEqual(ledger["B2"].data_type, "s")
+        self.assertEqual(ledger["W2"].value, "=1+1")
+        self.assertEqual(ledger["W2"].data_type, "s")
+
+    def test_chinese_headers_for_chinese_users(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["customer_visit"], ["zh_CN"], overwrite=True)
+        book = self._read(self._create_visit(), lang="zh_CN")
+        self.assertEqual(book.sheetnames, ["汇总", "回访台帐"])
+        self.assertEqual(book.worksheets[1]["A1"].value, "编号")
+        self.assertEqual(book.worksheets[1]["B1"].value, "客户")
+
+    def test_empty_selection_is_refused(self):
+        with self.assertRefused(UserError, "Select the visits"):
+            self.env["visit.record"].action_export_ledger()
+        data = self.env["visit.ledger"]._xlsx([("id", "=", 0)])
+        summary = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+        self.assertEqual(summary["A2"].value, "No visit matches this selection.")
