@@ -34,6 +34,7 @@
         "wizards/visit_review_wizard_views.xml",
         "wizards/visit_batch_wizard_views.xml",
         "wizards/visit_public_letter_wizard_views.xml",
+        "wizards/visit_indicator_wizard_views.xml",
         "views/visit_record_portal_templates.xml",
         "views/visit_plan_views.xml",
         "views/res_partner_views.xml",

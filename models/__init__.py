@@ -5,6 +5,8 @@ from . import visit_plan
 from . import visit_record
 from . import visit_attempt
 from . import visit_answer
+from . import visit_target
+from . import visit_indicator
 from . import visit_document_mixin
 from . import res_partner
 from . import sale_order

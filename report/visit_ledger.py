@@ -1,6 +1,7 @@
 import io
 from collections import defaultdict
 
+import pytz
 import xlsxwriter
 
 from odoo import api, models
@@ -59,9 +60,10 @@ class VisitLedger(models.AbstractModel):
         }
         row = 1
         Visit.flush_model()
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         for start in range(0, len(ids), CHUNK):
             for values in self._chunk_rows(ids[start:start + CHUNK], labels):
-                row = self._write_row(sheet, row, values, date_fmt, day_fmt)
+                row = self._write_row(sheet, row, values, date_fmt, day_fmt, tz)
             self.env.invalidate_all()
         workbook.close()
         return output.getvalue()
@@ -124,12 +126,14 @@ class VisitLedger(models.AbstractModel):
                 score if is_rated else "", opinion or "",
             ]
 
-    def _write_row(self, sheet, row, values, date_fmt, day_fmt):
+    def _write_row(self, sheet, row, values, date_fmt, day_fmt, tz):
         for col, value in enumerate(values):
             if value == "" or value is None or value is False:
                 continue  # an empty cell costs nothing to leave out
             if hasattr(value, "year"):
-                sheet.write_datetime(row, col, value, day_fmt if col == 8 else date_fmt)
+                # Stored in UTC, shown in the user's time zone.
+                local = pytz.utc.localize(value).astimezone(tz).replace(tzinfo=None)
+                sheet.write_datetime(row, col, local, day_fmt if col == 8 else date_fmt)
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 sheet.write_number(row, col, value)
             else:

@@ -11,4 +11,5 @@ from . import test_signature
 from . import test_report
 from . import test_portal
 from . import test_ledger
+from . import test_indicators
 from . import test_tour

@@ -1,5 +1,6 @@
 import base64
 import io
+from datetime import timedelta
 
 import openpyxl
 
@@ -12,7 +13,7 @@ from .common import VisitCommon
 @tagged("post_install", "-at_install")
 class TestVisitLedger(VisitCommon):
     def _read(self, visits, lang=None):
-        action = visits.with_context(lang=lang).action_export_ledger()
+        action = visits.with_context(lang=lang, tz="Asia/Shanghai").action_export_ledger()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
         return book
@@ -40,6 +41,8 @@ class TestVisitLedger(VisitCommon):
         self.assertEqual(row["Product quality"], "Satisfied")
         self.assertEqual(row["Satisfaction Score"], 3.5)
         self.assertEqual(row["Opinion"], "好")
+        # Times are the user's (Asia/Shanghai is UTC+8 all year).
+        self.assertEqual(row["Scheduled"], done.scheduled_date + timedelta(hours=8))
         self.assertEqual(dict(zip(header, rows[failed.name]))["Reason not reached"], "No answer")
         summary = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
         self.assertEqual(summary["Visits"], 3)
