@@ -11,3 +11,4 @@ from . import visit_document_mixin
 from . import res_partner
 from . import sale_order
 from . import helpdesk_ticket
+from . import res_company

@@ -102,6 +102,31 @@ class VisitIndicator(models.AbstractModel):
         add("open_problems", self.env._("Open problems"),
             Visit.search_count(base + [("is_problem_open", "=", True)]), percent=False)
 
+        # Open problems: how long the oldest one has waited.
+        oldest = Visit._read_group(base + [("is_problem_open", "=", True)], [], ["date_done:min"])[0][0]
+        add("problem_age", self.env._("Oldest open problem (days)"),
+            (fields.Datetime.now() - oldest).days if oldest else None, percent=False)
+
+        # Recovery: plans with an unsatisfied visit that a later round
+        # confirmed satisfied.
+        unsatisfied = {plan for (plan,) in Visit._read_group(
+            base + [("is_unsatisfied", "=", True)], ["plan_id"])}
+        recovered = {plan for (plan,) in Visit._read_group(
+            base + [("round", ">", 1), ("is_rated", "=", True), ("is_unsatisfied", "=", False),
+                    ("state", "=", "done")], ["plan_id"])}
+        add("recovery_rate", self.env._("Unsatisfied customers recovered"),
+            _rate(len(unsatisfied & recovered), len(unsatisfied)))
+
+        # Coverage per source kind: visits done of visits owed (应回访 / 已回访).
+        per_source = defaultdict(Counter)
+        for source_model, state, count in Visit._read_group(base, ["source_model", "state"], ["__count"]):
+            per_source[source_model or ""][state] += count
+        names = {model.model: model.name for model in self.env["ir.model"].sudo().search(
+            [("model", "in", [m for m in per_source if m])])}
+        for source_model, states in sorted(per_source.items()):
+            add("coverage", names.get(source_model) or self.env._("No source document"),
+                _rate(states["done"], sum(states.values())))
+
         # Average satisfaction per aspect, on a 1-4 scale.
         for fname in SATISFACTION_FIELDS:
             groups = Visit._read_group(base + [(fname, "!=", False)], [fname], ["__count"])
@@ -114,3 +139,53 @@ class VisitIndicator(models.AbstractModel):
                 percent=False)
         return lines
 
+
+    @api.model
+    def _monthly_report_data(self, date_from, date_to, company):
+        """Everything the monthly satisfaction report shows, as plain data."""
+        Visit = self.env["visit.record"]
+        domain = [
+            ("company_id", "=", company.id),
+            ("scheduled_date", ">=", fields.Datetime.to_datetime(date_from)),
+            ("scheduled_date", "<", fields.Datetime.to_datetime(date_to) + timedelta(days=1)),
+        ]
+        lines = self._compute(date_from, date_to, company)
+        categories = dict(Visit._fields["opinion_category"]._description_selection(self.env))
+        classified = [
+            (categories.get(category, self.env._("Not classified")), count)
+            for category, count in Visit._read_group(
+                domain + [("opinion", "!=", False)], ["opinion_category"], ["__count"]
+            )
+        ]
+        unsatisfied = Visit.search(domain + [("is_unsatisfied", "=", True)], limit=500)
+        return {
+            "domain": domain,
+            "date_from": fields.Date.to_string(date_from),
+            "date_to": fields.Date.to_string(date_to),
+            "visit_count": Visit.search_count(domain + [("state", "!=", "cancelled")]),
+            "missed_count": sum(line["is_missed"] for line in lines),
+            "lines": [
+                dict(line, indicator_label=self._indicator_label(line["indicator"]))
+                for line in lines
+            ],
+            "classified": classified,
+            "unsatisfied": [
+                {
+                    "number": visit.name,
+                    "customer": visit.partner_id.display_name,
+                    "opinion": visit.opinion or "",
+                    "done": ", ".join(filter(None, [
+                        visit.complaint_ticket_ids and self.env._("complaint %s", ", ".join(
+                            visit.complaint_ticket_ids.mapped("display_name"))),
+                        visit.next_record_ids and self.env._("round %s planned", max(
+                            visit.next_record_ids.mapped("round"))),
+                        visit.is_problem_solved and self.env._("problem answered"),
+                    ])) or self.env._("nothing yet"),
+                }
+                for visit in unsatisfied
+            ],
+        }
+
+    def _indicator_label(self, key):
+        field = self.env["visit.indicator.line"]._fields["indicator"]
+        return dict(field._description_selection(self.env)).get(key, key)

@@ -182,6 +182,16 @@ class VisitRecord(models.Model):
         help="At least one aspect was rated unsatisfied.",
     )
     opinion = fields.Text(help="Opinions, suggestions, new needs, in the customer's words.")
+    opinion_category = fields.Selection(
+        [
+            ("product", "Product quality"),
+            ("service", "Service quality"),
+            ("suggestion", "Suggestion"),
+            ("other", "Other"),
+        ],
+        string="Opinion about",
+        help="How the opinion is classified in the monthly satisfaction report.",
+    )
     problem_description = fields.Text(
         string="Open problem",
         help="A problem that could not be answered during the visit.",

@@ -12,4 +12,5 @@ from . import test_report
 from . import test_portal
 from . import test_ledger
 from . import test_indicators
+from . import test_monthly_report
 from . import test_tour

@@ -8,6 +8,9 @@ LINE_INDICATORS = INDICATORS + [
     ("overdue", "Overdue visits"),
     ("open_problems", "Open problems"),
     ("satisfaction", "Average satisfaction (1-4)"),
+    ("problem_age", "Age of the oldest open problem (days)"),
+    ("recovery_rate", "Recovery rate"),
+    ("coverage", "Coverage per source kind (done / owed)"),
 ]
 
 

@@ -35,6 +35,9 @@ class VisitOutcomeWizard(models.TransientModel):
     satisfaction_timeliness = fields.Selection(SATISFACTION_LEVELS, string="Timeliness")
     satisfaction_result = fields.Selection(SATISFACTION_LEVELS, string="Result")
     opinion = fields.Text()
+    opinion_category = fields.Selection(
+        related="record_id.opinion_category", readonly=False, string="Opinion about"
+    )
     recording_ref = fields.Char(string="Recording reference")
     signature_required = fields.Boolean(compute="_compute_signature_required")
     signature = fields.Image(max_width=1024, max_height=1024)

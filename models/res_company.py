@@ -1,0 +1,79 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    visit_report_day = fields.Integer(
+        string="Monthly follow-up report day",
+        default=25,
+        help="Day of the month (1-28) on which managers receive the month's "
+        "follow-up report and ledger.",
+    )
+    visit_report_last_month = fields.Char(
+        readonly=True, copy=False,
+        help="Technical: the month (YYYY-MM) of the last report sent, so a "
+        "month is never sent twice.",
+    )
+
+    @api.constrains("visit_report_day")
+    def _check_visit_report_day(self):
+        for company in self:
+            if not 1 <= company.visit_report_day <= 28:
+                raise ValidationError(
+                    self.env._(
+                        "The monthly report day is a day from 1 to 28 (every "
+                        "month has it), not %s.",
+                        company.visit_report_day,
+                    )
+                )
+
+    @api.model
+    def _cron_send_visit_monthly_report(self):
+        """Mail each company's managers the month's report (PDF) and ledger
+        (xlsx) on the company's report day; once per month."""
+        today = fields.Date.context_today(self)
+        month = today.strftime("%Y-%m")
+        companies = self.search(
+            [("visit_report_day", "=", today.day),
+             "|", ("visit_report_last_month", "=", False), ("visit_report_last_month", "!=", month)]
+        )
+        for company in companies:
+            company._send_visit_monthly_report(today.replace(day=1), today)
+            company.visit_report_last_month = month
+
+    def _send_visit_monthly_report(self, date_from, date_to):
+        self.ensure_one()
+        report = self.env["visit.indicator"]._monthly_report_data(date_from, date_to, self)
+        pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
+            "customer_visit.visit_monthly_report", self.ids, data=report
+        )
+        xlsx = self.env["visit.ledger"]._xlsx(report["domain"])
+        label = date_from.strftime("%Y-%m")
+        attachments = self.env["ir.attachment"].create(
+            [
+                {"name": self.env._("Follow-up report %s.pdf", label), "raw": pdf,
+                 "mimetype": "application/pdf", "res_model": "res.company", "res_id": self.id},
+                {"name": self.env._("Visit ledger %s.xlsx", label), "raw": xlsx,
+                 "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "res_model": "res.company", "res_id": self.id},
+            ]
+        )
+        managers = self.env.ref("customer_visit.group_visit_manager").users.filtered(
+            lambda user: self in user.company_ids and user.email and not user.share
+        )
+        return self.env["mail.mail"].sudo().create(
+            {
+                "subject": self.env._("%(company)s: follow-up report %(month)s", company=self.name, month=label),
+                "body_html": self.env._(
+                    "<p>The follow-up report and the visit ledger of %(month)s are attached: "
+                    "%(count)s visits, %(missed)s targets missed.</p>",
+                    month=label, count=report["visit_count"], missed=report["missed_count"],
+                ),
+                "email_from": self.email_formatted or self.env.user.email_formatted,
+                "email_to": ",".join(managers.mapped("email_formatted")),
+                "attachment_ids": [(6, 0, attachments.ids)],
+                "auto_delete": False,
+            }
+        )
