@@ -18,20 +18,28 @@ class VisitIndicator(models.AbstractModel):
     _description = "Follow-up Indicators"
 
     @api.model
-    def _compute(self, date_from, date_to, company):
-        """Return indicator lines for visits scheduled in [date_from, date_to].
+    def _compute(self, date_from, date_to, company, team=None):
+        """Return indicator lines for visits scheduled in [date_from, date_to]
+        (of the team's members when a sales team is given)."""
+        domain = [
+            ("company_id", "=", company.id),
+            ("scheduled_date", ">=", fields.Datetime.to_datetime(date_from)),
+            ("scheduled_date", "<", fields.Datetime.to_datetime(date_to) + timedelta(days=1)),
+        ]
+        if team:
+            domain.append(("user_id", "in", (team.member_ids | team.user_id).ids))
+        return self._compute_domain(domain, company)
+
+    @api.model
+    def _compute_domain(self, domain, company):
+        """Return indicator lines for the visits of ``domain``.
 
         Each line: indicator, label, type_id, user_id, value (percentage or
         number), target, is_missed.  A figure with nothing to divide by is
         None ("no data"), never a division by zero.
         """
         Visit = self.env["visit.record"]
-        base = [
-            ("company_id", "=", company.id),
-            ("scheduled_date", ">=", fields.Datetime.to_datetime(date_from)),
-            ("scheduled_date", "<", fields.Datetime.to_datetime(date_to) + timedelta(days=1)),
-            ("state", "!=", "cancelled"),
-        ]
+        base = list(domain) + [("state", "!=", "cancelled")]
         targets = self.env["visit.target"].search([("company_id", "=", company.id)])
         lines = []
 

@@ -175,3 +175,19 @@ class VisitLedger(models.AbstractModel):
                 sheet.write_string(offset, 1, "-")
             else:
                 sheet.write_number(offset, 1, value)
+        # The indicators of these visits against the company's targets.
+        Indicator = self.env["visit.indicator"]
+        row = len(rows) + 2
+        for col, title in enumerate((_("Indicator"), _("For"), _("Value"), _("Target"), _("Missed"))):
+            sheet.write_string(row, col, title, bold)
+        sheet.set_column(2, 4, 12)
+        for line in Indicator._compute_domain(domain, self.env.company):
+            row += 1
+            sheet.write_string(row, 0, Indicator._indicator_label(line["indicator"]))
+            sheet.write_string(row, 1, line["label"] or "")
+            if line["value"] is not None:
+                sheet.write_number(row, 2, line["value"])
+            if line["target"] is not None:
+                sheet.write_number(row, 3, line["target"])
+            if line["is_missed"]:
+                sheet.write_string(row, 4, _("Yes"))

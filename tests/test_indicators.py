@@ -76,6 +76,10 @@ class TestVisitIndicators(VisitCommon):
             ("agent_callback_rate", "Agent Bob"): (33.33, False),
             # service: unsatisfied 1 + satisfied 4 + fairly 3 over 3 answers
             ("satisfaction", "Service attitude"): (2.67, False),
+            # no source documents: 4 done of 7 owed
+            ("coverage", "No source document"): (57.14, False),
+            # one plan with an unsatisfied visit, no later satisfied round
+            ("recovery_rate", "Unsatisfied customers recovered"): (0.0, False),
         }
         for key, (value, missed) in expected.items():
             with self.subTest(indicator=key):
@@ -86,6 +90,41 @@ class TestVisitIndicators(VisitCommon):
         self.assertEqual(lines[("callback_rate", "Plain call")].target, 100.0)
         self.assertEqual(lines[("callback_rate", "Site")].target, 50.0)
         self.assertFalse(lines[("satisfaction", "Product quality")].has_value)
+        self.assertFalse(lines[("problem_age", "Oldest open problem (days)")].has_value)
+
+    def test_recovery_and_problem_age(self):
+        unhappy = self._create_visit(
+            type_id=self.type_plain.id, company_id=self.company_c.id, outcome="reached",
+            satisfaction_result="unsatisfied", problem_description="Refund?",
+        )
+        unhappy.action_done()
+        unhappy.date_done = fields.Datetime.now() - timedelta(days=3)
+        second = self._create_visit(
+            type_id=self.type_plain.id, company_id=self.company_c.id, plan_id=unhappy.plan_id.id,
+            round=2, previous_record_id=unhappy.id, outcome="reached",
+            satisfaction_result="satisfied",
+        )
+        _wizard, lines = self._lines()
+        self.assertEqual(lines[("problem_age", "Oldest open problem (days)")].value, 3)
+        # plans with an unsatisfied visit: the setup's and this one; recovered: none yet
+        self.assertEqual(lines[("recovery_rate", "Unsatisfied customers recovered")].value, 0.0)
+        second.action_done()
+        _wizard, lines = self._lines()
+        self.assertEqual(lines[("recovery_rate", "Unsatisfied customers recovered")].value, 50.0)
+        self.assertFalse(lines[("problem_age", "Oldest open problem (days)")].has_value)
+
+    def test_team_filter_keeps_the_team_members_visits(self):
+        team = self.env["crm.team"].create(
+            {"name": "Bob's team", "member_ids": [Command.set(self.agent_2.ids)]}
+        )
+        today = fields.Date.context_today(self.env["visit.record"])
+        wizard = self.env["visit.indicator.wizard"].create(
+            {"date_from": today, "date_to": today, "company_id": self.company_c.id, "team_id": team.id}
+        )
+        lines = {(line.indicator, line.label): line for line in wizard.line_ids}
+        # Bob: 1 done of 3 owed (planned plain, done site, failed site)
+        self.assertAlmostEqual(lines[("callback_rate", "All types")].value, 33.33, places=2)
+        self.assertNotIn(("agent_callback_rate", "Agent Alice"), lines)
 
     def test_empty_period_gives_no_data_not_a_division_by_zero(self):
         wizard = self.env["visit.indicator.wizard"].create(

@@ -44,13 +44,21 @@ class TestVisitLedger(VisitCommon):
         # Times are the user's (Asia/Shanghai is UTC+8 all year).
         self.assertEqual(row["Scheduled"], done.scheduled_date + timedelta(hours=8))
         self.assertEqual(dict(zip(header, rows[failed.name]))["Reason not reached"], "No answer")
-        summary = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+        summary = {
+            r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, max_row=9, values_only=True)
+        }
         self.assertEqual(summary["Visits"], 3)
         self.assertEqual(summary["Done"], 1)
         self.assertEqual(summary["Failed"], 1)
         # 1 reached of 2 attempted, worked out by hand.
         self.assertEqual(summary["Success rate (reached / attempted)"], 0.5)
         self.assertEqual(summary["Average satisfaction (1-4)"], 3.5)
+        indicators = {
+            (r[0], r[1]): r[2] for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
+        }
+        # 1 done of 3 owed, 1 reached of 2 attempted, worked out by hand.
+        self.assertAlmostEqual(indicators[("Callback rate (done / owed)", "All types")], 33.33)
+        self.assertEqual(indicators[("Success rate (reached / attempted)", "All types")], 50.0)
 
     def test_formula_like_names_stay_text(self):
         evil = self.env["res.partner"].create({"name": '=HYPERLINK("http://x.example","click")'})

@@ -25,6 +25,7 @@ class VisitIndicatorWizard(models.TransientModel):
     )
     date_to = fields.Date(required=True, default=fields.Date.context_today)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    team_id = fields.Many2one("crm.team", string="Team", help="Only the visits of the team's members.")
     line_ids = fields.One2many("visit.indicator.line", "wizard_id", readonly=True)
     missed_count = fields.Integer(readonly=True)
 
@@ -49,7 +50,7 @@ class VisitIndicatorWizard(models.TransientModel):
             if wizard.date_to < wizard.date_from:
                 raise UserError(self.env._("The period ends before it starts."))
             lines = self.env["visit.indicator"]._compute(
-                wizard.date_from, wizard.date_to, wizard.company_id
+                wizard.date_from, wizard.date_to, wizard.company_id, wizard.team_id
             )
             wizard.write(
                 {
