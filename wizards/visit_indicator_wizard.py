@@ -29,6 +29,13 @@ class VisitIndicatorWizard(models.TransientModel):
     line_ids = fields.One2many("visit.indicator.line", "wizard_id", readonly=True)
     missed_count = fields.Integer(readonly=True)
 
+    @api.depends("date_from", "date_to")
+    def _compute_display_name(self):
+        for wizard in self:
+            wizard.display_name = self.env._(
+                "Indicators %(start)s – %(end)s", start=wizard.date_from, end=wizard.date_to
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         wizards = super().create(vals_list)
@@ -79,7 +86,7 @@ class VisitIndicatorWizard(models.TransientModel):
 class VisitIndicatorLine(models.TransientModel):
     _name = "visit.indicator.line"
     _description = "Follow-up Indicator"
-    _order = "indicator, id"
+    _order = "id"
 
     wizard_id = fields.Many2one("visit.indicator.wizard", required=True, ondelete="cascade")
     indicator = fields.Selection(LINE_INDICATORS, required=True)
