@@ -36,11 +36,15 @@ class VisitPortal(CustomerPortal):
         except (AccessError, MissingError) as error:
             raise NotFound() from error
 
+    @staticmethod
+    def _visit_url(visit, access_token, message):
+        """The visit page after an action: with the token it came with."""
+        if access_token:
+            return visit.get_portal_url(query_string=f"&message={message}")
+        return f"{visit.access_url}?message={message}"
+
     def _visit_redirect(self, visit, access_token, message):
-        url = visit.get_portal_url(query_string=f"&message={message}")
-        if not access_token:
-            url = f"{visit.access_url}?message={message}"
-        return request.redirect(url)
+        return request.redirect(self._visit_url(visit, access_token, message))
 
     @http.route(["/my/visits", "/my/visits/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_visits(self, page=1, **kw):
@@ -93,11 +97,7 @@ class VisitPortal(CustomerPortal):
             visit._sign(name.strip(), signature)
         except (UserError, ValidationError) as error:
             return {"error": str(error.args[0])}
-        return {
-            "force_refresh": True,
-            "redirect_url": visit.get_portal_url(query_string="&message=signed")
-            if access_token else f"{visit.access_url}?message=signed",
-        }
+        return {"force_refresh": True, "redirect_url": self._visit_url(visit, access_token, "signed")}
 
     @http.route(["/my/visits/<int:visit_id>/answer"], type="http", auth="public", methods=["POST"], website=True)
     def portal_visit_answer(self, visit_id, access_token=None, **post):

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -73,7 +73,7 @@ class ResCompany(models.Model):
                 ),
                 "email_from": self.email_formatted or self.env.user.email_formatted,
                 "email_to": ",".join(managers.mapped("email_formatted")),
-                "attachment_ids": [(6, 0, attachments.ids)],
+                "attachment_ids": [Command.set(attachments.ids)],
                 "auto_delete": False,
             }
         )

@@ -80,8 +80,6 @@ class ResPartner(models.Model):
         )
         if visits:
             visits._do_cancel()
-            for visit in visits:
-                visit.message_post(
-                    body=self.env._("Cancelled: the customer asked not to be contacted.")
-                )
+            body = self.env._("Cancelled: the customer asked not to be contacted.")
+            visits._message_log_batch(bodies=dict.fromkeys(visits.ids, body))
         return visits

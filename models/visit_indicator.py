@@ -158,6 +158,7 @@ class VisitIndicator(models.AbstractModel):
             ("scheduled_date", "<", fields.Datetime.to_datetime(date_to) + timedelta(days=1)),
         ]
         lines = self._compute(date_from, date_to, company)
+        labels = self._indicator_labels()
         categories = dict(Visit._fields["opinion_category"]._description_selection(self.env))
         classified = [
             (categories.get(category, self.env._("Not classified")), count)
@@ -173,7 +174,7 @@ class VisitIndicator(models.AbstractModel):
             "visit_count": Visit.search_count(domain + [("state", "!=", "cancelled")]),
             "missed_count": sum(line["is_missed"] for line in lines),
             "lines": [
-                dict(line, indicator_label=self._indicator_label(line["indicator"]))
+                dict(line, indicator_label=labels.get(line["indicator"], line["indicator"]))
                 for line in lines
             ],
             "classified": classified,
@@ -194,6 +195,7 @@ class VisitIndicator(models.AbstractModel):
             ],
         }
 
-    def _indicator_label(self, key):
+    def _indicator_labels(self):
+        """{indicator key: translated label}."""
         field = self.env["visit.indicator.line"]._fields["indicator"]
-        return dict(field._description_selection(self.env)).get(key, key)
+        return dict(field._description_selection(self.env))

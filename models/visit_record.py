@@ -260,6 +260,26 @@ class VisitRecord(models.Model):
     review_date = fields.Datetime(string="Reviewed on", readonly=True, copy=False)
     review_comment = fields.Text(copy=False, tracking=True)
 
+    notes = fields.Html(string="Internal notes", groups="base.group_user")
+
+    _sql_constraints = [
+        (
+            "name_company_uniq",
+            "unique(name, company_id)",
+            "The visit number must be unique per company.",
+        ),
+        (
+            "deadline_after_scheduled",
+            "CHECK(deadline IS NULL OR deadline >= scheduled_date)",
+            "The deadline cannot be before the scheduled time.",
+        ),
+        (
+            "round_positive",
+            "CHECK(round >= 1)",
+            "A visit round starts at 1.",
+        ),
+    ]
+
     def _compute_access_url(self):
         super()._compute_access_url()
         for rec in self:
@@ -295,7 +315,7 @@ class VisitRecord(models.Model):
         }
         return json.dumps(content, sort_keys=True, ensure_ascii=False)
 
-    def _compute_signature_hash(self):
+    def _signature_digest(self):
         self.ensure_one()
         return hashlib.sha256(self._signed_content().encode()).hexdigest()
 
@@ -305,7 +325,7 @@ class VisitRecord(models.Model):
     def _compute_is_signature_valid(self):
         for rec in self:
             rec.is_signature_valid = bool(
-                rec.signature_hash and rec.signature_hash == rec._compute_signature_hash()
+                rec.signature_hash and rec.signature_hash == rec._signature_digest()
             )
 
     @api.depends("signature", "channel", "type_id.signature_required")
@@ -360,28 +380,11 @@ class VisitRecord(models.Model):
         super(VisitRecord, self).write(
             {"signature": signature, "signed_by": name, "signed_on": fields.Datetime.now()}
         )
-        super(VisitRecord, self).write({"signature_hash": self._compute_signature_hash()})
+        # The digest covers the image as stored (the Image field may resize
+        # it), hence a second write once the first is done.
+        super(VisitRecord, self).write({"signature_hash": self._signature_digest()})
         self.message_post(body=self.env._("Visit sheet signed by %s.", name))
         return True
-    notes = fields.Html(string="Internal notes", groups="base.group_user")
-
-    _sql_constraints = [
-        (
-            "name_company_uniq",
-            "unique(name, company_id)",
-            "The visit number must be unique per company.",
-        ),
-        (
-            "deadline_after_scheduled",
-            "CHECK(deadline IS NULL OR deadline >= scheduled_date)",
-            "The deadline cannot be before the scheduled time.",
-        ),
-        (
-            "round_positive",
-            "CHECK(round >= 1)",
-            "A visit round starts at 1.",
-        ),
-    ]
 
     # ------------------------------------------------------------------
     # Computes
@@ -389,10 +392,7 @@ class VisitRecord(models.Model):
     @api.depends("partner_id", "contact_id")
     def _compute_phone(self):
         for rec in self:
-            people = (rec.contact_id | rec.partner_id).filtered("id") or rec.partner_id
-            rec.phone = next(
-                (phone for person in people if (phone := person._visit_phone())), False
-            )
+            rec.phone = rec.contact_id._visit_phone() or rec.partner_id._visit_phone()
 
     @api.depends("type_id")
     def _compute_channel(self):
@@ -675,6 +675,7 @@ class VisitRecord(models.Model):
         if not activity_type or not todo:
             return self.env["mail.activity"]
         model_id = self.env["ir.model"]._get_id(self._name)
+        channels = dict(self._fields["channel"]._description_selection(self.env))
         # sudo: an agent may schedule a visit for a colleague; the activity
         # belongs to that colleague, whom the agent cannot write for.
         # mail_activity_quick_update: no "you have been assigned" e-mail per
@@ -690,16 +691,11 @@ class VisitRecord(models.Model):
                     "activity_type_id": activity_type.id,
                     "user_id": rec.user_id.id,
                     "date_deadline": fields.Date.context_today(rec, rec.scheduled_date),
-                    "summary": rec._activity_summary(),
+                    "summary": f"{channels.get(rec.channel, '')}: {rec.partner_id.display_name}",
                 }
                 for rec in todo
             ]
         )
-
-    def _activity_summary(self):
-        self.ensure_one()
-        channel = dict(self._fields["channel"]._description_selection(self.env))
-        return f"{channel.get(self.channel, '')}: {self.partner_id.display_name}"
 
     # ------------------------------------------------------------------
     # Actions

@@ -181,9 +181,10 @@ class VisitLedger(models.AbstractModel):
         for col, title in enumerate((_("Indicator"), _("For"), _("Value"), _("Target"), _("Missed"))):
             sheet.write_string(row, col, title, bold)
         sheet.set_column(2, 4, 12)
+        labels = Indicator._indicator_labels()
         for line in Indicator._compute_domain(domain, self.env.company):
             row += 1
-            sheet.write_string(row, 0, Indicator._indicator_label(line["indicator"]))
+            sheet.write_string(row, 0, labels.get(line["indicator"], line["indicator"]))
             sheet.write_string(row, 1, line["label"] or "")
             if line["value"] is not None:
                 sheet.write_number(row, 2, line["value"])

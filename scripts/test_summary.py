@@ -41,7 +41,10 @@ def summarize(lines, odoo_rc):
     problems += [f"error outside a test: {msg}" for msg in stray]
     if odoo_rc != 0 and not (failed or errors):
         problems.append(f"Odoo exited with code {odoo_rc}")
-    n_failed = failed + errors + len(skipped) + (1 if stray or run == 0 or odoo_rc and not (failed or errors) else 0)
+    # Problems outside the test counts (stray errors, nothing run, a bad
+    # exit code) add one failure so the closing line never reads "0 failed".
+    outside = bool(stray or run == 0 or (odoo_rc and not (failed or errors)))
+    n_failed = failed + errors + len(skipped) + int(outside)
     n_passed = max(run - failed - errors - len(skipped), 0)
     return n_passed, n_failed, problems
 
