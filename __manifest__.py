@@ -30,6 +30,7 @@
         "report/visit_record_templates.xml",
         "report/visit_monthly_report.xml",
         "views/visit_type_views.xml",
+        "views/visit_rule_views.xml",
         "views/visit_record_views.xml",
         "wizards/visit_plan_cancel_wizard_views.xml",
         "wizards/visit_outcome_wizard_views.xml",

@@ -4,11 +4,19 @@
 #   bench/run.sh batch [N]     the batch-callback wizard on N sale orders (10000)
 #   bench/run.sh report [N]    N signed visit sheets printed in one PDF (200)
 #   bench/run.sh ledger [N]    the xlsx ledger of N visits (100000)
+#   bench/run.sh generate [N...]  the Generate cron on N sources, each N in a
+#                              fresh database (1000 10000 100000)
 #
 # Prints the figures; the database is dropped at the end.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 what="${1:-batch}"
+if [ "$what" = generate ] && [ $# -ne 2 ]; then
+    # One fresh database per size.
+    for n in ${@:2}; do "$0" generate "$n" || exit 1; done
+    [ $# -gt 1 ] || for n in 1000 10000 100000; do "$0" generate "$n" || exit 1; done
+    exit 0
+fi
 cv_ensure_all
 export PGHOST="$CV_DB_HOST" PGPORT="$CV_DB_PORT" PGUSER="$CV_DB_USER"
 work="$(mktemp -d)"
@@ -37,6 +45,11 @@ case "$what" in
         export CV_BENCH_N="${2:-200}" CV_REPORT_URL="http://127.0.0.1:$port"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "$CV_REPO/bench/bench_report.py"
+        ;;
+    generate)
+        export CV_BENCH_N="$2"
+        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_generate.py"
         ;;
     ledger)
         export CV_BENCH_N="${2:-100000}"

@@ -11,11 +11,22 @@ class ResCompany(models.Model):
         help="Day of the month (1-28) on which managers receive the month's "
         "follow-up report and ledger.",
     )
+    visit_min_interval_days = fields.Integer(
+        string="Contact interval (days)",
+        default=0,
+        help="At most one follow-up visit per customer within this many days, "
+        "across all rules: visits due closer together are merged. 0: no limit.",
+    )
     visit_report_last_month = fields.Char(
         readonly=True, copy=False,
         help="Technical: the month (YYYY-MM) of the last report sent, so a "
         "month is never sent twice.",
     )
+
+    @api.constrains("visit_min_interval_days")
+    def _check_visit_min_interval_days(self):
+        if any(company.visit_min_interval_days < 0 for company in self):
+            raise ValidationError(self.env._("The contact interval cannot be negative."))
 
     @api.constrains("visit_report_day")
     def _check_visit_report_day(self):

@@ -50,6 +50,32 @@ class VisitPlan(models.Model):
     )
     date_cancelled = fields.Datetime(readonly=True, copy=False)
     cancel_reason = fields.Text(readonly=True, copy=False)
+    rule_id = fields.Many2one(
+        "visit.rule", string="Rule", ondelete="set null", index="btree_not_null",
+        readonly=True, copy=False,
+    )
+    rule_source_id = fields.Integer(
+        string="Rule Source ID", readonly=True, copy=False,
+        help="Technical: id of the record of the rule's model this plan follows up.",
+    )
+    reference_date = fields.Datetime(
+        readonly=True, copy=False, help="The date the rule's steps count from."
+    )
+    draw_id = fields.Many2one(
+        "visit.rule.draw", string="Sample", ondelete="set null", index="btree_not_null",
+        readonly=True, copy=False,
+    )
+    merged_record_ids = fields.Many2many(
+        "visit.record",
+        "visit_record_merged_plan_rel",
+        "plan_id",
+        "record_id",
+        string="Merged into",
+        readonly=True,
+        copy=False,
+        help="Visits of other plans that also answer this one: the customer "
+        "is not called twice within the company's contact interval.",
+    )
     next_date = fields.Datetime(
         string="Next Step",
         compute="_compute_next_date",
@@ -72,12 +98,24 @@ class VisitPlan(models.Model):
         for plan in self:
             plan.record_count = counts.get(plan, 0)
 
+    def init(self):
+        # Never two open plans of the same rule for the same source, even
+        # when two generations run at once (a database guarantee).
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS visit_plan_rule_source_open_uniq
+                ON visit_plan (rule_id, rule_source_id)
+             WHERE state = 'open' AND rule_id IS NOT NULL
+            """
+        )
+
     @api.depends(
-        "date_cancelled", "record_ids.state", "record_ids.is_problem_open"
+        "date_cancelled", "record_ids.state", "record_ids.is_problem_open",
+        "merged_record_ids.state", "merged_record_ids.is_problem_open",
     )
     def _compute_state(self):
         for plan in self:
-            steps = plan.record_ids
+            steps = plan.record_ids | plan.merged_record_ids
             if plan.date_cancelled or (
                 steps and all(step.state == "cancelled" for step in steps)
             ):

@@ -2,6 +2,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -12,7 +13,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.image import base64_to_image
 
 from .visit_attempt import ATTEMPT_RESULTS
+from .visit_calendar import WorkCalendar
 from .visit_type import CHANNELS
+
+_logger = logging.getLogger(__name__)
 
 SATISFACTION_LEVELS = [
     ("satisfied", "Satisfied"),
@@ -262,6 +266,53 @@ class VisitRecord(models.Model):
 
     notes = fields.Html(string="Internal notes", groups="base.group_user")
 
+    # Scheduling: rule, retries, escalation, closed loop
+    merged_plan_ids = fields.Many2many(
+        "visit.plan",
+        "visit_record_merged_plan_rel",
+        "record_id",
+        "plan_id",
+        string="Also answers",
+        readonly=True,
+        copy=False,
+        help="Plans of other sources merged into this visit: the customer is "
+        "called once within the company's contact interval.",
+    )
+    rule_step_id = fields.Many2one(
+        "visit.rule.step", string="Rule Step", ondelete="set null",
+        index="btree_not_null", readonly=True, copy=False,
+    )
+    occurrence = fields.Integer(
+        readonly=True, copy=False, help="0 for a step's first visit, 1 for its first repetition..."
+    )
+    rule_id = fields.Many2one(related="plan_id.rule_id", string="Rule")
+    team_id = fields.Many2one(
+        "crm.team", string="Team", compute="_compute_team_id", store=True,
+        readonly=False, index="btree_not_null",
+        help="Its leader hears of the visit when it is overdue.",
+    )
+    max_attempts = fields.Integer(
+        default=1, help="Attempts on the visit's channel before giving up or falling back."
+    )
+    retry_delay_hours = fields.Integer(string="Delay between attempts (hours)")
+    fallback_channel = fields.Selection(
+        CHANNELS, help="Channel of one last attempt after the last unreached one."
+    )
+    is_fallback_done = fields.Boolean(string="Fallback channel used", readonly=True, copy=False)
+    retry_date = fields.Datetime(
+        string="Next attempt", readonly=True, copy=False, index="btree_not_null",
+        help="The customer was not reached: the next attempt is planned then.",
+    )
+    date_escalated = fields.Datetime(
+        string="Escalated on", readonly=True, copy=False,
+        help="When the team manager was told the visit is overdue.",
+    )
+    is_confirmation = fields.Boolean(
+        string="Confirmation visit", readonly=True, copy=False,
+        help="Asks the customer whether the complaint raised by an unsatisfied "
+        "visit was resolved to their satisfaction.",
+    )
+
     _sql_constraints = [
         (
             "name_company_uniq",
@@ -278,7 +329,23 @@ class VisitRecord(models.Model):
             "CHECK(round >= 1)",
             "A visit round starts at 1.",
         ),
+        (
+            "max_attempts_positive",
+            "CHECK(max_attempts >= 1 AND retry_delay_hours >= 0)",
+            "A visit has at least one attempt and a delay that is not negative.",
+        ),
     ]
+
+    def init(self):
+        # Each occurrence of a rule step exists once per plan: a generation
+        # run twice, or resumed after a crash, cannot duplicate a visit.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS visit_record_rule_occurrence_uniq
+                ON visit_record (plan_id, rule_step_id, occurrence)
+             WHERE rule_step_id IS NOT NULL
+            """
+        )
 
     def _compute_access_url(self):
         super()._compute_access_url()
@@ -393,6 +460,11 @@ class VisitRecord(models.Model):
     def _compute_phone(self):
         for rec in self:
             rec.phone = rec.contact_id._visit_phone() or rec.partner_id._visit_phone()
+
+    @api.depends("user_id")
+    def _compute_team_id(self):
+        for rec in self:
+            rec.team_id = rec.plan_id.rule_id.team_id or rec.user_id.sale_team_id or rec.team_id
 
     @api.depends("type_id")
     def _compute_channel(self):
@@ -555,7 +627,9 @@ class VisitRecord(models.Model):
                 ]
         self._create_plans(vals_list, types_by_id)
         records = super().create(vals_list)
-        records._schedule_visit_activities()
+        if not self.env.context.get("visit_skip_activities"):
+            # Imports of past visits pass visit_skip_activities: no to-do.
+            records._schedule_visit_activities()
         return records
 
     def _assign_numbers(self, vals_list):
@@ -631,6 +705,8 @@ class VisitRecord(models.Model):
             for rec in self:
                 rec._sign(name or rec.signed_by or (rec.contact_id or rec.partner_id).name, signature)
             return res
+        if "deadline" in vals and "date_escalated" not in vals:
+            vals = dict(vals, date_escalated=False)
         if "user_id" in vals:
             activities = self._visit_activities()
             if vals["user_id"]:
@@ -667,6 +743,12 @@ class VisitRecord(models.Model):
         return self.activity_ids.filtered(
             lambda act: act.activity_type_id == activity_type
         )
+
+    def _escalation_activities(self):
+        activity_type = self.env.ref(
+            "customer_visit.mail_activity_type_visit_overdue", raise_if_not_found=False
+        )
+        return self.activity_ids.filtered(lambda act: act.activity_type_id == activity_type)
 
     def _schedule_visit_activities(self):
         """Put one to-do per open visit in its assignee's activities."""
@@ -752,14 +834,27 @@ class VisitRecord(models.Model):
             )
         self._log_attempts()
         now = fields.Datetime.now()
+        waiting = self.filtered(lambda rec: rec.outcome == "not_reached" and rec._next_try())
+        for rec in waiting:
+            rec.write(
+                {
+                    "state": "in_progress",
+                    "retry_date": now + timedelta(hours=rec.retry_delay_hours),
+                }
+            )
+        waiting._visit_activities().action_feedback(
+            feedback=self.env._("Not reached: another attempt is planned.")
+        )
+        closing = self - waiting
         for outcome, state in (("reached", "done"), ("not_reached", "failed")):
-            self.filtered(lambda rec, o=outcome: rec.outcome == o).write(
+            closing.filtered(lambda rec, o=outcome: rec.outcome == o).write(
                 {"state": state, "date_done": now}
             )
-        self._visit_activities().action_feedback(
+        (closing._visit_activities() | closing._escalation_activities()).action_feedback(
             feedback=self.env._("Visit closed")
         )
-        done = self.filtered(lambda rec: rec.state == "done")
+        done = closing.filtered(lambda rec: rec.state == "done")
+        done.filtered("is_unsatisfied")._open_dissatisfaction_tickets()
         done.filtered("type_id.review_required").write(
             {"review_state": "to_review", "reviewer_id": False, "review_date": False}
         )
@@ -856,6 +951,227 @@ class VisitRecord(models.Model):
         )
         self._schedule_visit_activities()
         return True
+
+    # ------------------------------------------------------------------
+    # Scheduling: retries, escalation, contact pressure, closed loop
+    # ------------------------------------------------------------------
+    def _next_try(self):
+        """What follows an unreached attempt: 'retry', 'fallback' or False."""
+        self.ensure_one()
+        if self.is_fallback_done:
+            return False
+        tries = len(self.attempt_ids.filtered(lambda attempt: attempt.channel == self.channel))
+        if tries < self.max_attempts:
+            return "retry"
+        if self.fallback_channel and self.fallback_channel != self.channel:
+            return "fallback"
+        return False
+
+    def _placed_now(self):
+        """Now, or when calling hours start next: nothing is due at night."""
+        calendar = self._visit_calendar()
+        now = fields.Datetime.now().replace(microsecond=0)
+        return WorkCalendar(calendar, now, now).place(now) if calendar else now
+
+    @api.model
+    def _cron_retry(self):
+        """Scheduled action *Retry*: unreached visits whose delay is over get
+        their next attempt, or one last attempt on the fallback channel."""
+        due = self.search(
+            [("state", "=", "in_progress"), ("retry_date", "<=", fields.Datetime.now())]
+        )
+        reset = {"state": "planned", "outcome": False, "unreached_reason": False, "retry_date": False}
+        for rec in due:
+            follow_up = rec._next_try()
+            values = dict(reset, scheduled_date=rec._placed_now())
+            if follow_up == "fallback":
+                values.update(channel=rec.fallback_channel, is_fallback_done=True)
+            elif not follow_up:
+                # The policy changed since: nothing left to try.
+                rec.write({"state": "failed", "retry_date": False, "date_done": fields.Datetime.now()})
+                continue
+            if rec.deadline and rec.deadline < values["scheduled_date"]:
+                values["deadline"] = values["scheduled_date"]
+            rec.write(values)
+            rec.message_post(
+                body=self.env._("Attempt %(number)s, by %(channel)s.", number=rec.attempt_count + 1,
+                                channel=dict(CHANNELS).get(rec.channel))
+                if follow_up == "retry"
+                else self.env._("Not reached after %s attempts: one last attempt by the fallback channel.",
+                                rec.attempt_count)
+            )
+        due.filtered(lambda rec: rec.state == "planned")._schedule_visit_activities()
+        return due
+
+    @api.model
+    def _cron_escalate(self):
+        """Scheduled action *Escalate*: tell the team manager (or the rule's
+        escalation user) of every visit past its deadline, once."""
+        overdue = self.search(
+            [
+                ("state", "in", OPEN_STATES),
+                ("deadline", "<", fields.Datetime.now()),
+                ("date_escalated", "=", False),
+            ]
+        )
+        if not overdue:
+            return overdue
+        activity_type = self.env.ref("customer_visit.mail_activity_type_visit_overdue")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        values = []
+        for rec in overdue:
+            manager = rec.plan_id.rule_id.escalation_user_id or rec.team_id.user_id
+            if manager and manager.active:
+                values.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": rec.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": manager.id,
+                        "date_deadline": today,
+                        "summary": self.env._("Overdue: %(visit)s (%(agent)s)",
+                                              visit=rec.name, agent=rec.user_id.name or "-"),
+                    }
+                )
+            else:
+                _logger.info("Overdue visit %s has no team manager to escalate to", rec.name)
+        # sudo: the activity belongs to the manager, whom the cron user or
+        # the agent cannot write for.
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+        overdue.write({"date_escalated": fields.Datetime.now()})
+        return overdue
+
+    @api.model
+    def _merge_under_contact_pressure(self, vals_list):
+        """At most one visit per customer per N days, across all rules.
+
+        N is the company's contact interval.  A new visit due within N days
+        of an open visit of the same customer from another plan is merged
+        into it (its plan is answered by that visit); one due within N days
+        after a visit was done is postponed to N days after it.  Returns the
+        values still to create.
+        """
+        kept = []
+        by_company = defaultdict(list)
+        for vals in vals_list:
+            by_company[vals["company_id"]].append(vals)
+        for company_id, group in by_company.items():
+            days = self.env["res.company"].browse(company_id).visit_min_interval_days
+            if days <= 0:
+                kept.extend(group)
+                continue
+            kept.extend(self._merge_company_group(group, timedelta(days=days)))
+        return kept
+
+    def _merge_company_group(self, group, window):
+        dates = [vals["scheduled_date"] for vals in group]
+        # sudo: the contact interval counts every visit of the customer.
+        existing = self.sudo().search(
+            [
+                ("partner_id", "in", list({vals["partner_id"] for vals in group})),
+                ("company_id", "=", group[0]["company_id"]),
+                "|",
+                "&", ("state", "in", OPEN_STATES),
+                "&", ("scheduled_date", ">=", min(dates) - window),
+                ("scheduled_date", "<=", max(dates) + window),
+                "&", ("state", "=", "done"), ("date_done", ">=", min(dates) - window),
+            ]
+        )
+        open_visits = defaultdict(list)  # partner -> [(date, plan id, record or vals)]
+        last_done = defaultdict(list)
+        for rec in existing:
+            if rec.state == "done":
+                last_done[rec.partner_id.id].append(rec.date_done)
+            else:
+                open_visits[rec.partner_id.id].append((rec.scheduled_date, rec.plan_id.id, rec))
+        links = defaultdict(list)
+        kept = []
+        for vals in sorted(group, key=lambda item: item["scheduled_date"]):
+            partner_id, due = vals["partner_id"], vals["scheduled_date"]
+            recent = [done for done in last_done[partner_id] if due - window < done <= due]
+            if recent:
+                due = max(recent) + window
+                vals["scheduled_date"] = due
+                if vals.get("deadline") and vals["deadline"] < due:
+                    vals["deadline"] = due
+            target = next(
+                (
+                    other for date, plan_id, other in open_visits[partner_id]
+                    if plan_id != vals["plan_id"] and abs(date - due) <= window
+                ),
+                None,
+            )
+            if target is None:
+                kept.append(vals)
+                open_visits[partner_id].append((due, vals["plan_id"], vals))
+            elif isinstance(target, dict):
+                target.setdefault("merged_plan_ids", []).append(Command.link(vals["plan_id"]))
+            else:
+                links[target].append(vals["plan_id"])
+        for rec, plan_ids in links.items():
+            rec.sudo().merged_plan_ids = [Command.link(plan_id) for plan_id in plan_ids]
+        return kept
+
+    def _open_dissatisfaction_tickets(self):
+        """An unsatisfied customer gets a ticket for the responsible team;
+        the visit's problem stays open until a confirmation visit closes it."""
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        for rec in self:
+            values = {"visit_confirmation_required": True}
+            if not rec.problem_description:
+                rec.problem_description = self.env._("The customer is not satisfied.")
+                rec.is_problem_solved = False
+            if rec.complaint_ticket_ids:
+                # The agent already filed the complaint in the outcome wizard.
+                rec.complaint_ticket_ids.sudo().write(values)
+                continue
+            # sudo: agents file the ticket for the customer without being
+            # helpdesk users; the ticket belongs to the responsible team.
+            Ticket.create(
+                dict(
+                    values,
+                    name=self.env._("Unsatisfied customer: %(customer)s (%(visit)s)",
+                                    customer=rec.partner_id.name, visit=rec.name),
+                    description=rec.opinion or rec.problem_description,
+                    partner_id=rec.partner_id.id,
+                    company_id=rec.company_id.id,
+                    team_id=rec.type_id.complaint_team_id.id,
+                    origin_visit_id=rec.id,
+                )
+            )
+
+    def _schedule_confirmation(self, ticket):
+        """The complaint ``ticket`` raised by this visit is closed: ask the
+        customer whether they are satisfied now (a new round of the plan)."""
+        self.ensure_one()
+        if self.next_record_ids.filtered(lambda rec: rec.is_confirmation and rec.ticket_id == ticket):
+            return self.browse()
+        user = self.user_id if self.user_id.active else self.plan_id.user_id
+        confirmation = self.sudo().create(
+            {
+                "plan_id": self.plan_id.id,
+                "type_id": self.type_id.id,
+                "channel": "phone" if self.channel == "onsite" else self.channel,
+                "partner_id": self.partner_id.id,
+                "contact_id": self.contact_id.id,
+                "company_id": self.company_id.id,
+                "user_id": user.id,
+                "scheduled_date": self._placed_now(),
+                "round": self.round + 1,
+                "previous_record_id": self.id,
+                "is_confirmation": True,
+                "ticket_id": ticket.id,
+                "max_attempts": self.max_attempts,
+                "retry_delay_hours": self.retry_delay_hours,
+                "fallback_channel": self.fallback_channel,
+            }
+        )
+        confirmation.message_post(
+            body=self.env._("Ticket %s is closed: confirm with the customer that they are satisfied.",
+                            ticket.display_name)
+        )
+        return confirmation
 
     # ------------------------------------------------------------------
     # Customer self-service (called by the portal on the checked record)

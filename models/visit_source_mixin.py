@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 
@@ -42,10 +42,16 @@ class VisitSourceMixin(models.AbstractModel):
 
     @api.model
     def _selection_source_model(self):
-        models_ = self.env["ir.model"].sudo().search(
+        # Asked for each record written: cached per language (the registry
+        # is reloaded, and the cache cleared, when models are installed).
+        return list(self._source_model_selection(self.env.lang))
+
+    @tools.ormcache("lang")
+    def _source_model_selection(self, lang):
+        models_ = self.env["ir.model"].sudo().with_context(lang=lang).search(
             [("transient", "=", False), ("model", "not like", "visit.%")]
         )
-        return [(model.model, model.name) for model in models_]
+        return tuple((model.model, model.name) for model in models_)
 
     def _get_form_action(self):
         """An action opening this plan or visit in its form."""

@@ -40,6 +40,12 @@ class VisitType(models.Model):
     question_ids = fields.One2many(
         "visit.type.question", "type_id", string="Script", copy=True
     )
+    complaint_team_id = fields.Many2one(
+        "helpdesk.ticket.team",
+        string="Team for dissatisfaction",
+        help="An unsatisfied customer gets a helpdesk ticket for this team; "
+        "when it is closed, the customer is visited again to confirm.",
+    )
     company_id = fields.Many2one(
         "res.company",
         help="Leave empty to share this type between companies.",

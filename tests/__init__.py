@@ -14,3 +14,5 @@ from . import test_ledger
 from . import test_indicators
 from . import test_monthly_report
 from . import test_tour
+from . import test_rule_cadence
+from . import test_rule_generate

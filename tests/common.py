@@ -80,6 +80,64 @@ class VisitCommon(BaseCommon):
         cls.now = fields.Datetime.now().replace(microsecond=0)
 
     @classmethod
+    def _calling_calendar(cls):
+        """Calling hours 08:30-11:00 and 14:00-16:00, Monday to Friday, in
+        Shanghai, with a public holiday on Monday 28 September 2026."""
+        calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Calling hours",
+                "tz": "Asia/Shanghai",
+                "attendance_ids": [
+                    Command.create(
+                        {"name": f"{day} {start}", "dayofweek": str(day), "hour_from": start,
+                         "hour_to": stop, "day_period": "morning" if start < 12 else "afternoon"}
+                    )
+                    for day in range(5)
+                    for start, stop in ((8.5, 11.0), (14.0, 16.0))
+                ],
+            }
+        )
+        cls.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": calendar.id,
+                # Midnight to midnight, Shanghai time, in UTC.
+                "date_from": "2026-09-27 16:00:00",
+                "date_to": "2026-09-28 15:59:59",
+            }
+        )
+        return calendar
+
+    @classmethod
+    def _closed_ticket(cls, closed_date, partner=None, **values):
+        stage = cls.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+        ticket = cls.env["helpdesk.ticket"].create(
+            dict({"name": "Repair", "description": "<p>Repair</p>",
+                  "partner_id": (partner or cls.customer).id}, **values)
+        )
+        ticket.write({"stage_id": stage.id})
+        ticket.closed_date = closed_date
+        return ticket
+
+    @classmethod
+    def _rule_vals(cls, steps=None, **values):
+        vals = {
+            "name": "Closed repairs",
+            "model_id": cls.env["ir.model"]._get_id("helpdesk.ticket"),
+            "domain": "[('stage_id.closed', '=', True)]",
+            "date_field_id": cls.env["ir.model.fields"]._get("helpdesk.ticket", "closed_date").id,
+            "start_date": "2020-01-01",
+            "assignment": "user",
+            "user_id": cls.agent.id,
+            "step_ids": [
+                Command.create(dict({"type_id": cls.type_plain.id, "channel": "phone"}, **step))
+                for step in (steps or [{"delay": 2, "delay_unit": "days"}])
+            ],
+        }
+        vals.update(values)
+        return vals
+
+    @classmethod
     def _visit_vals(cls, **values):
         vals = {
             "partner_id": cls.customer.id,

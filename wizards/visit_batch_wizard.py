@@ -37,6 +37,7 @@ class VisitBatchWizard(models.TransientModel):
     """Schedule follow-up visits for many sources at once (批量回访)."""
 
     _name = "visit.batch.wizard"
+    _inherit = ["visit.assignment.mixin"]
     _description = "Batch Callbacks"
 
     state = fields.Selection([("options", "Options"), ("preview", "Preview")], default="options")
@@ -62,23 +63,6 @@ class VisitBatchWizard(models.TransientModel):
     sample_seed = fields.Integer(
         string="Seed", default=lambda self: random.SystemRandom().randint(1, 999999),
         help="The same seed on the same records draws the same sample.",
-    )
-    assignment = fields.Selection(
-        [
-            ("owner", "Keep the owner"),
-            ("user", "One user"),
-            ("round_robin", "Round-robin over a team"),
-            ("least_loaded", "Least loaded in a team"),
-        ],
-        required=True,
-        default="owner",
-    )
-    user_id = fields.Many2one("res.users", string="Assign to", domain="[('share', '=', False)]")
-    team_id = fields.Many2one("crm.team", string="Team")
-    exclude_salesperson = fields.Boolean(
-        string="Never the salesperson",
-        help="Compliance callbacks are made by someone who is not the "
-        "salesperson of the order.",
     )
     skip_bad_phone = fields.Boolean(string="Skip missing or invalid phones", default=True)
     skip_open_visits = fields.Boolean(string="Skip records with an open visit of this type", default=True)
@@ -130,11 +114,6 @@ class VisitBatchWizard(models.TransientModel):
     def _source_partner(source):
         return source if source._name == "res.partner" else source.partner_id
 
-    @staticmethod
-    def _source_owner(source):
-        """The salesperson (order, contact) or the user (ticket) of a source."""
-        return source.user_id
-
     # ------------------------------------------------------------------
     # Planning: who gets a visit, who is skipped and why, who calls
     # ------------------------------------------------------------------
@@ -143,26 +122,7 @@ class VisitBatchWizard(models.TransientModel):
             raise UserError(self.env._("The sample is a percentage above 0 and at most 100."))
         if self.sample_cap < 0 or self.deadline_days < 0:
             raise UserError(self.env._("The cap and the deadline cannot be negative."))
-        if self.assignment == "user" and not self.user_id:
-            raise UserError(self.env._("Choose the user who makes the visits."))
-        if self.assignment == "owner" and self.exclude_salesperson:
-            raise UserError(
-                self.env._(
-                    "“Keep the owner” gives the visits to the salesperson: "
-                    "choose another assignment to keep them independent."
-                )
-            )
-        if self.assignment in ("round_robin", "least_loaded") and not self._team_agents():
-            raise UserError(
-                self.env._(
-                    "The team %s has no active user to give the visits to.",
-                    self.team_id.name or "-",
-                )
-            )
-
-    def _team_agents(self):
-        members = self.team_id.member_ids | self.team_id.user_id
-        return members.filtered(lambda user: user.active and not user.share).sorted("id")
+        self._check_assignment()
 
     def _plan(self):
         """Return ([(source, partner, user)], {reason: sources}) without writing."""
@@ -196,7 +156,7 @@ class VisitBatchWizard(models.TransientModel):
             drawn_ids = {source.id for source in drawn}
             skipped["not_sampled"] = [s.id for s in eligible if s.id not in drawn_ids]
         planned = []
-        assign = self._assigner()
+        assign = self._visit_assigner()
         for source in drawn:
             user = assign(source)
             if user is None:
@@ -228,55 +188,6 @@ class VisitBatchWizard(models.TransientModel):
             return eligible
         drawn = random.Random(self.sample_seed).sample(eligible, count)
         return sorted(drawn, key=lambda source: source.id)
-
-    def _assigner(self):
-        """A function source -> user (False: unassigned, None: nobody allowed)."""
-        Users = self.env["res.users"]
-        exclude = self.exclude_salesperson
-        if self.assignment == "owner":
-            return lambda source: self._source_owner(source) or Users
-        if self.assignment == "user":
-            def fixed(source):
-                if exclude and self._source_owner(source) == self.user_id:
-                    return None
-                return self.user_id
-            return fixed
-        agents = self._team_agents()
-        if self.assignment == "round_robin":
-            turn = [0]
-
-            def round_robin(source):
-                allowed = agents - self._source_owner(source) if exclude else agents
-                if not allowed:
-                    return None
-                for _attempt in range(len(agents)):
-                    agent = agents[turn[0] % len(agents)]
-                    turn[0] += 1
-                    if agent in allowed:
-                        return agent
-                return None
-            return round_robin
-        # sudo: the load counts every open visit, including those the
-        # manager's own record rules would hide (other companies excepted).
-        load = Counter(
-            {
-                user.id: count
-                for user, count in self.env["visit.record"].sudo()._read_group(
-                    [("user_id", "in", agents.ids), ("state", "in", ("planned", "in_progress"))],
-                    ["user_id"],
-                    ["__count"],
-                )
-            }
-        )
-
-        def least_loaded(source):
-            allowed = agents - self._source_owner(source) if exclude else agents
-            if not allowed:
-                return None
-            agent = min(allowed, key=lambda user: (load[user.id], user.id))
-            load[agent.id] += 1
-            return agent
-        return least_loaded
 
     # ------------------------------------------------------------------
     # Buttons

@@ -1,0 +1,131 @@
+# Run by bench/run.sh inside `odoo shell` (`env` is given): creates N
+# sources (half closed helpdesk tickets, half confirmed sale orders), runs
+# the Generate cron the way the cron runner does (one batch per call, a
+# commit after each), then schedules the same visits the naive way (one
+# create and one activity_schedule() per record) on a copy of the data,
+# and prints the figures.
+import os
+import resource
+import time
+from datetime import timedelta
+
+from odoo import Command, fields
+
+N = int(os.environ.get("CV_BENCH_N", "1000"))
+NAIVE_N = min(N, int(os.environ.get("CV_BENCH_NAIVE_N", "1000")))
+env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True,  # noqa: F821
+                       mail_create_nosubscribe=True, mail_notrack=True))
+cr = env.cr
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def copy_rows(table, template_id, count, overrides):
+    """Fixture only: clone one ORM-created row ``count`` times in SQL."""
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'",
+        [table],
+    )
+    columns = [name for (name,) in cr.fetchall()]
+    select = [overrides.get(name, f'"{name}"') for name in columns]
+    names = ", ".join(f'"{name}"' for name in columns)
+    cr.execute(
+        f'INSERT INTO "{table}" ({names}) '
+        f'SELECT {", ".join(select)} FROM "{table}", generate_series(1, %s) AS g WHERE id = %s',
+        [count, template_id],
+    )
+
+
+# ---------------------------------------------------------------- fixture
+start = time.perf_counter()
+cn = env.ref("base.cn")
+agents = env["res.users"].create(
+    [{"name": f"Agent {i}", "login": f"bench_agent_{i}",
+      "groups_id": [Command.link(env.ref("customer_visit.group_visit_user").id)]} for i in range(5)]
+)
+team = env["crm.team"].create({"name": "Call centre", "member_ids": [Command.set(agents.ids)]})
+half = N // 2
+partners = env["res.partner"].create(
+    [{"name": f"客户 {i}", "mobile": f"+86 138 {i // 10000:04d} {i % 10000:04d}", "country_id": cn.id}
+     for i in range(half + NAIVE_N)]
+)
+closed = env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+ticket = env["helpdesk.ticket"].create({"name": "Repair", "description": "<p>Repair</p>", "partner_id": partners[0].id})
+ticket.stage_id = closed
+order = env["sale.order"].create({"partner_id": partners[0].id, "state": "sale"})
+env.flush_all()
+# partner_id of copy g is the g-th partner created above (ids are consecutive).
+first = partners[0].id
+copy_rows("helpdesk_ticket", ticket.id, half + NAIVE_N - 1, {"partner_id": f"{first} + g", "number": "'B' || g"})
+copy_rows("sale_order", order.id, N - half - 1, {"partner_id": f"{first} + g", "name": "'SB' || g"})
+env.invalidate_all()
+print(f"fixture: {N} sources (+{NAIVE_N} tickets for the naive copy) in {time.perf_counter() - start:.1f} s")
+tickets = env["helpdesk.ticket"].search([("stage_id", "=", closed.id)], order="id")
+naive_tickets, tickets = tickets[-NAIVE_N:], tickets[:-NAIVE_N]
+visit_type = env.ref("customer_visit.visit_type_repair")
+step = {"delay": 2, "delay_unit": "days", "type_id": visit_type.id, "channel": "phone",
+        "deadline_delay": 7, "deadline_unit": "working_days"}
+common = {"start_date": "2000-01-01", "assignment": "round_robin", "team_id": team.id,
+          "step_ids": [Command.create(step)]}
+Model = env["ir.model"]
+rules = env["visit.rule"].create(
+    [
+        dict(common, name="Closed tickets", model_id=Model._get("helpdesk.ticket").id,
+             domain=f"[('stage_id', '=', {closed.id}), ('id', 'not in', {naive_tickets.ids})]",
+             date_field_id=env["ir.model.fields"]._get("helpdesk.ticket", "closed_date").id),
+        dict(common, name="Confirmed orders", model_id=Model._get("sale.order").id,
+             domain="[('state', '=', 'sale')]",
+             date_field_id=env["ir.model.fields"]._get("sale.order", "date_order").id),
+    ]
+)
+cr.commit()
+
+# ------------------------------------------------------------ the cron way
+Rule = env["visit.rule"]
+queries, start, calls, done = cr.sql_log_count, time.perf_counter(), 0, 0
+while True:
+    batch_done, remaining = Rule.search([])._generate_batch()
+    cr.commit()  # what the cron runner does after each call
+    calls += 1
+    done += batch_done
+    if not remaining or not batch_done:
+        break
+elapsed = time.perf_counter() - start
+queries = cr.sql_log_count - queries
+visits = env["visit.record"].search_count([("rule_step_id", "!=", False)])
+activities = env["mail.activity"].search_count([("res_model", "=", "visit.record")])
+print(f"cron: {done} sources -> {visits} visits, {activities} activities in {elapsed:.1f} s "
+      f"({calls} calls); {visits / elapsed:.0f} visits/s, {activities / elapsed:.0f} activities/s, "
+      f"{queries * 1000 / max(visits, 1):.0f} queries per 1,000 visits, peak RSS {peak_mb():.0f} MB")
+again = Rule.search([])._generate_batch()
+print(f"second run: {again[0]} sources planned, {again[1]} remaining")
+cron_rate = visits / elapsed
+
+# ----------------------------------------------------------- the naive way
+activity_type = env.ref("customer_visit.mail_activity_type_visit")
+calendar = env.company.resource_calendar_id
+users = agents
+start = time.perf_counter()
+naive = 0
+for i, source in enumerate(naive_tickets):
+    if env["visit.plan"].search_count([("ticket_id", "=", source.id)]):
+        continue
+    due = calendar.plan_hours(0, source.closed_date + timedelta(days=2), compute_leaves=True)
+    plan = env["visit.plan"].create({"partner_id": source.partner_id.id, "ticket_id": source.id,
+                                     "type_id": visit_type.id})
+    visit = env["visit.record"].with_context(visit_skip_activities=True).create(
+        {"plan_id": plan.id, "partner_id": source.partner_id.id, "type_id": visit_type.id,
+         "ticket_id": source.id, "channel": "phone", "user_id": users[i % len(users)].id,
+         "scheduled_date": due, "deadline": calendar.plan_days(7, due, compute_leaves=True)}
+    )
+    visit.activity_schedule(activity_type_id=activity_type.id, date_deadline=due.date(),
+                            user_id=visit.user_id.id)
+    naive += 1
+naive_elapsed = time.perf_counter() - start
+naive_rate = naive / naive_elapsed
+print(f"naive: {naive} visits in {naive_elapsed:.1f} s; {naive_rate:.0f} visits/s")
+print(f"| {N:,} | {elapsed:.1f} s | {cron_rate:.0f} | {activities / elapsed:.0f} | "
+      f"{queries * 1000 / max(visits, 1):.0f} | {peak_mb():.0f} MB | {naive_rate:.0f} | {cron_rate / naive_rate:.1f}× |")
+cr.rollback()

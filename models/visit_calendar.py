@@ -1,0 +1,97 @@
+"""Working days and calling hours of a ``resource.calendar``, for many dates.
+
+The scheduler places thousands of visits per run.  Asking the calendar
+for each visit (``plan_days``, ``_work_intervals_batch``) would cost
+queries and interval arithmetic per visit, so the work intervals of the
+whole period are read once, with the calendar's own method (attendances
+minus its leaves and public holidays), and looked up with bisection.
+"""
+
+import bisect
+from datetime import datetime, time, timedelta
+
+import pytz
+
+# How far beyond the last date asked for the intervals are read at once.
+MARGIN = timedelta(days=62)
+
+
+def to_naive_utc(value):
+    return value.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+class WorkCalendar:
+    """Work intervals of one calendar between two dates, in naive UTC."""
+
+    def __init__(self, calendar, start, stop):
+        self.calendar = calendar
+        self.tz = pytz.timezone(calendar.tz or "UTC")
+        self.start = self.stop = start
+        self.intervals = []  # [(start, stop)] sorted, naive UTC
+        self.days = {}  # local date -> [(start, stop)]
+        self.day_list = []  # sorted local dates that have work
+        self._read(start - timedelta(days=1), stop + MARGIN)
+
+    def _read(self, start, stop):
+        aware = self.calendar._work_intervals_batch(
+            pytz.utc.localize(start), pytz.utc.localize(stop)
+        )[False]
+        intervals = [(to_naive_utc(begin), to_naive_utc(end)) for begin, end, _meta in aware]
+        self.intervals = sorted(set(self.intervals) | set(intervals))
+        self.days = {}
+        for begin, end in self.intervals:
+            day = pytz.utc.localize(begin).astimezone(self.tz).date()
+            self.days.setdefault(day, []).append((begin, end))
+        self.day_list = sorted(self.days)
+        self.start, self.stop = min(self.start, start), max(self.stop, stop)
+
+    def _ensure(self, moment):
+        if moment >= self.stop - timedelta(days=14):
+            self._read(self.stop - timedelta(days=1), moment + MARGIN)
+        if not self.intervals:
+            raise ValueError(f"The calendar {self.calendar.name} has no working time.")
+
+    def _local_date(self, moment):
+        return pytz.utc.localize(moment).astimezone(self.tz).date()
+
+    def place(self, moment):
+        """The first moment at or after ``moment`` inside working hours."""
+        self._ensure(moment)
+        index = bisect.bisect_right(self.intervals, (moment, datetime.max))
+        # The interval starting before the moment may still contain it.
+        if index and self.intervals[index - 1][1] > moment:
+            return moment
+        while index >= len(self.intervals):
+            self._ensure(self.stop)
+        return self.intervals[index][0]
+
+    def nth_working_day(self, moment, count):
+        """The ``count``-th working day after the day of ``moment`` (local)."""
+        day = self._local_date(moment)
+        # Working days are at most a few per week: read far enough ahead.
+        self._ensure(moment + timedelta(days=count * 2 + 14))
+        index = bisect.bisect_right(self.day_list, day) + count - 1
+        while index >= len(self.day_list):
+            self._ensure(self.stop + timedelta(days=count))
+        return self.day_list[index]
+
+    def add_working_days(self, moment, count, at_end=False):
+        """``moment`` + ``count`` working days.
+
+        A step lands on that day at the reference's time of day when it is
+        inside working hours, else when work starts that day; a deadline
+        (``at_end``) is the end of that day's work.
+        """
+        day = self.nth_working_day(moment, count)
+        intervals = self.days[day]
+        if at_end:
+            return intervals[-1][1]
+        local_time = pytz.utc.localize(moment).astimezone(self.tz).time()
+        wanted = to_naive_utc(self.tz.localize(datetime.combine(day, local_time)))
+        for begin, end in intervals:
+            if begin <= wanted < end:
+                return wanted
+        return intervals[0][0]
+
+    def day_start(self, day):
+        return to_naive_utc(self.tz.localize(datetime.combine(day, time.min)))

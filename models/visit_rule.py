@@ -1,0 +1,628 @@
+import hashlib
+import logging
+import math
+import random
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import safe_eval
+
+from .visit_calendar import WorkCalendar, to_naive_utc
+from .visit_rule_step import shift
+from .visit_type import CHANNELS
+
+_logger = logging.getLogger(__name__)
+
+# Sources handled per cron call; the cron runner commits after each call.
+GENERATE_BATCH = 5000
+SAMPLE_PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
+SKIP_REASONS = [
+    ("no_partner", "No customer"),
+    ("do_not_visit", "Asked not to be contacted"),
+    ("no_assignee", "Nobody may be assigned"),
+    ("error", "Error"),
+]
+
+
+class VisitRule(models.Model):
+    """A follow-up policy (回访规则): which records owe visits, when, by whom.
+
+    The *Generate* cron turns every active rule into plans, visits and
+    activities; the rule keeps the audit of its samples and of the records
+    it had to skip.
+    """
+
+    _name = "visit.rule"
+    _description = "Follow-up Rule"
+    _inherit = ["mail.thread", "visit.assignment.mixin"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    model_id = fields.Many2one(
+        "ir.model",
+        string="Applies to",
+        required=True,
+        ondelete="cascade",
+        domain="[('transient', '=', False), ('model', 'not like', 'visit.%')]",
+        default=lambda self: self.env["ir.model"]._get("helpdesk.ticket"),
+        tracking=True,
+    )
+    model_name = fields.Char(related="model_id.model", store=True, string="Model")
+    domain = fields.Char(
+        string="Qualifying records",
+        default="[]",
+        help="Which records owe a visit: a closed ticket, a confirmed order...",
+    )
+    exclude_domain = fields.Char(
+        string="Exclusions",
+        default="[]",
+        help="Records matching this filter are never visited "
+        "(anonymous complaints, written reply only...).",
+    )
+    date_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Reference date",
+        ondelete="cascade",
+        domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime'))]",
+        help="The steps count from this date. Empty: from the moment the "
+        "record first qualifies.",
+    )
+    start_date = fields.Date(
+        string="Records from",
+        default=fields.Date.context_today,
+        help="Records whose reference date is earlier are left alone.",
+    )
+    calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Working hours",
+        help="Working days, public holidays and calling hours; the "
+        "company's calendar when empty.",
+    )
+    step_ids = fields.One2many("visit.rule.step", "rule_id", string="Cadence", copy=True)
+    horizon_days = fields.Integer(
+        string="Plan ahead (days)",
+        default=30,
+        help="Open repetitions are planned this many days ahead.",
+    )
+    coverage = fields.Selection(
+        [("all", "All records"), ("sample", "A sample")],
+        required=True,
+        default="all",
+        tracking=True,
+    )
+    sample_percent = fields.Float(string="Sample (%)", default=100.0)
+    sample_cap = fields.Integer(
+        string="At most per period", help="Maximum visits drawn per period; 0 for no cap."
+    )
+    sample_period = fields.Selection(SAMPLE_PERIODS, default="month", required=True)
+    sample_seed = fields.Integer(
+        string="Seed",
+        default=lambda self: random.SystemRandom().randint(1, 999999),
+        help="The same seed on the same records draws the same sample.",
+    )
+    max_attempts = fields.Integer(
+        default=3, help="Attempts on the step's channel before giving up or falling back."
+    )
+    retry_delay_hours = fields.Integer(
+        string="Delay between attempts (hours)", default=4
+    )
+    fallback_channel = fields.Selection(
+        CHANNELS,
+        help="Channel of one last attempt after the last unreached one "
+        "(phone → letter). Empty: the visit fails with its reason.",
+    )
+    escalation_user_id = fields.Many2one(
+        "res.users",
+        string="Escalate to",
+        domain="[('share', '=', False)]",
+        help="Who hears of overdue visits; the team leader when empty.",
+    )
+    plan_ids = fields.One2many("visit.plan", "rule_id", string="Plans")
+    plan_count = fields.Integer(compute="_compute_plan_count")
+    draw_ids = fields.One2many("visit.rule.draw", "rule_id", string="Samples")
+    skip_ids = fields.One2many("visit.rule.skip", "rule_id", string="Skipped records")
+    skip_count = fields.Integer(compute="_compute_skip_count")
+    last_run = fields.Datetime(readonly=True, copy=False)
+
+    _sql_constraints = [
+        ("sample_percent_range", "CHECK(sample_percent > 0 AND sample_percent <= 100)",
+         "The sample is a percentage above 0 and at most 100."),
+        ("sample_cap_positive", "CHECK(sample_cap >= 0)", "The sample cap cannot be negative."),
+        ("max_attempts_positive", "CHECK(max_attempts >= 1)", "A visit has at least one attempt."),
+        ("retry_delay_positive", "CHECK(retry_delay_hours >= 0)", "The retry delay cannot be negative."),
+        ("horizon_positive", "CHECK(horizon_days >= 1)", "Plan at least one day ahead."),
+    ]
+
+    def _compute_plan_count(self):
+        counts = dict(
+            self.env["visit.plan"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"])
+        )
+        for rule in self:
+            rule.plan_count = counts.get(rule, 0)
+
+    def _compute_skip_count(self):
+        counts = dict(
+            self.env["visit.rule.skip"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"])
+        )
+        for rule in self:
+            rule.skip_count = counts.get(rule, 0)
+
+    # ------------------------------------------------------------------
+    # Checks: everything that could break the cron is refused when saved
+    # ------------------------------------------------------------------
+    def _eval_domain(self, text):
+        context = {
+            "uid": self.env.uid,
+            "user": self.env.user,
+            "time": safe_eval.time,
+            "datetime": safe_eval.datetime,
+            "relativedelta": relativedelta,
+            "context_today": lambda: fields.Date.context_today(self),
+        }
+        return safe_eval.safe_eval(text or "[]", context)
+
+    def _partner_field(self):
+        """The field of the source holding the customer, '' for partners."""
+        if self.model_name == "res.partner":
+            return ""
+        field = self.env[self.model_name]._fields.get("partner_id")
+        return "partner_id" if field and field.comodel_name == "res.partner" else None
+
+    @api.constrains("model_id", "domain", "exclude_domain", "date_field_id")
+    def _check_source(self):
+        for rule in self:
+            if rule.model_name not in self.env:
+                raise ValidationError(self.env._("Rule %s: choose the records it applies to.", rule.name))
+            if rule._partner_field() is None:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: %(model)s has no customer field "
+                        "(partner_id), so nobody could be visited.",
+                        rule=rule.name, model=rule.model_id.name,
+                    )
+                )
+            field = rule.date_field_id
+            if field and (field.model != rule.model_name or field.ttype not in ("date", "datetime")):
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: the reference date must be a date field of "
+                        "%(model)s; %(field)s is not.",
+                        rule=rule.name, model=rule.model_id.name, field=field.field_description,
+                    )
+                )
+            if field and not rule.env[rule.model_name]._fields[field.name].store:
+                raise ValidationError(
+                    self.env._("Rule %(rule)s: the reference date %(field)s is not stored.",
+                               rule=rule.name, field=field.field_description)
+                )
+            for label, text in ((self.env._("qualifying records"), rule.domain),
+                                (self.env._("exclusions"), rule.exclude_domain)):
+                rule._check_domain(label, text)
+
+    def _check_domain(self, label, text):
+        Model = self.env[self.model_name].sudo()
+        try:
+            domain = self._eval_domain(text)
+            if not isinstance(domain, (list, tuple)):
+                raise ValueError(self.env._("a filter is a list of conditions"))
+            with self.env.cr.savepoint():
+                Model.search_count(expression.normalize_domain(domain), limit=1)
+        except Exception as error:  # noqa: BLE001 -- any failure is the user's filter
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: the filter of the %(what)s does not work "
+                    "(%(error)s). Fix it before saving.",
+                    rule=self.name, what=label, error=error,
+                )
+            ) from error
+
+    @api.constrains("coverage", "sample_percent", "sample_cap")
+    def _check_sample(self):
+        for rule in self:
+            if not 0 < rule.sample_percent <= 100:
+                raise ValidationError(
+                    self.env._("Rule %(rule)s: the sample must be above 0%% and at most 100%% "
+                               "(found %(percent)s).", rule=rule.name, percent=rule.sample_percent)
+                )
+            if rule.sample_cap < 0:
+                raise ValidationError(self.env._("Rule %s: the sample cap cannot be negative.", rule.name))
+
+    @api.constrains("step_ids", "active")
+    def _check_steps(self):
+        for rule in self:
+            if rule.active and not rule.step_ids:
+                raise ValidationError(
+                    self.env._("Rule %s: add at least one step to its cadence.", rule.name)
+                )
+
+    @api.constrains("assignment", "user_id", "team_id", "exclude_salesperson")
+    def _check_assignment_policy(self):
+        try:
+            self._check_assignment()
+        except UserError as error:
+            raise ValidationError(error.args[0]) from error
+
+    @api.constrains("max_attempts", "retry_delay_hours", "horizon_days")
+    def _check_retries(self):
+        for rule in self:
+            if rule.max_attempts < 1 or rule.retry_delay_hours < 0 or rule.horizon_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %s: at least one attempt, a delay that is not "
+                        "negative and a planning horizon of at least one day.",
+                        rule.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # What is owed
+    # ------------------------------------------------------------------
+    def _calendar(self):
+        return self.calendar_id or self.company_id.resource_calendar_id
+
+    def _is_recurring(self):
+        return any(step.repeat_every and not step.repeat_until for step in self.step_ids)
+
+    def _qualifying_domain(self):
+        Model = self.env[self.model_name]
+        domain = expression.normalize_domain(self._eval_domain(self.domain))
+        if self.date_field_id:
+            domain = expression.AND([domain, [(self.date_field_id.name, "!=", False)]])
+            if self.start_date:
+                domain = expression.AND([domain, [(self.date_field_id.name, ">=", self.start_date)]])
+        if "company_id" in Model._fields:
+            domain = expression.AND([domain, [("company_id", "in", [self.company_id.id, False])]])
+        exclude = self._eval_domain(self.exclude_domain)
+        if exclude:
+            domain = expression.AND([domain, ["!", *expression.normalize_domain(exclude)]])
+        return domain
+
+    def _qualifying_ids(self):
+        # sudo: the rule, not the user who runs it, decides what is owed.
+        return self.env[self.model_name].sudo().search(self._qualifying_domain(), order="id").ids
+
+    def _planned_source_ids(self, open_only=False):
+        """Sources that already have a plan of this rule (open ones only for
+        recurring rules, whose records may qualify again later)."""
+        self.env["visit.plan"].flush_model(["rule_id", "rule_source_id", "state"])
+        query = "SELECT rule_source_id FROM visit_plan WHERE rule_id = %s"
+        if open_only:
+            query += " AND state = 'open'"
+        self.env.cr.execute(query, [self.id])
+        return {source_id for (source_id,) in self.env.cr.fetchall()}
+
+    def _todo_source_ids(self):
+        """Ids of the sources still owed a plan, in the order they are done,
+        and the sample each drawn source belongs to."""
+        self.ensure_one()
+        qualifying = self._qualifying_ids()
+        done = self._planned_source_ids(open_only=self._is_recurring())
+        done |= set(self.skip_ids.mapped("res_id"))
+        todo = [source_id for source_id in qualifying if source_id not in done]
+        if self.coverage == "sample":
+            return self._draw(qualifying, todo)
+        return todo, {}
+
+    # ------------------------------------------------------------------
+    # Sampling: reproducible and auditable
+    # ------------------------------------------------------------------
+    def _sample_key(self, source_id):
+        digest = hashlib.sha256(f"{self.sample_seed}:{self.model_name}:{source_id}".encode())
+        return digest.hexdigest()
+
+    def _period_of(self, moment):
+        if self.sample_period == "year":
+            return f"{moment.year}"
+        if self.sample_period == "quarter":
+            return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+        return f"{moment.year}-{moment.month:02d}"
+
+    def _draw(self, qualifying, todo):
+        """Keep the sources drawn in each period's sample.
+
+        Each period draws ``ceil(population × percent)`` sources (at most
+        the cap): the plans already drawn count, the rest are the sources
+        with the smallest hash of (seed, id).  The same seed on the same
+        records always draws the same sources, whatever the run order.
+        """
+        references = self._reference_dates(self.env[self.model_name].sudo().browse(qualifying))
+        population = defaultdict(int)
+        for source_id in qualifying:
+            population[self._period_of(references[source_id])] += 1
+        Draw = self.env["visit.rule.draw"].sudo()
+        draws = {draw.period: draw for draw in self.draw_ids}
+        already = dict(
+            self.env["visit.plan"].sudo()._read_group(
+                [("draw_id", "in", [draw.id for draw in draws.values()])], ["draw_id"], ["__count"]
+            )
+        )
+        candidates = defaultdict(list)
+        for source_id in todo:
+            candidates[self._period_of(references[source_id])].append(source_id)
+        drawn = []
+        for period, count in sorted(population.items()):
+            quota = math.ceil(count * self.sample_percent / 100.0)
+            if self.sample_cap:
+                quota = min(quota, self.sample_cap)
+            values = {"population_count": count, "quota": quota, "seed": self.sample_seed}
+            draw = draws.get(period)
+            if draw:
+                draw.write(values)
+            else:
+                draw = Draw.create(dict(values, rule_id=self.id, period=period))
+                draws[period] = draw
+            need = quota - already.get(draw, 0)
+            if need > 0:
+                chosen = sorted(candidates[period], key=self._sample_key)[:need]
+                drawn.extend(chosen)
+        draw_of = {source_id: draws[self._period_of(references[source_id])] for source_id in drawn}
+        return sorted(drawn), draw_of
+
+    # ------------------------------------------------------------------
+    # Planning one batch
+    # ------------------------------------------------------------------
+    def _reference_dates(self, sources):
+        """{source id: reference datetime (naive UTC)}."""
+        now = fields.Datetime.now().replace(microsecond=0)
+        field = self.date_field_id
+        if not field:
+            return dict.fromkeys(sources.ids, now)
+        tz = pytz.timezone(self._calendar().tz or "UTC")
+        result = {}
+        for source in sources:
+            value = source[field.name]
+            if field.ttype == "date":
+                value = to_naive_utc(tz.localize(datetime.combine(value, time.min)))
+            result[source.id] = value
+        return result
+
+    def _prepare_plans(self, sources, calendar, draws):
+        """Plan values with their visits for ``sources``, and the skipped ones.
+
+        Returns ``([(source, plan_vals, [visit_vals])], {source id: (reason, message)})``.
+        """
+        references = self._reference_dates(sources)
+        partner_field = self._partner_field()
+        assign = self._visit_assigner()
+        horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
+        prepared, skipped = [], {}
+        for source in sources:
+            partner = source[partner_field] if partner_field else source
+            if not partner:
+                skipped[source.id] = ("no_partner", "")
+                continue
+            if partner.do_not_visit or partner.commercial_partner_id.do_not_visit:
+                skipped[source.id] = ("do_not_visit", "")
+                continue
+            user = assign(source)
+            if user is None:
+                skipped[source.id] = ("no_assignee", "")
+                continue
+            reference = references[source.id]
+            company = self.company_id
+            links = self._source_links(source.id)
+            plan_vals = {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "user_id": user.id or False,
+                "type_id": self.step_ids[:1].type_id.id,
+                "channel": self.step_ids[:1].channel,
+                "rule_id": self.id,
+                "rule_source_id": source.id,
+                "reference_date": reference,
+                "draw_id": draws[source.id].id if source.id in draws else False,
+                **links,
+            }
+            visits = self._prepare_visits(reference, partner, user, calendar, horizon, links)
+            prepared.append((source, plan_vals, visits))
+        return prepared, skipped
+
+    def _source_links(self, source_id):
+        """How plans and visits point at a source: the typed link for orders
+        and tickets, the partner itself for partners, else a reference."""
+        if self.model_name == "res.partner":
+            return {}
+        link_field = {"sale.order": "sale_order_id", "helpdesk.ticket": "ticket_id"}.get(self.model_name)
+        if link_field:
+            return {link_field: source_id}
+        return {"source_ref": f"{self.model_name},{source_id}"}
+
+    def _prepare_visits(self, reference, partner, user, calendar, horizon, links, existing=()):
+        """Visit values of every occurrence due by ``horizon`` not in ``existing``."""
+        visits = []
+        for step in self.step_ids:
+            for occurrence, amount in enumerate(step._occurrence_amounts(reference, horizon)):
+                if (step.id, occurrence) in existing:
+                    continue
+                due = calendar.place(shift(reference, amount, step.delay_unit, calendar))
+                deadline = False
+                if step.deadline_delay:
+                    base = shift(reference, amount - step.delay, step.delay_unit, calendar)
+                    deadline = max(
+                        shift(base, step.deadline_delay, step.deadline_unit, calendar, at_end=True),
+                        due,
+                    )
+                visits.append(
+                    {
+                        "type_id": step.type_id.id,
+                        "channel": step.channel,
+                        "partner_id": partner.id,
+                        "company_id": self.company_id.id,
+                        "user_id": user.id or False,
+                        "scheduled_date": due,
+                        "deadline": deadline,
+                        "rule_step_id": step.id,
+                        "occurrence": occurrence,
+                        "max_attempts": self.max_attempts,
+                        "retry_delay_hours": self.retry_delay_hours,
+                        "fallback_channel": self.fallback_channel,
+                        **links,
+                    }
+                )
+        return visits
+
+    def _create_prepared(self, prepared):
+        """Create the plans, then their visits (merged under contact pressure)."""
+        if not prepared:
+            return self.env["visit.record"]
+        Plan = self.env["visit.plan"].sudo().with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        )
+        plans = Plan.create([plan_vals for _source, plan_vals, _visits in prepared])
+        vals_list = []
+        for plan, (_source, _plan_vals, visits) in zip(plans, prepared):
+            for vals in visits:
+                vals["plan_id"] = plan.id
+                vals_list.append(vals)
+        vals_list = self.env["visit.record"]._merge_under_contact_pressure(vals_list)
+        Visit = self.env["visit.record"].sudo().with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        )
+        return Visit.create(vals_list)
+
+    def _extend_recurring_plans(self, qualifying):
+        """Plan the next repetitions of open recurring plans; close the plans
+        of records that no longer qualify (their future visits are cancelled)."""
+        plans = self.env["visit.plan"].sudo().search(
+            [("rule_id", "=", self.id), ("state", "=", "open")]
+        )
+        if not plans:
+            return self.env["visit.record"]
+        qualifying = set(qualifying)
+        gone = plans.filtered(lambda plan: plan.rule_source_id not in qualifying)
+        if gone:
+            future = gone.record_ids.filtered(
+                lambda rec: rec.state == "planned" and rec.scheduled_date > fields.Datetime.now()
+            )
+            future._do_cancel()
+        calendar = WorkCalendar(self._calendar(), fields.Datetime.now(), fields.Datetime.now())
+        horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
+        vals_list = []
+        for plan in plans - gone:
+            existing = {(rec.rule_step_id.id, rec.occurrence) for rec in plan.record_ids}
+            links = self._source_links(plan.rule_source_id)
+            for vals in self._prepare_visits(
+                plan.reference_date, plan.partner_id, plan.user_id, calendar, horizon, links, existing
+            ):
+                vals["plan_id"] = plan.id
+                vals_list.append(vals)
+        if not vals_list:
+            return self.env["visit.record"]
+        vals_list = self.env["visit.record"]._merge_under_contact_pressure(vals_list)
+        return self.env["visit.record"].sudo().with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        ).create(vals_list)
+
+    def _lock(self):
+        """Take this rule for the current transaction; False if another
+        generation holds it (two crons never plan the same rule at once)."""
+        self.env.cr.execute(
+            "SELECT id FROM visit_rule WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED", [self.id]
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _generate_batch(self, limit=GENERATE_BATCH):
+        """Plan up to ``limit`` sources of these rules; return (done, remaining).
+
+        Idempotent: what is owed is read from the database each time, so a
+        second run, or a run after an interrupted one, only adds what is
+        missing.  A source that cannot be planned is logged, recorded in the
+        rule's skipped records and left alone; the others go on.
+        """
+        done = remaining = 0
+        for rule in self:
+            if not rule._lock():
+                _logger.info("Follow-up rule %s is being generated by another run", rule.id)
+                continue
+            todo, draws = rule._todo_source_ids()
+            if rule._is_recurring():
+                rule._extend_recurring_plans(rule._qualifying_ids())
+            take = todo[: max(limit - done, 0)]
+            remaining += len(todo) - len(take)
+            if take:
+                done += rule._generate_sources(take, draws)
+            rule.last_run = fields.Datetime.now()
+        return done, remaining
+
+    def _generate_sources(self, source_ids, draws):
+        sources = self.env[self.model_name].sudo().browse(source_ids)
+        references = self._reference_dates(sources)
+        calendar = WorkCalendar(self._calendar(), min(references.values()), max(references.values()))
+        prepared, skipped = self._prepare_plans(sources, calendar, draws)
+        try:
+            with self.env.cr.savepoint():
+                self._create_prepared(prepared)
+        except Exception:  # noqa: BLE001 -- isolate the broken source(s) below
+            _logger.info("Rule %s: a batch failed, planning its sources one by one", self.id)
+            for item in prepared:
+                try:
+                    with self.env.cr.savepoint():
+                        self._create_prepared([item])
+                except Exception as error:  # noqa: BLE001 -- logged and skipped
+                    _logger.warning(
+                        "Rule %s: cannot plan %s,%s: %s", self.id, self.model_name, item[0].id, error
+                    )
+                    skipped[item[0].id] = ("error", str(error)[:500])
+        if skipped:
+            self.env["visit.rule.skip"].sudo().create(
+                [
+                    {"rule_id": self.id, "res_id": source_id, "reason": reason, "message": message}
+                    for source_id, (reason, message) in skipped.items()
+                ]
+            )
+        return len(prepared) - sum(1 for reason, _m in skipped.values() if reason == "error")
+
+    @api.model
+    def _cron_generate(self):
+        """Scheduled action *Generate*: plan what every active rule owes.
+
+        One batch per call; the cron runner commits and calls again while
+        sources remain (Odoo's batched cron protocol).
+        """
+        done, remaining = self.search([])._generate_batch(GENERATE_BATCH)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return done
+
+    def action_generate(self):
+        """Button: generate now what the selected rules owe."""
+        self.check_access("write")
+        total = 0
+        while True:
+            done, remaining = self._generate_batch()
+            total += done
+            if not remaining or not done:
+                break
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%s records planned.", total),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_view_plans(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_visit.visit_plan_action")
+        action["domain"] = [("rule_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def action_view_skips(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("customer_visit.visit_rule_skip_action")
+        action["domain"] = [("rule_id", "=", self.id)]
+        return action

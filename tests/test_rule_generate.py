@@ -1,0 +1,287 @@
+from datetime import datetime, timedelta
+from unittest.mock import patch
+
+from psycopg2 import IntegrityError
+
+from odoo import Command, fields
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.customer_visit.models.visit_rule import VisitRule
+
+from .common import VisitCommon
+
+
+class Crash(BaseException):
+    """Stands for the process being killed: not caught as an Exception."""
+
+
+@tagged("post_install", "-at_install")
+class TestRuleGenerate(VisitCommon):
+    """The Generate cron: idempotence, interruption, sampling, skips,
+    contact pressure and recurring rules."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"].create(
+            [{"name": f"Customer {i}", "phone": f"+86 138 0013 {8100 + i}"} for i in range(12)]
+        )
+        cls.reference = fields.Datetime.now().replace(microsecond=0) - timedelta(days=1)
+        cls.tickets = cls.env["helpdesk.ticket"]
+        for partner in cls.partners:
+            cls.tickets |= cls._closed_ticket(cls.reference, partner=partner)
+        cls.only_ours = f"[('id', 'in', {cls.tickets.ids})]"
+
+    def _rule(self, steps=None, **values):
+        return self.env["visit.rule"].create(self._rule_vals(steps, domain=self.only_ours, **values))
+
+    @staticmethod
+    def _snapshot(rule):
+        return sorted(
+            (plan.rule_source_id, rec.rule_step_id.sequence, rec.occurrence, rec.scheduled_date,
+             rec.deadline, rec.user_id.id)
+            for plan in rule.plan_ids
+            for rec in plan.record_ids
+        )
+
+    def _run_batches(self, rule, limit):
+        """Run like the cron runner: one batch per call, each its own
+        transaction (a savepoint here)."""
+        while True:
+            with self.env.cr.savepoint():
+                done, remaining = rule._generate_batch(limit)
+            if not remaining:
+                return
+
+    def test_running_twice_plans_nothing_more(self):
+        rule = self._rule([{"delay": 2, "delay_unit": "days"}, {"delay": 1, "delay_unit": "months"}])
+        self.assertEqual(rule._generate_batch(), (12, 0))
+        first = self._snapshot(rule)
+        self.assertEqual(len(first), 24)
+        self.assertEqual(rule._generate_batch(), (0, 0))
+        self.assertEqual(self._snapshot(rule), first)
+        self.assertEqual(
+            self.env["mail.activity"].search_count([("res_model", "=", "visit.record"),
+                                                     ("res_id", "in", rule.plan_ids.record_ids.ids)]),
+            24,
+        )
+
+    def test_interrupted_run_resumed_equals_a_clean_run(self):
+        steps = [{"delay": 4, "delay_unit": "hours"}, {"delay": 5, "delay_unit": "working_days"}]
+        clean_rule = self._rule(steps, assignment="round_robin", team_id=self._team().id)
+        self._run_batches(clean_rule, limit=5)
+        clean = [item[1:] for item in self._snapshot(clean_rule)]
+        sources = sorted(clean_rule.plan_ids.mapped("rule_source_id"))
+        clean_rule.plan_ids.record_ids.unlink()
+        clean_rule.plan_ids.unlink()
+        self.env["visit.record"].search([]).invalidate_recordset()
+
+        rule = self._rule(steps, assignment="round_robin", team_id=self._team().id)
+        original = VisitRule._create_prepared
+        calls = []
+
+        def crash_on_second_batch(self_, prepared):
+            calls.append(len(prepared))
+            if len(calls) == 2:
+                original(self_, prepared)  # the work is done, then the process dies
+                raise Crash()
+            return original(self_, prepared)
+
+        # Not assertRaises: its own savepoint would undo the first batch too.
+        crashed = False
+        with patch.object(VisitRule, "_create_prepared", crash_on_second_batch):
+            try:
+                self._run_batches(rule, limit=5)
+            except Crash:
+                crashed = True
+        self.assertTrue(crashed)
+        self.assertEqual(len(rule.plan_ids), 5, "the first batch was kept, the second rolled back")
+        self._run_batches(rule, limit=5)
+        self.assertEqual(sorted(rule.plan_ids.mapped("rule_source_id")), sources)
+        self.assertEqual([item[1:] for item in self._snapshot(rule)], clean)
+
+    def _team(self):
+        return self.env["crm.team"].create(
+            {"name": "Callers", "member_ids": [Command.set((self.agent | self.agent_2).ids)]}
+        )
+
+    def test_database_refuses_two_open_plans_of_a_rule_for_one_source(self):
+        rule = self._rule()
+        rule._generate_batch()
+        plan = rule.plan_ids[:1]
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
+            self.env["visit.plan"].create(
+                {"partner_id": plan.partner_id.id, "rule_id": rule.id,
+                 "rule_source_id": plan.rule_source_id}
+            )
+
+    def test_generation_skips_a_locked_rule(self):
+        rule = self._rule()
+        with patch.object(VisitRule, "_lock", return_value=False):
+            self.assertEqual(rule._generate_batch(), (0, 0))
+        self.assertFalse(rule.plan_ids)
+
+    def test_cron_reports_progress_batch_by_batch(self):
+        rule = self._rule()
+        cron = self.env.ref("customer_visit.ir_cron_visit_generate")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        with patch("odoo.addons.customer_visit.models.visit_rule.GENERATE_BATCH", 5):
+            self.env["visit.rule"].with_context(ir_cron_progress_id=progress.id)._cron_generate()
+        self.assertEqual((progress.done, progress.remaining), (5, 7))
+        self.assertEqual(len(rule.plan_ids), 5)
+
+    def test_broken_record_is_logged_skipped_and_the_rest_goes_on(self):
+        rule = self._rule()
+        broken = self.tickets[3]
+        original = type(self.env["visit.record"]).create
+
+        def create(self_, vals_list):
+            if any(vals.get("ticket_id") == broken.id for vals in vals_list):
+                raise ValueError("broken record")
+            return original(self_, vals_list)
+
+        with patch.object(type(self.env["visit.record"]), "create", create), \
+                mute_logger("odoo.addons.customer_visit.models.visit_rule"):
+            done, remaining = rule._generate_batch()
+        self.assertEqual((done, remaining), (11, 0))
+        self.assertEqual(len(rule.plan_ids), 11)
+        self.assertNotIn(broken.id, rule.plan_ids.mapped("rule_source_id"))
+        self.assertEqual(rule.skip_ids.res_id, broken.id)
+        self.assertEqual(rule.skip_ids.reason, "error")
+        self.assertIn("broken record", rule.skip_ids.message)
+        # Left alone until a manager removes the line, then planned.
+        self.assertEqual(rule._generate_batch(), (0, 0))
+        rule.skip_ids.unlink()
+        self.assertEqual(rule._generate_batch(), (1, 0))
+
+    def test_do_not_visit_and_missing_customer_are_recorded_as_skipped(self):
+        self.partners[0].do_not_visit = True
+        self.tickets[1].partner_id = False
+        rule = self._rule()
+        rule._generate_batch()
+        self.assertEqual(len(rule.plan_ids), 10)
+        self.assertEqual(
+            {(skip.res_id, skip.reason) for skip in rule.skip_ids},
+            {(self.tickets[0].id, "do_not_visit"), (self.tickets[1].id, "no_partner")},
+        )
+
+    def test_sample_with_cap_is_reproducible_and_audited(self):
+        rule = self._rule(coverage="sample", sample_percent=50, sample_cap=4, sample_seed=42)
+        rule._generate_batch()
+        draw = rule.draw_ids
+        self.assertEqual(len(draw), 1)
+        self.assertEqual(draw.period, f"{self.reference.year}-{self.reference.month:02d}")
+        self.assertEqual((draw.population_count, draw.quota, draw.drawn_count, draw.seed), (12, 4, 4, 42))
+        drawn = set(rule.plan_ids.mapped("rule_source_id"))
+        self.assertEqual(rule.plan_ids.draw_id, draw)
+        # The same seed on the same records draws the same sources.
+        same = self._rule(coverage="sample", sample_percent=50, sample_cap=4, sample_seed=42)
+        same._generate_batch()
+        self.assertEqual(set(same.plan_ids.mapped("rule_source_id")), drawn)
+        other = self._rule(coverage="sample", sample_percent=50, sample_cap=4, sample_seed=7)
+        other._generate_batch()
+        self.assertNotEqual(set(other.plan_ids.mapped("rule_source_id")), drawn)
+        # Running again draws nobody more: the quota is met.
+        self.assertEqual(rule._generate_batch(), (0, 0))
+
+    def test_sample_percentage_without_cap(self):
+        rule = self._rule(coverage="sample", sample_percent=25)
+        rule._generate_batch()
+        self.assertEqual(len(rule.plan_ids), 3)  # ceil(12 × 25%)
+
+    def test_exclusions_and_start_date(self):
+        self.tickets[:2].write({"priority": "3"})
+        rule = self._rule(exclude_domain="[('priority', '=', '3')]")
+        rule._generate_batch()
+        self.assertEqual(len(rule.plan_ids), 10)
+        later = self._rule(start_date=fields.Date.today() + timedelta(days=1))
+        later._generate_batch()
+        self.assertFalse(later.plan_ids)
+
+    def test_contact_pressure_merges_visits_of_a_customer_across_rules(self):
+        self.env.company.visit_min_interval_days = 7
+        customer = self.partners[0]
+        order = self.env["sale.order"].create({"partner_id": customer.id})
+        order.action_confirm()
+        tickets = self._rule()
+        orders = self.env["visit.rule"].create(
+            self._rule_vals(
+                [{"delay": 3, "delay_unit": "days"}],
+                name="Orders", model_id=self.env["ir.model"]._get_id("sale.order"),
+                domain=f"[('id', '=', {order.id})]",
+                date_field_id=self.env["ir.model.fields"]._get("sale.order", "date_order").id,
+            )
+        )
+        tickets._generate_batch()
+        orders._generate_batch()
+        visits = self.env["visit.record"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(len(visits), 1, "called once for the ticket and the order")
+        order_plan = orders.plan_ids
+        self.assertFalse(order_plan.record_ids)
+        self.assertEqual(visits.merged_plan_ids, order_plan)
+        self.assertEqual(order_plan.state, "open")
+        visits.write({"outcome": "reached"})
+        visits.action_done()
+        self.assertEqual(order_plan.state, "done", "the merged visit answers both plans")
+
+    def test_contact_pressure_postpones_after_a_recent_visit(self):
+        self.env.company.visit_min_interval_days = 10
+        customer = self.partners[1]
+        past = self._create_visit(partner_id=customer.id, scheduled_date=self.reference,
+                                  deadline=False, outcome="reached")
+        past.action_done()
+        rule = self.env["visit.rule"].create(self._rule_vals(domain=f"[('id', '=', {self.tickets[1].id})]"))
+        rule._generate_batch()
+        visit = rule.plan_ids.record_ids
+        self.assertGreaterEqual(visit.scheduled_date, past.date_done + timedelta(days=10))
+
+    def test_recurring_rule_on_a_segment_follows_membership(self):
+        segment = self.env["res.partner.category"].create({"name": "Prospect"})
+        members = self.partners[:2]
+        members.write({"category_id": [Command.link(segment.id)]})
+        rule = self.env["visit.rule"].create(
+            self._rule_vals(
+                [{"delay": 3, "delay_unit": "days", "repeat_every": 3}],
+                name="Prospects every 3 days", model_id=self.env["ir.model"]._get_id("res.partner"),
+                domain=f"[('category_id', 'in', {segment.ids})]", date_field_id=False,
+                horizon_days=10,
+            )
+        )
+        rule._generate_batch()
+        self.assertEqual(len(rule.plan_ids), 2)
+        first = rule.plan_ids.filtered(lambda plan: plan.partner_id == members[0])
+        # Occurrences up to 10 days ahead, plus the next one: 3, 6, 9, 12.
+        self.assertEqual(first.record_ids.sorted("occurrence").mapped("occurrence"), [0, 1, 2, 3])
+        self.assertEqual(rule._generate_batch(), (0, 0))
+        self.assertEqual(len(first.record_ids), 4, "a second run adds nothing")
+        # Ten days later the next repetitions are planned.
+        with patch.object(fields.Datetime, "now", return_value=fields.Datetime.now() + timedelta(days=10)):
+            rule._generate_batch()
+        self.assertEqual(len(first.record_ids), 7)
+        # A partner leaving the segment: the future visits are cancelled.
+        members[1].category_id = [Command.unlink(segment.id)]
+        rule._generate_batch()
+        gone = rule.plan_ids.filtered(lambda plan: plan.partner_id == members[1])
+        self.assertEqual(set(gone.record_ids.mapped("state")), {"cancelled"})
+        self.assertEqual(gone.state, "cancelled")
+
+    def test_batch_query_count_does_not_grow_with_its_size(self):
+        def queries(count):
+            tickets = self.env["helpdesk.ticket"]
+            for partner in self.env["res.partner"].create(
+                [{"name": f"Q{count}-{i}", "phone": "+86 138 0013 8000"} for i in range(count)]
+            ):
+                tickets |= self._closed_ticket(self.reference, partner=partner)
+            rule = self.env["visit.rule"].create(
+                self._rule_vals(domain=f"[('id', 'in', {tickets.ids})]")
+            )
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            rule._generate_batch()
+            self.env.flush_all()
+            self.assertEqual(len(rule.plan_ids.record_ids), count)
+            return self.env.cr.sql_log_count - before
+
+        small, large = queries(5), queries(25)
+        self.assertLessEqual(large, small + 5, f"{small} queries for 5 sources, {large} for 25")
