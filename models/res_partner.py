@@ -24,6 +24,13 @@ class ResPartner(models.Model):
         help="Whether the mobile or phone number is a real number of the "
         "contact's country (checked with phonenumbers).",
     )
+    visit_phone = fields.Char(
+        string="Number to call",
+        compute="_compute_visit_phone_state",
+        store=True,
+        help="The first valid mobile or phone number, formatted; stored so "
+        "that planning thousands of visits parses no number.",
+    )
     referred_by_visit_id = fields.Many2one(
         "visit.record",
         string="Referred during visit",
@@ -40,27 +47,20 @@ class ResPartner(models.Model):
     def _compute_visit_phone_state(self):
         for partner in self:
             numbers = [n for n in (partner.mobile, partner.phone) if n]
+            formatted = next(
+                (valid for number in numbers if (valid := partner._visit_format_phone(number))),
+                False,
+            )
+            partner.visit_phone = formatted or (numbers[0] if numbers else False)
             if not numbers:
                 partner.visit_phone_state = "missing"
-            elif any(partner._visit_format_phone(number) for number in numbers):
-                partner.visit_phone_state = "valid"
             else:
-                partner.visit_phone_state = "invalid"
+                partner.visit_phone_state = "valid" if formatted else "invalid"
 
     def _visit_format_phone(self, number, force_format="INTERNATIONAL"):
         """The number formatted for the partner's country, False if invalid."""
         self.ensure_one()
         return self._phone_format(number=number, force_format=force_format)
-
-    def _visit_phone(self):
-        """The number to call: the first valid mobile or phone, formatted."""
-        if not self:
-            return False
-        self.ensure_one()
-        for number in (self.mobile, self.phone):
-            if number and (formatted := self._visit_format_phone(number)):
-                return formatted
-        return self.mobile or self.phone or False
 
     def write(self, vals):
         res = super().write(vals)

@@ -459,7 +459,7 @@ class VisitRecord(models.Model):
     @api.depends("partner_id", "contact_id")
     def _compute_phone(self):
         for rec in self:
-            rec.phone = rec.contact_id._visit_phone() or rec.partner_id._visit_phone()
+            rec.phone = rec.contact_id.visit_phone or rec.partner_id.visit_phone
 
     @api.depends("user_id")
     def _compute_team_id(self):
@@ -612,7 +612,10 @@ class VisitRecord(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # Defaults first: plans and numbers are derived from complete values.
-        vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
+        # One default_get per batch, not per visit (the defaults do not
+        # depend on the values given).
+        defaults = self.default_get(list(self._fields))
+        vals_list = [{**defaults, **vals} for vals in vals_list]
         types = self.env["visit.type"].browse(
             {vals["type_id"] for vals in vals_list if vals.get("type_id")}
         )
@@ -657,8 +660,12 @@ class VisitRecord(models.Model):
                 "SELECT nextval(%s) FROM generate_series(1, %s)",
                 [f"ir_sequence_{sequence.id:03d}", len(group)],
             )
+            affixes = {}  # the prefix depends on the month at most: once per day
             for vals, (number,) in zip(group, self.env.cr.fetchall()):
-                prefix, suffix = sequence._get_prefix_suffix(date=vals.get("scheduled_date"))
+                day = fields.Datetime.to_datetime(vals.get("scheduled_date") or fields.Datetime.now()).date()
+                if day not in affixes:
+                    affixes[day] = sequence._get_prefix_suffix(date=day)
+                prefix, suffix = affixes[day]
                 vals["name"] = f"{prefix}{number:0{sequence.padding}d}{suffix}"
 
     def _create_plans(self, vals_list, types_by_id):
@@ -758,6 +765,7 @@ class VisitRecord(models.Model):
             return self.env["mail.activity"]
         model_id = self.env["ir.model"]._get_id(self._name)
         channels = dict(self._fields["channel"]._description_selection(self.env))
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         # sudo: an agent may schedule a visit for a colleague; the activity
         # belongs to that colleague, whom the agent cannot write for.
         # mail_activity_quick_update: no "you have been assigned" e-mail per
@@ -769,11 +777,14 @@ class VisitRecord(models.Model):
             [
                 {
                     "res_model_id": model_id,
+                    # Given rather than computed per activity: batches are big.
+                    "res_model": self._name,
+                    "res_name": rec.name,
                     "res_id": rec.id,
                     "activity_type_id": activity_type.id,
                     "user_id": rec.user_id.id,
-                    "date_deadline": fields.Date.context_today(rec, rec.scheduled_date),
-                    "summary": f"{channels.get(rec.channel, '')}: {rec.partner_id.display_name}",
+                    "date_deadline": pytz.utc.localize(rec.scheduled_date).astimezone(tz).date(),
+                    "summary": f"{channels.get(rec.channel, '')}: {rec.partner_id.name}",
                 }
                 for rec in todo
             ]
@@ -1122,9 +1133,10 @@ class VisitRecord(models.Model):
             if not rec.problem_description:
                 rec.problem_description = self.env._("The customer is not satisfied.")
                 rec.is_problem_solved = False
-            if rec.complaint_ticket_ids:
-                # The agent already filed the complaint in the outcome wizard.
-                rec.complaint_ticket_ids.sudo().write(values)
+            # sudo: an agent without helpdesk rights cannot see the complaint
+            # they filed in the outcome wizard a moment ago.
+            if filed := rec.sudo().complaint_ticket_ids:
+                filed.write(values)
                 continue
             # sudo: agents file the ticket for the customer without being
             # helpdesk users; the ticket belongs to the responsible team.

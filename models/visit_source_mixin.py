@@ -53,6 +53,37 @@ class VisitSourceMixin(models.AbstractModel):
         )
         return tuple((model.model, model.name) for model in models_)
 
+    def _check_company(self, fnames=None):
+        """Odoo's company check, first run per company on the whole set of
+        linked records instead of per record: the scheduler writes thousands
+        of plans and visits at once.  If a set shows any inconsistency, its
+        records go through Odoo's own per-record check, which raises the
+        usual detailed error."""
+        if len(self) < 20 or "company_id" not in self._fields:
+            return super()._check_company(fnames)
+        if fnames is None or {"company_id", "company_ids"} & set(fnames):
+            fnames = self._fields
+        checked = [
+            name for name in fnames
+            if self._fields[name].relational and self._fields[name].check_company
+            and not self._fields[name].company_dependent
+        ]
+        if len(checked) < len([name for name in fnames if self._fields[name].relational
+                                and self._fields[name].check_company]):
+            return super()._check_company(fnames)
+        suspects = self.browse()
+        for company, records in self.grouped("company_id").items():
+            for name in checked:
+                corecords = records.sudo()[name]
+                if not corecords:
+                    continue
+                domain = corecords._check_company_domain(company)
+                if domain and corecords != corecords.with_context(active_test=False).filtered_domain(domain):
+                    suspects |= records
+        if suspects:
+            return super(VisitSourceMixin, suspects)._check_company(fnames)
+        return None
+
     def _get_form_action(self):
         """An action opening this plan or visit in its form."""
         self.ensure_one()

@@ -16,3 +16,5 @@ from . import test_monthly_report
 from . import test_tour
 from . import test_rule_cadence
 from . import test_rule_generate
+from . import test_rule_assignment
+from . import test_rule_followup

@@ -60,7 +60,11 @@ class TestMonthlyReport(VisitCommon, HttpCase):
         self.assertEqual(data["visit_count"], 1)
         self.assertEqual(data["classified"], [("Service quality", 1)])
         self.assertEqual([item["customer"] for item in data["unsatisfied"]], [self.customer.name])
-        self.assertEqual(data["unsatisfied"][0]["done"], "nothing yet")
+        # What was done: the dissatisfaction ticket opened by the visit.
+        ticket = self.env["helpdesk.ticket"].search([("partner_id", "=", self.customer.id),
+                                                     ("visit_confirmation_required", "=", True)])
+        self.assertEqual(len(ticket), 1)
+        self.assertIn(ticket.display_name, data["unsatisfied"][0]["done"])
 
     def test_report_day_outside_1_to_28_is_refused(self):
         for day in (0, 29, 31):

@@ -68,7 +68,7 @@ class TestVisitRecord(VisitCommon):
             {
                 "outcome": "reached",
                 "satisfaction_product": "satisfied",
-                "satisfaction_service": "unsatisfied",
+                "satisfaction_service": "fairly_satisfied",
             }
         )
         visit.action_done()
@@ -77,8 +77,8 @@ class TestVisitRecord(VisitCommon):
         self.assertFalse(visit.activity_ids)
         self.assertEqual(visit.attempt_ids.result, "reached")
         self.assertEqual(visit.attempt_ids.user_id, self.env.user)
-        self.assertAlmostEqual(visit.satisfaction_score, 2.5)
-        self.assertTrue(visit.is_unsatisfied)
+        self.assertAlmostEqual(visit.satisfaction_score, 3.5)
+        self.assertFalse(visit.is_unsatisfied)
         self.assertEqual(visit.plan_id.state, "done")
 
     def test_unreached_visit_fails_with_reason_and_keeps_attempts(self):
