@@ -103,6 +103,53 @@ again = Rule.search([])._generate_batch()
 print(f"second run: {again[0]} sources planned, {again[1]} remaining")
 cron_rate = visits / elapsed
 
+# ------------------------------------------------- two generations at once
+# Like a manual "Generate Now" during the cron: two cursors, small batches,
+# first with the rule lock, then with the lock bypassed so that only the
+# unique index stands between them.
+import threading  # noqa: E402
+from contextlib import nullcontext  # noqa: E402
+from unittest.mock import patch  # noqa: E402
+
+from odoo import SUPERUSER_ID, api  # noqa: E402
+from odoo.addons.customer_visit.models.visit_rule import VisitRule  # noqa: E402
+
+
+def generate_in_own_cursor(errors):
+    try:
+        with env.registry.cursor() as cursor:
+            rules = api.Environment(cursor, SUPERUSER_ID, {})["visit.rule"].search([])
+            while True:
+                done_, remaining_ = rules._generate_batch(100)
+                cursor.commit()
+                if not done_ and not remaining_:
+                    break
+    except Exception as error:  # noqa: BLE001 -- reported below
+        errors.append(error)
+
+
+for label, bypass in (("with the rule lock", False), ("lock bypassed, unique index only", True)):
+    copy_rows("helpdesk_ticket", ticket.id, 300, {"partner_id": f"{first} + g", "number": "'C' || g"})
+    cr.commit()
+    errors = []
+    with patch.object(VisitRule, "_lock", return_value=True) if bypass else nullcontext():
+        threads = [threading.Thread(target=generate_in_own_cursor, args=(errors,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    cr.execute("SELECT count(*) FROM (SELECT 1 FROM visit_plan WHERE rule_id IS NOT NULL "
+               "GROUP BY rule_id, rule_source_id HAVING count(*) > 1) AS dup")
+    duplicates = cr.fetchone()[0]
+    cr.execute("SELECT count(*) FROM helpdesk_ticket t WHERE t.stage_id = %s AND t.id NOT IN %s AND NOT EXISTS "
+               "(SELECT 1 FROM visit_plan p WHERE p.rule_id = %s AND p.rule_source_id = t.id)",
+               [closed.id, tuple(naive_tickets.ids), rules[0].id])
+    unplanned = cr.fetchone()[0]
+    cr.execute("SELECT count(*) FROM visit_rule_skip")
+    skipped = cr.fetchone()[0]
+    print(f"two generations at once ({label}): {duplicates} duplicate plans, {unplanned} tickets "
+          f"left unplanned, {skipped} skipped, errors: {errors or 'none'}")
+
 # ----------------------------------------------------------- the naive way
 activity_type = env.ref("customer_visit.mail_activity_type_visit")
 calendar = env.company.resource_calendar_id

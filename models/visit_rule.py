@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
+from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -561,6 +562,7 @@ class VisitRule(models.Model):
         references = self._reference_dates(sources)
         calendar = WorkCalendar(self._calendar(), min(references.values()), max(references.values()))
         prepared, skipped = self._prepare_plans(sources, calendar, draws)
+        not_done = 0
         try:
             with self.env.cr.savepoint():
                 self._create_prepared(prepared)
@@ -570,11 +572,18 @@ class VisitRule(models.Model):
                 try:
                     with self.env.cr.savepoint():
                         self._create_prepared([item])
+                except UniqueViolation:
+                    # Planned meanwhile by another run (the unique indexes):
+                    # nothing is missing, nothing to log.
+                    _logger.info("Rule %s: %s,%s was planned by another run", self.id,
+                                 self.model_name, item[0].id)
+                    not_done += 1
                 except Exception as error:  # noqa: BLE001 -- logged and skipped
                     _logger.warning(
                         "Rule %s: cannot plan %s,%s: %s", self.id, self.model_name, item[0].id, error
                     )
                     skipped[item[0].id] = ("error", str(error)[:500])
+                    not_done += 1
         if skipped:
             self.env["visit.rule.skip"].sudo().create(
                 [
@@ -582,7 +591,7 @@ class VisitRule(models.Model):
                     for source_id, (reason, message) in skipped.items()
                 ]
             )
-        return len(prepared) - sum(1 for reason, _m in skipped.values() if reason == "error")
+        return len(prepared) - not_done
 
     @api.model
     def _cron_generate(self):
