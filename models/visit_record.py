@@ -1233,8 +1233,13 @@ class VisitRecord(models.Model):
         self.message_post(body=self.env._("The customer answered the visit on the portal."))
 
     def _visit_calendar(self):
+        """Calling hours: the rule's calendar, else the company's."""
         self.ensure_one()
-        return self.company_id.resource_calendar_id or self.env.company.resource_calendar_id
+        return (
+            self.plan_id.rule_id.calendar_id
+            or self.company_id.resource_calendar_id
+            or self.env.company.resource_calendar_id
+        )
 
     def _portal_pick_callback(self, local_start):
         """The customer picks a quarter of an hour inside the calling hours."""

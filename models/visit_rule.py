@@ -22,6 +22,8 @@ _logger = logging.getLogger(__name__)
 
 # Sources handled per cron call; the cron runner commits after each call.
 GENERATE_BATCH = 5000
+# First key of the advisory locks taken on rules (the second is the id).
+ADVISORY_LOCK_CLASS = 0x5649  # "VI"
 SAMPLE_PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
 SKIP_REASONS = [
     ("no_partner", "No customer"),
@@ -135,7 +137,11 @@ class VisitRule(models.Model):
     draw_ids = fields.One2many("visit.rule.draw", "rule_id", string="Samples")
     skip_ids = fields.One2many("visit.rule.skip", "rule_id", string="Skipped records")
     skip_count = fields.Integer(compute="_compute_skip_count")
-    last_run = fields.Datetime(readonly=True, copy=False)
+    last_planned = fields.Datetime(
+        compute="_compute_plan_count",
+        help="When this rule last created a plan. Not stored: generation "
+        "never writes the rule, so that two runs never conflict on it.",
+    )
 
     _sql_constraints = [
         ("sample_percent_range", "CHECK(sample_percent > 0 AND sample_percent <= 100)",
@@ -147,11 +153,14 @@ class VisitRule(models.Model):
     ]
 
     def _compute_plan_count(self):
-        counts = dict(
-            self.env["visit.plan"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"])
-        )
+        stats = {
+            rule: (count, last)
+            for rule, count, last in self.env["visit.plan"]._read_group(
+                [("rule_id", "in", self.ids)], ["rule_id"], ["__count", "create_date:max"]
+            )
+        }
         for rule in self:
-            rule.plan_count = counts.get(rule, 0)
+            rule.plan_count, rule.last_planned = stats.get(rule, (0, False))
 
     def _compute_skip_count(self):
         counts = dict(
@@ -422,6 +431,9 @@ class VisitRule(models.Model):
                 "channel": self.step_ids[:1].channel,
                 "rule_id": self.id,
                 "rule_source_id": source.id,
+                # Open from the INSERT on, so that the unique index on open
+                # plans refuses a concurrent duplicate at once.
+                "state": "open",
                 "reference_date": reference,
                 "draw_id": draws[source.id].id if source.id in draws else False,
                 **links,
@@ -528,11 +540,15 @@ class VisitRule(models.Model):
 
     def _lock(self):
         """Take this rule for the current transaction; False if another
-        generation holds it (two crons never plan the same rule at once)."""
+        generation holds it (two runs never plan the same rule at once).
+
+        An advisory lock, not a row lock: under REPEATABLE READ a row lock
+        fails when another run committed since this transaction began.
+        """
         self.env.cr.execute(
-            "SELECT id FROM visit_rule WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED", [self.id]
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, self.id]
         )
-        return bool(self.env.cr.fetchone())
+        return self.env.cr.fetchone()[0]
 
     def _generate_batch(self, limit=GENERATE_BATCH):
         """Plan up to ``limit`` sources of these rules; return (done, remaining).
@@ -554,7 +570,6 @@ class VisitRule(models.Model):
             remaining += len(todo) - len(take)
             if take:
                 done += rule._generate_sources(take, draws)
-            rule.last_run = fields.Datetime.now()
         return done, remaining
 
     def _generate_sources(self, source_ids, draws):

@@ -75,9 +75,9 @@ class TestRuleFollowUp(VisitCommon):
         self.assertFalse(visit.retry_date)
 
     def test_retry_is_placed_inside_calling_hours(self):
-        calendar = self._calling_calendar()
-        self.env.company.resource_calendar_id = calendar
-        visit = self._rule_visit(max_attempts=2, retry_delay_hours=0)
+        # The rule's calendar, not the company's, gives the calling hours.
+        visit = self._rule_visit(max_attempts=2, retry_delay_hours=0,
+                                 calendar_id=self._calling_calendar().id)
         self._not_reached(visit)
         visit.retry_date = "2026-09-25 18:00:00"
         # Saturday 26 September 2026, 03:00 in Shanghai.

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -132,6 +133,17 @@ class TestRuleGenerate(VisitCommon):
             self.env["visit.rule"].with_context(ir_cron_progress_id=progress.id)._cron_generate()
         self.assertEqual((progress.done, progress.remaining), (5, 7))
         self.assertEqual(len(rule.plan_ids), 5)
+
+    def test_generate_now_button_is_for_managers(self):
+        rule = self._rule()
+        with self.assertRaises(AccessError):
+            rule.with_user(self.agent).action_generate()
+        self.assertFalse(rule.plan_ids)
+        action = rule.with_user(self.manager).action_generate()
+        self.assertEqual(action["params"]["message"], "12 records planned.")
+        rule.invalidate_recordset()
+        self.assertEqual(rule.plan_count, 12)
+        self.assertEqual(rule.last_planned, max(rule.plan_ids.mapped("create_date")))
 
     def test_broken_record_is_logged_skipped_and_the_rest_goes_on(self):
         rule = self._rule()
