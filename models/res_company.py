@@ -74,6 +74,8 @@ class ResCompany(models.Model):
         managers = self.env.ref("customer_visit.group_visit_manager").users.filtered(
             lambda user: self in user.company_ids and user.email and not user.share
         )
+        # sudo: the cron user sends the report; mail.mail is not writable
+        # by visit managers.
         return self.env["mail.mail"].sudo().create(
             {
                 "subject": self.env._("%(company)s: follow-up report %(month)s", company=self.name, month=label),

@@ -129,6 +129,7 @@ class VisitIndicator(models.AbstractModel):
         per_source = defaultdict(Counter)
         for source_model, state, count in Visit._read_group(base, ["source_model", "state"], ["__count"]):
             per_source[source_model or ""][state] += count
+        # sudo: only model names are read, which managers may lack access to.
         names = {model.model: model.name for model in self.env["ir.model"].sudo().search(
             [("model", "in", [m for m in per_source if m])])}
         for source_model, states in sorted(per_source.items()):

@@ -1121,12 +1121,15 @@ class VisitRecord(models.Model):
             else:
                 links[target].append(vals["plan_id"])
         for rec, plan_ids in links.items():
+            # sudo: the visit kept may belong to another agent.
             rec.sudo().merged_plan_ids = [Command.link(plan_id) for plan_id in plan_ids]
         return kept
 
     def _open_dissatisfaction_tickets(self):
         """An unsatisfied customer gets a ticket for the responsible team;
         the visit's problem stays open until a confirmation visit closes it."""
+        # sudo: the agent logging the outcome usually has no helpdesk rights;
+        # the ticket is the helpdesk's.
         Ticket = self.env["helpdesk.ticket"].sudo()
         for rec in self:
             values = {"visit_confirmation_required": True}
@@ -1160,6 +1163,8 @@ class VisitRecord(models.Model):
         if self.next_record_ids.filtered(lambda rec: rec.is_confirmation and rec.ticket_id == ticket):
             return self.browse()
         user = self.user_id if self.user_id.active else self.plan_id.user_id
+        # sudo: the helpdesk user closing the ticket schedules the visit for
+        # the agent of the original visit.
         confirmation = self.sudo().create(
             {
                 "plan_id": self.plan_id.id,

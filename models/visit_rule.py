@@ -222,6 +222,8 @@ class VisitRule(models.Model):
                 rule._check_domain(label, text)
 
     def _check_domain(self, label, text):
+        # sudo: the domain is checked on the whole model, whatever the
+        # manager may read of it.
         Model = self.env[self.model_name].sudo()
         try:
             domain = self._eval_domain(text)
@@ -347,6 +349,8 @@ class VisitRule(models.Model):
         with the smallest hash of (seed, id).  The same seed on the same
         records always draws the same sources, whatever the run order.
         """
+        # sudo: the rule, not the user who runs it, decides what is owed;
+        # draws and plans are written by the generation, never by hand.
         references = self._reference_dates(self.env[self.model_name].sudo().browse(qualifying))
         population = defaultdict(int)
         for source_id in qualifying:
@@ -354,6 +358,7 @@ class VisitRule(models.Model):
         Draw = self.env["visit.rule.draw"].sudo()
         draws = {draw.period: draw for draw in self.draw_ids}
         already = dict(
+            # sudo: plans drawn so far, whoever may read them.
             self.env["visit.plan"].sudo()._read_group(
                 [("draw_id", "in", [draw.id for draw in draws.values()])], ["draw_id"], ["__count"]
             )
@@ -490,6 +495,8 @@ class VisitRule(models.Model):
         """Create the plans, then their visits (merged under contact pressure)."""
         if not prepared:
             return self.env["visit.record"]
+        # sudo: generation runs as the cron user or a manager and creates
+        # visits for other agents.
         Plan = self.env["visit.plan"].sudo().with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
         )
@@ -500,6 +507,7 @@ class VisitRule(models.Model):
                 vals["plan_id"] = plan.id
                 vals_list.append(vals)
         vals_list = self.env["visit.record"]._merge_under_contact_pressure(vals_list)
+        # sudo: as for the plans above.
         Visit = self.env["visit.record"].sudo().with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
         )
@@ -508,6 +516,7 @@ class VisitRule(models.Model):
     def _extend_recurring_plans(self, qualifying):
         """Plan the next repetitions of open recurring plans; close the plans
         of records that no longer qualify (their future visits are cancelled)."""
+        # sudo: every open plan of the rule, whoever may read it.
         plans = self.env["visit.plan"].sudo().search(
             [("rule_id", "=", self.id), ("state", "=", "open")]
         )
@@ -534,6 +543,7 @@ class VisitRule(models.Model):
         if not vals_list:
             return self.env["visit.record"]
         vals_list = self.env["visit.record"]._merge_under_contact_pressure(vals_list)
+        # sudo: the visits belong to the plans' agents.
         return self.env["visit.record"].sudo().with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
         ).create(vals_list)
@@ -573,6 +583,7 @@ class VisitRule(models.Model):
         return done, remaining
 
     def _generate_sources(self, source_ids, draws):
+        # sudo: sources are read whatever the running user may read of them.
         sources = self.env[self.model_name].sudo().browse(source_ids)
         references = self._reference_dates(sources)
         calendar = WorkCalendar(self._calendar(), min(references.values()), max(references.values()))
@@ -600,6 +611,7 @@ class VisitRule(models.Model):
                     skipped[item[0].id] = ("error", str(error)[:500])
                     not_done += 1
         if skipped:
+            # sudo: skipped lines are read-only for managers (no create right).
             self.env["visit.rule.skip"].sudo().create(
                 [
                     {"rule_id": self.id, "res_id": source_id, "reason": reason, "message": message}

@@ -48,6 +48,7 @@ class VisitSourceMixin(models.AbstractModel):
 
     @tools.ormcache("lang")
     def _source_model_selection(self, lang):
+        # sudo: the list of models is the same for every user (ormcache).
         models_ = self.env["ir.model"].sudo().with_context(lang=lang).search(
             [("transient", "=", False), ("model", "not like", "visit.%")]
         )
@@ -74,6 +75,7 @@ class VisitSourceMixin(models.AbstractModel):
         suspects = self.browse()
         for company, records in self.grouped("company_id").items():
             for name in checked:
+                # sudo: only the companies of the linked records are compared.
                 corecords = records.sudo()[name]
                 if not corecords:
                     continue
@@ -120,6 +122,8 @@ class VisitSourceMixin(models.AbstractModel):
             source = rec.source_ref
             if not source or "company_id" not in source._fields:
                 continue
+            # sudo: the source's company and name, even if the user may not
+            # read the source (an agent and a sale order).
             company = source.sudo().company_id
             if company and rec.company_id and company != rec.company_id:
                 raise ValidationError(
@@ -129,6 +133,7 @@ class VisitSourceMixin(models.AbstractModel):
                         "source of the same company.",
                         record=rec.display_name,
                         company=rec.company_id.name,
+                        # sudo: as for the company above.
                         document=source.sudo().display_name,
                         source_company=company.name,
                     )

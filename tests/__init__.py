@@ -18,3 +18,4 @@ from . import test_rule_cadence
 from . import test_rule_generate
 from . import test_rule_assignment
 from . import test_rule_followup
+from . import test_access_matrix
