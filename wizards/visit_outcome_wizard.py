@@ -118,6 +118,16 @@ class VisitOutcomeWizard(models.TransientModel):
             raise UserError(self.env._("Give the new complaint a title."))
         if self.referral_phone and not self.referral_name:
             raise UserError(self.env._("Give the name of the person referred."))
+        if self.referral_phone and not self.record_id.partner_id._visit_format_phone(self.referral_phone):
+            raise UserError(
+                self.env._(
+                    "“%(number)s” is not a valid phone number for %(country)s: "
+                    "check the digits, or type it with its country code (+86 …).",
+                    number=self.referral_phone,
+                    country=self.record_id.partner_id.country_id.name
+                    or self.env.company.country_id.name or self.env._("the customer's country"),
+                )
+            )
         if self.needs_another_round:
             if not self.reply_date or not (self.problem_description or "").strip():
                 raise UserError(
