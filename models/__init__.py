@@ -17,3 +17,4 @@ from . import res_partner
 from . import sale_order
 from . import helpdesk_ticket
 from . import res_company
+from . import ir_actions_report

@@ -1,5 +1,11 @@
+import logging
+
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
 
 
 class ResCompany(models.Model):
@@ -57,20 +63,36 @@ class ResCompany(models.Model):
     def _send_visit_monthly_report(self, date_from, date_to):
         self.ensure_one()
         report = self.env["visit.indicator"]._monthly_report_data(date_from, date_to, self)
-        pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
-            "customer_visit.visit_monthly_report", self.ids, data=report
-        )
-        xlsx = self.env["visit.ledger"]._xlsx(report["domain"])
         label = date_from.strftime("%Y-%m")
+        files = []
+        pdf_missing = ""
+        try:
+            pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
+                "customer_visit.visit_monthly_report", self.ids, data=report
+            )
+            files.append({"name": self.env._("Follow-up report %s.pdf", label), "raw": pdf,
+                          "mimetype": "application/pdf"})
+        except UserError as error:
+            # No wkhtmltopdf: the managers still get the ledger, and why the
+            # PDF is missing; the other companies still get theirs.
+            _logger.warning("Company %s: monthly report without its PDF: %s", self.id, error)
+            pdf_missing = str(error)
+        files.append({"name": self.env._("Visit ledger %s.xlsx", label),
+                      "raw": self.env["visit.ledger"]._xlsx(report["domain"]),
+                      "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
         attachments = self.env["ir.attachment"].create(
-            [
-                {"name": self.env._("Follow-up report %s.pdf", label), "raw": pdf,
-                 "mimetype": "application/pdf", "res_model": "res.company", "res_id": self.id},
-                {"name": self.env._("Visit ledger %s.xlsx", label), "raw": xlsx,
-                 "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 "res_model": "res.company", "res_id": self.id},
-            ]
+            [dict(values, res_model="res.company", res_id=self.id) for values in files]
         )
+        # Markup: our own translated HTML; its values are numbers and a month.
+        body = Markup(self.env._(
+            "<p>The follow-up report and the visit ledger of %(month)s are attached: "
+            "%(count)s visits, %(missed)s targets missed.</p>",
+            month=label, count=report["visit_count"], missed=report["missed_count"],
+        ))
+        if pdf_missing:
+            body += Markup("<p>%s</p>") % self.env._(
+                "The PDF report could not be made: %s", pdf_missing
+            )
         managers = self.env.ref("customer_visit.group_visit_manager").users.filtered(
             lambda user: self in user.company_ids and user.email and not user.share
         )
@@ -79,11 +101,7 @@ class ResCompany(models.Model):
         return self.env["mail.mail"].sudo().create(
             {
                 "subject": self.env._("%(company)s: follow-up report %(month)s", company=self.name, month=label),
-                "body_html": self.env._(
-                    "<p>The follow-up report and the visit ledger of %(month)s are attached: "
-                    "%(count)s visits, %(missed)s targets missed.</p>",
-                    month=label, count=report["visit_count"], missed=report["missed_count"],
-                ),
+                "body_html": body,
                 "email_from": self.email_formatted or self.env.user.email_formatted,
                 "email_to": ",".join(managers.mapped("email_formatted")),
                 "attachment_ids": [Command.set(attachments.ids)],

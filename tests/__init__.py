@@ -20,3 +20,4 @@ from . import test_rule_assignment
 from . import test_rule_followup
 from . import test_access_matrix
 from . import test_bad_input
+from . import test_faults

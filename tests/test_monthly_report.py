@@ -1,10 +1,13 @@
 import io
+from unittest.mock import patch
 
 import openpyxl
 
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
+
+from odoo.addons.base.models.ir_actions_report import IrActionsReport
 
 from .common import VisitCommon
 
@@ -53,6 +56,18 @@ class TestMonthlyReport(VisitCommon, HttpCase):
         self.assertEqual(self.company.visit_report_last_month, today.strftime("%Y-%m"))
         self.env["res.company"]._cron_send_visit_monthly_report()
         self.assertEqual(len(self._mails()), 1, "a month is sent once")
+
+    def test_without_wkhtmltopdf_the_ledger_is_still_sent_with_the_reason(self):
+        today = fields.Date.context_today(self.env["res.company"])
+        with patch.object(IrActionsReport, "get_wkhtmltopdf_state", return_value="install"):
+            mail = self.company.with_context(force_report_rendering=True)._send_visit_monthly_report(
+                today.replace(day=1), today
+            )
+        self.assertEqual(mail.attachment_ids.mapped("mimetype"),
+                         ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])
+        self.assertIn("The PDF report could not be made", mail.body_html)
+        self.assertIn("Wkhtmltopdf", mail.body_html)
+        self.assertIn("<p>The follow-up report", mail.body_html, "the HTML is not escaped")
 
     def test_report_data_lists_unsatisfied_customers_and_classified_opinions(self):
         today = fields.Date.context_today(self.env["res.company"])

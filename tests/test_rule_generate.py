@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.customer_visit.models.visit_record import VisitRecord
 from odoo.addons.customer_visit.models.visit_rule import VisitRule
 
 from .common import VisitCommon
@@ -299,3 +300,67 @@ class TestRuleGenerate(VisitCommon):
 
         small, large = queries(5), queries(25)
         self.assertLessEqual(large, small + 5, f"{small} queries for 5 sources, {large} for 25")
+
+    # -- killed at every point of a batch --------------------------------
+    # Points of the batch where the crash happens, by the method it hits.
+    CRASH_POINTS = [
+        (VisitRule, "_create_prepared", "before"),   # plans not created yet
+        (VisitRule, "_create_prepared", "after"),    # batch written, not committed
+        (VisitRecord, "_schedule_visit_activities", "before"),  # visits without activities
+        (VisitRecord, "_merge_under_contact_pressure", "after"),  # plans without visits
+    ]
+
+    def _kill_and_resume(self, steps, model_class, method, when, on_call):
+        rule = self._rule(steps, assignment="round_robin", team_id=self._team().id)
+        original = getattr(model_class, method)
+        calls = []
+
+        def dying(self_, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == on_call and when == "before":
+                raise Crash()
+            result = original(self_, *args, **kwargs)
+            if len(calls) == on_call:
+                raise Crash()
+            return result
+
+        crashed = False
+        with patch.object(model_class, method, dying):
+            try:
+                self._run_batches(rule, limit=5)
+            except Crash:
+                crashed = True
+        self.assertTrue(crashed, f"{method} was reached {len(calls)} times")
+        self._run_batches(rule, limit=5)
+        return rule
+
+    def _clean_run(self, steps):
+        rule = self._rule(steps, assignment="round_robin", team_id=self._team().id)
+        self._run_batches(rule, limit=5)
+        snapshot = [item[1:] for item in self._snapshot(rule)]
+        sources = sorted(rule.plan_ids.mapped("rule_source_id"))
+        activities = self._activity_count(rule)
+        rule.plan_ids.record_ids.unlink()
+        rule.plan_ids.unlink()
+        rule.active = False
+        return snapshot, sources, activities
+
+    def _activity_count(self, rule):
+        return self.env["mail.activity"].search_count(
+            [("res_model", "=", "visit.record"), ("res_id", "in", rule.plan_ids.record_ids.ids)]
+        )
+
+    def test_killed_at_every_point_then_resumed_equals_a_clean_run(self):
+        steps = [{"delay": 3, "delay_unit": "hours"}, {"delay": 2, "delay_unit": "working_days"}]
+        clean, sources, activities = self._clean_run(steps)
+        self.assertEqual((len(sources), len(clean), activities), (12, 24, 24))
+        for model_class, method, when in self.CRASH_POINTS:
+            for on_call in (1, 2, 3):  # first, middle and last batch of 5
+                with self.subTest(method=method, when=when, batch=on_call):
+                    rule = self._kill_and_resume(steps, model_class, method, when, on_call)
+                    self.assertEqual(sorted(rule.plan_ids.mapped("rule_source_id")), sources)
+                    self.assertEqual([item[1:] for item in self._snapshot(rule)], clean)
+                    self.assertEqual(self._activity_count(rule), activities)
+                    rule.plan_ids.record_ids.unlink()
+                    rule.plan_ids.unlink()
+                    rule.active = False
