@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.addons.customer_visit.models.visit_rule import GENERATE_BATCH
 
 N = int(os.environ.get("CV_BENCH_N", "1000"))
 NAIVE_N = min(N, int(os.environ.get("CV_BENCH_NAIVE_N", "1000")))
@@ -90,9 +91,12 @@ if os.environ.get("CV_BENCH_FIXTURE_ONLY"):
 # ------------------------------------------------------------ the cron way
 Rule = env["visit.rule"]
 queries, start, calls, done = cr.sql_log_count, time.perf_counter(), 0, 0
+batch_times = []
 while True:
+    batch_start = time.perf_counter()
     batch_done, remaining = Rule.search([])._generate_batch()
     cr.commit()  # what the cron runner does after each call
+    batch_times.append(time.perf_counter() - batch_start)
     calls += 1
     done += batch_done
     if not remaining or not batch_done:
@@ -104,6 +108,9 @@ activities = env["mail.activity"].search_count([("res_model", "=", "visit.record
 print(f"cron: {done} sources -> {visits} visits, {activities} activities in {elapsed:.1f} s "
       f"({calls} calls); {visits / elapsed:.0f} visits/s, {activities / elapsed:.0f} activities/s, "
       f"{queries * 1000 / max(visits, 1):.0f} queries per 1,000 visits, peak RSS {peak_mb():.0f} MB")
+ordered = sorted(batch_times)
+print(f"batches of {GENERATE_BATCH}: first {batch_times[0]:.1f} s, median {ordered[len(ordered) // 2]:.1f} s, "
+      f"last full {batch_times[-2 if len(batch_times) > 1 else -1]:.1f} s")
 again = Rule.search([])._generate_batch()
 print(f"second run: {again[0]} sources planned, {again[1]} remaining")
 cron_rate = visits / elapsed

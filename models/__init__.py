@@ -1,3 +1,4 @@
+from . import visit_batch_defaults
 from . import visit_source_mixin
 from . import visit_type
 from . import visit_type_question

@@ -13,7 +13,12 @@ class VisitPlan(models.Model):
 
     _name = "visit.plan"
     _description = "Visit Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin", "visit.source.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "visit.source.mixin",
+        "visit.batch.defaults.mixin",
+    ]
     _order = "create_date desc, id desc"
     _check_company_auto = True
 

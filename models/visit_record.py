@@ -59,6 +59,7 @@ class VisitRecord(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "visit.source.mixin",
+        "visit.batch.defaults.mixin",
     ]
     _order = "scheduled_date desc, id desc"
     _check_company_auto = True
