@@ -164,6 +164,34 @@ class TestAccessMatrix(AccessFixture):
         with self.assertRaises(AccessError):
             self.visit_own.with_user(self.portal).answer_ids[:1].write({"value_text": "forged"})
 
+    def test_second_company_sees_no_record_of_the_first(self):
+        """Every company-bound model: the manager of company B neither finds
+        nor reads company A's records; company A's manager does."""
+        rule = self.env["visit.rule"].create(self._rule_vals())
+        records = {
+            "visit.record": self.visit_own,
+            "visit.plan": self.visit_own.plan_id,
+            "visit.answer": self.visit_own.answer_ids[:1],
+            "visit.attempt": self.env["visit.attempt"].create(
+                {"record_id": self.visit_own.id, "result": "no_answer", "channel": "phone"}),
+            "visit.type": self.env["visit.type"].create({"name": "A only", "company_id": self.company_a.id}),
+            "visit.target": self.env["visit.target"].create(
+                {"indicator": self.env["visit.target"]._fields["indicator"].get_values(self.env)[0],
+                 "value": 80, "company_id": self.company_a.id}),
+            "visit.rule": rule,
+            "visit.rule.step": rule.step_ids[:1],
+            "visit.rule.draw": self.env["visit.rule.draw"].create({"rule_id": rule.id, "period": "2026-11"}),
+            "visit.rule.skip": self.env["visit.rule.skip"].create(
+                {"rule_id": rule.id, "res_id": self.ticket.id, "reason": "no_partner"}),
+        }
+        for model, record in records.items():
+            with self.subTest(model=model):
+                self.assertTrue(record)
+                self.assertEqual(self._can_search(record.with_user(self.manager)), True)
+                self.assertEqual(self._can_search(record.with_user(self.manager_b)), False)
+                with self.assertRaises(AccessError):
+                    record.with_user(self.manager_b).read(["display_name"])
+
     def test_every_sudo_is_justified(self):
         """Each ``sudo()`` of the addon's code carries a ``# sudo:`` comment
         within the lines just above it saying why."""
