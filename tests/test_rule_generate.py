@@ -5,7 +5,7 @@ from psycopg2 import IntegrityError
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.customer_visit.models.visit_record import VisitRecord
@@ -180,6 +180,14 @@ class TestRuleGenerate(VisitCommon):
             {(skip.res_id, skip.reason) for skip in rule.skip_ids},
             {(self.tickets[0].id, "do_not_visit"), (self.tickets[1].id, "no_partner")},
         )
+        # A manager who is not a helpdesk user sees which ticket was skipped,
+        # and a deleted one by its id.
+        reviewer = new_test_user(self.env, login="cv_skip_reviewer", groups="customer_visit.group_visit_manager")
+        skips = rule.skip_ids.with_user(reviewer).sorted("res_id")
+        self.assertEqual(skips.mapped("res_name"), (self.tickets[0] | self.tickets[1]).mapped("display_name"))
+        self.tickets[1].unlink()
+        skips.invalidate_recordset()
+        self.assertEqual(skips[1].res_name, f"#{skips[1].res_id}")
 
     def test_sample_with_cap_is_reproducible_and_audited(self):
         rule = self._rule(coverage="sample", sample_percent=50, sample_cap=4, sample_seed=42)
