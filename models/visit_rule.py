@@ -79,8 +79,8 @@ class VisitRule(models.Model):
         string="Reference date",
         ondelete="cascade",
         domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime'))]",
-        help="The steps count from this date. Empty: from the moment the "
-        "record first qualifies.",
+        help="The steps count from this date; records where it is not set "
+        "are left out. Empty: from the moment the record first qualifies.",
     )
     start_date = fields.Date(
         string="Records from",
