@@ -10,7 +10,7 @@ import sys
 import time
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.addons.customer_visit.models.visit_rule import GENERATE_BATCH
 
 N = int(os.environ.get("CV_BENCH_N", "1000"))

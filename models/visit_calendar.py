@@ -8,7 +8,7 @@ minus its leaves and public holidays), and looked up with bisection.
 """
 
 import bisect
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytz
 
@@ -92,6 +92,3 @@ class WorkCalendar:
             if begin <= wanted < end:
                 return wanted
         return intervals[0][0]
-
-    def day_start(self, day):
-        return to_naive_utc(self.tz.localize(datetime.combine(day, time.min)))

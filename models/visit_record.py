@@ -1,4 +1,3 @@
-import base64
 import binascii
 import hashlib
 import json
@@ -979,11 +978,20 @@ class VisitRecord(models.Model):
             return "fallback"
         return False
 
-    def _placed_now(self):
-        """Now, or when calling hours start next: nothing is due at night."""
+    def _placed_now(self, placed=None):
+        """Now, or when calling hours start next: nothing is due at night.
+
+        ``placed`` ({calendar: moment}) is filled and reused when many
+        visits are placed at once: each calendar is read once, not per visit.
+        """
         calendar = self._visit_calendar()
+        if placed is not None and calendar in placed:
+            return placed[calendar]
         now = fields.Datetime.now().replace(microsecond=0)
-        return WorkCalendar(calendar, now, now).place(now) if calendar else now
+        moment = WorkCalendar(calendar, now, now).place(now) if calendar else now
+        if placed is not None:
+            placed[calendar] = moment
+        return moment
 
     @api.model
     def _cron_retry(self):
@@ -993,9 +1001,10 @@ class VisitRecord(models.Model):
             [("state", "=", "in_progress"), ("retry_date", "<=", fields.Datetime.now())]
         )
         reset = {"state": "planned", "outcome": False, "unreached_reason": False, "retry_date": False}
+        placed = {}
         for rec in due:
             follow_up = rec._next_try()
-            values = dict(reset, scheduled_date=rec._placed_now())
+            values = dict(reset, scheduled_date=rec._placed_now(placed))
             if follow_up == "fallback":
                 values.update(channel=rec.fallback_channel, is_fallback_done=True)
             elif not follow_up:
@@ -1132,6 +1141,7 @@ class VisitRecord(models.Model):
         # sudo: the agent logging the outcome usually has no helpdesk rights;
         # the ticket is the helpdesk's.
         Ticket = self.env["helpdesk.ticket"].sudo()
+        new_tickets = []
         for rec in self:
             values = {"visit_confirmation_required": True}
             if not rec.problem_description:
@@ -1142,9 +1152,7 @@ class VisitRecord(models.Model):
             if filed := rec.sudo().complaint_ticket_ids:
                 filed.write(values)
                 continue
-            # sudo: agents file the ticket for the customer without being
-            # helpdesk users; the ticket belongs to the responsible team.
-            Ticket.create(
+            new_tickets.append(
                 dict(
                     values,
                     name=self.env._("Unsatisfied customer: %(customer)s (%(visit)s)",
@@ -1156,6 +1164,9 @@ class VisitRecord(models.Model):
                     origin_visit_id=rec.id,
                 )
             )
+        # sudo (Ticket): agents file the tickets for the customers without
+        # being helpdesk users; a ticket belongs to the responsible team.
+        Ticket.create(new_tickets)
 
     def _schedule_confirmation(self, ticket):
         """The complaint ``ticket`` raised by this visit is closed: ask the

@@ -403,12 +403,12 @@ class VisitRule(models.Model):
             result[source.id] = value
         return result
 
-    def _prepare_plans(self, sources, calendar, draws):
+    def _prepare_plans(self, sources, references, calendar, draws):
         """Plan values with their visits for ``sources``, and the skipped ones.
 
+        ``references``: {source id: reference date}, from _reference_dates().
         Returns ``([(source, plan_vals, [visit_vals])], {source id: (reason, message)})``.
         """
-        references = self._reference_dates(sources)
         partner_field = self._partner_field()
         assign = self._visit_assigner()
         horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
@@ -587,7 +587,7 @@ class VisitRule(models.Model):
         sources = self.env[self.model_name].sudo().browse(source_ids)
         references = self._reference_dates(sources)
         calendar = WorkCalendar(self._calendar(), min(references.values()), max(references.values()))
-        prepared, skipped = self._prepare_plans(sources, calendar, draws)
+        prepared, skipped = self._prepare_plans(sources, references, calendar, draws)
         not_done = 0
         try:
             with self.env.cr.savepoint():
