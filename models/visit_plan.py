@@ -91,8 +91,36 @@ class VisitPlan(models.Model):
     @api.depends("partner_id", "source_name", "type_id")
     def _compute_name(self):
         for plan in self:
-            parts = [plan.partner_id.name, plan.type_id.name, plan.source_name]
-            plan.name = " / ".join(part for part in parts if part)
+            plan.name = plan._name_of(plan.partner_id, plan.type_id, plan.source_name)
+
+    @api.model
+    def _name_of(self, partner, visit_type, source_name):
+        return " / ".join(part for part in (partner.name, visit_type.name, source_name) if part)
+
+    def _prepare_create_values(self, vals_list):
+        vals_list = super()._prepare_create_values(vals_list)
+        self._add_creation_hints(vals_list)
+        return vals_list
+
+    @api.model
+    def _add_creation_hints(self, vals_list):
+        """Give new plans the stored values they will have, at INSERT (see
+        visit.record's): source, name and, with no steps yet, the state."""
+        self._add_source_hints(vals_list)
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
+        types = self.env["visit.type"].browse({vals["type_id"] for vals in vals_list if vals.get("type_id")})
+        # Read once for the batch (prefetch), then per plan from the cache.
+        partners.mapped("name")
+        types.mapped("name")
+        for vals in vals_list:
+            if "name" not in vals:
+                vals["name"] = self._name_of(
+                    partners.browse(vals.get("partner_id")),
+                    types.browse(vals.get("type_id")),
+                    vals.get("source_name"),
+                )
+            if not vals.get("record_ids") and not vals.get("merged_record_ids"):
+                vals.setdefault("state", "cancelled" if vals.get("date_cancelled") else "open")
 
     def _compute_record_count(self):
         counts = dict(

@@ -9,6 +9,7 @@ import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.image import base64_to_image
 
 from .visit_attempt import ATTEMPT_RESULTS
@@ -204,7 +205,8 @@ class VisitRecord(models.Model):
     reply_date = fields.Date(string="Agreed reply date", copy=False)
     is_problem_solved = fields.Boolean(string="Problem answered", copy=False, tracking=True)
     is_problem_open = fields.Boolean(
-        compute="_compute_is_problem_open", store=True, string="Problem open"
+        compute="_compute_is_problem_open", store=True,
+        string="Problem open",
     )
     recording_ref = fields.Char(
         string="Recording reference", copy=False, groups="base.group_user"
@@ -398,14 +400,17 @@ class VisitRecord(models.Model):
     @api.depends("signature", "channel", "type_id.signature_required")
     def _compute_signature_status(self):
         for rec in self:
-            if rec.signature:
-                rec.signature_status = "signed"
-            elif rec.channel in SIGNATURE_EXEMPT_CHANNELS:
-                rec.signature_status = "phone_visit" if rec.channel == "phone" else "not_required"
-            elif rec.type_id.signature_required:
-                rec.signature_status = "missing"
-            else:
-                rec.signature_status = "not_required"
+            rec.signature_status = rec._signature_status_of(
+                bool(rec.signature), rec.channel, rec.type_id
+            )
+
+    @api.model
+    def _signature_status_of(self, signed, channel, visit_type):
+        if signed:
+            return "signed"
+        if channel in SIGNATURE_EXEMPT_CHANNELS:
+            return "phone_visit" if channel == "phone" else "not_required"
+        return "missing" if visit_type.signature_required else "not_required"
 
     @api.model
     def _check_signature_image(self, signature):
@@ -459,12 +464,20 @@ class VisitRecord(models.Model):
     @api.depends("partner_id", "contact_id")
     def _compute_phone(self):
         for rec in self:
-            rec.phone = rec.contact_id.visit_phone or rec.partner_id.visit_phone
+            rec.phone = rec._phone_of(rec.contact_id, rec.partner_id)
+
+    @api.model
+    def _phone_of(self, contact, partner):
+        return contact.visit_phone or partner.visit_phone
 
     @api.depends("user_id")
     def _compute_team_id(self):
         for rec in self:
-            rec.team_id = rec.plan_id.rule_id.team_id or rec.user_id.sale_team_id or rec.team_id
+            rec.team_id = rec._team_of(rec.plan_id, rec.user_id) or rec.team_id
+
+    @api.model
+    def _team_of(self, plan, user):
+        return plan.rule_id.team_id or user.sale_team_id
 
     @api.depends("type_id")
     def _compute_channel(self):
@@ -498,11 +511,17 @@ class VisitRecord(models.Model):
     @api.depends(*SATISFACTION_FIELDS)
     def _compute_satisfaction(self):
         for rec in self:
-            levels = [rec[fname] for fname in SATISFACTION_FIELDS if rec[fname]]
-            scores = [SATISFACTION_SCORES[level] for level in levels]
-            rec.satisfaction_score = sum(scores) / len(scores) if scores else 0.0
-            rec.is_rated = bool(levels)
-            rec.is_unsatisfied = "unsatisfied" in levels
+            rec.update(rec._satisfaction_of(rec[fname] for fname in SATISFACTION_FIELDS))
+
+    @api.model
+    def _satisfaction_of(self, levels):
+        levels = [level for level in levels if level]
+        scores = [SATISFACTION_SCORES[level] for level in levels]
+        return {
+            "satisfaction_score": sum(scores) / len(scores) if scores else 0.0,
+            "is_rated": bool(levels),
+            "is_unsatisfied": "unsatisfied" in levels,
+        }
 
     @api.depends("problem_description", "is_problem_solved")
     def _compute_is_problem_open(self):
@@ -510,6 +529,56 @@ class VisitRecord(models.Model):
             rec.is_problem_open = bool(
                 rec.problem_description and not rec.is_problem_solved
             )
+
+    def _prepare_create_values(self, vals_list):
+        vals_list = super()._prepare_create_values(vals_list)
+        self._add_creation_hints(vals_list)
+        return vals_list
+
+    @api.model
+    def _add_creation_hints(self, vals_list):
+        """Give new visits the stored summaries they will have, at INSERT.
+
+        Hints only, for the fields the ORM would otherwise fill with an
+        UPDATE of every new row: the read-only ones are still recomputed
+        after the INSERT (and written back only if they differ); phone and
+        team, which are editable, are computed here by the very functions
+        of their computes.  Values given by the caller are kept.
+        """
+        types = self.env["visit.type"].browse({vals["type_id"] for vals in vals_list if vals.get("type_id")})
+        types_by_id = {visit_type.id: visit_type for visit_type in types}
+        plans = self.env["visit.plan"].browse({vals["plan_id"] for vals in vals_list if vals.get("plan_id")})
+        partners = self.env["res.partner"].browse(
+            {vals[key] for vals in vals_list for key in ("partner_id", "contact_id") if vals.get(key)}
+        )
+        users = self.env["res.users"].browse({vals["user_id"] for vals in vals_list if vals.get("user_id")})
+        # Read once for the batch (prefetch), then per visit from the cache.
+        plans.mapped("rule_id.team_id")
+        partners.mapped("visit_phone")
+        users.mapped("sale_team_id")
+        Type, Partner, User = self.env["visit.type"], self.env["res.partner"], self.env["res.users"]
+        for vals in vals_list:
+            visit_type = types_by_id.get(vals.get("type_id"), Type)
+            hints = {
+                "is_problem_open": bool(
+                    vals.get("problem_description") and not vals.get("is_problem_solved")
+                ),
+                **self._satisfaction_of(vals.get(fname) for fname in SATISFACTION_FIELDS),
+                "phone": self._phone_of(
+                    Partner.browse(vals.get("contact_id")), Partner.browse(vals.get("partner_id"))
+                ),
+                "team_id": self._team_of(
+                    plans.browse(vals.get("plan_id")), User.browse(vals.get("user_id"))
+                ).id,
+            }
+            if not vals.get("attempt_ids"):
+                hints["attempt_count"] = 0
+            if not vals.get("signature"):
+                channel = vals.get("channel") or visit_type.default_channel or "phone"
+                hints["signature_status"] = self._signature_status_of(False, channel, visit_type)
+            for fname, value in hints.items():
+                vals.setdefault(fname, value)
+        self._add_source_hints(vals_list)
 
     # ------------------------------------------------------------------
     # Constraints
@@ -621,19 +690,45 @@ class VisitRecord(models.Model):
         )
         types_by_id = {visit_type.id: visit_type for visit_type in types}
         self._assign_numbers(vals_list)
-        for vals in vals_list:
-            visit_type = types_by_id.get(vals.get("type_id"), types.browse())
-            if not vals.get("answer_ids") and visit_type.question_ids:
-                vals["answer_ids"] = [
-                    Command.create({"question_id": question.id})
-                    for question in visit_type.question_ids
-                ]
+        scripted = [bool(vals.get("answer_ids")) for vals in vals_list]
         self._create_plans(vals_list, types_by_id)
         records = super().create(vals_list)
+        records.browse(
+            rec.id for rec, given in zip(records, scripted) if not given
+        )._create_script_answers()
         if not self.env.context.get("visit_skip_activities"):
             # Imports of past visits pass visit_skip_activities: no to-do.
             records._schedule_visit_activities()
         return records
+
+    def _create_script_answers(self):
+        """Load the script of the visits' types as empty answers.
+
+        One INSERT for the whole batch: the Generate cron creates three
+        answers per visit, 15,000 per batch, and an empty answer has nothing
+        for the ORM to compute or check (its company and sequence are copied
+        here, the visits are new, so not signed).
+        """
+        if not self:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO visit_answer (record_id, question_id, company_id, sequence,
+                                          create_uid, create_date, write_uid, write_date)
+                SELECT rec.id, question.id, rec.company_id, question.sequence,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM visit_record rec
+                  JOIN visit_type_question question ON question.type_id = rec.type_id
+                 WHERE rec.id = ANY(%(ids)s)
+              ORDER BY rec.id, question.sequence, question.id
+                """,
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset(["answer_ids"])
 
     def _assign_numbers(self, vals_list):
         """Number new visits: one query per company for a whole batch."""
@@ -685,6 +780,9 @@ class VisitRecord(models.Model):
                     "sale_order_id": vals.get("sale_order_id"),
                     "ticket_id": vals.get("ticket_id"),
                     "source_ref": vals.get("source_ref"),
+                    # Hint (see visit.plan's _add_creation_hints).
+                    "next_date": vals.get("scheduled_date")
+                    if vals.get("state", "planned") in OPEN_STATES else False,
                 }
                 for vals in planless
             ]
@@ -765,6 +863,9 @@ class VisitRecord(models.Model):
             return self.env["mail.activity"]
         model_id = self.env["ir.model"]._get_id(self._name)
         channels = dict(self._fields["channel"]._description_selection(self.env))
+        # mail.activity computes its res_name visit by visit (one browse per
+        # activity): compute the names of the batch at once beforehand.
+        todo.mapped("display_name")
         tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         # sudo: an agent may schedule a visit for a colleague; the activity
         # belongs to that colleague, whom the agent cannot write for.
@@ -785,6 +886,9 @@ class VisitRecord(models.Model):
                     "user_id": rec.user_id.id,
                     "date_deadline": pytz.utc.localize(rec.scheduled_date).astimezone(tz).date(),
                     "summary": f"{channels.get(rec.channel, '')}: {rec.partner_id.name}",
+                    # Hints of the stored computes (see _add_creation_hints).
+                    "date_done": False,
+                    "user_tz": rec.user_id.tz,
                 }
                 for rec in todo
             ]

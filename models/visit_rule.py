@@ -444,6 +444,8 @@ class VisitRule(models.Model):
                 **links,
             }
             visits = self._prepare_visits(reference, partner, user, calendar, horizon, links)
+            # A hint: the plan's next step, stored at INSERT (see visit.plan).
+            plan_vals["next_date"] = min((vals["scheduled_date"] for vals in visits), default=False)
             prepared.append((source, plan_vals, visits))
         return prepared, skipped
 

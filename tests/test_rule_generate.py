@@ -6,7 +6,8 @@ from psycopg2 import IntegrityError
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.sql_db import Cursor
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.customer_visit.models.visit_record import VisitRecord
 from odoo.addons.customer_visit.models.visit_rule import VisitRule
@@ -123,6 +124,36 @@ class TestRuleGenerate(VisitCommon):
         with patch.object(VisitRule, "_lock", return_value=False):
             self.assertEqual(rule._generate_batch(), (0, 0))
         self.assertFalse(rule.plan_ids)
+
+    def test_generated_rows_are_complete_at_their_insert(self):
+        team = self._team()
+        rule = self._rule([{"delay": 2, "delay_unit": "days", "type_id": self.type_repair.id}],
+                          assignment="round_robin", team_id=team.id)
+        statements = []
+        execute = Cursor.execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(query.code if isinstance(query, SQL) else str(query))
+            return execute(cr, query, params, log_exceptions)
+
+        self.env.flush_all()
+        with patch.object(Cursor, "execute", spy):
+            self.assertEqual(rule._generate_batch(), (12, 0))
+            self.env.flush_all()
+        tables = ("visit_plan", "visit_record", "visit_answer", "mail_activity")
+        inserts = [t for t in tables if any(f'INSERT INTO "{t}"' in q or f"INSERT INTO {t} " in q
+                                            for q in statements)]
+        self.assertEqual(inserts, list(tables))
+        # Every stored value was right at the INSERT: the ORM's recomputation
+        # found nothing to write back.
+        updates = [q for q in statements if q.lstrip().startswith("UPDATE") and any(t in q for t in tables)]
+        self.assertEqual(updates, [])
+        visits = rule.plan_ids.record_ids
+        self.assertEqual(visits.team_id, team)
+        self.assertEqual([v.phone for v in visits], [v.partner_id.visit_phone for v in visits])
+        self.assertTrue(all(visits.mapped("phone")))
+        self.assertEqual([p.next_date for p in rule.plan_ids], [p.record_ids.scheduled_date for p in rule.plan_ids])
+        self.assertEqual(len(visits.answer_ids), 12 * len(self.type_repair.question_ids))
 
     def test_cron_reports_progress_batch_by_batch(self):
         rule = self._rule()
