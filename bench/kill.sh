@@ -1,17 +1,19 @@
-# Sourced by bench/run.sh kill [N]: the Generate cron, run by a real Odoo
-# server, killed with SIGKILL in the middle of its work, then restarted,
-# must end with exactly the visits of a clean run on a copy of the data.
+# Sourced by bench/run.sh kill [N]: the two Generate jobs, run by a real
+# Odoo server with two cron threads, killed with SIGKILL in the middle of
+# their work, then restarted, must end with exactly the visits of a clean
+# run on a copy of the data.
 n="${1:-20000}"
 CV_BENCH_N="$n" CV_BENCH_NAIVE_N=1 CV_BENCH_FIXTURE_ONLY=1 cv_odoo shell -d "$db" --addons-path="$ADDONS" \
     --data-dir="$work/data" --log-level=warn --no-http < "$CV_REPO/bench/bench_generate.py" || exit 1
 psql -qd "$db" -c "UPDATE ir_cron SET nextcall = now() AT TIME ZONE 'UTC' - interval '1 minute'
-    WHERE id = (SELECT res_id FROM ir_model_data WHERE module = 'customer_visit' AND name = 'ir_cron_visit_generate')"
+    WHERE id IN (SELECT res_id FROM ir_model_data WHERE module = 'customer_visit'
+                 AND name IN ('ir_cron_visit_generate', 'ir_cron_visit_generate_second'))"
 clean="${db}_clean"
 createdb -T "$db" "$clean"
 trap 'pkill -KILL -P "${server:-0}" 2>/dev/null || true; dropdb --if-exists "$clean" >/dev/null 2>&1 || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-serve() {  # a server running crons only, on database $1
-    cv_odoo -d "$1" --addons-path="$ADDONS" --data-dir="$work/data" --no-http --max-cron-threads=1 \
+serve() {  # a server running crons only (its two cron threads), on database $1
+    cv_odoo -d "$1" --addons-path="$ADDONS" --data-dir="$work/data" --no-http --max-cron-threads=2 \
         --log-level=warn >>"$work/$1.log" 2>&1 &
     server=$!
 }

@@ -6,11 +6,11 @@ from psycopg2 import IntegrityError
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
-from odoo.sql_db import Cursor
+from odoo.sql_db import Cursor, db_connect
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.customer_visit.models.visit_record import VisitRecord
-from odoo.addons.customer_visit.models.visit_rule import VisitRule
+from odoo.addons.customer_visit.models.visit_rule import ADVISORY_LOCK_CLASS, VisitRule
 
 from .common import VisitCommon
 
@@ -124,6 +124,24 @@ class TestRuleGenerate(VisitCommon):
         with patch.object(VisitRule, "_lock", return_value=False):
             self.assertEqual(rule._generate_batch(), (0, 0))
         self.assertFalse(rule.plan_ids)
+
+    def test_a_rule_held_by_the_other_generate_job_is_left_to_it(self):
+        first = self._rule()
+        second = self._rule(name="Closed repairs, second rule")
+        jobs = self.env.ref("customer_visit.ir_cron_visit_generate") | self.env.ref(
+            "customer_visit.ir_cron_visit_generate_second"
+        )
+        self.assertEqual(set(jobs.mapped("code")), {"model._cron_generate()"})
+        self.assertEqual(jobs.model_id.model, "visit.rule")
+        # The other job's transaction, in its own connection, holds the first rule.
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, first.id])
+            self.assertEqual((first | second)._generate_batch(), (12, 0))
+            self.assertFalse(first.plan_ids)
+            self.assertEqual(len(second.plan_ids), 12)
+            other.rollback()
+        self.assertEqual((first | second)._generate_batch(), (12, 0))
+        self.assertEqual(len(first.plan_ids), 12)
 
     def test_generated_rows_are_complete_at_their_insert(self):
         team = self._team()
