@@ -205,8 +205,7 @@ class VisitRecord(models.Model):
     reply_date = fields.Date(string="Agreed reply date", copy=False)
     is_problem_solved = fields.Boolean(string="Problem answered", copy=False, tracking=True)
     is_problem_open = fields.Boolean(
-        compute="_compute_is_problem_open", store=True,
-        string="Problem open",
+        compute="_compute_is_problem_open", store=True, string="Problem open"
     )
     recording_ref = fields.Char(
         string="Recording reference", copy=False, groups="base.group_user"

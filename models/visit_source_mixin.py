@@ -132,10 +132,9 @@ class VisitSourceMixin(models.AbstractModel):
     @api.model
     def _source_key(self, vals):
         """(model, id) of the source named in create values, as _get_source()."""
-        if vals.get("ticket_id"):
-            return "helpdesk.ticket", vals["ticket_id"]
-        if vals.get("sale_order_id"):
-            return "sale.order", vals["sale_order_id"]
+        for fname, model in (("ticket_id", "helpdesk.ticket"), ("sale_order_id", "sale.order")):
+            if vals.get(fname):
+                return (model, vals[fname]) if isinstance(vals[fname], int) else None
         ref = vals.get("source_ref")
         if isinstance(ref, str) and "," in ref:
             model, res_id = ref.split(",", 1)

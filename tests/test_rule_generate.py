@@ -140,8 +140,11 @@ class TestRuleGenerate(VisitCommon):
             self.assertFalse(first.plan_ids)
             self.assertEqual(len(second.plan_ids), 12)
             other.rollback()
-        self.assertEqual((first | second)._generate_batch(), (12, 0))
+        # One rule with work per call (a new transaction for the next one):
+        # "1 remaining" asks the cron runner for another call.
+        self.assertEqual((first | second)._generate_batch(), (12, 1))
         self.assertEqual(len(first.plan_ids), 12)
+        self.assertEqual((first | second)._generate_batch(), (0, 0))
 
     def test_generated_rows_are_complete_at_their_insert(self):
         team = self._team()
@@ -178,11 +181,21 @@ class TestRuleGenerate(VisitCommon):
         # The cron runs every active rule: leave only this one (demo data).
         self.env["visit.rule"].search([("id", "!=", rule.id)]).active = False
         cron = self.env.ref("customer_visit.ir_cron_visit_generate")
-        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search([("cron_id", "=", cron.id)])
+        calls = []
         with patch("odoo.addons.customer_visit.models.visit_rule.GENERATE_BATCH", 5):
-            self.env["visit.rule"].with_context(ir_cron_progress_id=progress.id)._cron_generate()
-        self.assertEqual((progress.done, progress.remaining), (5, 7))
-        self.assertEqual(len(rule.plan_ids), 5)
+            for _call in range(3):
+                progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
+                self.env["visit.rule"].with_context(
+                    ir_cron_progress_id=progress.id, cron_id=cron.id
+                )._cron_generate()
+                calls.append((progress.done, progress.remaining))
+        self.assertEqual(calls, [(5, 7), (5, 2), (2, 0)])
+        self.assertEqual(len(rule.plan_ids), 12)
+        # Work left after a call: the job asked to be run again at once (a
+        # trigger wakes the cron workers); none once done.
+        self.assertEqual(len(Trigger.search([("cron_id", "=", cron.id)]) - triggers), 2)
 
     def test_generate_now_button_is_for_managers(self):
         rule = self._rule()
