@@ -563,7 +563,8 @@ class VisitRule(models.Model):
         return self.env.cr.fetchone()[0]
 
     def _generate_batch(self, limit=GENERATE_BATCH):
-        """Plan up to ``limit`` sources of these rules; return (done, remaining).
+        """Plan up to ``limit`` sources of the first of these rules with
+        something to plan; return (done, remaining).
 
         Idempotent: what is owed is read from the database each time, so a
         second run, or a run after an interrupted one, only adds what is
@@ -580,10 +581,11 @@ class VisitRule(models.Model):
                 rule._extend_recurring_plans(rule._qualifying_ids())
             take = todo[:limit]
             remaining += len(todo) - len(take)
-            if take:
-                done += rule._generate_sources(take, draws)
-                # One rule with work per call: the next rule is taken in a
-                # new transaction. Its snapshot then includes what another
+            planned = rule._generate_sources(take, draws) if take else 0
+            done += planned
+            if planned:
+                # One rule that planned per call: the next rule is taken in
+                # a new transaction. Its snapshot then includes what another
                 # run committed for that rule; taken later in this one, it
                 # would not, and every source would meet the unique index.
                 if index < len(self) - 1:
@@ -638,10 +640,12 @@ class VisitRule(models.Model):
         """
         done, remaining = self.search([])._generate_batch(GENERATE_BATCH)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-        if remaining and (cron_id := self.env.context.get("cron_id")):
+        if done and remaining and (cron_id := self.env.context.get("cron_id")):
             # The cron runner calls a job ten times per turn; a trigger wakes
             # the cron workers for the next turn at once (else the next
             # turn waits for their next wake-up, up to a minute later).
+            # Not after a call that planned nothing: no busy loop on a
+            # source that can never be planned.
             # sudo: the cron user may not be allowed to write scheduled actions.
             self.env["ir.cron"].sudo().browse(cron_id)._trigger()
         return done

@@ -146,6 +146,15 @@ class TestRuleGenerate(VisitCommon):
         self.assertEqual(len(first.plan_ids), 12)
         self.assertEqual((first | second)._generate_batch(), (0, 0))
 
+    def test_a_rule_that_planned_nothing_lets_the_next_one_go_in_the_same_call(self):
+        banned = self.env["res.partner"].create({"name": "No calls", "do_not_visit": True})
+        ticket = self._closed_ticket(self.reference, partner=banned)
+        skipped_only = self.env["visit.rule"].create(self._rule_vals(domain=f"[('id', '=', {ticket.id})]"))
+        planning = self._rule(name="Closed repairs, second rule")
+        self.assertEqual((skipped_only | planning)._generate_batch(), (12, 0))
+        self.assertEqual(skipped_only.skip_ids.reason, "do_not_visit")
+        self.assertEqual(len(planning.plan_ids), 12)
+
     def test_generated_rows_are_complete_at_their_insert(self):
         team = self._team()
         rule = self._rule([{"delay": 2, "delay_unit": "days", "type_id": self.type_repair.id}],
