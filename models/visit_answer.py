@@ -7,7 +7,6 @@ class VisitAnswer(models.Model):
 
     _name = "visit.answer"
     _description = "Visit Answer"
-    _inherit = ["visit.batch.defaults.mixin"]
     _order = "sequence, id"
 
     record_id = fields.Many2one(

@@ -97,16 +97,10 @@ class VisitPlan(models.Model):
     def _name_of(self, partner, visit_type, source_name):
         return " / ".join(part for part in (partner.name, visit_type.name, source_name) if part)
 
-    def _prepare_create_values(self, vals_list):
-        vals_list = super()._prepare_create_values(vals_list)
-        self._add_creation_hints(vals_list)
-        return vals_list
-
     @api.model
     def _add_creation_hints(self, vals_list):
-        """Give new plans the stored values they will have, at INSERT (see
-        visit.record's): source, name and, with no steps yet, the state."""
-        self._add_source_hints(vals_list)
+        """Also the name and, with no steps yet, the state."""
+        super()._add_creation_hints(vals_list)  # the source name, used below
         partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
         types = self.env["visit.type"].browse({vals["type_id"] for vals in vals_list if vals.get("type_id")})
         # Read once for the batch (prefetch), then per plan from the cache.

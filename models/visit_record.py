@@ -529,45 +529,35 @@ class VisitRecord(models.Model):
                 rec.problem_description and not rec.is_problem_solved
             )
 
-    def _prepare_create_values(self, vals_list):
-        vals_list = super()._prepare_create_values(vals_list)
-        self._add_creation_hints(vals_list)
-        return vals_list
-
     @api.model
     def _add_creation_hints(self, vals_list):
-        """Give new visits the stored summaries they will have, at INSERT.
-
-        Hints only, for the fields the ORM would otherwise fill with an
-        UPDATE of every new row: the read-only ones are still recomputed
-        after the INSERT (and written back only if they differ); phone and
-        team, which are editable, are computed here by the very functions
-        of their computes.  Values given by the caller are kept.
-        """
+        """Also the visit's summaries.  Phone and team are editable, so not
+        recomputed after the INSERT: they are computed here by the very
+        functions of their computes."""
+        super()._add_creation_hints(vals_list)
         types = self.env["visit.type"].browse({vals["type_id"] for vals in vals_list if vals.get("type_id")})
-        types_by_id = {visit_type.id: visit_type for visit_type in types}
         plans = self.env["visit.plan"].browse({vals["plan_id"] for vals in vals_list if vals.get("plan_id")})
         partners = self.env["res.partner"].browse(
             {vals[key] for vals in vals_list for key in ("partner_id", "contact_id") if vals.get(key)}
         )
         users = self.env["res.users"].browse({vals["user_id"] for vals in vals_list if vals.get("user_id")})
         # Read once for the batch (prefetch), then per visit from the cache.
+        types.mapped("default_channel")
         plans.mapped("rule_id.team_id")
         partners.mapped("visit_phone")
         users.mapped("sale_team_id")
-        Type, Partner, User = self.env["visit.type"], self.env["res.partner"], self.env["res.users"]
         for vals in vals_list:
-            visit_type = types_by_id.get(vals.get("type_id"), Type)
+            visit_type = types.browse(vals.get("type_id"))
             hints = {
                 "is_problem_open": bool(
                     vals.get("problem_description") and not vals.get("is_problem_solved")
                 ),
                 **self._satisfaction_of(vals.get(fname) for fname in SATISFACTION_FIELDS),
                 "phone": self._phone_of(
-                    Partner.browse(vals.get("contact_id")), Partner.browse(vals.get("partner_id"))
+                    partners.browse(vals.get("contact_id")), partners.browse(vals.get("partner_id"))
                 ),
                 "team_id": self._team_of(
-                    plans.browse(vals.get("plan_id")), User.browse(vals.get("user_id"))
+                    plans.browse(vals.get("plan_id")), users.browse(vals.get("user_id"))
                 ).id,
             }
             if not vals.get("attempt_ids"):
@@ -577,7 +567,6 @@ class VisitRecord(models.Model):
                 hints["signature_status"] = self._signature_status_of(False, channel, visit_type)
             for fname, value in hints.items():
                 vals.setdefault(fname, value)
-        self._add_source_hints(vals_list)
 
     # ------------------------------------------------------------------
     # Constraints
@@ -679,11 +668,9 @@ class VisitRecord(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # Defaults first: plans and numbers are derived from complete values.
-        # One default_get per batch, not per visit (the defaults do not
-        # depend on the values given).
-        defaults = self.default_get(list(self._fields))
-        vals_list = [{**defaults, **vals} for vals in vals_list]
+        # Defaults first: plans and numbers are derived from complete values
+        # (asked once for the batch, see visit.batch.defaults.mixin).
+        merged, vals_list = self._with_batch_defaults(vals_list)
         types = self.env["visit.type"].browse(
             {vals["type_id"] for vals in vals_list if vals.get("type_id")}
         )
@@ -691,7 +678,7 @@ class VisitRecord(models.Model):
         self._assign_numbers(vals_list)
         scripted = [bool(vals.get("answer_ids")) for vals in vals_list]
         self._create_plans(vals_list, types_by_id)
-        records = super().create(vals_list)
+        records = super(VisitRecord, merged).create(vals_list).with_env(self.env)
         records.browse(
             rec.id for rec, given in zip(records, scripted) if not given
         )._create_script_answers()

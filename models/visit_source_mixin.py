@@ -104,18 +104,26 @@ class VisitSourceMixin(models.AbstractModel):
         self.ensure_one()
         return self.ticket_id or self.sale_order_id or self.source_ref or None
 
-    @api.model
-    def _add_source_hints(self, vals_list):
-        """Give new records their stored source name and model at INSERT.
+    def _prepare_create_values(self, vals_list):
+        vals_list = super()._prepare_create_values(vals_list)
+        self._add_creation_hints(vals_list)
+        return vals_list
 
-        Only hints: the ORM still runs the compute after the INSERT, and
-        writes back only a value that differs, so a right hint saves an
-        UPDATE of every new row (the Generate cron creates thousands).
+    @api.model
+    def _add_creation_hints(self, vals_list):
+        """Give new records, at their INSERT, the stored computed values
+        they will have: here the source's name and model.
+
+        Only hints: the ORM still runs the computes of read-only fields
+        after the INSERT and writes back only a value that differs, so a
+        right hint saves an UPDATE of every new row (the Generate cron
+        creates thousands), a wrong one is corrected.  Values given by the
+        caller are kept.
         """
+        keys = [None if "source_name" in vals else self._source_key(vals) for vals in vals_list]
         wanted = defaultdict(set)
-        for vals in vals_list:
-            if "source_name" not in vals and (source := self._source_key(vals)):
-                wanted[source[0]].add(source[1])
+        for key in filter(None, keys):
+            wanted[key[0]].add(key[1])
         names = {}
         for model, ids in wanted.items():
             if model not in self.env:
@@ -123,11 +131,10 @@ class VisitSourceMixin(models.AbstractModel):
             # sudo: as in _compute_source_name.
             for source in self.env[model].sudo().browse(ids).exists():
                 names[model, source.id] = source.display_name
-        for vals in vals_list:
-            source = self._source_key(vals)
-            if source in names and "source_name" not in vals:
-                vals["source_name"] = names[source]
-                vals["source_model"] = source[0]
+        for vals, key in zip(vals_list, keys):
+            if key in names:
+                vals["source_name"] = names[key]
+                vals["source_model"] = key[0]
 
     @api.model
     def _source_key(self, vals):
