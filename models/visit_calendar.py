@@ -54,6 +54,30 @@ class WorkCalendar:
     def _local_date(self, moment):
         return pytz.utc.localize(moment).astimezone(self.tz).date()
 
+    def to_local(self, moment):
+        """Naive UTC ``moment`` as a naive wall time of the calendar's zone."""
+        return pytz.utc.localize(moment).astimezone(self.tz).replace(tzinfo=None)
+
+    def to_utc(self, local):
+        """Naive wall time of the calendar's zone as naive UTC.
+
+        A wall time the clocks skip (spring forward) moves on by the gap
+        (02:30 becomes 03:30); one they show twice (fall back) is the first.
+        """
+        try:
+            aware = self.tz.localize(local, is_dst=None)
+        except pytz.NonExistentTimeError:
+            aware = self.tz.normalize(self.tz.localize(local, is_dst=False))
+        except pytz.AmbiguousTimeError:
+            aware = self.tz.localize(local, is_dst=True)
+        return to_naive_utc(aware)
+
+    def add_local(self, moment, delta):
+        """``moment`` (naive UTC) + ``delta`` (a relativedelta) counted on the
+        calendar's wall clock: +1 month from 31 March 09:00 is 30 April
+        09:00 local, whatever the offset or a DST change in between."""
+        return self.to_utc(self.to_local(moment) + delta)
+
     def place(self, moment):
         """The first moment at or after ``moment`` inside working hours."""
         self._ensure(moment)
@@ -86,8 +110,7 @@ class WorkCalendar:
         intervals = self.days[day]
         if at_end:
             return intervals[-1][1]
-        local_time = pytz.utc.localize(moment).astimezone(self.tz).time()
-        wanted = to_naive_utc(self.tz.localize(datetime.combine(day, local_time)))
+        wanted = self.to_utc(datetime.combine(day, self.to_local(moment).time()))
         for begin, end in intervals:
             if begin <= wanted < end:
                 return wanted

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -26,15 +28,20 @@ UNIT_HOURS = {
 
 
 def shift(moment, amount, unit, calendar, at_end=False):
-    """``moment`` + ``amount`` ``unit``; working days counted on ``calendar``.
+    """``moment`` + ``amount`` ``unit``, in naive UTC.
 
-    ``calendar`` is a :class:`~.visit_calendar.WorkCalendar`.
+    ``calendar`` is a :class:`~.visit_calendar.WorkCalendar`.  Hours are
+    absolute; days, weeks, months and years count on its wall clock (31
+    March + 1 month = 30 April, same local time, across a DST change);
+    working days on its local working days.
     """
     if not amount:
         return moment
     if unit == "working_days":
         return calendar.add_working_days(moment, amount, at_end=at_end)
-    return moment + relativedelta(**{unit: amount})
+    if unit == "hours":
+        return moment + timedelta(hours=amount)
+    return calendar.add_local(moment, relativedelta(**{unit: amount}))
 
 
 class VisitRuleStep(models.Model):
@@ -139,12 +146,14 @@ class VisitRuleStep(models.Model):
                     )
                 )
 
-    def _occurrence_amounts(self, reference, horizon):
+    def _occurrence_amounts(self, reference, horizon, calendar):
         """Offsets (in the step's unit) of the occurrences due by ``horizon``.
 
         A bounded repetition yields all its occurrences at once; an open one
         those whose date is not after ``horizon`` and the next one, so that a
-        recurring plan always has a visit ahead and stays open.
+        recurring plan always has a visit ahead and stays open.  The dates
+        are those of :func:`shift` on ``calendar`` (a ``WorkCalendar``), in
+        naive UTC like ``reference`` and ``horizon``.
         """
         self.ensure_one()
         if not self.repeat_every:
@@ -152,7 +161,6 @@ class VisitRuleStep(models.Model):
         if self.repeat_until:
             return list(range(self.delay, self.repeat_until + 1, self.repeat_every))
         amounts = [self.delay]
-        unit = "days" if self.delay_unit == "working_days" else self.delay_unit
-        while reference + relativedelta(**{unit: amounts[-1]}) <= horizon:
+        while shift(reference, amounts[-1], self.delay_unit, calendar) <= horizon:
             amounts.append(amounts[-1] + self.repeat_every)
         return amounts

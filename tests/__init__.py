@@ -21,3 +21,4 @@ from . import test_rule_followup
 from . import test_access_matrix
 from . import test_bad_input
 from . import test_faults
+from . import test_local_time

@@ -104,3 +104,58 @@ class TestVisitSignature(VisitCommon):
         self.assertEqual(visit.state, "done")
         self.assertEqual(visit.signed_by, "王建国")
         self.assertTrue(visit.is_signature_valid)
+
+    # The web client reads every record with ``bin_size`` in its context: the
+    # signature then reads as its size ("1.23 Kb"), not as the image.
+    def _signed_visit(self):
+        visit = self._onsite_visit()
+        visit.write({"outcome": "reached", "opinion": "Installed well"})
+        visit._sign("王建国", png_signature())
+        visit.invalidate_recordset()
+        return visit
+
+    def test_signature_is_valid_when_read_by_the_web_client(self):
+        visit = self._signed_visit()
+        as_manager = visit.with_user(self.manager)
+        for context in ({"bin_size": True}, {"bin_size_signature": True}, {}):
+            visit.invalidate_recordset()
+            with self.subTest(context=context):
+                [values] = as_manager.with_context(**context).web_read(
+                    {"signature": {}, "is_signature_valid": {}}
+                )
+                self.assertTrue(values["is_signature_valid"])
+                [values] = as_manager.with_context(**context).read(["is_signature_valid"])
+                self.assertTrue(values["is_signature_valid"])
+
+    def test_web_client_read_returns_only_the_signature_size(self):
+        visit = self._signed_visit()
+        [values] = visit.with_user(self.manager).with_context(bin_size=True).web_read(
+            {"signature": {}, "is_signature_valid": {}}
+        )
+        self.assertTrue(values["is_signature_valid"])
+        # Checking the image must not send the image itself to the browser.
+        self.assertRegex(values["signature"], rb"^[\d.]+ (bytes|Kb|Mb)$")
+
+    def test_tampered_hash_or_image_is_seen_by_the_web_client(self):
+        visit = self._signed_visit()
+        as_manager = visit.with_user(self.manager).with_context(bin_size=True)
+        self.assertTrue(as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"])
+        # Forged digest, written behind the ORM's back.
+        self.env.cr.execute(
+            "UPDATE visit_record SET signature_hash = %s WHERE id = %s", ["0" * 64, visit.id]
+        )
+        visit.invalidate_recordset()
+        self.assertFalse(as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"])
+
+        visit = self._signed_visit()
+        as_manager = visit.with_user(self.manager).with_context(bin_size=True)
+        # Another image put in the signature's attachment.
+        attachment = self.env["ir.attachment"].sudo().search(
+            [("res_model", "=", "visit.record"), ("res_field", "=", "signature"),
+             ("res_id", "=", visit.id)]
+        )
+        self.assertEqual(len(attachment), 1)
+        attachment.write({"datas": png_signature((255, 0, 0))})
+        visit.invalidate_recordset()
+        self.assertFalse(as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"])
+        self.assertFalse(as_manager.read(["is_signature_valid"])[0]["is_signature_valid"])
