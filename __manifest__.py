@@ -37,7 +37,7 @@
         "wizards/visit_review_wizard_views.xml",
         "wizards/visit_batch_wizard_views.xml",
         "wizards/visit_public_letter_wizard_views.xml",
-        "wizards/visit_indicator_wizard_views.xml",
+        "views/visit_indicator_views.xml",
         "views/visit_record_portal_templates.xml",
         "views/visit_plan_views.xml",
         "views/res_partner_views.xml",
@@ -48,6 +48,9 @@
     ],
     "demo": ["demo/visit_demo.xml"],
     "assets": {
+        "web.assets_backend": [
+            "customer_visit/static/src/**/*",
+        ],
         "web.assets_tests": [
             "customer_visit/static/tests/tours/*.js",
         ],

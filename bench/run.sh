@@ -9,6 +9,9 @@
 #   bench/run.sh kill [N]      the Generate cron of a real server killed with
 #                              SIGKILL mid-run, restarted, against a clean
 #                              run on a copy of the data (20000)
+#   bench/run.sh indicators [N]  the indicators of a cycle, the dashboard's data
+#                              and the monthly report over N visits and N/5
+#                              cases not planned (100000)
 #   bench/run.sh lifecycle     update the addon on a database with data, then
 #                              uninstall it; checks what is kept and left
 #   bench/run.sh load [AGENTS] [SECONDS]  agents logging outcomes over
@@ -73,6 +76,18 @@ case "$what" in
         export CV_BENCH_N="${2:-200}" CV_REPORT_URL="http://127.0.0.1:$port"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "$CV_REPO/bench/bench_report.py"
+        ;;
+    indicators)
+        # wkhtmltopdf fetches the report's CSS over HTTP: serve the database.
+        port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
+            --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --log-level=warn >"$work/server.log" 2>&1 &
+        server=$!
+        trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+        sleep 5
+        export CV_BENCH_N="${2:-100000}" CV_REPORT_URL="http://127.0.0.1:$port"
+        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_indicators.py"
         ;;
     generate)
         export CV_BENCH_N="$2"

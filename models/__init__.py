@@ -13,6 +13,7 @@ from . import visit_attempt
 from . import visit_answer
 from . import visit_target
 from . import visit_indicator
+from . import visit_case
 from . import visit_document_mixin
 from . import res_partner
 from . import sale_order

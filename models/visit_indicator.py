@@ -1,9 +1,95 @@
-from collections import Counter, defaultdict
-from datetime import timedelta
+from collections import defaultdict
+from datetime import date
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import LazyTranslate
 
-from .visit_record import SATISFACTION_FIELDS, SATISFACTION_SCORES
+from .visit_record import SATISFACTION_FIELDS
+
+_lt = LazyTranslate(__name__)
+
+# Every figure the indicators show, in the model layer: the page, the
+# monthly report and the ledger read their labels from here.
+EXTRA_INDICATORS = [
+    ("not_planned", _lt("Owed but not planned")),
+    ("failure_reason", _lt("Failure reasons (share of failed)")),
+    ("channel_mix", _lt("Visits done per channel")),
+    ("overdue", _lt("Overdue visits")),
+    ("open_problems", _lt("Open problems")),
+    ("satisfaction", _lt("Average satisfaction (1-4)")),
+    ("problem_age", _lt("Age of the oldest open problem (days)")),
+    ("recovery_rate", _lt("Recovery rate")),
+    ("coverage", _lt("Coverage per source kind (visited / owed)")),
+    ("rule_callback_rate", _lt("Callback rate per rule")),
+]
+SECTIONS = [
+    ("coverage", _lt("Coverage")),
+    ("reach", _lt("Reach")),
+    ("channels", _lt("Channels and signatures")),
+    ("agents", _lt("Agents")),
+    ("satisfaction", _lt("Satisfaction")),
+    ("problems", _lt("Open problems")),
+]
+SECTION_OF = {
+    "callback_rate": "coverage", "rule_callback_rate": "coverage", "coverage": "coverage",
+    "not_planned": "coverage",
+    "success_rate": "reach", "failure_reason": "reach",
+    "channel_mix": "channels", "channel_share": "channels", "signature_share": "channels",
+    "agent_callback_rate": "agents",
+    "satisfaction": "satisfaction", "recovery_rate": "satisfaction",
+    "overdue": "problems", "open_problems": "problems", "problem_age": "problems",
+}
+HELP = {
+    "callback_rate": _lt(
+        "Owed cases visited (done) / owed cases. Owed: a visit from its due "
+        "date on (cancelled visits are not owed), and a case a rule could not plan while its "
+        "record still qualifies."
+    ),
+    "rule_callback_rate": _lt(
+        "The same callback rate, per follow-up rule."
+    ),
+    "coverage": _lt(
+        "The same callback rate, per kind of source document."
+    ),
+    "not_planned": _lt(
+        "Cases a rule owed but could not plan (no customer, do not visit, nobody "
+        "assignable, an error): owed and missed."
+    ),
+    "success_rate": _lt(
+        "Visits reached (done) / visits attempted (done or failed)."
+    ),
+    "failure_reason": _lt(
+        "Share of the failed visits per reason."
+    ),
+    "channel_mix": _lt(
+        "Visits done in the period per channel."
+    ),
+    "channel_share": _lt(
+        "Visits done on these channels / all visits done."
+    ),
+    "signature_share": _lt(
+        "Signed visits done / visits done (on site, or all)."
+    ),
+    "agent_callback_rate": _lt(
+        "Owed visits of the agent done / owed visits of the agent."
+    ),
+    "satisfaction": _lt(
+        "Average of the rated visits only (4 satisfied … 1 unsatisfied)."
+    ),
+    "recovery_rate": _lt(
+        "Plans with an unsatisfied visit that a later round confirmed satisfied."
+    ),
+    "overdue": _lt(
+        "Open visits past their deadline."
+    ),
+    "open_problems": _lt(
+        "Visits whose problem is not answered yet."
+    ),
+    "problem_age": _lt(
+        "Days since the oldest open problem's visit was closed."
+    ),
+}
 
 
 def _rate(part, whole):
@@ -12,191 +98,280 @@ def _rate(part, whole):
 
 
 class VisitIndicator(models.AbstractModel):
-    """Follow-up indicators of a period, from SQL aggregates only."""
+    """Follow-up indicators of a period, from SQL aggregates of
+    ``visit.case`` only (a fixed number of queries whatever the volume)."""
 
     _name = "visit.indicator"
     _description = "Follow-up Indicators"
 
+    # ------------------------------------------------------------------
+    # Vocabulary
+    # ------------------------------------------------------------------
     @api.model
-    def _compute(self, date_from, date_to, company, team=None):
-        """Return indicator lines for visits scheduled in [date_from, date_to]
-        (of the team's members when a sales team is given)."""
-        domain = [
-            ("company_id", "=", company.id),
-            ("scheduled_date", ">=", fields.Datetime.to_datetime(date_from)),
-            ("scheduled_date", "<", fields.Datetime.to_datetime(date_to) + timedelta(days=1)),
-        ]
-        if team:
-            domain.append(("user_id", "in", (team.member_ids | team.user_id).ids))
-        return self._compute_domain(domain, company)
-
-    @api.model
-    def _compute_domain(self, domain, company):
-        """Return indicator lines for the visits of ``domain``.
-
-        Each line: indicator, label, type_id, user_id, value (percentage or
-        number), target, is_missed.  A figure with nothing to divide by is
-        None ("no data"), never a division by zero.
-        """
-        Visit = self.env["visit.record"]
-        base = list(domain) + [("state", "!=", "cancelled")]
-        targets = self.env["visit.target"].search([("company_id", "=", company.id)])
-        lines = []
-
-        def add(indicator, label, value, type_id=False, user_id=False, percent=True):
-            target = targets.filtered(
-                lambda t: t.indicator == indicator and t.type_id.id in (type_id, False)
-            ).sorted(lambda t: not t.type_id)[:1]
-            lines.append({
-                "indicator": indicator,
-                "label": label,
-                "type_id": type_id,
-                "user_id": user_id,
-                "value": value,
-                "is_percent": percent,
-                "target": target.value if target else None,
-                "is_missed": bool(target and value is not None and target._is_missed(value)),
-            })
-
-        # Callback and success rates per type.
-        per_type = defaultdict(Counter)
-        for visit_type, state, count in Visit._read_group(base, ["type_id", "state"], ["__count"]):
-            per_type[visit_type][state] += count
-        for visit_type, states in sorted(per_type.items(), key=lambda item: item[0].sequence):
-            owed = sum(states.values())
-            attempted = states["done"] + states["failed"]
-            add("callback_rate", visit_type.name, _rate(states["done"], owed), visit_type.id)
-            add("success_rate", visit_type.name, _rate(states["done"], attempted), visit_type.id)
-        totals = Counter()
-        for states in per_type.values():
-            totals.update(states)
-        attempted = totals["done"] + totals["failed"]
-        add("callback_rate", self.env._("All types"), _rate(totals["done"], sum(totals.values())))
-        add("success_rate", self.env._("All types"), _rate(totals["done"], attempted))
-
-        # Why visits failed.
-        for reason, count in Visit._read_group(
-            base + [("state", "=", "failed")], ["unreached_reason"], ["__count"]
-        ):
-            label = dict(Visit._fields["unreached_reason"]._description_selection(self.env)).get(reason, "")
-            add("failure_reason", label, _rate(count, totals["failed"]))
-
-        # Signatures on on-site visits that were done.
-        onsite = dict(Visit._read_group(
-            base + [("state", "=", "done"), ("channel", "=", "onsite")],
-            ["signature_status"], ["__count"],
-        ))
-        add("signature_share", self.env._("On-site visits done"),
-            _rate(onsite.get("signed", 0), sum(onsite.values())))
-
-        # Channel shares.
-        channels = dict(Visit._read_group(base, ["channel"], ["__count"]))
-        all_visits = sum(channels.values())
-        add("phone_letter_share", self.env._("Phone + letter"),
-            _rate(channels.get("phone", 0) + channels.get("letter", 0), all_visits))
-
-        # Per agent.
-        per_user = defaultdict(Counter)
-        for user, state, count in Visit._read_group(base, ["user_id", "state"], ["__count"]):
-            per_user[user][state] += count
-        for user, states in per_user.items():
-            if user:
-                add("agent_callback_rate", user.name,
-                    _rate(states["done"], sum(states.values())), user_id=user.id)
-
-        # Overdue visits and open problems (counts).
-        add("overdue", self.env._("Overdue visits"),
-            Visit.search_count(base + [("is_overdue", "=", True)]), percent=False)
-        add("open_problems", self.env._("Open problems"),
-            Visit.search_count(base + [("is_problem_open", "=", True)]), percent=False)
-
-        # Open problems: how long the oldest one has waited.
-        oldest = Visit._read_group(base + [("is_problem_open", "=", True)], [], ["date_done:min"])[0][0]
-        add("problem_age", self.env._("Oldest open problem (days)"),
-            (fields.Datetime.now() - oldest).days if oldest else None, percent=False)
-
-        # Recovery: plans with an unsatisfied visit that a later round
-        # confirmed satisfied.
-        unsatisfied = {plan for (plan,) in Visit._read_group(
-            base + [("is_unsatisfied", "=", True)], ["plan_id"])}
-        recovered = {plan for (plan,) in Visit._read_group(
-            base + [("round", ">", 1), ("is_rated", "=", True), ("is_unsatisfied", "=", False),
-                    ("state", "=", "done")], ["plan_id"])}
-        add("recovery_rate", self.env._("Unsatisfied customers recovered"),
-            _rate(len(unsatisfied & recovered), len(unsatisfied)))
-
-        # Coverage per source kind: visits done of visits owed (应回访 / 已回访).
-        per_source = defaultdict(Counter)
-        for source_model, state, count in Visit._read_group(base, ["source_model", "state"], ["__count"]):
-            per_source[source_model or ""][state] += count
-        # sudo: only model names are read, which managers may lack access to.
-        names = {model.model: model.name for model in self.env["ir.model"].sudo().search(
-            [("model", "in", [m for m in per_source if m])])}
-        for source_model, states in sorted(per_source.items()):
-            add("coverage", names.get(source_model) or self.env._("No source document"),
-                _rate(states["done"], sum(states.values())))
-
-        # Average satisfaction per aspect, on a 1-4 scale.
-        for fname in SATISFACTION_FIELDS:
-            groups = Visit._read_group(base + [(fname, "!=", False)], [fname], ["__count"])
-            answered = sum(count for _level, count in groups)
-            average = (
-                round(sum(SATISFACTION_SCORES[level] * count for level, count in groups) / answered, 2)
-                if answered else None
-            )
-            add("satisfaction", Visit._fields[fname]._description_string(self.env), average,
-                percent=False)
-        return lines
-
-
-    @api.model
-    def _monthly_report_data(self, date_from, date_to, company):
-        """Everything the monthly satisfaction report shows, as plain data."""
-        Visit = self.env["visit.record"]
-        domain = [
-            ("company_id", "=", company.id),
-            ("scheduled_date", ">=", fields.Datetime.to_datetime(date_from)),
-            ("scheduled_date", "<", fields.Datetime.to_datetime(date_to) + timedelta(days=1)),
-        ]
-        lines = self._compute(date_from, date_to, company)
-        labels = self._indicator_labels()
-        categories = dict(Visit._fields["opinion_category"]._description_selection(self.env))
-        classified = [
-            (categories.get(category, self.env._("Not classified")), count)
-            for category, count in Visit._read_group(
-                domain + [("opinion", "!=", False)], ["opinion_category"], ["__count"]
-            )
-        ]
-        unsatisfied = Visit.search(domain + [("is_unsatisfied", "=", True)], limit=500)
-        return {
-            "domain": domain,
-            "date_from": fields.Date.to_string(date_from),
-            "date_to": fields.Date.to_string(date_to),
-            "visit_count": Visit.search_count(domain + [("state", "!=", "cancelled")]),
-            "missed_count": sum(line["is_missed"] for line in lines),
-            "lines": [
-                dict(line, indicator_label=labels.get(line["indicator"], line["indicator"]))
-                for line in lines
-            ],
-            "classified": classified,
-            "unsatisfied": [
-                {
-                    "number": visit.name,
-                    "customer": visit.partner_id.display_name,
-                    "opinion": visit.opinion or "",
-                    "done": ", ".join(filter(None, [
-                        visit.complaint_ticket_ids and self.env._("complaint %s", ", ".join(
-                            visit.complaint_ticket_ids.mapped("display_name"))),
-                        visit.next_record_ids and self.env._("round %s planned", max(
-                            visit.next_record_ids.mapped("round"))),
-                        visit.is_problem_solved and self.env._("problem answered"),
-                    ])) or self.env._("nothing yet"),
-                }
-                for visit in unsatisfied
-            ],
-        }
-
     def _indicator_labels(self):
         """{indicator key: translated label}."""
-        field = self.env["visit.indicator.line"]._fields["indicator"]
-        return dict(field._description_selection(self.env))
+        labels = dict(self.env["visit.target"]._fields["indicator"]._description_selection(self.env))
+        labels.update({key: self.env._(label) for key, label in EXTRA_INDICATORS})
+        return labels
+
+    @api.model
+    def _section_labels(self):
+        return {key: self.env._(label) for key, label in SECTIONS}
+
+    # ------------------------------------------------------------------
+    # Figures
+    # ------------------------------------------------------------------
+    @api.model
+    def _period_domain(self, date_from, date_to, company, team=None):
+        """Cases of ``company`` due on the local days ``date_from`` to
+        ``date_to`` (both included), of the team's members when given."""
+        if date_to < date_from:
+            raise UserError(self.env._("The period ends before it starts."))
+        domain = [("company_id", "=", company.id), ("date", ">=", date_from), ("date", "<=", date_to)]
+        if team:
+            domain.append(("user_id", "in", (team.member_ids | team.user_id).ids))
+        return domain
+
+    @api.model
+    def _compute(self, date_from, date_to, company, team=None):
+        """Indicator lines of the cases due from ``date_from`` to ``date_to``
+        (local days of the company, both included)."""
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        domain = self._period_domain(date_from, date_to, company, team)
+        year_domain = self._period_domain(date(date_to.year, 1, 1), date_to, company, team)
+        return self._compute_domain(domain, company, year_domain=year_domain)
+
+    @api.model
+    def _compute_domain(self, domain, company, year_domain=None):
+        """Indicator lines of the ``visit.case`` rows of ``domain``.
+
+        Each line: section, indicator, label, type_id, user_id, rule_id,
+        value (None when there is nothing to divide by), numerator and
+        denominator of a rate, unit (percent, count, days, score), target,
+        is_cap, status (met, missed, bonus or False), is_missed, help, and
+        the domain of the cases behind the figure.
+        """
+        Case = self.env["visit.case"]
+        domain = list(domain)
+        year_domain = list(year_domain or domain)
+        owed = domain + [("is_owed", "=", True)]
+        targets = self.env["visit.target"].search([("company_id", "=", company.id)])
+        helps = {key: self.env._(text) for key, text in HELP.items()}
+        lines = []
+
+        def target_for(indicator, type_id=False, period="cycle"):
+            return targets.filtered(
+                lambda t: t.indicator == indicator and t.type_id.id in (type_id, False)
+                and t.period == period
+            ).sorted(lambda t: not t.type_id)[:1]
+
+        def add(indicator, label, value, line_domain, unit="percent", target=None,
+                numerator=None, denominator=None, **keys):
+            status = target._status(value) if target and value is not None else False
+            lines.append({
+                "section": SECTION_OF[indicator],
+                "indicator": indicator,
+                "label": label,
+                "type_id": keys.get("type_id", False),
+                "user_id": keys.get("user_id", False),
+                "rule_id": keys.get("rule_id", False),
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "unit": unit,
+                "is_percent": unit == "percent",
+                "target": target.value if target else None,
+                "target_id": target.id if target else False,
+                "is_cap": bool(target and target.is_cap),
+                "bonus": target.bonus_value if target and target.bonus_value else None,
+                "status": status,
+                "is_missed": status == "missed",
+                "help": helps.get(indicator, ""),
+                "domain": line_domain,
+            })
+
+        def add_rate(indicator, label, part, whole, line_domain, target=None, **keys):
+            add(indicator, label, _rate(part, whole), line_domain, target=target,
+                numerator=part, denominator=whole, **keys)
+
+        sums = ["owed_count:sum", "visited_count:sum"]
+
+        # Coverage: owed cases visited, per type, rule and source kind.
+        total_owed = total_visited = 0
+        by_type = Case._read_group(owed, ["type_id"], sums)
+        for visit_type, owed_count, visited in sorted(by_type, key=lambda g: (g[0].sequence, g[0].id)):
+            total_owed += owed_count
+            total_visited += visited
+            if visit_type:
+                add_rate("callback_rate", visit_type.name, visited, owed_count,
+                         owed + [("type_id", "=", visit_type.id)],
+                         target=target_for("callback_rate", visit_type.id), type_id=visit_type.id)
+        add_rate("callback_rate", self.env._("All types"), total_visited, total_owed, owed,
+                 target=target_for("callback_rate"))
+        for rule, owed_count, visited in Case._read_group(owed, ["rule_id"], sums):
+            if rule:
+                add_rate("rule_callback_rate", rule.name, visited, owed_count,
+                         owed + [("rule_id", "=", rule.id)], rule_id=rule.id)
+        by_source = Case._read_group(owed, ["source_model"], sums)
+        # sudo: only model names are read, which managers may lack access to.
+        names = {model.model: model.name for model in self.env["ir.model"].sudo().search(
+            [("model", "in", [model for model, _o, _v in by_source if model])])}
+        for source_model, owed_count, visited in sorted(by_source, key=lambda g: g[0] or ""):
+            add_rate("coverage", names.get(source_model) or self.env._("No source document"),
+                     visited, owed_count, owed + [("source_model", "=", source_model or False)])
+        reasons = dict(Case._fields["skip_reason"]._description_selection(self.env))
+        for reason, count in Case._read_group(owed + [("kind", "=", "skipped")], ["skip_reason"], ["__count"]):
+            add("not_planned", reasons.get(reason, reason), count,
+                owed + [("kind", "=", "skipped"), ("skip_reason", "=", reason)], unit="count")
+
+        # Reach: visits reached of visits attempted, and why they failed.
+        attempted = domain + [("attempted_count", "=", 1)]
+        att_sums = ["attempted_count:sum", "reached_count:sum"]
+        total_attempted = total_reached = 0
+        for visit_type, attempted_count, reached in sorted(
+            Case._read_group(attempted, ["type_id"], att_sums), key=lambda g: (g[0].sequence, g[0].id)
+        ):
+            total_attempted += attempted_count
+            total_reached += reached
+            add_rate("success_rate", visit_type.name, reached, attempted_count,
+                     attempted + [("type_id", "=", visit_type.id)],
+                     target=target_for("success_rate", visit_type.id), type_id=visit_type.id)
+        add_rate("success_rate", self.env._("All types"), total_reached, total_attempted, attempted,
+                 target=target_for("success_rate"))
+        failed = domain + [("state", "=", "failed")]
+        failed_groups = Case._read_group(failed, ["unreached_reason"], ["__count"])
+        failed_total = sum(count for _reason, count in failed_groups)
+        unreached = dict(Case._fields["unreached_reason"]._description_selection(self.env))
+        for reason, count in failed_groups:
+            add_rate("failure_reason", unreached.get(reason, self.env._("No reason")), count,
+                     failed_total, failed + [("unreached_reason", "=", reason)])
+
+        # Channels and signatures, over the visits done.
+        done = domain + [("state", "=", "done")]
+        year_done = year_domain + [("state", "=", "done")]
+        channels = dict(Case._fields["channel"]._description_selection(self.env))
+        per_channel = dict(Case._read_group(done, ["channel"], ["__count"]))
+        done_total = sum(per_channel.values())
+        for channel, count in sorted(per_channel.items(), key=lambda item: -item[1]):
+            add("channel_mix", channels.get(channel, channel), count,
+                done + [("channel", "=", channel)], unit="count",
+                numerator=count, denominator=done_total)
+        year_channel = None
+        for target in targets.filtered(lambda t: t.indicator == "channel_share"):
+            keys = target.channel_ids.mapped("value")
+            base, counts = done, per_channel
+            if target.period == "year":
+                if year_channel is None:
+                    year_channel = dict(Case._read_group(year_done, ["channel"], ["__count"]))
+                base, counts = year_done, year_channel
+            if target.type_id:
+                base = base + [("type_id", "=", target.type_id.id)]
+                counts = dict(Case._read_group(base, ["channel"], ["__count"]))
+            label = " + ".join(target.channel_ids.mapped("name"))
+            if target.period == "year":
+                label = self.env._("%s (year to date)", label)
+            add_rate("channel_share", label, sum(counts.get(key, 0) for key in keys),
+                     sum(counts.values()), base + [("channel", "in", keys)], target=target,
+                     type_id=target.type_id.id)
+        signature_targets = targets.filtered(lambda t: t.indicator == "signature_share")
+        bases = dict(self.env["visit.target"]._fields["signature_base"]._description_selection(self.env))
+        for base_key in ["onsite"] + [b for b in ("all",) if b in signature_targets.mapped("signature_base")]:
+            base = done + ([("channel", "=", "onsite")] if base_key == "onsite" else [])
+            signed, count = Case._read_group(base, [], ["signed_count:sum", "__count"])[0]
+            target = signature_targets.filtered(lambda t, k=base_key: t.signature_base == k)[:1]
+            add_rate("signature_share", bases[base_key], signed, count, base, target=target)
+
+        # Agents: their owed visits visited, against the floor and the bonus.
+        agent_target = target_for("agent_callback_rate")
+        for user, owed_count, visited in sorted(
+            Case._read_group(owed + [("user_id", "!=", False)], ["user_id"], sums),
+            key=lambda g: g[0].name or "",
+        ):
+            add_rate("agent_callback_rate", user.name, visited, owed_count,
+                     owed + [("user_id", "=", user.id)], target=agent_target, user_id=user.id)
+
+        # Satisfaction: averages of rated visits only (NULL scores left out).
+        rated = domain + [("is_rated", "=", True)]
+        score_fields = ["score_product", "score_service", "score_timeliness", "score_result"]
+        # avg and count (of values that are not NULL) per score: an average
+        # over no rated visit is no data, not 0.
+        aggregates = Case._read_group(
+            rated, [], [f"{fname}:{agg}" for fname in score_fields + ["satisfaction_score"]
+                        for agg in ("avg", "count")]
+        )[0]
+        averages = [
+            round(aggregates[index], 2) if aggregates[index + 1] else None
+            for index in range(0, len(aggregates), 2)
+        ]
+        visit_fields = self.env["visit.record"]._fields
+        for fname, case_fname, average in zip(SATISFACTION_FIELDS, score_fields, averages):
+            add("satisfaction", visit_fields[fname]._description_string(self.env), average,
+                rated + [(case_fname, "!=", False)], unit="score")
+        add("satisfaction", self.env._("All aspects"), averages[-1], rated, unit="score")
+        unsatisfied = {plan for (plan,) in Case._read_group(
+            domain + [("is_unsatisfied", "=", True)], ["plan_id"])}
+        recovered = {plan for (plan,) in Case._read_group(
+            domain + [("round", ">", 1), ("is_rated", "=", True), ("is_unsatisfied", "=", False),
+                      ("state", "=", "done")], ["plan_id"])}
+        add_rate("recovery_rate", self.env._("Unsatisfied customers recovered"),
+                 len(unsatisfied & recovered), len(unsatisfied),
+                 domain + [("is_unsatisfied", "=", True)])
+
+        # Open problems.
+        overdue = domain + [("is_overdue", "=", True)]
+        add("overdue", self.env._("Overdue visits"), Case.search_count(overdue), overdue, unit="count")
+        problems = domain + [("is_problem_open", "=", True)]
+        count, oldest = Case._read_group(problems, [], ["__count", "date_done:min"])[0]
+        add("open_problems", self.env._("Open problems"), count, problems, unit="count")
+        add("problem_age", self.env._("Oldest open problem"),
+            (fields.Datetime.now() - oldest).days if oldest else None, problems, unit="days")
+        return lines
+
+    # ------------------------------------------------------------------
+    # The Indicators page (client action)
+    # ------------------------------------------------------------------
+    @api.model
+    def get_indicator_page(self, date_from=None, date_to=None, company_id=None, team_id=None):
+        """Everything the *Indicators* page shows, as JSON-able data.
+
+        Without dates, the current report cycle of the company."""
+        if not self.env.user.has_group("customer_visit.group_visit_manager"):
+            raise UserError(self.env._("Only follow-up managers see the indicators."))
+        company = self.env["res.company"].browse(company_id) if company_id else self.env.company
+        if company not in self.env.user.company_ids:
+            raise UserError(self.env._("You cannot see the indicators of %s.", company.name))
+        if not (date_from and date_to):
+            cycle = company._visit_report_cycle(day=company._visit_today())
+            date_from, date_to = cycle.date_from, cycle.date_to
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        team = self.env["crm.team"].browse(team_id) if team_id else None
+        lines = self._compute(date_from, date_to, company, team)
+        labels = self._indicator_labels()
+        sections = []
+        for key, label in self._section_labels().items():
+            section_lines = [
+                dict(line, indicator_label=labels[line["indicator"]], id=f"{key}-{index}")
+                for index, line in enumerate(lines) if line["section"] == key
+            ]
+            groups = defaultdict(list)
+            for line in section_lines:
+                groups[line["indicator"]].append(line)
+            sections.append({
+                "key": key,
+                "label": label,
+                "groups": [
+                    {"indicator": ind, "label": labels[ind], "help": group[0]["help"], "lines": group}
+                    for ind, group in groups.items()
+                ],
+            })
+        return {
+            "date_from": fields.Date.to_string(date_from),
+            "date_to": fields.Date.to_string(date_to),
+            "company_id": company.id,
+            "company_name": company.name,
+            "companies": [{"id": c.id, "name": c.name} for c in self.env.user.company_ids],
+            "team_id": team.id if team else False,
+            "teams": [{"id": t.id, "name": t.name} for t in self.env["crm.team"].search([])],
+            "missed_count": sum(line["is_missed"] for line in lines),
+            "sections": sections,
+        }

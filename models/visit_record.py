@@ -173,7 +173,9 @@ class VisitRecord(models.Model):
     satisfaction_score = fields.Float(
         compute="_compute_satisfaction",
         store=True,
-        aggregator="avg",
+        # Never aggregated here: an unrated visit stores 0. Averages of
+        # rated visits only come from visit.case (NULL when unrated).
+        aggregator=None,
         digits=(3, 2),
         help="Average of the aspects answered: 4 satisfied, 3 fairly, "
         "2 basically satisfied, 1 unsatisfied.",
@@ -379,9 +381,23 @@ class VisitRecord(models.Model):
             "answers": answers,
             "signed_by": self.signed_by or "",
             "signed_on": fields.Datetime.to_string(self.signed_on) or "",
-            "signature": hashlib.sha256(self.signature or b"").hexdigest(),
+            "signature": hashlib.sha256(self._signature_image()).hexdigest(),
         }
         return json.dumps(content, sort_keys=True, ensure_ascii=False)
+
+    def _signature_image(self):
+        """The signature image as stored (base64), whatever the read context."""
+        self.ensure_one()
+        # The web client reads with ``bin_size``: ``signature`` then reads as
+        # its size ("12.3 Kb"), and hashing that would call every signed visit
+        # tampered with (or sign the size if signed in that context).  Read
+        # the stored bytes instead, in a context of their own: the cache keeps
+        # one value per ``bin_size``, so the image never reaches the client's
+        # response, which still gets the size.  Not the attachment's
+        # ``checksum``: it is SHA-1 of the raw file, kept in a column next to
+        # it and not re-verified against the filestore, and it would change
+        # the digest formula and invalidate every visit signed so far.
+        return self.with_context(bin_size=False, bin_size_signature=False).signature or b""
 
     def _signature_digest(self):
         self.ensure_one()
@@ -391,10 +407,12 @@ class VisitRecord(models.Model):
                  "outcome", "answer_ids.value_text", "answer_ids.value_rating",
                  "answer_ids.value_yes_no", *SATISFACTION_FIELDS)
     def _compute_is_signature_valid(self):
-        for rec in self:
-            rec.is_signature_valid = bool(
-                rec.signature_hash and rec.signature_hash == rec._signature_digest()
-            )
+        signed = self.filtered("signature_hash")
+        (self - signed).is_signature_valid = False
+        # Prefetch on the signed records only: the images are fetched in one
+        # query, and only those that are checked.
+        for rec in signed.with_prefetch(signed._ids):
+            rec.is_signature_valid = rec.signature_hash == rec._signature_digest()
 
     @api.depends("signature", "channel", "type_id.signature_required")
     def _compute_signature_status(self):
@@ -723,6 +741,13 @@ class VisitRecord(models.Model):
             if vals.get("name", "/") == "/":
                 todo[vals.get("company_id") or self.env.company.id].append(vals)
         for company_id, group in todo.items():
+            # The number's year and month are those of the company's day.
+            tz = self.env["res.company"].browse(company_id)._visit_tz()
+
+            def local_day(vals, tz=tz):
+                moment = fields.Datetime.to_datetime(vals.get("scheduled_date") or fields.Datetime.now())
+                return pytz.utc.localize(moment).astimezone(tz).date()
+
             Sequence = self.env["ir.sequence"].with_company(company_id)
             sequence = Sequence.search(
                 [("code", "=", "visit.record"), ("company_id", "in", [company_id, False])],
@@ -732,7 +757,7 @@ class VisitRecord(models.Model):
             if sequence.implementation != "standard" or sequence.use_date_range:
                 for vals in group:
                     vals["name"] = Sequence.next_by_code(
-                        "visit.record", sequence_date=vals.get("scheduled_date")
+                        "visit.record", sequence_date=local_day(vals)
                     ) or "/"
                 continue
             # A standard sequence is a PostgreSQL sequence: draw the whole
@@ -743,7 +768,7 @@ class VisitRecord(models.Model):
             )
             affixes = {}  # the prefix depends on the month at most: once per day
             for vals, (number,) in zip(group, self.env.cr.fetchall()):
-                day = fields.Datetime.to_datetime(vals.get("scheduled_date") or fields.Datetime.now()).date()
+                day = local_day(vals)
                 if day not in affixes:
                     affixes[day] = sequence._get_prefix_suffix(date=day)
                 prefix, suffix = affixes[day]
@@ -852,7 +877,9 @@ class VisitRecord(models.Model):
         # mail.activity computes its res_name visit by visit (one browse per
         # activity): compute the names of the batch at once beforehand.
         todo.mapped("display_name")
-        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        # The to-do is due on the assignee's local day of the visit, the day
+        # mail.activity calls "today" for them (it reads their time zone).
+        default_tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
         # sudo: an agent may schedule a visit for a colleague; the activity
         # belongs to that colleague, whom the agent cannot write for.
         # mail_activity_quick_update: no "you have been assigned" e-mail per
@@ -870,7 +897,9 @@ class VisitRecord(models.Model):
                     "res_id": rec.id,
                     "activity_type_id": activity_type.id,
                     "user_id": rec.user_id.id,
-                    "date_deadline": pytz.utc.localize(rec.scheduled_date).astimezone(tz).date(),
+                    "date_deadline": pytz.utc.localize(rec.scheduled_date).astimezone(
+                        pytz.timezone(rec.user_id.tz or default_tz)
+                    ).date(),
                     "summary": f"{channels.get(rec.channel, '')}: {rec.partner_id.name}",
                     # Hints of the stored computes (see _add_creation_hints).
                     "date_done": False,
@@ -1129,7 +1158,6 @@ class VisitRecord(models.Model):
             return overdue
         activity_type = self.env.ref("customer_visit.mail_activity_type_visit_overdue")
         model_id = self.env["ir.model"]._get_id(self._name)
-        today = fields.Date.context_today(self)
         values = []
         for rec in overdue:
             manager = rec.plan_id.rule_id.escalation_user_id or rec.team_id.user_id
@@ -1140,7 +1168,8 @@ class VisitRecord(models.Model):
                         "res_id": rec.id,
                         "activity_type_id": activity_type.id,
                         "user_id": manager.id,
-                        "date_deadline": today,
+                        # Today for the manager (the day their to-do list reads).
+                        "date_deadline": fields.Date.context_today(manager.with_context(tz=manager.tz)),
                         "summary": self.env._("Overdue: %(visit)s (%(agent)s)",
                                               visit=rec.name, agent=rec.user_id.name or "-"),
                     }

@@ -284,6 +284,11 @@ class VisitRule(models.Model):
     def _calendar(self):
         return self.calendar_id or self.company_id.resource_calendar_id
 
+    def _tz(self):
+        """The time zone of the rule's days (steps, samples): its working
+        hours', else its company calendar's, else UTC."""
+        return pytz.timezone(self.calendar_id.tz or self.company_id.resource_calendar_id.tz or "UTC")
+
     def _is_recurring(self):
         return any(step.repeat_every and not step.repeat_until for step in self.step_ids)
 
@@ -293,7 +298,11 @@ class VisitRule(models.Model):
         if self.date_field_id:
             domain = expression.AND([domain, [(self.date_field_id.name, "!=", False)]])
             if self.start_date:
-                domain = expression.AND([domain, [(self.date_field_id.name, ">=", self.start_date)]])
+                start = self.start_date
+                if self.date_field_id.ttype == "datetime":
+                    # The start day's local midnight, not UTC's.
+                    start = to_naive_utc(self._tz().localize(datetime.combine(start, time.min)))
+                domain = expression.AND([domain, [(self.date_field_id.name, ">=", start)]])
         if "company_id" in Model._fields:
             domain = expression.AND([domain, [("company_id", "in", [self.company_id.id, False])]])
         exclude = self._eval_domain(self.exclude_domain)
@@ -321,11 +330,23 @@ class VisitRule(models.Model):
         self.ensure_one()
         qualifying = self._qualifying_ids()
         done = self._planned_source_ids(open_only=self._is_recurring())
+        self._refresh_skips(qualifying)
         done |= set(self.skip_ids.mapped("res_id"))
         todo = [source_id for source_id in qualifying if source_id not in done]
         if self.coverage == "sample":
             return self._draw(qualifying, todo)
         return todo, {}
+
+    def _refresh_skips(self, qualifying):
+        """A skipped case is owed only while its record qualifies."""
+        self.env["visit.rule.skip"].flush_model(["rule_id", "res_id", "is_qualifying"])
+        self.env.cr.execute(
+            """UPDATE visit_rule_skip SET is_qualifying = (res_id = ANY(%s))
+                WHERE rule_id = %s AND is_qualifying != (res_id = ANY(%s))""",
+            [list(qualifying), self.id, list(qualifying)],
+        )
+        if self.env.cr.rowcount:
+            self.env["visit.rule.skip"].invalidate_model(["is_qualifying"])
 
     # ------------------------------------------------------------------
     # Sampling: reproducible and auditable
@@ -334,12 +355,15 @@ class VisitRule(models.Model):
         digest = hashlib.sha256(f"{self.sample_seed}:{self.model_name}:{source_id}".encode())
         return digest.hexdigest()
 
-    def _period_of(self, moment):
+    def _period_of(self, moment, tz=None):
+        """The sample period of a reference (naive UTC): decided by its local
+        date in ``tz`` (the rule's time zone by default)."""
+        day = pytz.utc.localize(moment).astimezone(tz or self._tz()).date()
         if self.sample_period == "year":
-            return f"{moment.year}"
+            return f"{day.year}"
         if self.sample_period == "quarter":
-            return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
-        return f"{moment.year}-{moment.month:02d}"
+            return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+        return f"{day.year}-{day.month:02d}"
 
     def _draw(self, qualifying, todo):
         """Keep the sources drawn in each period's sample.
@@ -352,9 +376,11 @@ class VisitRule(models.Model):
         # sudo: the rule, not the user who runs it, decides what is owed;
         # draws and plans are written by the generation, never by hand.
         references = self._reference_dates(self.env[self.model_name].sudo().browse(qualifying))
+        tz = self._tz()
         population = defaultdict(int)
         for source_id in qualifying:
-            population[self._period_of(references[source_id])] += 1
+            population[self._period_of(references[source_id], tz)] += 1
+        # sudo: draws are written by the generation, never by hand.
         Draw = self.env["visit.rule.draw"].sudo()
         draws = {draw.period: draw for draw in self.draw_ids}
         already = dict(
@@ -365,7 +391,7 @@ class VisitRule(models.Model):
         )
         candidates = defaultdict(list)
         for source_id in todo:
-            candidates[self._period_of(references[source_id])].append(source_id)
+            candidates[self._period_of(references[source_id], tz)].append(source_id)
         drawn = []
         for period, count in sorted(population.items()):
             quota = math.ceil(count * self.sample_percent / 100.0)
@@ -382,19 +408,23 @@ class VisitRule(models.Model):
             if need > 0:
                 chosen = sorted(candidates[period], key=self._sample_key)[:need]
                 drawn.extend(chosen)
-        draw_of = {source_id: draws[self._period_of(references[source_id])] for source_id in drawn}
+        draw_of = {source_id: draws[self._period_of(references[source_id], tz)] for source_id in drawn}
         return sorted(drawn), draw_of
 
     # ------------------------------------------------------------------
     # Planning one batch
     # ------------------------------------------------------------------
     def _reference_dates(self, sources):
-        """{source id: reference datetime (naive UTC)}."""
+        """{source id: reference datetime (naive UTC)}.
+
+        A datetime field is stored in naive UTC already; a date field is a
+        local day of the rule's time zone, so it counts from its midnight.
+        """
         now = fields.Datetime.now().replace(microsecond=0)
         field = self.date_field_id
         if not field:
             return dict.fromkeys(sources.ids, now)
-        tz = pytz.timezone(self._calendar().tz or "UTC")
+        tz = self._tz()
         result = {}
         for source in sources:
             value = source[field.name]
@@ -463,7 +493,7 @@ class VisitRule(models.Model):
         """Visit values of every occurrence due by ``horizon`` not in ``existing``."""
         visits = []
         for step in self.step_ids:
-            for occurrence, amount in enumerate(step._occurrence_amounts(reference, horizon)):
+            for occurrence, amount in enumerate(step._occurrence_amounts(reference, horizon, calendar)):
                 if (step.id, occurrence) in existing:
                     continue
                 due = calendar.place(shift(reference, amount, step.delay_unit, calendar))
@@ -622,14 +652,32 @@ class VisitRule(models.Model):
                     skipped[item[0].id] = ("error", str(error)[:500])
                     not_done += 1
         if skipped:
-            # sudo: skipped lines are read-only for managers (no create right).
-            self.env["visit.rule.skip"].sudo().create(
-                [
-                    {"rule_id": self.id, "res_id": source_id, "reason": reason, "message": message}
-                    for source_id, (reason, message) in skipped.items()
-                ]
-            )
+            self._create_skips(sources, references, calendar, skipped)
         return len(prepared) - not_done
+
+    def _create_skips(self, sources, references, calendar, skipped):
+        """Record the sources that could not be planned with what they owed
+        (first step, customer, due date): they count as owed and missed."""
+        step = self.step_ids[:1]
+        partner_field = self._partner_field()
+        vals_list = []
+        for source in sources.filtered(lambda source: source.id in skipped):
+            reason, message = skipped[source.id]
+            partner = source[partner_field] if partner_field else source
+            vals_list.append({
+                "rule_id": self.id,
+                "res_id": source.id,
+                "reason": reason,
+                "message": message,
+                "partner_id": partner.id or False,
+                "type_id": step.type_id.id,
+                "channel": step.channel,
+                "due_date": calendar.place(
+                    shift(references[source.id], step.delay, step.delay_unit, calendar)
+                ),
+            })
+        # sudo: skipped lines are read-only for managers (no create right).
+        self.env["visit.rule.skip"].sudo().create(vals_list)
 
     @api.model
     def _cron_generate(self):

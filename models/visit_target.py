@@ -2,58 +2,137 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 INDICATORS = [
-    ("callback_rate", "Callback rate (done / owed)"),
+    ("callback_rate", "Callback rate (visited / owed)"),
     ("success_rate", "Success rate (reached / attempted)"),
-    ("signature_share", "Signed share of on-site visits"),
-    ("phone_letter_share", "Phone and letter share of visits"),
+    ("signature_share", "Signed share"),
+    ("channel_share", "Share of channels"),
     ("agent_callback_rate", "Callback rate per agent"),
 ]
-# Indicators whose target is a ceiling; the others are floors.
-CAPS = ("phone_letter_share",)
+# Indicators whose target is a ceiling by default; the others are floors.
+CAPS = ("channel_share",)
+TARGET_PERIODS = [("cycle", "Report cycle"), ("year", "Calendar year to date")]
+SIGNATURE_BASES = [("onsite", "On-site visits done"), ("all", "All visits done")]
 
 
 class VisitTarget(models.Model):
-    """A company's target for one indicator, optionally per visit type."""
+    """A company's target for one indicator, as a policy writes it: a floor
+    or a cap, over the report cycle or the calendar year, optionally per
+    visit type; a channel share over any set of channels; a per-agent
+    floor with a bonus threshold."""
 
     _name = "visit.target"
     _description = "Follow-up Target"
-    _order = "company_id, indicator, type_id"
+    _order = "company_id, indicator, type_id, id"
 
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    type_id = fields.Many2one(
-        "visit.type", string="Visit Type", help="Leave empty for all types."
-    )
+    type_id = fields.Many2one("visit.type", string="Visit Type", help="Leave empty for all types.")
     indicator = fields.Selection(INDICATORS, required=True)
     value = fields.Float(string="Target (%)", required=True)
     is_cap = fields.Boolean(
-        string="Ceiling", compute="_compute_is_cap",
+        string="Ceiling", compute="_compute_is_cap", store=True, readonly=False, precompute=True,
         help="Missed when the figure is above the target (else when below).",
     )
+    channel_ids = fields.Many2many(
+        "ir.model.fields.selection",
+        string="Channels",
+        domain=[("field_id.model", "=", "visit.record"), ("field_id.name", "=", "channel")],
+        help="The channels whose share of the visits done is measured "
+        "(phone + letter, on-site + letter...).",
+    )
+    period = fields.Selection(
+        TARGET_PERIODS, required=True, default="cycle",
+        help="Measured over the report cycle, or over the calendar year up "
+        "to the cycle's last day.",
+    )
+    signature_base = fields.Selection(
+        SIGNATURE_BASES, string="Signed share of", default="onsite",
+    )
+    bonus_value = fields.Float(
+        string="Bonus above (%)",
+        help="Per-agent callback rate: above this figure the agent earns the bonus; 0 for none.",
+    )
+    name = fields.Char(compute="_compute_name")
 
     _sql_constraints = [
         ("value_range", "CHECK(value >= 0 AND value <= 100)", "A target is a percentage from 0 to 100."),
-        (
-            "target_uniq",
-            "unique(company_id, type_id, indicator)",
-            "One target per indicator, visit type and company.",
-        ),
+        ("bonus_range", "CHECK(bonus_value >= 0 AND bonus_value <= 100)",
+         "A bonus threshold is a percentage from 0 to 100."),
     ]
+
+    def init(self):
+        # One target per indicator, type and company, except channel shares:
+        # a policy caps several sets of channels.
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS visit_target_indicator_uniq
+                   ON visit_target (company_id, COALESCE(type_id, 0), indicator, period)
+                WHERE indicator != 'channel_share'"""
+        )
 
     @api.depends("indicator")
     def _compute_is_cap(self):
         for target in self:
             target.is_cap = target.indicator in CAPS
 
-    @api.constrains("value")
+    @api.depends("indicator", "channel_ids", "type_id", "value", "is_cap", "signature_base")
+    def _compute_name(self):
+        labels = dict(self._fields["indicator"]._description_selection(self.env))
+        bases = dict(self._fields["signature_base"]._description_selection(self.env))
+        for target in self:
+            label = labels.get(target.indicator, "")
+            if target.indicator == "channel_share":
+                label = " + ".join(target.channel_ids.mapped("name"))
+            elif target.indicator == "signature_share":
+                label = f"{label} ({bases.get(target.signature_base, '')})"
+            if target.type_id:
+                label = f"{label} – {target.type_id.name}"
+            sign = "≤" if target.is_cap else "≥"
+            target.name = f"{label} {sign} {target.value:g} %"
+
+    @api.constrains("value", "bonus_value")
     def _check_value(self):
         for target in self:
             if not 0 <= target.value <= 100:
                 raise ValidationError(
                     self.env._("A target is a percentage from 0 to 100, not %s.", target.value)
                 )
+            if not 0 <= target.bonus_value <= 100:
+                raise ValidationError(
+                    self.env._("A bonus threshold is a percentage from 0 to 100, not %s.",
+                               target.bonus_value)
+                )
+            if target.bonus_value and target.indicator != "agent_callback_rate":
+                raise ValidationError(
+                    self.env._("Only the callback rate per agent has a bonus threshold.")
+                )
+            if target.bonus_value and target.bonus_value < target.value:
+                raise ValidationError(
+                    self.env._(
+                        "The bonus threshold (%(bonus)s %%) is below the target itself "
+                        "(%(value)s %%): give a higher one, or 0 for no bonus.",
+                        bonus=target.bonus_value, value=target.value,
+                    )
+                )
+
+    @api.constrains("indicator", "channel_ids")
+    def _check_channels(self):
+        for target in self:
+            if target.indicator == "channel_share" and not target.channel_ids:
+                raise ValidationError(
+                    self.env._("A channel share target needs at least one channel "
+                               "(for example phone and letter).")
+                )
 
     def _is_missed(self, figure):
         self.ensure_one()
         return figure > self.value if self.is_cap else figure < self.value
+
+    def _status(self, figure):
+        """'missed', 'met' or 'bonus' (above the bonus threshold)."""
+        self.ensure_one()
+        if self._is_missed(figure):
+            return "missed"
+        if self.bonus_value and figure > self.bonus_value:
+            return "bonus"
+        return "met"

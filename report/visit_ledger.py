@@ -182,7 +182,9 @@ class VisitLedger(models.AbstractModel):
             sheet.write_string(row, col, title, bold)
         sheet.set_column(2, 4, 12)
         labels = Indicator._indicator_labels()
-        for line in Indicator._compute_domain(domain, self.env.company):
+        # The cases of the exported visits (cancelled ones are not owed).
+        cases = [("kind", "=", "visit"), ("record_id", "in", Visit._search(domain))]
+        for line in Indicator._compute_domain(cases, self.env.company):
             row += 1
             sheet.write_string(row, 0, labels.get(line["indicator"], line["indicator"]))
             sheet.write_string(row, 1, line["label"] or "")

@@ -35,8 +35,7 @@ MODEL_ACCESS = {
     "visit.review.wizard":         ("",    "",    "",      "",     "rwcu"),
     "visit.batch.wizard":          ("",    "",    "",      "",     "rwcu"),
     "visit.batch.wizard.line":     ("",    "",    "",      "",     "rwcu"),
-    "visit.indicator.wizard":      ("",    "",    "",      "",     "rwcu"),
-    "visit.indicator.line":        ("",    "",    "",      "",     "rwcu"),
+    "visit.case":                  ("",    "",    "",      "",     "r"),
 }
 PROFILES = ("public", "portal", "internal", "user", "manager")
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from .common import VisitCommon
 from .test_signature import png_signature
@@ -10,15 +10,22 @@ from .test_signature import png_signature
 
 @tagged("post_install", "-at_install")
 class TestVisitIndicators(VisitCommon):
+    """Every figure of a small company of its own, worked out by hand."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.type_site = cls.env["visit.type"].create({"name": "Site", "default_channel": "onsite"})
-        # A company of its own: the figures must not include demo visits.
-        cls.company_c = cls.env["res.company"].create({"name": "Indicator Co"})
+        cls.calendar_sh = cls.env["resource.calendar"].create({"name": "Shanghai", "tz": "Asia/Shanghai"})
+        cls.company_c = cls.env["res.company"].create(
+            {"name": "Indicator Co", "resource_calendar_id": cls.calendar_sh.id}
+        )
         (cls.agent | cls.agent_2).write({"company_ids": [Command.link(cls.company_c.id)]})
+        cls.manager.write({"company_ids": [Command.link(cls.company_c.id)]})
+        yesterday = cls.now - timedelta(days=1)
 
         def visit(visit_type, user, state, **values):
+            values.setdefault("scheduled_date", yesterday)
             rec = cls._create_visit(
                 type_id=visit_type.id, user_id=user.id, company_id=cls.company_c.id, **values
             )
@@ -29,129 +36,264 @@ class TestVisitIndicators(VisitCommon):
             return rec
 
         plain, site = cls.type_plain, cls.type_site
-        visit(plain, cls.agent, "done", outcome="reached", satisfaction_service="unsatisfied")
-        visit(plain, cls.agent, "done", outcome="reached", satisfaction_service="satisfied")
-        visit(plain, cls.agent, "failed", outcome="not_reached", unreached_reason="no_answer")
-        visit(plain, cls.agent_2, "planned")
-        visit(plain, cls.agent_2, "cancelled")
+        # Plain call (phone), due yesterday unless said.
+        visit(plain, cls.agent, "done", outcome="reached", satisfaction_service="unsatisfied")  # 1
+        visit(plain, cls.agent, "done", outcome="reached", satisfaction_service="satisfied")  # 2
+        visit(plain, cls.agent, "failed", outcome="not_reached", unreached_reason="no_answer")  # 3
+        visit(plain, cls.agent_2, "planned")  # 4: owed, missed so far
+        visit(plain, cls.agent_2, "cancelled")  # 5: not owed
+        cls.not_due = visit(plain, cls.agent_2, "planned", scheduled_date=cls.now + timedelta(days=3),
+                            deadline=cls.now + timedelta(days=4))  # 6
+        # Site (on site).
         signed = cls._create_visit(type_id=site.id, user_id=cls.agent.id, outcome="reached",
-                                   satisfaction_service="fairly_satisfied",
+                                   satisfaction_service="fairly_satisfied", scheduled_date=yesterday,
                                    company_id=cls.company_c.id)
         signed._sign("王建国", png_signature())
-        signed.action_done()
-        visit(site, cls.agent_2, "done", outcome="reached")
-        visit(site, cls.agent_2, "failed", outcome="not_reached", unreached_reason="refused")
+        signed.action_done()  # 7
+        visit(site, cls.agent_2, "done", outcome="reached")  # 8: unrated
+        visit(site, cls.agent_2, "failed", outcome="not_reached", unreached_reason="refused")  # 9
+        # Cases a rule owed but could not plan.
+        cls.rule = cls.env["visit.rule"].create(cls._rule_vals(company_id=cls.company_c.id, active=True))
+        Skip = cls.env["visit.rule.skip"]
+        Skip.create({"rule_id": cls.rule.id, "res_id": 1, "reason": "no_partner",
+                     "type_id": plain.id, "channel": "phone", "due_date": yesterday})  # 10: owed
+        Skip.create({"rule_id": cls.rule.id, "res_id": 2, "reason": "do_not_visit", "type_id": plain.id,
+                     "due_date": yesterday, "is_qualifying": False})  # 11: no longer qualifies
+        Skip.create({"rule_id": cls.rule.id, "res_id": 3, "reason": "no_assignee", "type_id": plain.id,
+                     "due_date": cls.now + timedelta(days=3)})  # 12: not due yet
         Target = cls.env["visit.target"].with_context(default_company_id=cls.company_c.id)
+        channel = cls.env["ir.model.fields.selection"].search(
+            [("field_id.model", "=", "visit.record"), ("field_id.name", "=", "channel")]
+        )
+        cls.channels = {option.value: option for option in channel}
         Target.create({"indicator": "callback_rate", "type_id": plain.id, "value": 100})
         Target.create({"indicator": "callback_rate", "value": 50})
-        Target.create({"indicator": "phone_letter_share", "value": 70})
+        Target.create({"indicator": "channel_share", "value": 40,
+                       "channel_ids": [Command.set((cls.channels["phone"] | cls.channels["letter"]).ids)]})
+        Target.create({"indicator": "channel_share", "value": 60,
+                       "channel_ids": [Command.set((cls.channels["onsite"] | cls.channels["letter"]).ids)]})
+        Target.create({"indicator": "signature_share", "signature_base": "all", "value": 40})
+        Target.create({"indicator": "agent_callback_rate", "value": 70, "bonus_value": 74})
 
-    def _lines(self):
-        today = fields.Date.context_today(self.env["visit.record"])
-        wizard = self.env["visit.indicator.wizard"].create(
-            {"date_from": today - timedelta(days=1), "date_to": today, "company_id": self.company_c.id}
+    def _figures(self, team=None, date_from=None, date_to=None):
+        today = self.company_c._visit_today()
+        lines = self.env["visit.indicator"]._compute(
+            date_from or today - timedelta(days=10), date_to or today + timedelta(days=10),
+            self.company_c, team,
         )
-        return wizard, {(line.indicator, line.label): line for line in wizard.line_ids}
+        return {(line["indicator"], line["label"]): line for line in lines}
 
     def test_indicators_match_the_hand_computed_figures(self):
-        wizard, lines = self._lines()
+        lines = self._figures()
         expected = {
-            # plain: 4 owed (the cancelled one is not owed), 2 done, 3 attempted
-            ("callback_rate", "Plain call"): (50.0, True),
+            # plain: owed 1, 2, 3, 4 and the skipped case 10 (5 cancelled, 6
+            # not due yet, 11 no longer qualifies, 12 not due): 2 of 5 visited
+            ("callback_rate", "Plain call"): (40.0, "missed"),
+            # site: 7, 8, 9 owed, 7 and 8 visited; the all-types target (50)
+            ("callback_rate", "Site"): (66.67, "met"),
+            # all: 8 owed, 4 visited
+            ("callback_rate", "All types"): (50.0, "met"),
+            ("rule_callback_rate", "Closed repairs"): (0.0, False),
+            ("coverage", "No source document"): (57.14, False),  # 4 of 7
+            ("coverage", "Helpdesk Ticket"): (0.0, False),  # the skipped case
+            ("not_planned", "No customer"): (1, False),
+            # attempted: plain 1, 2, 3 (2 reached); site 7, 8, 9 (2 reached)
             ("success_rate", "Plain call"): (66.67, False),
-            # site: 3 owed, 2 done, 3 attempted
-            ("callback_rate", "Site"): (66.67, False),
             ("success_rate", "Site"): (66.67, False),
-            # all: 7 owed, 4 done, 6 attempted
-            ("callback_rate", "All types"): (57.14, False),
             ("success_rate", "All types"): (66.67, False),
             ("failure_reason", "No answer"): (50.0, False),
             ("failure_reason", "Refused"): (50.0, False),
-            # on-site done: 2, signed: 1
+            # done: phone 1, 2; on site 7, 8
+            ("channel_mix", "Phone"): (2, False),
+            ("channel_mix", "On-site"): (2, False),
+            # a cap over two channels: phone + letter 2 of 4 done > 40 %
+            ("channel_share", "Phone + Letter"): (50.0, "missed"),
+            ("channel_share", "On-site + Letter"): (50.0, "met"),
+            # signed: 7 only; of on-site done 7, 8 and of all done 1, 2, 7, 8
             ("signature_share", "On-site visits done"): (50.0, False),
-            # phone 4 of 7 visits, cap 70 %
-            ("phone_letter_share", "Phone + letter"): (57.14, False),
-            # Alice: 3 done of 4; Bob: 1 done of 3
-            ("agent_callback_rate", "Agent Alice"): (75.0, False),
-            ("agent_callback_rate", "Agent Bob"): (33.33, False),
-            # service: unsatisfied 1 + satisfied 4 + fairly 3 over 3 answers
+            ("signature_share", "All visits done"): (25.0, "missed"),
+            # Alice owes 1, 2, 3, 7 (3 done): above the 74 % bonus threshold;
+            # Bob owes 4, 8, 9 (1 done): below the 70 % floor
+            ("agent_callback_rate", "Agent Alice"): (75.0, "bonus"),
+            ("agent_callback_rate", "Agent Bob"): (33.33, "missed"),
+            # service rated on 1 (1), 2 (4), 7 (3); 8 unrated is left out
             ("satisfaction", "Service attitude"): (2.67, False),
-            # no source documents: 4 done of 7 owed
-            ("coverage", "No source document"): (57.14, False),
-            # one plan with an unsatisfied visit, no later satisfied round
+            ("satisfaction", "All aspects"): (2.67, False),
+            ("satisfaction", "Product quality"): (None, False),
             ("recovery_rate", "Unsatisfied customers recovered"): (0.0, False),
+            ("overdue", "Overdue visits"): (0, False),
+            # the unsatisfied visit waits for its confirmation: since today
+            ("open_problems", "Open problems"): (1, False),
+            ("problem_age", "Oldest open problem"): (0, False),
         }
-        for key, (value, missed) in expected.items():
+        for key, (value, status) in expected.items():
             with self.subTest(indicator=key):
                 self.assertIn(key, lines)
-                self.assertAlmostEqual(lines[key].value, value, places=2)
-                self.assertEqual(lines[key].is_missed, missed)
-        self.assertEqual(wizard.missed_count, 1)
-        self.assertEqual(lines[("callback_rate", "Plain call")].target, 100.0)
-        self.assertEqual(lines[("callback_rate", "Site")].target, 50.0)
-        self.assertFalse(lines[("satisfaction", "Product quality")].has_value)
-        # The unsatisfied visit waits for its confirmation visit: an open
-        # problem since today.
-        self.assertEqual(lines[("problem_age", "Oldest open problem (days)")].value, 0)
+                if value is None:
+                    self.assertIsNone(lines[key]["value"])
+                else:
+                    self.assertAlmostEqual(lines[key]["value"], value, places=2)
+                self.assertEqual(lines[key]["status"], status)
+        self.assertEqual(sum(line["is_missed"] for line in lines.values()), 4)
+        self.assertEqual(lines[("callback_rate", "All types")]["numerator"], 4)
+        self.assertEqual(lines[("callback_rate", "All types")]["denominator"], 8)
+        self.assertEqual(lines[("callback_rate", "Plain call")]["target"], 100.0)
 
-    def test_recovery_and_problem_age(self):
-        unhappy = self._create_visit(
-            type_id=self.type_plain.id, company_id=self.company_c.id, outcome="reached",
-            satisfaction_result="unsatisfied", problem_description="Refund?",
-        )
-        unhappy.action_done()
-        unhappy.date_done = fields.Datetime.now() - timedelta(days=3)
-        second = self._create_visit(
-            type_id=self.type_plain.id, company_id=self.company_c.id, plan_id=unhappy.plan_id.id,
-            round=2, previous_record_id=unhappy.id, outcome="reached",
-            satisfaction_result="satisfied",
-        )
-        _wizard, lines = self._lines()
-        self.assertEqual(lines[("problem_age", "Oldest open problem (days)")].value, 3)
-        # plans with an unsatisfied visit: the setup's and this one; recovered: none yet
-        self.assertEqual(lines[("recovery_rate", "Unsatisfied customers recovered")].value, 0.0)
-        second.action_done()
-        _wizard, lines = self._lines()
-        self.assertEqual(lines[("recovery_rate", "Unsatisfied customers recovered")].value, 50.0)
-        # Left: the setup's unsatisfied visit of today.
-        self.assertEqual(lines[("problem_age", "Oldest open problem (days)")].value, 0)
+    def test_every_figure_opens_the_cases_behind_it(self):
+        Case = self.env["visit.case"].with_user(self.manager)
+        for key, line in self._figures().items():
+            with self.subTest(indicator=key):
+                count = Case.search_count(line["domain"])
+                if line["indicator"] in ("failure_reason", "channel_share", "channel_mix"):
+                    # a part of the whole: the cases of that part
+                    self.assertEqual(count, line["numerator"])
+                elif line["denominator"] is not None:
+                    self.assertEqual(count, line["denominator"])
+                elif line["unit"] == "count":
+                    self.assertEqual(count, line["value"])
+        owed = Case.search(self._figures()[("callback_rate", "All types")]["domain"])
+        self.assertEqual(len(owed), 8)
+        self.assertNotIn(self.not_due.id, owed.record_id.ids)
+        self.assertEqual(owed.filtered(lambda c: c.kind == "skipped").skip_reason, "no_partner")
+
+    def test_a_case_becomes_owed_on_its_due_date(self):
+        self.not_due.scheduled_date = self.now - timedelta(minutes=5)
+        lines = self._figures()
+        # 9 owed now, still 4 visited
+        self.assertAlmostEqual(lines[("callback_rate", "All types")]["value"], 44.44, places=2)
+        # a skipped record that qualifies again is owed again
+        self.env["visit.rule.skip"].search([("reason", "=", "do_not_visit")]).is_qualifying = True
+        self.assertAlmostEqual(self._figures()[("callback_rate", "All types")]["value"], 40.0)
+
+    def test_generation_refreshes_whether_a_skipped_record_still_qualifies(self):
+        rule = self.env["visit.rule"].create(self._rule_vals())
+        nobody = self.env["res.partner"].create({"name": "Do not call", "do_not_visit": True})
+        ticket = self._closed_ticket(self.now - timedelta(days=10), partner=nobody)
+        rule._generate_batch()
+        skip = rule.skip_ids
+        self.assertEqual(skip.reason, "do_not_visit")
+        self.assertEqual(skip.type_id, self.type_plain)
+        self.assertEqual(skip.partner_id, nobody)
+        # +2 days after the close, inside the company's working hours: at
+        # least 8 days ago (+ a weekend at most), so owed now
+        self.assertGreaterEqual(skip.due_date, self.now - timedelta(days=8))
+        self.assertLess(skip.due_date, self.now - timedelta(days=4))
+        self.assertTrue(skip.is_qualifying)
+        case = self.env["visit.case"].search([("skip_id", "=", skip.id)])
+        self.assertTrue(case.is_owed)
+        ticket.stage_id = self.env["helpdesk.ticket.stage"].search([("closed", "=", False)], limit=1)
+        rule._generate_batch()
+        self.assertFalse(skip.is_qualifying)
+        self.env["visit.case"].invalidate_model()  # a view: its rows were read above
+        self.assertFalse(self.env["visit.case"].search([("skip_id", "=", skip.id)]).is_owed)
+
+    def test_days_are_the_companys_local_days(self):
+        """07:30 in Shanghai on 1 November is 23:30 UTC on 31 October; 23:00
+        in New York on 31 October is 03:00 UTC on 1 November."""
+        company = self.company_c
+        morning = self._create_visit(company_id=company.id, user_id=self.agent.id,
+                                     scheduled_date="2026-10-31 23:30:00")
+        october = self._figures(date_from=fields.Date.to_date("2026-10-01"),
+                                date_to=fields.Date.to_date("2026-10-31"))
+        november = self._figures(date_from=fields.Date.to_date("2026-11-01"),
+                                 date_to=fields.Date.to_date("2026-11-30"))
+        self.assertIsNone(october[("callback_rate", "All types")]["value"])
+        self.assertEqual(november[("callback_rate", "All types")]["denominator"], 1)
+        company.resource_calendar_id = self.env["resource.calendar"].create(
+            {"name": "New York", "tz": "America/New_York"})
+        morning.scheduled_date = "2026-11-01 03:00:00"
+        october = self._figures(date_from=fields.Date.to_date("2026-10-01"),
+                                date_to=fields.Date.to_date("2026-10-31"))
+        self.assertEqual(october[("callback_rate", "All types")]["denominator"], 1)
+        self.assertEqual(self.env["visit.case"].search([("record_id", "=", morning.id)]).date,
+                         fields.Date.to_date("2026-10-31"))
+
+    def test_year_to_date_channel_share(self):
+        Target = self.env["visit.target"].with_context(default_company_id=self.company_c.id)
+        Target.create({"indicator": "channel_share", "value": 70, "period": "year",
+                       "channel_ids": [Command.set(self.channels["onsite"].ids)]})
+        # Earlier this year: two more on-site visits done.
+        today = self.company_c._visit_today()
+        if today.month == 1:
+            return  # no earlier month this year; covered on any other day
+        for _index in range(2):
+            rec = self._create_visit(type_id=self.type_site.id, company_id=self.company_c.id,
+                                     user_id=self.agent.id, outcome="reached",
+                                     scheduled_date=fields.Datetime.now().replace(month=1, day=15))
+            rec.action_done()
+        lines = self._figures()
+        # year: on site 7, 8 and the two of January = 4 of 6 done
+        self.assertAlmostEqual(lines[("channel_share", "On-site (year to date)")]["value"], 66.67, places=2)
+        self.assertEqual(lines[("channel_share", "On-site (year to date)")]["status"], "met")
 
     def test_team_filter_keeps_the_team_members_visits(self):
         team = self.env["crm.team"].create(
             {"name": "Bob's team", "member_ids": [Command.set(self.agent_2.ids)]}
         )
-        today = fields.Date.context_today(self.env["visit.record"])
-        wizard = self.env["visit.indicator.wizard"].create(
-            {"date_from": today, "date_to": today, "company_id": self.company_c.id, "team_id": team.id}
-        )
-        lines = {(line.indicator, line.label): line for line in wizard.line_ids}
-        # Bob: 1 done of 3 owed (planned plain, done site, failed site)
-        self.assertAlmostEqual(lines[("callback_rate", "All types")].value, 33.33, places=2)
+        lines = self._figures(team=team)
+        # Bob: 1 done of 3 owed (4, 8, 9)
+        self.assertAlmostEqual(lines[("callback_rate", "All types")]["value"], 33.33, places=2)
         self.assertNotIn(("agent_callback_rate", "Agent Alice"), lines)
 
     def test_empty_period_gives_no_data_not_a_division_by_zero(self):
-        wizard = self.env["visit.indicator.wizard"].create(
-            {"date_from": "2001-01-01", "date_to": "2001-01-31", "company_id": self.company_c.id}
-        )
-        by_key = {(line.indicator, line.label): line for line in wizard.line_ids}
-        self.assertFalse(by_key[("callback_rate", "All types")].has_value)
-        self.assertFalse(by_key[("signature_share", "On-site visits done")].has_value)
-        self.assertEqual(by_key[("overdue", "Overdue visits")].value, 0)
-        self.assertEqual(wizard.missed_count, 0)
+        lines = self._figures(date_from=fields.Date.to_date("2001-01-01"),
+                              date_to=fields.Date.to_date("2001-01-31"))
+        self.assertIsNone(lines[("callback_rate", "All types")]["value"])
+        self.assertIsNone(lines[("signature_share", "On-site visits done")]["value"])
+        self.assertEqual(lines[("overdue", "Overdue visits")]["value"], 0)
+        self.assertFalse(any(line["is_missed"] for line in lines.values()))
+
+    def test_query_count_does_not_grow_with_the_visits(self):
+        Indicator = self.env["visit.indicator"]
+        today = self.company_c._visit_today()
+        period = (today - timedelta(days=10), today + timedelta(days=10), self.company_c)
+        Indicator._compute(*period)
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        Indicator._compute(*period)
+        small = self.env.cr.sql_log_count - before
+        for index in range(30):
+            rec = self._create_visit(type_id=self.type_plain.id, company_id=self.company_c.id,
+                                     user_id=(self.agent, self.agent_2)[index % 2].id, outcome="reached",
+                                     scheduled_date=self.now - timedelta(hours=index + 1))
+            rec.action_done()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        Indicator._compute(*period)
+        self.assertEqual(self.env.cr.sql_log_count - before, small)
 
     def test_bad_targets_and_periods_are_refused(self):
         target = self.env["visit.target"].search(
-            [("indicator", "=", "phone_letter_share"), ("company_id", "=", self.company_c.id)]
+            [("indicator", "=", "callback_rate"), ("company_id", "=", self.company_c.id),
+             ("type_id", "=", False)]
         )
         for value in (150, -1):
             with self.assertRefused(ValidationError, "from 0 to 100"):
                 target.value = value
+        with self.assertRefused(ValidationError, "at least one channel"):
+            self.env["visit.target"].create({"indicator": "channel_share", "value": 70,
+                                             "company_id": self.company_c.id})
+        with self.assertRefused(ValidationError, "below the target"):
+            self.env["visit.target"].create({"indicator": "agent_callback_rate", "value": 90,
+                                             "bonus_value": 80, "type_id": self.type_site.id,
+                                             "company_id": self.company_c.id})
         with self.assertRefused(UserError, "ends before it starts"):
-            self.env["visit.indicator.wizard"].create(
-                {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+            self.env["visit.indicator"]._compute(
+                fields.Date.to_date("2026-02-01"), fields.Date.to_date("2026-01-01"), self.company_c
             )
 
-    def test_dashboard_form_opens_for_managers(self):
-        form = Form(self.env["visit.indicator.wizard"].with_user(self.manager))
-        wizard = form.save()
-        self.assertTrue(wizard.line_ids)
+    def test_indicator_page_for_managers_only(self):
+        page = self.env["visit.indicator"].with_user(self.manager).with_company(self.company_c) \
+            .get_indicator_page(company_id=self.company_c.id)
+        cycle = self.company_c._visit_report_cycle(day=self.company_c._visit_today())
+        self.assertEqual(page["date_from"], fields.Date.to_string(cycle.date_from))
+        self.assertEqual([s["key"] for s in page["sections"]],
+                         ["coverage", "reach", "channels", "agents", "satisfaction", "problems"])
+        coverage = page["sections"][0]["groups"][0]
+        self.assertEqual(coverage["indicator"], "callback_rate")
+        self.assertTrue(coverage["help"])
+        with self.assertRaises(UserError):
+            self.env["visit.indicator"].with_user(self.agent).get_indicator_page()
+        with self.assertRaises(UserError):
+            self.env["visit.indicator"].with_user(self.manager).get_indicator_page(
+                date_from="2026-02-01", date_to="2026-01-01", company_id=self.company_c.id)

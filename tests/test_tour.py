@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .test_signature import png_signature
+
 
 @tagged("post_install", "-at_install")
 class TestVisitTour(HttpCase):
@@ -100,6 +102,26 @@ class TestVisitTour(HttpCase):
         self.assertEqual(visits.partner_id, people[:2])
         self.assertEqual(visits.user_id, manager)
 
+    def test_manager_sees_a_signed_visit_as_unchanged(self):
+        new_test_user(
+            self.env, login="cv_tour_signed", name="Tour Signature Manager",
+            groups="customer_visit.group_visit_manager",
+        )
+        partner = self.env["res.partner"].create({"name": "Signed Tour Customer"})
+        visit_type = self.env["visit.type"].create(
+            {"name": "Tour signed site visit", "default_channel": "onsite"}
+        )
+        visit = self.env["visit.record"].create(
+            {"partner_id": partner.id, "type_id": visit_type.id, "outcome": "reached",
+             "opinion": "Installed well"}
+        )
+        visit._sign("王建国", png_signature())
+        self.start_tour(
+            f"/odoo/action-customer_visit.visit_record_action/{visit.id}",
+            "customer_visit_signature_check_tour",
+            login="cv_tour_signed",
+        )
+
     def test_customer_signs_a_visit_on_the_portal(self):
         partner = self.env["res.partner"].create({"name": "Signing Customer"})
         visit_type = self.env["visit.type"].create({"name": "Tour site visit", "default_channel": "onsite"})
@@ -111,3 +133,30 @@ class TestVisitTour(HttpCase):
         self.assertEqual(visit.signed_by, "Signing Customer")
         self.assertTrue(visit.signature)
         self.assertTrue(visit.is_signature_valid)
+
+    def test_manager_reads_the_indicators_and_opens_the_cases_behind_a_figure(self):
+        company = self.env["res.company"].create({"name": "Tour Indicator Co"})
+        company.resource_calendar_id.tz = "Asia/Shanghai"
+        manager = new_test_user(
+            self.env, login="cv_tour_indicators", name="Tour Indicator Manager",
+            groups="customer_visit.group_visit_manager", company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        cycle = company._visit_report_cycle(day=company._visit_today())
+        start, _stop = company._visit_utc_bounds(cycle.date_from, cycle.date_to)
+        due = max(start, fields.Datetime.now() - timedelta(minutes=30))
+        partner = self.env["res.partner"].create({"name": "Tour Indicator Customer"})
+        visit_type = self.env["visit.type"].create({"name": "Tour indicator call", "default_channel": "phone"})
+        visits = self.env["visit.record"].create([
+            {"partner_id": partner.id, "type_id": visit_type.id, "company_id": company.id,
+             "user_id": manager.id, "scheduled_date": due, "deadline": due + timedelta(days=2),
+             "outcome": outcome}
+            for outcome in ("reached", False)
+        ])
+        visits[0].action_done()
+        self.env["visit.target"].create({"company_id": company.id, "indicator": "callback_rate", "value": 90})
+        self.start_tour(
+            "/odoo/action-customer_visit.visit_indicator_action",
+            "customer_visit_indicators_tour",
+            login="cv_tour_indicators",
+        )

@@ -1,0 +1,239 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+from .visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, SATISFACTION_SCORES, UNREACHED_REASONS
+from .visit_rule import SKIP_REASONS
+from .visit_type import CHANNELS
+
+CASE_STATES = [
+    ("planned", "Planned"),
+    ("in_progress", "In Progress"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("skipped", "Not planned"),
+]
+
+
+class VisitCase(models.Model):
+    """What a company owes: one row per visit that is not cancelled and per
+    case a rule owed but could not plan (its *Skipped* line).
+
+    A case is owed from its due date on (a visit closed early is owed from
+    then); a skipped case only while its source still qualifies.  Every
+    figure of the indicators, the dashboard and the monthly report reads
+    this view, so they all count the same cases.  Satisfaction scores are
+    NULL for unrated visits: averages are over rated visits only.
+    """
+
+    _name = "visit.case"
+    _description = "Follow-up Case"
+    _auto = False
+    _rec_name = "name"
+    _order = "due_date desc, id desc"
+    # What the view reads: flushed before every query on it.
+    _depends = {
+        "visit.record": [
+            "name", "company_id", "plan_id", "type_id", "user_id", "team_id", "partner_id", "channel",
+            "source_model", "scheduled_date", "deadline", "state", "unreached_reason",
+            "signature_status", "is_problem_open", "is_unsatisfied", "is_rated", "round", "date_done",
+            *SATISFACTION_FIELDS,
+        ],
+        "visit.plan": ["rule_id"],
+        "visit.rule.skip": [
+            "res_id", "company_id", "rule_id", "type_id", "partner_id", "channel", "due_date",
+            "reason", "is_qualifying",
+        ],
+        "visit.rule": ["model_name"],
+        "res.company": ["partner_id", "resource_calendar_id"],
+        "res.partner": ["tz"],
+        "resource.calendar": ["tz"],
+    }
+
+    kind = fields.Selection([("visit", "Visit"), ("skipped", "Not planned")], readonly=True)
+    record_id = fields.Many2one("visit.record", string="Visit", readonly=True)
+    skip_id = fields.Many2one("visit.rule.skip", string="Skipped record", readonly=True)
+    name = fields.Char(string="Case", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    rule_id = fields.Many2one("visit.rule", string="Rule", readonly=True)
+    type_id = fields.Many2one("visit.type", string="Visit Type", readonly=True)
+    user_id = fields.Many2one("res.users", string="Agent", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Team", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    channel = fields.Selection(CHANNELS, readonly=True)
+    source_model = fields.Char(string="Source kind", readonly=True)
+    due_date = fields.Datetime(string="Due", readonly=True)
+    date = fields.Date(
+        string="Due day", readonly=True,
+        help="The due date's day in the company's time zone: the day that "
+        "decides the period a case counts in.",
+    )
+    state = fields.Selection(CASE_STATES, readonly=True)
+    skip_reason = fields.Selection(SKIP_REASONS, string="Why not planned", readonly=True)
+    unreached_reason = fields.Selection(UNREACHED_REASONS, string="Reason not reached", readonly=True)
+    signature_status = fields.Selection(
+        [("signed", "Signed"), ("phone_visit", "Phone visit"), ("missing", "Signature missing"),
+         ("not_required", "Not required")],
+        readonly=True,
+    )
+    is_owed = fields.Boolean(string="Is owed", readonly=True)
+    is_overdue = fields.Boolean(string="Overdue", readonly=True)
+    is_problem_open = fields.Boolean(string="Problem open", readonly=True)
+    is_unsatisfied = fields.Boolean(string="Unsatisfied", readonly=True)
+    is_rated = fields.Boolean(string="Rated", readonly=True)
+    round = fields.Integer(readonly=True)
+    plan_id = fields.Many2one("visit.plan", string="Plan", readonly=True)
+    date_done = fields.Datetime(string="Closed on", readonly=True)
+    owed_count = fields.Integer(string="Owed", readonly=True)
+    visited_count = fields.Integer(string="Visited", readonly=True)
+    attempted_count = fields.Integer(string="Attempted", readonly=True)
+    reached_count = fields.Integer(string="Reached", readonly=True)
+    failed_count = fields.Integer(string="Failed", readonly=True)
+    skipped_count = fields.Integer(string="Not planned", readonly=True)
+    signed_count = fields.Integer(string="Signed", readonly=True)
+    onsite_done_count = fields.Integer(string="On-site visits done", readonly=True)
+    satisfaction_score = fields.Float(
+        string="Satisfaction (1-4)", aggregator="avg", digits=(3, 2), readonly=True,
+        help="Average of the aspects answered; empty when not rated.",
+    )
+    score_product = fields.Float(string="Product quality (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
+    score_service = fields.Float(string="Service attitude (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
+    score_timeliness = fields.Float(string="Timeliness (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
+    score_result = fields.Float(string="Result (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
+
+    @property
+    def _table_query(self):
+        def score(column):
+            whens = SQL(" ").join(
+                SQL("WHEN %s THEN %s", level, SATISFACTION_SCORES[level]) for level, _label in SATISFACTION_LEVELS
+            )
+            return SQL("(CASE %s %s END)", SQL.identifier("r", column), whens)
+
+        scores = [score(fname) for fname in SATISFACTION_FIELDS]
+        answered = SQL(" + ").join(SQL("(CASE WHEN %s IS NULL THEN 0 ELSE 1 END)", s) for s in scores)
+        total = SQL(" + ").join(SQL("COALESCE(%s, 0)", s) for s in scores)
+        # The company's time zone, as res.company._visit_tz() has it.
+        tz = SQL("COALESCE(NULLIF(cal.tz, ''), NULLIF(cp.tz, ''), 'UTC')")
+        now = SQL("(now() AT TIME ZONE 'UTC')")
+        return SQL(
+            """
+            SELECT r.id * 2 AS id,
+                   'visit' AS kind,
+                   r.id AS record_id,
+                   NULL::integer AS skip_id,
+                   r.name AS name,
+                   r.company_id,
+                   p.rule_id,
+                   r.type_id,
+                   r.user_id,
+                   r.team_id,
+                   r.partner_id,
+                   r.channel,
+                   r.source_model,
+                   r.scheduled_date AS due_date,
+                   (r.scheduled_date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
+                   r.state,
+                   NULL AS skip_reason,
+                   r.unreached_reason,
+                   r.signature_status,
+                   o.is_owed,
+                   (r.deadline < %(now)s AND r.state IN ('planned', 'in_progress')) IS TRUE AS is_overdue,
+                   r.is_problem_open IS TRUE AS is_problem_open,
+                   r.is_unsatisfied IS TRUE AS is_unsatisfied,
+                   r.is_rated IS TRUE AS is_rated,
+                   r.round,
+                   r.plan_id,
+                   r.date_done,
+                   o.is_owed::int AS owed_count,
+                   (o.is_owed AND r.state = 'done')::int AS visited_count,
+                   (r.state IN ('done', 'failed'))::int AS attempted_count,
+                   (r.state = 'done')::int AS reached_count,
+                   (r.state = 'failed')::int AS failed_count,
+                   0 AS skipped_count,
+                   (r.state = 'done' AND r.signature_status = 'signed')::int AS signed_count,
+                   (r.state = 'done' AND r.channel = 'onsite')::int AS onsite_done_count,
+                   CASE WHEN %(answered)s > 0 THEN (%(total)s)::numeric / (%(answered)s) END AS satisfaction_score,
+                   %(s0)s AS score_product,
+                   %(s1)s AS score_service,
+                   %(s2)s AS score_timeliness,
+                   %(s3)s AS score_result
+              FROM visit_record r
+              JOIN res_company c ON c.id = r.company_id
+              JOIN res_partner cp ON cp.id = c.partner_id
+         LEFT JOIN resource_calendar cal ON cal.id = c.resource_calendar_id
+         LEFT JOIN visit_plan p ON p.id = r.plan_id
+             CROSS JOIN LATERAL (
+                   SELECT (r.state IN ('done', 'failed') OR r.scheduled_date <= %(now)s) AS is_owed
+             ) o
+             WHERE r.state != 'cancelled'
+            UNION ALL
+            SELECT s.id * 2 + 1 AS id,
+                   'skipped' AS kind,
+                   NULL::integer AS record_id,
+                   s.id AS skip_id,
+                   rule.model_name || ' #' || s.res_id AS name,
+                   s.company_id,
+                   s.rule_id,
+                   s.type_id,
+                   NULL::integer AS user_id,
+                   NULL::integer AS team_id,
+                   s.partner_id,
+                   s.channel,
+                   rule.model_name AS source_model,
+                   COALESCE(s.due_date, s.create_date) AS due_date,
+                   (COALESCE(s.due_date, s.create_date) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
+                   'skipped' AS state,
+                   s.reason AS skip_reason,
+                   NULL AS unreached_reason,
+                   NULL AS signature_status,
+                   o.is_owed,
+                   FALSE AS is_overdue,
+                   FALSE AS is_problem_open,
+                   FALSE AS is_unsatisfied,
+                   FALSE AS is_rated,
+                   NULL::integer AS round,
+                   NULL::integer AS plan_id,
+                   NULL::timestamp AS date_done,
+                   o.is_owed::int AS owed_count,
+                   0 AS visited_count,
+                   0 AS attempted_count,
+                   0 AS reached_count,
+                   0 AS failed_count,
+                   o.is_owed::int AS skipped_count,
+                   0 AS signed_count,
+                   0 AS onsite_done_count,
+                   NULL::numeric AS satisfaction_score,
+                   NULL::numeric AS score_product,
+                   NULL::numeric AS score_service,
+                   NULL::numeric AS score_timeliness,
+                   NULL::numeric AS score_result
+              FROM visit_rule_skip s
+              JOIN visit_rule rule ON rule.id = s.rule_id
+              JOIN res_company c ON c.id = s.company_id
+              JOIN res_partner cp ON cp.id = c.partner_id
+         LEFT JOIN resource_calendar cal ON cal.id = c.resource_calendar_id
+             CROSS JOIN LATERAL (
+                   SELECT (s.is_qualifying AND COALESCE(s.due_date, s.create_date) <= %(now)s) AS is_owed
+             ) o
+            """,
+            tz=tz, now=now, answered=answered, total=total,
+            s0=scores[0], s1=scores[1], s2=scores[2], s3=scores[3],
+        )
+
+    def action_open(self):
+        """Open the visit, or the rule's skipped line, behind the case."""
+        self.ensure_one()
+        if self.record_id:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "visit.record",
+                "res_id": self.record_id.id,
+                "view_mode": "form",
+                "views": [(False, "form")],
+            }
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "visit.rule",
+            "res_id": self.skip_id.rule_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

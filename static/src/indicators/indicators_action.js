@@ -1,0 +1,111 @@
+/** @odoo-module **/
+import { Component, onWillStart, useState } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { formatFloat } from "@web/core/utils/numbers";
+import { useService } from "@web/core/utils/hooks";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+
+/**
+ * The follow-up indicators of a period: a report, not a record. Every
+ * figure opens the cases behind it (visit.case, with the figure's domain).
+ */
+export class VisitIndicators extends Component {
+    static template = "customer_visit.VisitIndicators";
+    static props = { ...standardActionServiceProps };
+
+    setup() {
+        this.orm = useService("orm");
+        this.actionService = useService("action");
+        this.notification = useService("notification");
+        this.state = useState({ data: null, dateFrom: "", dateTo: "", companyId: false, teamId: false });
+        onWillStart(() => this.load({}));
+    }
+
+    async load(params) {
+        const data = await this.orm.call("visit.indicator", "get_indicator_page", [], params);
+        this.state.data = data;
+        this.state.dateFrom = data.date_from;
+        this.state.dateTo = data.date_to;
+        this.state.companyId = data.company_id;
+        this.state.teamId = data.team_id || false;
+    }
+
+    async onCompute() {
+        try {
+            await this.load({
+                date_from: this.state.dateFrom,
+                date_to: this.state.dateTo,
+                company_id: parseInt(this.state.companyId) || false,
+                team_id: parseInt(this.state.teamId) || false,
+            });
+        } catch (error) {
+            // The server's message (e.g. a period ending before it starts)
+            // is shown by the error dialog; nothing else to do here.
+            throw error;
+        }
+    }
+
+    async onCurrentCycle() {
+        await this.load({ company_id: parseInt(this.state.companyId) || false });
+    }
+
+    formatValue(line) {
+        if (line.value === null || line.value === undefined) {
+            return _t("no data");
+        }
+        switch (line.unit) {
+            case "percent":
+                return `${formatFloat(line.value, { digits: [16, 2] })} %`;
+            case "score":
+                return `${formatFloat(line.value, { digits: [16, 2] })} / 4`;
+            case "days":
+                return _t("%s days", line.value);
+            default:
+                return _t("%s visits", line.value);
+        }
+    }
+
+    formatRatio(line) {
+        if (line.unit !== "percent" || line.denominator === null || line.denominator === undefined) {
+            return "";
+        }
+        return `${line.numerator} / ${line.denominator}`;
+    }
+
+    formatTarget(line) {
+        if (line.target === null || line.target === undefined) {
+            return "";
+        }
+        let text = `${line.is_cap ? "≤" : "≥"} ${formatFloat(line.target, { digits: [16, 2] })} %`;
+        if (line.bonus) {
+            text += " · " + _t("bonus above %s %", formatFloat(line.bonus, { digits: [16, 2] }));
+        }
+        return text;
+    }
+
+    statusLabel(line) {
+        return { met: _t("Met"), missed: _t("Missed"), bonus: _t("Bonus") }[line.status] || "";
+    }
+
+    statusClass(line) {
+        return { met: "text-bg-success", missed: "text-bg-danger", bonus: "text-bg-info" }[line.status] || "";
+    }
+
+    openCases(line, group) {
+        this.actionService.doAction({
+            type: "ir.actions.act_window",
+            name: `${group.label}: ${line.label}`,
+            res_model: "visit.case",
+            domain: line.domain,
+            views: [
+                [false, "list"],
+                [false, "pivot"],
+                [false, "form"],
+            ],
+            context: { create: false },
+        });
+    }
+}
+
+registry.category("actions").add("customer_visit.indicators", VisitIndicators);
