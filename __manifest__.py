@@ -16,6 +16,7 @@
         "phone_validation",
         "sale_management",
         "helpdesk_mgmt",
+        "spreadsheet_dashboard",
     ],
     "external_dependencies": {"python": ["phonenumbers", "xlsxwriter"]},
     "data": [
@@ -45,6 +46,7 @@
         "views/helpdesk_ticket_views.xml",
         "views/res_company_views.xml",
         "views/menus.xml",
+        "data/spreadsheet_dashboard_data.xml",
     ],
     "demo": ["demo/visit_demo.xml"],
     "assets": {

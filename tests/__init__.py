@@ -22,3 +22,4 @@ from . import test_access_matrix
 from . import test_bad_input
 from . import test_faults
 from . import test_local_time
+from . import test_dashboard
