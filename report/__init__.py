@@ -1,1 +1,2 @@
 from . import visit_ledger
+from . import visit_monthly_report
