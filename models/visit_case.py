@@ -113,7 +113,9 @@ class VisitCase(models.Model):
         total = SQL(" + ").join(SQL("COALESCE(%s, 0)", s) for s in scores)
         # The company's time zone, as res.company._visit_tz() has it.
         tz = SQL("COALESCE(NULLIF(cal.tz, ''), NULLIF(cp.tz, ''), 'UTC')")
-        now = SQL("(now() AT TIME ZONE 'UTC')")
+        # The statement's time, not the transaction's: a long transaction
+        # (a cron batch, a test) still sees what became due meanwhile.
+        now = SQL("(statement_timestamp() AT TIME ZONE 'UTC')")
         return SQL(
             """
             SELECT r.id * 2 AS id,

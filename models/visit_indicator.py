@@ -279,7 +279,7 @@ class VisitIndicator(models.AbstractModel):
             base = done + ([("channel", "=", "onsite")] if base_key == "onsite" else [])
             signed, count = Case._read_group(base, [], ["signed_count:sum", "__count"])[0]
             target = signature_targets.filtered(lambda t, k=base_key: t.signature_base == k)[:1]
-            add_rate("signature_share", bases[base_key], signed, count, base, target=target)
+            add_rate("signature_share", bases[base_key], signed or 0, count, base, target=target)
 
         # Agents: their owed visits visited, against the floor and the bonus.
         agent_target = target_for("agent_callback_rate")

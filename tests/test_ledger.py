@@ -57,7 +57,7 @@ class TestVisitLedger(VisitCommon):
             (r[0], r[1]): r[2] for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
         }
         # 1 done of 3 owed, 1 reached of 2 attempted, worked out by hand.
-        self.assertAlmostEqual(indicators[("Callback rate (done / owed)", "All types")], 33.33)
+        self.assertAlmostEqual(indicators[("Callback rate (visited / owed)", "All types")], 33.33)
         self.assertEqual(indicators[("Success rate (reached / attempted)", "All types")], 50.0)
 
     def test_formula_like_names_stay_text(self):

@@ -50,15 +50,19 @@ export class VisitIndicators extends Component {
         await this.load({ company_id: parseInt(this.state.companyId) || false });
     }
 
+    formatNumber(value) {
+        return formatFloat(value, { digits: [16, 2], trailingZeros: false });
+    }
+
     formatValue(line) {
         if (line.value === null || line.value === undefined) {
             return _t("no data");
         }
         switch (line.unit) {
             case "percent":
-                return `${formatFloat(line.value, { digits: [16, 2] })} %`;
+                return `${this.formatNumber(line.value)} %`;
             case "score":
-                return `${formatFloat(line.value, { digits: [16, 2] })} / 4`;
+                return `${this.formatNumber(line.value)} / 4`;
             case "days":
                 return _t("%s days", line.value);
             default:
@@ -77,9 +81,9 @@ export class VisitIndicators extends Component {
         if (line.target === null || line.target === undefined) {
             return "";
         }
-        let text = `${line.is_cap ? "≤" : "≥"} ${formatFloat(line.target, { digits: [16, 2] })} %`;
+        let text = `${line.is_cap ? "≤" : "≥"} ${this.formatNumber(line.target)} %`;
         if (line.bonus) {
-            text += " · " + _t("bonus above %s %", formatFloat(line.bonus, { digits: [16, 2] }));
+            text += " · " + _t("bonus above %s %", this.formatNumber(line.bonus));
         }
         return text;
     }
