@@ -18,8 +18,10 @@ class VisitCase(models.Model):
     """What a company owes: one row per visit that is not cancelled and per
     case a rule owed but could not plan (its *Skipped* line).
 
-    A case is owed from its due date on (a visit closed early is owed from
-    then); a skipped case only while its source still qualifies.  Every
+    A case is owed from its due date on (a visit's scheduled time before
+    any attempt: retries do not move it), or once closed (a visit done
+    early counts as owed and visited, in the period of its due date); a
+    skipped case only while its source still qualifies.  Every
     figure of the indicators, the dashboard and the monthly report reads
     this view, so they all count the same cases.  Satisfaction scores are
     NULL for unrated visits: averages are over rated visits only.
@@ -34,7 +36,7 @@ class VisitCase(models.Model):
     _depends = {
         "visit.record": [
             "name", "company_id", "plan_id", "type_id", "user_id", "team_id", "partner_id", "channel",
-            "source_model", "scheduled_date", "deadline", "state", "unreached_reason",
+            "source_model", "scheduled_date", "due_date", "deadline", "state", "unreached_reason",
             "signature_status", "is_problem_open", "is_unsatisfied", "is_rated", "round", "date_done",
             *SATISFACTION_FIELDS,
         ],
@@ -131,8 +133,8 @@ class VisitCase(models.Model):
                    r.partner_id,
                    r.channel,
                    r.source_model,
-                   r.scheduled_date AS due_date,
-                   (r.scheduled_date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
+                   COALESCE(r.due_date, r.scheduled_date) AS due_date,
+                   (COALESCE(r.due_date, r.scheduled_date) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
                    r.state,
                    NULL AS skip_reason,
                    r.unreached_reason,
@@ -164,7 +166,7 @@ class VisitCase(models.Model):
          LEFT JOIN resource_calendar cal ON cal.id = c.resource_calendar_id
          LEFT JOIN visit_plan p ON p.id = r.plan_id
              CROSS JOIN LATERAL (
-                   SELECT (r.state IN ('done', 'failed') OR r.scheduled_date <= %(now)s) AS is_owed
+                   SELECT (r.state IN ('done', 'failed') OR COALESCE(r.due_date, r.scheduled_date) <= %(now)s) AS is_owed
              ) o
              WHERE r.state != 'cancelled'
             UNION ALL

@@ -275,11 +275,26 @@ class VisitIndicator(models.AbstractModel):
                      type_id=target.type_id.id)
         signature_targets = targets.filtered(lambda t: t.indicator == "signature_share")
         bases = dict(self.env["visit.target"]._fields["signature_base"]._description_selection(self.env))
-        for base_key in ["onsite"] + [b for b in ("all",) if b in signature_targets.mapped("signature_base")]:
-            base = done + ([("channel", "=", "onsite")] if base_key == "onsite" else [])
+        # The on-site share always; one line per other target as it says.
+        measured = [("onsite", self.env["visit.target"], done)]
+        for target in signature_targets.sorted(lambda t: (t.signature_base != "onsite", t.id)):
+            base = year_done if target.period == "year" else done
+            if target.type_id:
+                base = base + [("type_id", "=", target.type_id.id)]
+            if target.signature_base == "onsite" and not target.type_id and target.period == "cycle":
+                measured[0] = ("onsite", target, done)
+            else:
+                measured.append((target.signature_base, target, base))
+        for base_key, target, base in measured:
+            base = base + ([("channel", "=", "onsite")] if base_key == "onsite" else [])
             signed, count = Case._read_group(base, [], ["signed_count:sum", "__count"])[0]
-            target = signature_targets.filtered(lambda t, k=base_key: t.signature_base == k)[:1]
-            add_rate("signature_share", bases[base_key], signed or 0, count, base, target=target)
+            label = bases[base_key]
+            if target.type_id:
+                label = f"{label} – {target.type_id.name}"
+            if target.period == "year":
+                label = self.env._("%s (year to date)", label)
+            add_rate("signature_share", label, signed or 0, count, base, target=target or None,
+                     type_id=target.type_id.id)
 
         # Agents: their owed visits visited, against the floor and the bonus.
         agent_target = target_for("agent_callback_rate")
@@ -308,14 +323,18 @@ class VisitIndicator(models.AbstractModel):
             add("satisfaction", visit_fields[fname]._description_string(self.env), average,
                 rated + [(case_fname, "!=", False)], unit="score")
         add("satisfaction", self.env._("All aspects"), averages[-1], rated, unit="score")
-        unsatisfied = {plan for (plan,) in Case._read_group(
-            domain + [("is_unsatisfied", "=", True)], ["plan_id"])}
-        recovered = {plan for (plan,) in Case._read_group(
-            domain + [("round", ">", 1), ("is_rated", "=", True), ("is_unsatisfied", "=", False),
-                      ("state", "=", "done")], ["plan_id"])}
+        # Per plan: the first unsatisfied round, and the last round rated
+        # satisfied; recovered when that came later.
+        first_unsatisfied = dict(Case._read_group(
+            domain + [("is_unsatisfied", "=", True), ("plan_id", "!=", False)], ["plan_id"], ["round:min"]))
+        last_satisfied = dict(Case._read_group(
+            domain + [("is_rated", "=", True), ("is_unsatisfied", "=", False), ("state", "=", "done"),
+                      ("plan_id", "!=", False)], ["plan_id"], ["round:max"]))
+        unsatisfied = set(first_unsatisfied)
+        recovered = {plan for plan in unsatisfied if last_satisfied.get(plan, 0) > first_unsatisfied[plan]}
         add_rate("recovery_rate", self.env._("Unsatisfied customers recovered"),
-                 len(unsatisfied & recovered), len(unsatisfied),
-                 domain + [("is_unsatisfied", "=", True)])
+                 len(recovered), len(unsatisfied),
+                 domain + [("plan_id", "in", [plan.id for plan in unsatisfied])])
 
         # Open problems.
         overdue = domain + [("is_overdue", "=", True)]
@@ -340,6 +359,10 @@ class VisitIndicator(models.AbstractModel):
         company = self.env["res.company"].browse(company_id) if company_id else self.env.company
         if company not in self.env.user.company_ids:
             raise UserError(self.env._("You cannot see the indicators of %s.", company.name))
+        # The company's own records (the record rules follow the active
+        # companies, which may not include it).
+        self = self.with_company(company)
+        company = company.with_env(self.env)
         if not (date_from and date_to):
             cycle = company._visit_report_cycle(day=company._visit_today())
             date_from, date_to = cycle.date_from, cycle.date_to

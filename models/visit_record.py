@@ -127,6 +127,11 @@ class VisitRecord(models.Model):
         tracking=True,
     )
     deadline = fields.Datetime(tracking=True)
+    due_date = fields.Datetime(
+        string="Due", readonly=True, copy=False,
+        help="When the visit became owed: its scheduled time until a first "
+        "attempt; retries and callbacks asked for later do not move it.",
+    )
     date_done = fields.Datetime(string="Closed on", readonly=True, copy=False)
     state = fields.Selection(
         [
@@ -689,6 +694,8 @@ class VisitRecord(models.Model):
         # Defaults first: plans and numbers are derived from complete values
         # (asked once for the batch, see visit.batch.defaults.mixin).
         merged, vals_list = self._with_batch_defaults(vals_list)
+        for vals in vals_list:
+            vals.setdefault("due_date", vals.get("scheduled_date") or fields.Datetime.now())
         types = self.env["visit.type"].browse(
             {vals["type_id"] for vals in vals_list if vals.get("type_id")}
         )
@@ -823,6 +830,15 @@ class VisitRecord(models.Model):
             return res
         if "deadline" in vals and "date_escalated" not in vals:
             vals = dict(vals, date_escalated=False)
+        if "scheduled_date" in vals and "due_date" not in vals:
+            # Rescheduled before anyone tried: owed from the new time. After
+            # an attempt (a retry, a callback time) it stays owed from the
+            # first due time, in the report that counted it.
+            untried = self.filtered(lambda rec: not rec.attempt_count)
+            if untried and untried != self:
+                super(VisitRecord, untried).write({"due_date": vals["scheduled_date"]})
+            elif untried:
+                vals = dict(vals, due_date=vals["scheduled_date"])
         if "user_id" in vals:
             activities = self._visit_activities()
             if vals["user_id"]:

@@ -286,8 +286,11 @@ class VisitRule(models.Model):
 
     def _tz(self):
         """The time zone of the rule's days (steps, samples): its working
-        hours', else its company calendar's, else UTC."""
-        return pytz.timezone(self.calendar_id.tz or self.company_id.resource_calendar_id.tz or "UTC")
+        hours', else the company's (its calendar's, else its address's,
+        else UTC)."""
+        if self.calendar_id.tz:
+            return pytz.timezone(self.calendar_id.tz)
+        return self.company_id._visit_tz()
 
     def _is_recurring(self):
         return any(step.repeat_every and not step.repeat_until for step in self.step_ids)

@@ -64,9 +64,11 @@ class VisitTarget(models.Model):
     def init(self):
         # One target per indicator, type and company, except channel shares:
         # a policy caps several sets of channels.
+        self.env.cr.execute("DROP INDEX IF EXISTS visit_target_indicator_uniq")
         self.env.cr.execute(
-            """CREATE UNIQUE INDEX IF NOT EXISTS visit_target_indicator_uniq
-                   ON visit_target (company_id, COALESCE(type_id, 0), indicator, period)
+            """CREATE UNIQUE INDEX visit_target_indicator_uniq
+                   ON visit_target (company_id, COALESCE(type_id, 0), indicator, period,
+                                    COALESCE(signature_base, ''))
                 WHERE indicator != 'channel_share'"""
         )
 
@@ -115,9 +117,14 @@ class VisitTarget(models.Model):
                     )
                 )
 
-    @api.constrains("indicator", "channel_ids")
+    @api.constrains("indicator", "channel_ids", "period")
     def _check_channels(self):
         for target in self:
+            if target.period == "year" and target.indicator not in ("channel_share", "signature_share"):
+                raise ValidationError(
+                    self.env._("Only channel shares and signed shares are measured over the "
+                               "calendar year; measure the other indicators over the report cycle.")
+                )
             if target.indicator == "channel_share" and not target.channel_ids:
                 raise ValidationError(
                     self.env._("A channel share target needs at least one channel "

@@ -183,8 +183,13 @@ class VisitLedger(models.AbstractModel):
         sheet.set_column(2, 4, 12)
         labels = Indicator._indicator_labels()
         # The cases of the exported visits (cancelled ones are not owed).
+        # _search applies the user's record rules: the cases are those of
+        # visits the user may read, so reading them needs no more than that.
         cases = [("kind", "=", "visit"), ("record_id", "in", Visit._search(domain))]
-        for line in Indicator._compute_domain(cases, self.env.company):
+        company = Visit.search(domain, limit=1).company_id or self.env.company
+        # sudo: visit.case is readable by managers only; an agent's export
+        # is restricted to their own visits by the subquery above.
+        for line in Indicator.sudo()._compute_domain(cases, company):
             row += 1
             sheet.write_string(row, 0, labels.get(line["indicator"], line["indicator"]))
             sheet.write_string(row, 1, line["label"] or "")

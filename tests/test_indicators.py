@@ -144,7 +144,10 @@ class TestVisitIndicators(VisitCommon):
         for key, line in self._figures().items():
             with self.subTest(indicator=key):
                 count = Case.search_count(line["domain"])
-                if line["indicator"] in ("failure_reason", "channel_share", "channel_mix"):
+                if line["indicator"] == "recovery_rate":
+                    # the cases of the plans counted
+                    self.assertEqual(len(Case.search(line["domain"]).plan_id), line["denominator"])
+                elif line["indicator"] in ("failure_reason", "channel_share", "channel_mix"):
                     # a part of the whole: the cases of that part
                     self.assertEqual(count, line["numerator"])
                 elif line["denominator"] is not None:
@@ -208,23 +211,67 @@ class TestVisitIndicators(VisitCommon):
         self.assertEqual(self.env["visit.case"].search([("record_id", "=", morning.id)]).date,
                          fields.Date.to_date("2026-10-31"))
 
-    def test_year_to_date_channel_share(self):
+    def test_year_to_date_channel_and_signed_shares(self):
+        """A cycle of March 2026; the year to date runs from 1 January."""
         Target = self.env["visit.target"].with_context(default_company_id=self.company_c.id)
         Target.create({"indicator": "channel_share", "value": 70, "period": "year",
                        "channel_ids": [Command.set(self.channels["onsite"].ids)]})
-        # Earlier this year: two more on-site visits done.
-        today = self.company_c._visit_today()
-        if today.month == 1:
-            return  # no earlier month this year; covered on any other day
-        for _index in range(2):
+        Target.create({"indicator": "signature_share", "value": 40, "period": "year",
+                       "signature_base": "onsite"})
+
+        def done(channel, day, signed=False):
             rec = self._create_visit(type_id=self.type_site.id, company_id=self.company_c.id,
-                                     user_id=self.agent.id, outcome="reached",
-                                     scheduled_date=fields.Datetime.now().replace(month=1, day=15))
+                                     user_id=self.agent.id, outcome="reached", channel=channel,
+                                     scheduled_date=day, deadline=day)
+            if signed:
+                rec._sign("王建国", png_signature())
             rec.action_done()
+
+        done("onsite", "2026-01-15 02:00:00", signed=True)
+        done("onsite", "2026-02-15 02:00:00")
+        done("phone", "2026-03-10 02:00:00")
+        done("onsite", "2026-03-11 02:00:00")
+        done("onsite", "2025-12-31 17:00:00")  # 1 January 01:00 in Shanghai: this year
+        lines = self._figures(date_from=fields.Date.to_date("2026-03-01"),
+                              date_to=fields.Date.to_date("2026-03-31"))
+        # March: 1 of 2 on site; year: 4 of 5 on site (cap 70 %: missed)
+        self.assertEqual(lines[("channel_mix", "On-site")]["value"], 1)
+        share = lines[("channel_share", "On-site (year to date)")]
+        self.assertEqual((share["numerator"], share["denominator"]), (4, 5))
+        self.assertEqual(share["status"], "missed")
+        # signed: 1 of the year's 4 on-site visits done = 25 % < 40 %
+        signed = lines[("signature_share", "On-site visits done (year to date)")]
+        self.assertEqual((signed["numerator"], signed["denominator"]), (1, 4))
+        self.assertEqual(signed["status"], "missed")
+        with self.assertRefused(ValidationError, "calendar year"):
+            Target.create({"indicator": "success_rate", "value": 70, "period": "year"})
+
+    def test_a_retried_visit_stays_owed_from_its_first_due_time(self):
+        retried = self._create_visit(company_id=self.company_c.id, user_id=self.agent.id,
+                                     scheduled_date=self.now - timedelta(days=1))
+        self.env["visit.attempt"].create({"record_id": retried.id, "result": "no_answer", "channel": "phone"})
+        retried.write({"scheduled_date": self.now + timedelta(days=2), "deadline": self.now + timedelta(days=3)})
+        untried = self._create_visit(company_id=self.company_c.id, user_id=self.agent.id,
+                                     scheduled_date=self.now - timedelta(days=1))
+        untried.write({"scheduled_date": self.now + timedelta(days=2), "deadline": self.now + timedelta(days=3)})
+        self.assertEqual(retried.due_date, self.now - timedelta(days=1))
+        self.assertEqual(untried.due_date, self.now + timedelta(days=2))
+        cases = self.env["visit.case"].search([("record_id", "in", (retried | untried).ids)])
+        self.assertEqual(cases.filtered("is_owed").record_id, retried)
+
+    def test_recovery_counts_a_later_satisfied_round(self):
+        unhappy = self._create_visit(company_id=self.company_c.id, user_id=self.agent.id, outcome="reached",
+                                     satisfaction_result="unsatisfied", scheduled_date=self.now - timedelta(days=2))
+        unhappy.action_done()
         lines = self._figures()
-        # year: on site 7, 8 and the two of January = 4 of 6 done
-        self.assertAlmostEqual(lines[("channel_share", "On-site (year to date)")]["value"], 66.67, places=2)
-        self.assertEqual(lines[("channel_share", "On-site (year to date)")]["status"], "met")
+        # plans with an unsatisfied visit: the setup's (visit 1) and this one
+        self.assertEqual(lines[("recovery_rate", "Unsatisfied customers recovered")]["denominator"], 2)
+        second = self._create_visit(company_id=self.company_c.id, user_id=self.agent.id, outcome="reached",
+                                    plan_id=unhappy.plan_id.id, round=2, previous_record_id=unhappy.id,
+                                    satisfaction_result="satisfied", scheduled_date=self.now - timedelta(days=1))
+        second.action_done()
+        recovery = self._figures()[("recovery_rate", "Unsatisfied customers recovered")]
+        self.assertEqual((recovery["numerator"], recovery["denominator"]), (1, 2))
 
     def test_team_filter_keeps_the_team_members_visits(self):
         team = self.env["crm.team"].create(

@@ -83,3 +83,19 @@ class TestVisitLedger(VisitCommon):
         data = self.env["visit.ledger"]._xlsx([("id", "=", 0)])
         summary = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
         self.assertEqual(summary["A2"].value, "No visit matches this selection.")
+
+    def test_agents_export_the_ledger_of_their_own_visits(self):
+        """visit.case is for managers; an agent's export still has its
+        summary, of the agent's own visits only."""
+        own = self._create_visit(user_id=self.agent.id, outcome="reached")
+        own.action_done()
+        other = self._create_visit(user_id=self.agent_2.id, outcome="reached")
+        other.action_done()
+        data = self.env["visit.ledger"].with_user(self.agent)._xlsx([("id", "in", (own | other).ids)])
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        names = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
+        self.assertEqual(names, [own.name])
+        indicators = {
+            (r[0], r[1]): r[2] for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
+        }
+        self.assertEqual(indicators[("Callback rate (visited / owed)", "All types")], 100.0)

@@ -247,9 +247,12 @@ class TestLocalTime(VisitCommon):
         self.assertEqual(rule._tz().zone, "America/New_York")
         # 30 June 23:30 UTC is 30 June 19:30 in New York.
         self.assertEqual(rule._period_of(july), "2026-06")
-        # No calendar at all: UTC.
+        # No calendar at all: the company's address, else UTC.
         rule.calendar_id = False
         rule.company_id.resource_calendar_id = False
+        rule.company_id.partner_id.tz = "America/New_York"
+        self.assertEqual(rule._tz().zone, "America/New_York")
+        rule.company_id.partner_id.tz = False
         self.assertEqual(rule._tz().zone, "UTC")
         self.assertEqual(rule._period_of(july), "2026-06")
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+import pytz
 from psycopg2 import IntegrityError
 
 from odoo import Command, fields
@@ -265,7 +266,9 @@ class TestRuleGenerate(VisitCommon):
         rule._generate_batch()
         draw = rule.draw_ids
         self.assertEqual(len(draw), 1)
-        self.assertEqual(draw.period, f"{self.reference.year}-{self.reference.month:02d}")
+        # The month of the reference in the rule's time zone.
+        local = pytz.utc.localize(self.reference).astimezone(rule._tz())
+        self.assertEqual(draw.period, f"{local.year}-{local.month:02d}")
         self.assertEqual((draw.population_count, draw.quota, draw.drawn_count, draw.seed), (12, 4, 4, 42))
         drawn = set(rule.plan_ids.mapped("rule_source_id"))
         self.assertEqual(rule.plan_ids.draw_id, draw)
