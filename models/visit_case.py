@@ -93,6 +93,12 @@ class VisitCase(models.Model):
     skipped_count = fields.Integer(string="Not planned", readonly=True)
     signed_count = fields.Integer(string="Signed", readonly=True)
     onsite_done_count = fields.Integer(string="On-site visits done", readonly=True)
+    overdue_count = fields.Integer(string="Overdue visits", readonly=True)
+    problem_count = fields.Integer(string="Open problems", readonly=True)
+    problem_done = fields.Datetime(
+        string="Open problem since", readonly=True,
+        help="When the visit of an open problem was closed (empty without one).",
+    )
     satisfaction_score = fields.Float(
         string="Satisfaction (1-4)", aggregator="avg", digits=(3, 2), readonly=True,
         help="Average of the aspects answered; empty when not rated.",
@@ -155,6 +161,9 @@ class VisitCase(models.Model):
                    0 AS skipped_count,
                    (r.state = 'done' AND r.signature_status = 'signed')::int AS signed_count,
                    (r.state = 'done' AND r.channel = 'onsite')::int AS onsite_done_count,
+                   ((r.deadline < %(now)s AND r.state IN ('planned', 'in_progress')) IS TRUE)::int AS overdue_count,
+                   (r.is_problem_open IS TRUE)::int AS problem_count,
+                   CASE WHEN r.is_problem_open THEN r.date_done END AS problem_done,
                    CASE WHEN %(answered)s > 0 THEN (%(total)s)::numeric / (%(answered)s) END AS satisfaction_score,
                    %(s0)s AS score_product,
                    %(s1)s AS score_service,
@@ -205,6 +214,9 @@ class VisitCase(models.Model):
                    o.is_owed::int AS skipped_count,
                    0 AS signed_count,
                    0 AS onsite_done_count,
+                   0 AS overdue_count,
+                   0 AS problem_count,
+                   NULL::timestamp AS problem_done,
                    NULL::numeric AS satisfaction_score,
                    NULL::numeric AS score_product,
                    NULL::numeric AS score_service,

@@ -194,55 +194,83 @@ class VisitIndicator(models.AbstractModel):
             add(indicator, label, _rate(part, whole), line_domain, target=target,
                 numerator=part, denominator=whole, **keys)
 
-        sums = ["owed_count:sum", "visited_count:sum"]
+        # Coverage and reach in one query: the counts are 0 / 1 columns of
+        # the view, so one grouping by type, rule, source kind and skip
+        # reason gives every rate below (a fixed number of queries).
+        groups = Case._read_group(
+            domain, ["type_id", "rule_id", "source_model", "skip_reason"],
+            ["owed_count:sum", "visited_count:sum", "attempted_count:sum", "reached_count:sum",
+             "skipped_count:sum"],
+        )
+        by_type, by_rule, by_source, by_reason = (defaultdict(lambda: [0, 0, 0, 0]) for _i in range(4))
+        for visit_type, rule, source_model, reason, owed_n, visited_n, attempted_n, reached_n, skipped_n in groups:
+            for key, table in ((visit_type, by_type), (rule, by_rule), (source_model or "", by_source)):
+                counts = table[key]
+                counts[0] += owed_n
+                counts[1] += visited_n
+                counts[2] += attempted_n
+                counts[3] += reached_n
+            if reason and skipped_n:
+                by_reason[reason][0] += skipped_n
+        ordered_types = sorted(by_type.items(), key=lambda item: (item[0].sequence, item[0].id))
 
         # Coverage: owed cases visited, per type, rule and source kind.
-        total_owed = total_visited = 0
-        by_type = Case._read_group(owed, ["type_id"], sums)
-        for visit_type, owed_count, visited in sorted(by_type, key=lambda g: (g[0].sequence, g[0].id)):
-            total_owed += owed_count
-            total_visited += visited
-            if visit_type:
-                add_rate("callback_rate", visit_type.name, visited, owed_count,
+        total_owed = sum(counts[0] for counts in by_type.values())
+        total_visited = sum(counts[1] for counts in by_type.values())
+        for visit_type, (owed_n, visited_n, _a, _r) in ordered_types:
+            if visit_type and owed_n:
+                add_rate("callback_rate", visit_type.name, visited_n, owed_n,
                          owed + [("type_id", "=", visit_type.id)],
                          target=target_for("callback_rate", visit_type.id), type_id=visit_type.id)
         add_rate("callback_rate", self.env._("All types"), total_visited, total_owed, owed,
                  target=target_for("callback_rate"))
-        for rule, owed_count, visited in Case._read_group(owed, ["rule_id"], sums):
-            if rule:
-                add_rate("rule_callback_rate", rule.name, visited, owed_count,
+        for rule, (owed_n, visited_n, _a, _r) in by_rule.items():
+            if rule and owed_n:
+                add_rate("rule_callback_rate", rule.name, visited_n, owed_n,
                          owed + [("rule_id", "=", rule.id)], rule_id=rule.id)
-        by_source = Case._read_group(owed, ["source_model"], sums)
         # sudo: only model names are read, which managers may lack access to.
         names = {model.model: model.name for model in self.env["ir.model"].sudo().search(
-            [("model", "in", [model for model, _o, _v in by_source if model])])}
-        for source_model, owed_count, visited in sorted(by_source, key=lambda g: g[0] or ""):
-            add_rate("coverage", names.get(source_model) or self.env._("No source document"),
-                     visited, owed_count, owed + [("source_model", "=", source_model or False)])
+            [("model", "in", [model for model in by_source if model])])}
+        for source_model, (owed_n, visited_n, _a, _r) in sorted(by_source.items()):
+            if owed_n:
+                add_rate("coverage", names.get(source_model) or self.env._("No source document"),
+                         visited_n, owed_n, owed + [("source_model", "=", source_model or False)])
         reasons = dict(Case._fields["skip_reason"]._description_selection(self.env))
-        for reason, count in Case._read_group(owed + [("kind", "=", "skipped")], ["skip_reason"], ["__count"]):
+        for reason, (count, *_rest) in sorted(by_reason.items()):
             add("not_planned", reasons.get(reason, reason), count,
                 owed + [("kind", "=", "skipped"), ("skip_reason", "=", reason)], unit="count")
 
         # Reach: visits reached of visits attempted, and why they failed.
         attempted = domain + [("attempted_count", "=", 1)]
-        att_sums = ["attempted_count:sum", "reached_count:sum"]
-        total_attempted = total_reached = 0
-        for visit_type, attempted_count, reached in sorted(
-            Case._read_group(attempted, ["type_id"], att_sums), key=lambda g: (g[0].sequence, g[0].id)
-        ):
-            total_attempted += attempted_count
-            total_reached += reached
-            add_rate("success_rate", visit_type.name, reached, attempted_count,
-                     attempted + [("type_id", "=", visit_type.id)],
-                     target=target_for("success_rate", visit_type.id), type_id=visit_type.id)
+        total_attempted = sum(counts[2] for counts in by_type.values())
+        total_reached = sum(counts[3] for counts in by_type.values())
+        for visit_type, (_o, _v, attempted_n, reached_n) in ordered_types:
+            if visit_type and attempted_n:
+                add_rate("success_rate", visit_type.name, reached_n, attempted_n,
+                         attempted + [("type_id", "=", visit_type.id)],
+                         target=target_for("success_rate", visit_type.id), type_id=visit_type.id)
         add_rate("success_rate", self.env._("All types"), total_reached, total_attempted, attempted,
                  target=target_for("success_rate"))
+        # Failure reasons, channels, signatures and agents: one more query.
+        per_reason, per_channel, signed_per_channel = defaultdict(int), defaultdict(int), defaultdict(int)
+        per_user = defaultdict(lambda: [0, 0])
+        for channel, user, reason, done_n, signed_n, owed_n, visited_n, failed_n in Case._read_group(
+            domain, ["channel", "user_id", "unreached_reason"],
+            ["reached_count:sum", "signed_count:sum", "owed_count:sum", "visited_count:sum",
+             "failed_count:sum"],
+        ):
+            if failed_n:
+                per_reason[reason] += failed_n
+            if done_n:
+                per_channel[channel] += done_n
+                signed_per_channel[channel] += signed_n
+            if user:
+                per_user[user][0] += owed_n
+                per_user[user][1] += visited_n
         failed = domain + [("state", "=", "failed")]
-        failed_groups = Case._read_group(failed, ["unreached_reason"], ["__count"])
-        failed_total = sum(count for _reason, count in failed_groups)
+        failed_total = sum(per_reason.values())
         unreached = dict(Case._fields["unreached_reason"]._description_selection(self.env))
-        for reason, count in failed_groups:
+        for reason, count in per_reason.items():
             add_rate("failure_reason", unreached.get(reason, self.env._("No reason")), count,
                      failed_total, failed + [("unreached_reason", "=", reason)])
 
@@ -250,7 +278,7 @@ class VisitIndicator(models.AbstractModel):
         done = domain + [("state", "=", "done")]
         year_done = year_domain + [("state", "=", "done")]
         channels = dict(Case._fields["channel"]._description_selection(self.env))
-        per_channel = dict(Case._read_group(done, ["channel"], ["__count"]))
+        per_channel = dict(per_channel)
         done_total = sum(per_channel.values())
         for channel, count in sorted(per_channel.items(), key=lambda item: -item[1]):
             add("channel_mix", channels.get(channel, channel), count,
@@ -286,8 +314,14 @@ class VisitIndicator(models.AbstractModel):
             else:
                 measured.append((target.signature_base, target, base))
         for base_key, target, base in measured:
+            counted = base is done  # the period's visits done: counted above
             base = base + ([("channel", "=", "onsite")] if base_key == "onsite" else [])
-            signed, count = Case._read_group(base, [], ["signed_count:sum", "__count"])[0]
+            if not counted:
+                signed, count = Case._read_group(base, [], ["signed_count:sum", "__count"])[0]
+            elif base_key == "onsite":
+                signed, count = signed_per_channel["onsite"], per_channel.get("onsite", 0)
+            else:
+                signed, count = sum(signed_per_channel.values()), done_total
             label = bases[base_key]
             if target.type_id:
                 label = f"{label} – {target.type_id.name}"
@@ -298,22 +332,24 @@ class VisitIndicator(models.AbstractModel):
 
         # Agents: their owed visits visited, against the floor and the bonus.
         agent_target = target_for("agent_callback_rate")
-        for user, owed_count, visited in sorted(
-            Case._read_group(owed + [("user_id", "!=", False)], ["user_id"], sums),
-            key=lambda g: g[0].name or "",
-        ):
-            add_rate("agent_callback_rate", user.name, visited, owed_count,
-                     owed + [("user_id", "=", user.id)], target=agent_target, user_id=user.id)
+        for user, (owed_count, visited) in sorted(per_user.items(), key=lambda item: item[0].name or ""):
+            if owed_count:
+                add_rate("agent_callback_rate", user.name, visited, owed_count,
+                         owed + [("user_id", "=", user.id)], target=agent_target, user_id=user.id)
 
-        # Satisfaction: averages of rated visits only (NULL scores left out).
+        # Satisfaction: averages of rated visits only (NULL scores left out),
+        # with the overdue visits and open problems in the same query.
         rated = domain + [("is_rated", "=", True)]
         score_fields = ["score_product", "score_service", "score_timeliness", "score_result"]
         # avg and count (of values that are not NULL) per score: an average
         # over no rated visit is no data, not 0.
         aggregates = Case._read_group(
-            rated, [], [f"{fname}:{agg}" for fname in score_fields + ["satisfaction_score"]
-                        for agg in ("avg", "count")]
+            domain, [], [f"{fname}:{agg}" for fname in score_fields + ["satisfaction_score"]
+                         for agg in ("avg", "count")]
+            + ["overdue_count:sum", "problem_count:sum", "problem_done:min"]
         )[0]
+        overdue_total, problem_total, oldest = aggregates[-3:]
+        aggregates = aggregates[:-3]
         averages = [
             round(aggregates[index], 2) if aggregates[index + 1] else None
             for index in range(0, len(aggregates), 2)
@@ -336,12 +372,11 @@ class VisitIndicator(models.AbstractModel):
                  len(recovered), len(unsatisfied),
                  domain + [("plan_id", "in", [plan.id for plan in unsatisfied])])
 
-        # Open problems.
+        # Open problems (counted with the satisfaction above).
         overdue = domain + [("is_overdue", "=", True)]
-        add("overdue", self.env._("Overdue visits"), Case.search_count(overdue), overdue, unit="count")
+        add("overdue", self.env._("Overdue visits"), overdue_total or 0, overdue, unit="count")
         problems = domain + [("is_problem_open", "=", True)]
-        count, oldest = Case._read_group(problems, [], ["__count", "date_done:min"])[0]
-        add("open_problems", self.env._("Open problems"), count, problems, unit="count")
+        add("open_problems", self.env._("Open problems"), problem_total or 0, problems, unit="count")
         add("problem_age", self.env._("Oldest open problem"),
             (fields.Datetime.now() - oldest).days if oldest else None, problems, unit="days")
         return lines
