@@ -65,19 +65,7 @@ case "$what" in
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "${CV_BENCH_SCRIPT:-$CV_REPO/bench/bench_batch.py}"
         ;;
-    report)
-        # wkhtmltopdf fetches the report's CSS over HTTP: serve the database.
-        port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
-            --http-interface=127.0.0.1 --http-port="$port" --log-level=warn >"$work/server.log" 2>&1 &
-        server=$!
-        trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-        sleep 5
-        export CV_BENCH_N="${2:-200}" CV_REPORT_URL="http://127.0.0.1:$port"
-        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
-            --log-level=warn --no-http < "$CV_REPO/bench/bench_report.py"
-        ;;
-    indicators)
+    report|indicators)
         # wkhtmltopdf fetches the report's CSS over HTTP: serve the database.
         port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
         cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
@@ -85,9 +73,10 @@ case "$what" in
         server=$!
         trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
         sleep 5
-        export CV_BENCH_N="${2:-100000}" CV_REPORT_URL="http://127.0.0.1:$port"
+        if [ "$what" = report ]; then default_n=200; else default_n=100000; fi
+        export CV_BENCH_N="${2:-$default_n}" CV_REPORT_URL="http://127.0.0.1:$port"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
-            --log-level=warn --no-http < "$CV_REPO/bench/bench_indicators.py"
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_$what.py"
         ;;
     generate)
         export CV_BENCH_N="$2"

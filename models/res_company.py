@@ -1,6 +1,6 @@
 import logging
 from collections import namedtuple
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -8,7 +8,10 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import date_utils
 from odoo.tools.misc import format_date
+
+from .visit_calendar import local_midnight
 
 _logger = logging.getLogger(__name__)
 
@@ -40,8 +43,7 @@ def report_cycle(kind, send_day, cutoff_day, day=None, after=None):
         date_from = date_to - relativedelta(months=1) + timedelta(days=1)
         send_date = date_to + timedelta(days=1)
     else:
-        date_from = day.replace(day=1)
-        date_to = date_from + relativedelta(months=1, days=-1)
+        date_from, date_to = date_utils.get_month(day)
         send_date = date_to + timedelta(days=send_day)
     return ReportCycle(day if after else date_from, date_to, send_date)
 
@@ -97,11 +99,7 @@ class ResCompany(models.Model):
         """Naive UTC ``[start, stop)`` of the local days ``date_from`` to
         ``date_to`` (both included) in the company's time zone."""
         tz = self._visit_tz()
-
-        def utc(day):
-            return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
-
-        return utc(date_from), utc(date_to + timedelta(days=1))
+        return local_midnight(tz, date_from), local_midnight(tz, date_to + timedelta(days=1))
 
     def _visit_today(self):
         """Today in the company's time zone."""

@@ -8,7 +8,7 @@ minus its leaves and public holidays), and looked up with bisection.
 """
 
 import bisect
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -18,6 +18,11 @@ MARGIN = timedelta(days=62)
 
 def to_naive_utc(value):
     return value.astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def local_midnight(tz, day):
+    """The start of the local day ``day`` in ``tz``, in naive UTC."""
+    return to_naive_utc(tz.localize(datetime.combine(day, time.min)))
 
 
 class WorkCalendar:

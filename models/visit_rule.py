@@ -3,7 +3,7 @@ import logging
 import math
 import random
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -14,7 +14,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import safe_eval
 
-from .visit_calendar import WorkCalendar, to_naive_utc
+from .visit_calendar import WorkCalendar, local_midnight
 from .visit_rule_step import shift
 from .visit_type import CHANNELS
 
@@ -304,7 +304,7 @@ class VisitRule(models.Model):
                 start = self.start_date
                 if self.date_field_id.ttype == "datetime":
                     # The start day's local midnight, not UTC's.
-                    start = to_naive_utc(self._tz().localize(datetime.combine(start, time.min)))
+                    start = local_midnight(self._tz(), start)
                 domain = expression.AND([domain, [(self.date_field_id.name, ">=", start)]])
         if "company_id" in Model._fields:
             domain = expression.AND([domain, [("company_id", "in", [self.company_id.id, False])]])
@@ -432,7 +432,7 @@ class VisitRule(models.Model):
         for source in sources:
             value = source[field.name]
             if field.ttype == "date":
-                value = to_naive_utc(tz.localize(datetime.combine(value, time.min)))
+                value = local_midnight(tz, value)
             result[source.id] = value
         return result
 

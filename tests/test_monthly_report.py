@@ -150,6 +150,14 @@ class TestReportCycles(VisitCommon):
         visit.action_done()
         return visit
 
+    def _consecutive_cycles(self, kind, day, count=24):
+        """``count`` cycles of ``kind`` (send day 7, cut-off 22), each the
+        one after the last, from the cycle containing ``day``."""
+        cycles = [report_cycle(kind, 7, 22, day=day)]
+        while len(cycles) < count:
+            cycles.append(report_cycle(kind, 7, 22, after=cycles[-1].date_to))
+        return cycles
+
     def _assert_each_day_once(self, cycles, first, last):
         days = [cycle.date_from + timedelta(days=n) for cycle in cycles
                 for n in range((cycle.date_to - cycle.date_from).days + 1)]
@@ -157,9 +165,7 @@ class TestReportCycles(VisitCommon):
         self.assertEqual(days, [first + timedelta(days=n) for n in range((last - first).days + 1)])
 
     def test_24_calendar_months_cover_every_day_once_and_go_out_on_the_7th(self):
-        cycles = [report_cycle("month", 7, 22, day=date(2027, 1, 15))]
-        while len(cycles) < 24:
-            cycles.append(report_cycle("month", 7, 22, after=cycles[-1].date_to))
+        cycles = self._consecutive_cycles("month", date(2027, 1, 15))
         self._assert_each_day_once(cycles, date(2027, 1, 1), date(2028, 12, 31))
         for cycle in cycles:
             self.assertEqual(cycle.date_from.day, 1)
@@ -169,9 +175,7 @@ class TestReportCycles(VisitCommon):
         self.assertEqual(cycles[13], report_cycle("month", 7, 22, day=date(2028, 2, 29)))
 
     def test_24_cut_off_cycles_run_from_the_23rd_to_the_22nd_every_day_once(self):
-        cycles = [report_cycle("cutoff", 7, 22, day=date(2027, 1, 10))]
-        while len(cycles) < 24:
-            cycles.append(report_cycle("cutoff", 7, 22, after=cycles[-1].date_to))
+        cycles = self._consecutive_cycles("cutoff", date(2027, 1, 10))
         self._assert_each_day_once(cycles, date(2026, 12, 23), date(2028, 12, 22))
         for cycle in cycles:
             self.assertEqual((cycle.date_from.day, cycle.date_to.day), (23, 22))

@@ -32,18 +32,14 @@ export class VisitIndicators extends Component {
     }
 
     async onCompute() {
-        try {
-            await this.load({
-                date_from: this.state.dateFrom,
-                date_to: this.state.dateTo,
-                company_id: parseInt(this.state.companyId) || false,
-                team_id: parseInt(this.state.teamId) || false,
-            });
-        } catch (error) {
-            // The server's message (e.g. a period ending before it starts)
-            // is shown by the error dialog; nothing else to do here.
-            throw error;
-        }
+        // A refused period (ending before it starts) comes back as the
+        // server's translated message in Odoo's error dialog.
+        await this.load({
+            date_from: this.state.dateFrom,
+            date_to: this.state.dateTo,
+            company_id: parseInt(this.state.companyId) || false,
+            team_id: parseInt(this.state.teamId) || false,
+        });
     }
 
     async onCurrentCycle() {
