@@ -1,5 +1,7 @@
 from . import visit_batch_defaults
 from . import visit_source_mixin
+from . import visit_unreached_reason
+from . import visit_planner
 from . import visit_type
 from . import visit_type_question
 from . import visit_assignment_mixin

@@ -1,16 +1,7 @@
 from odoo import fields, models
 
 from .visit_type import CHANNELS
-
-ATTEMPT_RESULTS = [
-    ("reached", "Reached"),
-    ("no_number", "No number on file"),
-    ("no_answer", "No answer"),
-    ("switched_off", "Switched off or suspended"),
-    ("void_number", "Wrong or void number"),
-    ("refused", "Refused"),
-    ("wrong_person", "Not the right person"),
-]
+from .visit_unreached_reason import attempt_result_selection
 
 
 class VisitAttempt(models.Model):
@@ -29,5 +20,5 @@ class VisitAttempt(models.Model):
         "res.users", string="Agent", default=lambda self: self.env.user
     )
     channel = fields.Selection(CHANNELS)
-    result = fields.Selection(ATTEMPT_RESULTS, required=True)
+    result = fields.Selection(attempt_result_selection, required=True)
     note = fields.Char()

@@ -1,9 +1,10 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, SATISFACTION_SCORES, UNREACHED_REASONS
-from .visit_rule import SKIP_REASONS
+from .visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, SATISFACTION_SCORES
+from .visit_planner import SKIP_REASONS
 from .visit_type import CHANNELS
+from .visit_unreached_reason import unreached_reason_selection
 
 CASE_STATES = [
     ("planned", "Planned"),
@@ -71,7 +72,7 @@ class VisitCase(models.Model):
     )
     state = fields.Selection(CASE_STATES, readonly=True)
     skip_reason = fields.Selection(SKIP_REASONS, string="Why not planned", readonly=True)
-    unreached_reason = fields.Selection(UNREACHED_REASONS, string="Reason not reached", readonly=True)
+    unreached_reason = fields.Selection(unreached_reason_selection, string="Reason not reached", readonly=True)
     signature_status = fields.Selection(
         [("signed", "Signed"), ("phone_visit", "Phone visit"), ("missing", "Signature missing"),
          ("not_required", "Not required")],

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .visit_rule import SKIP_REASONS
+from .visit_planner import SKIP_REASONS
 from .visit_type import CHANNELS
 
 

@@ -102,7 +102,10 @@ class VisitSourceMixin(models.AbstractModel):
     def _get_source(self):
         """Return the source document, the typed links first."""
         self.ensure_one()
-        return self.ticket_id or self.sale_order_id or self.source_ref or None
+        for link in self.env["visit.planner"]._typed_link_fields().values():
+            if self[link]:
+                return self[link]
+        return self.source_ref or None
 
     def _prepare_create_values(self, vals_list):
         vals_list = super()._prepare_create_values(vals_list)
@@ -139,7 +142,7 @@ class VisitSourceMixin(models.AbstractModel):
     @api.model
     def _source_key(self, vals):
         """(model, id) of the source named in create values, as _get_source()."""
-        for fname, model in (("ticket_id", "helpdesk.ticket"), ("sale_order_id", "sale.order")):
+        for model, fname in self.env["visit.planner"]._typed_link_fields().items():
             if vals.get(fname):
                 return (model, vals[fname]) if isinstance(vals[fname], int) else None
         ref = vals.get("source_ref")
