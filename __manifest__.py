@@ -3,7 +3,7 @@
     "name": "Customer Follow-up Visits",
     "summary": "Plan, run and record customer follow-up visits (回访): "
     "calls and site visits after a sale, a repair or a complaint",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Services/Follow-ups",
     "license": "AGPL-3",
     "author": "customer_visit contributors",
@@ -24,6 +24,8 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
+        "data/visit_unreached_reason_data.xml",
+        "data/helpdesk_ticket_team_data.xml",
         "data/visit_type_data.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",

@@ -79,7 +79,7 @@ class VisitPortal(CustomerPortal):
             and not visit.signature_hash,
             "can_answer": is_open and bool(visit.answer_ids),
             "can_pick_slot": is_open,
-            "can_opt_out": not visit.partner_id.do_not_visit,
+            "can_opt_out": not visit.env["visit.planner"]._is_opted_out(visit.partner_id),
         }
 
     @http.route(["/my/visits/<int:visit_id>/sign"], type="json", auth="public", website=True)

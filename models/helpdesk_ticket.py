@@ -18,6 +18,12 @@ class HelpdeskTicket(models.Model):
         copy=False,
         help="The follow-up visit in which the customer raised this complaint.",
     )
+    visit_reply_deadline = fields.Datetime(
+        string="Reply by",
+        copy=False,
+        help="Raised during a follow-up visit: the visit type's reply deadline, "
+        "in working days of its calling hours.",
+    )
     visit_confirmation_required = fields.Boolean(
         string="Confirm with a visit",
         copy=False,

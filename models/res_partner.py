@@ -69,7 +69,9 @@ class ResPartner(models.Model):
         return res
 
     def _cancel_open_visits(self):
-        """Respect a do-not-visit wish: cancel every open visit."""
+        """Respect a do-not-visit wish: cancel every open visit, except
+        mandatory callbacks, which close as not reached (refused) with the
+        customer's wish recorded, so that the callback rate shows them."""
         # sudo: the wish applies to all visits, including those of agents
         # the user flagging the partner cannot see.
         visits = self.env["visit.record"].sudo().search(
@@ -78,8 +80,12 @@ class ResPartner(models.Model):
                 ("state", "in", ("planned", "in_progress")),
             ]
         )
-        if visits:
-            visits._do_cancel()
+        mandatory = visits.filtered("type_id.is_mandatory")
+        cancelled = visits - mandatory
+        if cancelled:
+            cancelled._do_cancel()
             body = self.env._("Cancelled: the customer asked not to be contacted.")
-            visits._message_log_batch(bodies=dict.fromkeys(visits.ids, body))
+            cancelled._message_log_batch(bodies=dict.fromkeys(cancelled.ids, body))
+        if mandatory:
+            mandatory._close_refused()
         return visits

@@ -72,17 +72,18 @@ class VisitAssignmentMixin(models.AbstractModel):
             leader = getattr(source.team_id, "user_id", self.env["res.users"])
         return leader if leader and leader.active else self.env["res.users"]
 
-    def _visit_assigner(self):
+    def _visit_assigner(self, visit_type=None):
         """A function source -> user (empty: unassigned, None: nobody allowed).
 
         An assignee who is no longer active is replaced by the team leader;
-        with the independence option the source's salesperson never gets
-        the visit, whatever the policy.
+        with the independence option (the policy's or the visit type's) the
+        source's salesperson never gets the visit, whatever the policy; a
+        team shares the visits of a type among its qualified members only.
         """
         self.ensure_one()
         Users = self.env["res.users"]
         owner_of = self._source_owner
-        exclude = self.exclude_salesperson
+        exclude = self.exclude_salesperson or bool(visit_type and visit_type.exclude_salesperson)
 
         def allowed(source, user):
             if user and not user.active:
@@ -96,6 +97,9 @@ class VisitAssignmentMixin(models.AbstractModel):
         if self.assignment == "user":
             return lambda source: allowed(source, self.user_id)
         agents = self._team_agents()
+        if visit_type:
+            Planner = self.env["visit.planner"]
+            agents = agents.filtered(lambda user: Planner._may_do(visit_type, user))
         if self.assignment == "round_robin":
             turn = [0]
 

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -209,20 +211,29 @@ class VisitPlan(models.Model):
         return action
 
     def action_add_step(self):
-        """Open a new visit of this plan (a further round)."""
+        """Open a new visit of this plan (a further round), prefilled by the
+        planner as any other round: same customer, source, assignee and
+        policy, placed inside calling hours."""
         self.ensure_one()
+        Planner = self.env["visit.planner"]
+        last = self.record_ids.sorted(lambda rec: (rec.round, rec.id))[-1:]
+        now = fields.Datetime.now().replace(microsecond=0)
+        if last:
+            values = Planner._round_values(last, now, channel=last.channel)
+            values.pop("previous_record_id")
+        else:
+            values = Planner._visit_values(
+                self.type_id, self.partner_id, now, user=self.user_id, channel=self.channel,
+                rule=self.rule_id, company=self.company_id, links=Planner._links_of_record(self),
+                plan_id=self.id, round=1,
+            )
         return {
             "type": "ir.actions.act_window",
             "res_model": "visit.record",
             "view_mode": "form",
             "target": "current",
             "context": {
-                "default_plan_id": self.id,
-                "default_partner_id": self.partner_id.id,
-                "default_type_id": self.type_id.id,
-                "default_sale_order_id": self.sale_order_id.id,
-                "default_ticket_id": self.ticket_id.id,
-                "default_company_id": self.company_id.id,
-                "default_round": max(self.record_ids.mapped("round"), default=0) + 1,
+                f"default_{key}": fields.Datetime.to_string(value) if isinstance(value, datetime) else value
+                for key, value in values.items() if value
             },
         }

@@ -6,15 +6,17 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytz
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 from odoo.tools.image import base64_to_image
 
-from .visit_attempt import ATTEMPT_RESULTS
 from .visit_calendar import WorkCalendar
-from .visit_type import CHANNELS
+from .visit_planner import OPEN_STATES
+from .visit_type import CHANNELS, OPINION_CATEGORIES
+from .visit_unreached_reason import unreached_reason_selection
 
 _logger = logging.getLogger(__name__)
 
@@ -36,8 +38,6 @@ SATISFACTION_FIELDS = (
     "satisfaction_timeliness",
     "satisfaction_result",
 )
-UNREACHED_REASONS = [r for r in ATTEMPT_RESULTS if r[0] != "reached"]
-OPEN_STATES = ("planned", "in_progress")
 # What the customer signs: once a signature hash is stored, nobody may change
 # these any more; a correction is a new round.
 SIGNED_FIELDS = {
@@ -46,6 +46,8 @@ SIGNED_FIELDS = {
     *SATISFACTION_FIELDS,
 }
 CALLBACK_SLOT = timedelta(minutes=15)
+# Visits retried per call of the Retry job (the cron runner commits between).
+RETRY_BATCH = 500
 SIGNATURE_EXEMPT_CHANNELS = ("phone", "sms", "email", "letter", "portal")
 
 
@@ -157,9 +159,18 @@ class VisitRecord(models.Model):
         copy=False,
     )
     unreached_reason = fields.Selection(
-        UNREACHED_REASONS, string="Reason not reached", copy=False
+        unreached_reason_selection, string="Reason not reached", copy=False
     )
     identity_confirmed = fields.Boolean(copy=False)
+    answered_by_id = fields.Many2one(
+        "res.partner", string="Answered by", ondelete="set null", copy=False,
+        domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
+        help="Who answered: the customer, or another contact of their company.",
+    )
+    callback_date = fields.Datetime(
+        string="Call back at", copy=False,
+        help="The time the customer asked to be called back (busy — call me at 15:00).",
+    )
     attempt_ids = fields.One2many("visit.attempt", "record_id", string="Attempts", copy=False)
     attempt_count = fields.Integer(compute="_compute_attempt_count", store=True)
     answer_ids = fields.One2many("visit.answer", "record_id", string="Answers", copy=False)
@@ -195,12 +206,7 @@ class VisitRecord(models.Model):
     )
     opinion = fields.Text(help="Opinions, suggestions, new needs, in the customer's words.")
     opinion_category = fields.Selection(
-        [
-            ("product", "Product quality"),
-            ("service", "Service quality"),
-            ("suggestion", "Suggestion"),
-            ("other", "Other"),
-        ],
+        OPINION_CATEGORIES,
         string="Opinion about",
         help="How the opinion is classified in the monthly satisfaction report.",
     )
@@ -255,6 +261,9 @@ class VisitRecord(models.Model):
     complaint_ticket_ids = fields.One2many(
         "helpdesk.ticket", "origin_visit_id", string="Complaints Raised"
     )
+    complaint_ticket_count = fields.Integer(
+        string="Tickets", compute="_compute_complaint_ticket_count"
+    )
     referral_partner_ids = fields.One2many(
         "res.partner", "referred_by_visit_id", string="Referrals"
     )
@@ -299,14 +308,37 @@ class VisitRecord(models.Model):
         readonly=False, index="btree_not_null",
         help="Its leader hears of the visit when it is overdue.",
     )
+    # The unreached policy: its type's (or its rule's), copied when planned.
     max_attempts = fields.Integer(
-        default=1, help="Attempts on the visit's channel before giving up or falling back."
+        compute="_compute_unreached_policy", store=True, readonly=False, precompute=True,
+        help="Attempts on the visit's channel before falling back or giving up.",
     )
-    retry_delay_hours = fields.Integer(string="Delay between attempts (hours)")
+    retry_delay_hours = fields.Integer(
+        string="Delay between attempts (hours)",
+        compute="_compute_unreached_policy", store=True, readonly=False, precompute=True,
+    )
+    fallback_channels = fields.Char(
+        compute="_compute_unreached_policy", store=True, readonly=False, precompute=True,
+        help="Technical: the fallback chain, channel keys separated by commas.",
+    )
+    fallback_step = fields.Integer(
+        readonly=True, copy=False,
+        help="How many channels of the fallback chain were taken so far.",
+    )
     fallback_channel = fields.Selection(
-        CHANNELS, help="Channel of one last attempt after the last unreached one."
+        CHANNELS,
+        string="Next fallback",
+        compute="_compute_fallback_channel",
+        inverse="_inverse_fallback_channel",
+        help="Channel of the next attempt once the attempts on this channel are used up.",
     )
+    fallback_summary = fields.Char(string="Fallback chain", compute="_compute_fallback_channel")
     is_fallback_done = fields.Boolean(string="Fallback channel used", readonly=True, copy=False)
+    is_independent = fields.Boolean(
+        string="Never the salesperson",
+        compute="_compute_is_independent", store=True, readonly=False, precompute=True,
+        help="Its source's salesperson may never make this visit, whoever assigns it.",
+    )
     retry_date = fields.Datetime(
         string="Next attempt", readonly=True, copy=False, index="btree_not_null",
         help="The customer was not reached: the next attempt is planned then.",
@@ -339,7 +371,7 @@ class VisitRecord(models.Model):
         ),
         (
             "max_attempts_positive",
-            "CHECK(max_attempts >= 1 AND retry_delay_hours >= 0)",
+            "CHECK(max_attempts >= 1 AND retry_delay_hours >= 0 AND fallback_step >= 0)",
             "A visit has at least one attempt and a delay that is not negative.",
         ),
     ]
@@ -491,6 +523,48 @@ class VisitRecord(models.Model):
     @api.model
     def _phone_of(self, contact, partner):
         return contact.visit_phone or partner.visit_phone
+
+    @api.depends("type_id", "plan_id")
+    def _compute_unreached_policy(self):
+        Planner = self.env["visit.planner"]
+        for rec in self:
+            if rec.type_id:
+                rec.update(Planner._policy(rec.type_id, rec.plan_id.rule_id))
+            else:
+                rec.update({"max_attempts": 1, "retry_delay_hours": 0, "fallback_channels": False})
+
+    @api.depends("fallback_channels", "fallback_step")
+    def _compute_fallback_channel(self):
+        labels = dict(self._fields["channel"]._description_selection(self.env))
+        for rec in self:
+            chain = rec._fallback_chain()
+            rec.fallback_channel = chain[rec.fallback_step] if rec.fallback_step < len(chain) else False
+            rec.fallback_summary = " → ".join(labels.get(channel, channel) for channel in chain)
+
+    def _inverse_fallback_channel(self):
+        for rec in self:
+            chain = rec._fallback_chain()[:rec.fallback_step]
+            rec.fallback_channels = ",".join(chain + [rec.fallback_channel] if rec.fallback_channel else chain) or False
+
+    def _fallback_chain(self):
+        self.ensure_one()
+        return [channel for channel in (self.fallback_channels or "").split(",") if channel]
+
+    @api.depends("type_id")
+    def _compute_is_independent(self):
+        for rec in self:
+            rec.is_independent = rec.type_id.exclude_salesperson or rec.is_independent
+
+    def _compute_complaint_ticket_count(self):
+        # sudo: the agent sees at once that a ticket was opened, even without
+        # helpdesk rights (the smart button then opens what they may read).
+        counts = dict(
+            self.env["helpdesk.ticket"].sudo()._read_group(
+                [("origin_visit_id", "in", self.ids)], ["origin_visit_id"], ["__count"]
+            )
+        ) if self.ids else {}
+        for rec in self:
+            rec.complaint_ticket_count = counts.get(rec, 0)
 
     @api.depends("user_id")
     def _compute_team_id(self):
@@ -648,11 +722,10 @@ class VisitRecord(models.Model):
 
     @api.constrains("partner_id", "state")
     def _check_partner_do_not_visit(self):
+        Planner = self.env["visit.planner"]
         for rec in self:
             partner = rec.partner_id
-            if rec.state in OPEN_STATES and (
-                partner.do_not_visit or partner.commercial_partner_id.do_not_visit
-            ):
+            if rec.state in OPEN_STATES and Planner._is_opted_out(partner):
                 raise ValidationError(
                     self.env._(
                         "%s asked not to be contacted: no visit can be "
@@ -660,6 +733,37 @@ class VisitRecord(models.Model):
                         partner.display_name,
                     )
                 )
+
+    @api.constrains("user_id", "is_independent", "type_id", "state")
+    def _check_assignee(self):
+        """Independence and qualification hold whoever assigns the visit."""
+        Planner = self.env["visit.planner"]
+        for rec in self.filtered(lambda rec: rec.user_id and rec.state in OPEN_STATES):
+            if (rec.is_independent or rec.type_id.exclude_salesperson) and rec.user_id == rec._salesperson():
+                raise ValidationError(
+                    self.env._(
+                        "%(visit)s must not be made by %(user)s, the salesperson of its "
+                        "source: assign another agent.",
+                        visit=rec.display_name, user=rec.user_id.name,
+                    )
+                )
+            if not Planner._may_do(rec.type_id, rec.user_id):
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s may not make %(type)s visits: only members of "
+                        "“%(group)s” may.",
+                        user=rec.user_id.name, type=rec.type_id.name,
+                        group=rec.type_id.qualified_group_id.full_name,
+                    )
+                )
+
+    def _salesperson(self):
+        """The salesperson (or ticket user) of the visit's source."""
+        self.ensure_one()
+        # sudo: the agent may not read the source (a call centre and orders).
+        source = self.sudo()._get_source()
+        owner = self.env["visit.assignment.mixin"]._source_owner(source) if source else None
+        return owner.with_env(self.env) if owner else self.env["res.users"]
 
     @api.constrains("answer_ids", "type_id")
     def _check_answer_questions(self):
@@ -945,8 +1049,10 @@ class VisitRecord(models.Model):
     def action_done(self):
         """Close the visits with their recorded outcome.
 
-        Reached visits become done, unreached ones failed; each close is
-        logged as an attempt and closes the assignee's activity.
+        Reached visits become done; unreached ones follow their reason and
+        their policy: another attempt, the next fallback channel, a callback
+        at the time the customer gave, or failed.  Each close is logged as
+        an attempt and closes the assignee's activity.
         """
         self._check_open()
         if missing := self.filtered(lambda rec: not rec.outcome):
@@ -956,6 +1062,7 @@ class VisitRecord(models.Model):
                     ", ".join(missing.mapped("name")),
                 )
             )
+        self._check_can_close()
         for rec in self:
             missing_answers = rec.answer_ids.filtered(
                 lambda ans: ans.question_id.is_required and not ans._has_value()
@@ -968,6 +1075,7 @@ class VisitRecord(models.Model):
                         q=", ".join(missing_answers.mapped("question")),
                     )
                 )
+        self.filtered(lambda rec: rec.outcome == "reached")._check_compliance()
         if unsigned := self.filtered(
             lambda rec: rec.outcome == "reached" and rec.signature_status == "missing"
         ):
@@ -980,18 +1088,21 @@ class VisitRecord(models.Model):
             )
         self._log_attempts()
         now = fields.Datetime.now()
-        waiting = self.filtered(lambda rec: rec.outcome == "not_reached" and rec._next_try())
+        Reason = self.env["visit.unreached.reason"]
+        unreached = self.filtered(lambda rec: rec.outcome == "not_reached")
+        callbacks = unreached.filtered(
+            lambda rec: rec.callback_date and Reason._behaviour_of(rec.unreached_reason) == "callback"
+        )
+        callbacks._call_back_later()
+        waiting = (unreached - callbacks).filtered(lambda rec: rec._next_try())
         for rec in waiting:
-            rec.write(
-                {
-                    "state": "in_progress",
-                    "retry_date": now + timedelta(hours=rec.retry_delay_hours),
-                }
-            )
+            # Falling back at once (no number for this channel) or after the delay.
+            delay = 0 if Reason._behaviour_of(rec.unreached_reason) == "fallback" else rec.retry_delay_hours
+            rec.write({"state": "in_progress", "retry_date": now + timedelta(hours=delay)})
         waiting._visit_activities().action_feedback(
             feedback=self.env._("Not reached: another attempt is planned.")
         )
-        closing = self - waiting
+        closing = self - waiting - callbacks
         for outcome, state in (("reached", "done"), ("not_reached", "failed")):
             closing.filtered(lambda rec, o=outcome: rec.outcome == o).write(
                 {"state": state, "date_done": now}
@@ -1000,7 +1111,7 @@ class VisitRecord(models.Model):
             feedback=self.env._("Visit closed")
         )
         done = closing.filtered(lambda rec: rec.state == "done")
-        done.filtered("is_unsatisfied")._open_dissatisfaction_tickets()
+        done._open_problem_tickets()
         done.filtered("type_id.review_required").write(
             {"review_state": "to_review", "reviewer_id": False, "review_date": False}
         )
@@ -1009,6 +1120,75 @@ class VisitRecord(models.Model):
             "is_problem_open"
         ).write({"is_problem_solved": True})
         return True
+
+    def _check_can_close(self):
+        """Only members of a type's qualification group close its visits
+        (the customer on the portal and the scheduler run as superuser)."""
+        if self.env.su:
+            return
+        Planner = self.env["visit.planner"]
+        if refused := self.filtered(lambda rec: not Planner._may_do(rec.type_id, self.env.user)):
+            raise UserError(
+                self.env._(
+                    "Only members of “%(group)s” may close %(visits)s.",
+                    group=refused[:1].type_id.qualified_group_id.full_name,
+                    visits=", ".join(refused.mapped("name")),
+                )
+            )
+
+    def _check_compliance(self):
+        """What a compliance callback needs before it counts as reached."""
+        for rec in self:
+            visit_type = rec.type_id
+            if visit_type.identity_required and not rec.identity_confirmed:
+                raise UserError(
+                    self.env._("%s: confirm the customer's identity before closing the visit.", rec.name)
+                )
+            if visit_type.recording_required and rec.channel == "phone" and not rec.recording_ref:
+                raise UserError(
+                    self.env._("%s: give the reference of the call recording before closing.", rec.name)
+                )
+            if visit_type.customer_only and rec.answered_by_id and rec.answered_by_id != rec.partner_id:
+                raise UserError(
+                    self.env._(
+                        "%(visit)s: only %(customer)s may answer this visit, not %(other)s. "
+                        "Log it as not reached, reason “not the right person”.",
+                        visit=rec.name, customer=rec.partner_id.name, other=rec.answered_by_id.name,
+                    )
+                )
+            if visit_type.reason_required and not (rec.opinion or "").strip() and any(
+                rec[fname] and rec[fname] != "satisfied" for fname in SATISFACTION_FIELDS
+            ):
+                raise UserError(
+                    self.env._(
+                        "%s: the customer is less than satisfied: write their reason in the opinion.",
+                        rec.name,
+                    )
+                )
+
+    def _call_back_later(self):
+        """The customer asked to be called at a given time: the next
+        attempt is placed then, and uses up no attempt."""
+        for rec in self:
+            when = rec.callback_date
+            rec.write(
+                {
+                    "state": "planned",
+                    "outcome": False,
+                    "unreached_reason": False,
+                    "scheduled_date": when,
+                    "deadline": max(rec.deadline, when) if rec.deadline else False,
+                    "callback_date": False,
+                }
+            )
+            tz = pytz.timezone(rec.user_id.tz or self.env.context.get("tz") or self.env.user.tz or "UTC")
+            rec._visit_activities().write({"date_deadline": pytz.utc.localize(when).astimezone(tz).date()})
+            rec.message_post(
+                body=self.env._(
+                    "The customer asked to be called back on %s.",
+                    pytz.utc.localize(when).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                )
+            )
 
     def action_open_outcome_wizard(self):
         """Open the outcome wizard on this visit."""
@@ -1076,6 +1256,27 @@ class VisitRecord(models.Model):
         self._visit_activities().unlink()
         self.write({"state": "cancelled", "date_done": fields.Datetime.now()})
 
+    def _close_refused(self):
+        """A mandatory callback the customer opted out of: not reached,
+        refused, the wish recorded; it still counts as owed."""
+        now = fields.Datetime.now()
+        self.env["visit.attempt"].create(
+            [{"record_id": rec.id, "channel": rec.channel, "result": "refused",
+              "note": self.env._("Asked not to be contacted")} for rec in self]
+        )
+        self.write(
+            {"outcome": "not_reached", "unreached_reason": "refused", "state": "failed",
+             "retry_date": False, "date_done": now}
+        )
+        self._visit_activities().action_feedback(
+            feedback=self.env._("The customer asked not to be contacted.")
+        )
+        body = self.env._(
+            "Mandatory callback: the customer asked not to be contacted. Closed as "
+            "not reached (refused), the customer's wish recorded."
+        )
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
+
     def action_cancel(self):
         self._check_open()
         self._do_cancel()
@@ -1102,61 +1303,88 @@ class VisitRecord(models.Model):
     # Scheduling: retries, escalation, contact pressure, closed loop
     # ------------------------------------------------------------------
     def _next_try(self):
-        """What follows an unreached attempt: 'retry', 'fallback' or False."""
+        """What follows an unreached attempt: 'retry', 'fallback' or False.
+
+        The reason decides first (a void number ends the visit, no number
+        falls back at once); then the attempts left on the visit's channel,
+        then the fallback chain, one attempt per channel.
+        """
         self.ensure_one()
-        if self.is_fallback_done:
+        Reason = self.env["visit.unreached.reason"]
+        behaviour = Reason._behaviour_of(self.unreached_reason) if self.outcome == "not_reached" else "retry"
+        if behaviour == "end":
             return False
-        tries = len(self.attempt_ids.filtered(lambda attempt: attempt.channel == self.channel))
-        if tries < self.max_attempts:
-            return "retry"
-        if self.fallback_channel and self.fallback_channel != self.channel:
+        if behaviour != "fallback" and not self.fallback_step:
+            tries = len(self.attempt_ids.filtered(
+                lambda attempt: attempt.channel == self.channel
+                and Reason._behaviour_of(attempt.result) != "callback"
+            ))
+            if tries < self.max_attempts:
+                return "retry"
+        if self.fallback_step < len(self._fallback_chain()):
             return "fallback"
         return False
 
-    def _placed_now(self, placed=None):
+    def _placed_now(self, calendars=None):
         """Now, or when calling hours start next: nothing is due at night.
 
-        ``placed`` ({calendar: moment}) is filled and reused when many
-        visits are placed at once: each calendar is read once, not per visit.
+        ``calendars`` ({calendar id: WorkCalendar}) is filled and reused
+        when many visits are placed at once.
         """
-        calendar = self._visit_calendar()
-        if placed is not None and calendar in placed:
-            return placed[calendar]
+        self.ensure_one()
         now = fields.Datetime.now().replace(microsecond=0)
-        moment = WorkCalendar(calendar, now, now).place(now) if calendar else now
-        if placed is not None:
-            placed[calendar] = moment
-        return moment
+        return self.env["visit.planner"]._place(self._visit_calendar(), now, calendars)
 
     @api.model
-    def _cron_retry(self):
+    def _cron_retry(self, batch_size=RETRY_BATCH):
         """Scheduled action *Retry*: unreached visits whose delay is over get
-        their next attempt, or one last attempt on the fallback channel."""
-        due = self.search(
-            [("state", "=", "in_progress"), ("retry_date", "<=", fields.Datetime.now())]
-        )
-        reset = {"state": "planned", "outcome": False, "unreached_reason": False, "retry_date": False}
-        placed = {}
+        their next attempt, or the next channel of their fallback chain.
+
+        Odoo's batched cron protocol: one batch per call, its progress
+        notified; the cron runner commits and calls again while some remain.
+        """
+        domain = [("state", "=", "in_progress"), ("retry_date", "<=", fields.Datetime.now())]
+        due = self.search(domain, limit=batch_size, order="retry_date, id")
+        calendars = {}
+        groups = defaultdict(lambda: self.browse())  # values -> visits
+        bodies = {}
+        channels = dict(self._fields["channel"]._description_selection(self.env))
         for rec in due:
             follow_up = rec._next_try()
-            values = dict(reset, scheduled_date=rec._placed_now(placed))
-            if follow_up == "fallback":
-                values.update(channel=rec.fallback_channel, is_fallback_done=True)
-            elif not follow_up:
+            if not follow_up:
                 # The policy changed since: nothing left to try.
-                rec.write({"state": "failed", "retry_date": False, "date_done": fields.Datetime.now()})
+                groups[(("state", "failed"), ("retry_date", False), ("date_done", fields.Datetime.now()))] |= rec
                 continue
-            if rec.deadline and rec.deadline < values["scheduled_date"]:
-                values["deadline"] = values["scheduled_date"]
-            rec.write(values)
-            rec.message_post(
-                body=self.env._("Attempt %(number)s, by %(channel)s.", number=rec.attempt_count + 1,
-                                channel=dict(CHANNELS).get(rec.channel))
-                if follow_up == "retry"
-                else self.env._("Not reached after %s attempts: one last attempt by the fallback channel.",
-                                rec.attempt_count)
-            )
+            scheduled = rec._placed_now(calendars)
+            values = {
+                "state": "planned", "outcome": False, "unreached_reason": False,
+                "retry_date": False, "scheduled_date": scheduled,
+            }
+            if follow_up == "fallback":
+                values.update(
+                    channel=rec._fallback_chain()[rec.fallback_step],
+                    fallback_step=rec.fallback_step + 1,
+                    is_fallback_done=True,
+                )
+                bodies[rec.id] = self.env._(
+                    "Not reached after %(count)s attempts: next attempt by %(channel)s.",
+                    count=rec.attempt_count, channel=channels.get(values["channel"]),
+                )
+            else:
+                bodies[rec.id] = self.env._(
+                    "Attempt %(number)s, by %(channel)s.",
+                    number=rec.attempt_count + 1, channel=channels.get(rec.channel),
+                )
+            if rec.deadline and rec.deadline < scheduled:
+                values["deadline"] = scheduled
+            groups[tuple(sorted(values.items()))] |= rec
+        for values, visits in groups.items():
+            visits.write(dict(values))
+        if bodies:
+            due.browse(list(bodies))._message_log_batch(bodies=bodies)
         due.filtered(lambda rec: rec.state == "planned")._schedule_visit_activities()
+        remaining = self.search_count(domain) if len(due) == batch_size else 0
+        self.env["ir.cron"]._notify_progress(done=len(due), remaining=remaining)
         return due
 
     @api.model
@@ -1198,110 +1426,85 @@ class VisitRecord(models.Model):
         overdue.write({"date_escalated": fields.Datetime.now()})
         return overdue
 
-    @api.model
-    def _merge_under_contact_pressure(self, vals_list):
-        """At most one visit per customer per N days, across all rules.
+    def _problems_raised(self):
+        """What this reached visit raised: dissatisfaction, and the answers
+        of its script that are problems."""
+        self.ensure_one()
+        problems = [self.env._("The customer is not satisfied.")] if self.is_unsatisfied else []
+        problems += [
+            self.env._("“%(question)s”: %(answer)s", question=answer.question_id.name,
+                       answer=answer._display_value())
+            for answer in self.answer_ids
+            if answer.question_id._raises_problem(answer)
+        ]
+        return problems
 
-        N is the company's contact interval.  A new visit due within N days
-        of an open visit of the same customer from another plan is merged
-        into it (its plan is answered by that visit); one due within N days
-        after a visit was done is postponed to N days after it.  Returns the
-        values still to create.
-        """
-        kept = []
-        by_company = defaultdict(list)
-        for vals in vals_list:
-            by_company[vals["company_id"]].append(vals)
-        for company_id, group in by_company.items():
-            days = self.env["res.company"].browse(company_id).visit_min_interval_days
-            if days <= 0:
-                kept.extend(group)
-                continue
-            kept.extend(self._merge_company_group(group, timedelta(days=days)))
-        return kept
-
-    def _merge_company_group(self, group, window):
-        dates = [vals["scheduled_date"] for vals in group]
-        # sudo: the contact interval counts every visit of the customer.
-        existing = self.sudo().search(
-            [
-                ("partner_id", "in", list({vals["partner_id"] for vals in group})),
-                ("company_id", "=", group[0]["company_id"]),
-                "|",
-                "&", ("state", "in", OPEN_STATES),
-                "&", ("scheduled_date", ">=", min(dates) - window),
-                ("scheduled_date", "<=", max(dates) + window),
-                "&", ("state", "=", "done"), ("date_done", ">=", min(dates) - window),
-            ]
-        )
-        open_visits = defaultdict(list)  # partner -> [(date, plan id, record or vals)]
-        last_done = defaultdict(list)
-        for rec in existing:
-            if rec.state == "done":
-                last_done[rec.partner_id.id].append(rec.date_done)
-            else:
-                open_visits[rec.partner_id.id].append((rec.scheduled_date, rec.plan_id.id, rec))
-        links = defaultdict(list)
-        kept = []
-        for vals in sorted(group, key=lambda item: item["scheduled_date"]):
-            partner_id, due = vals["partner_id"], vals["scheduled_date"]
-            recent = [done for done in last_done[partner_id] if due - window < done <= due]
-            if recent:
-                due = max(recent) + window
-                vals["scheduled_date"] = due
-                if vals.get("deadline") and vals["deadline"] < due:
-                    vals["deadline"] = due
-            target = next(
-                (
-                    other for date, plan_id, other in open_visits[partner_id]
-                    if plan_id != vals["plan_id"] and abs(date - due) <= window
-                ),
-                None,
-            )
-            if target is None:
-                kept.append(vals)
-                open_visits[partner_id].append((due, vals["plan_id"], vals))
-            elif isinstance(target, dict):
-                target.setdefault("merged_plan_ids", []).append(Command.link(vals["plan_id"]))
-            else:
-                links[target].append(vals["plan_id"])
-        for rec, plan_ids in links.items():
-            # sudo: the visit kept may belong to another agent.
-            rec.sudo().merged_plan_ids = [Command.link(plan_id) for plan_id in plan_ids]
-        return kept
-
-    def _open_dissatisfaction_tickets(self):
-        """An unsatisfied customer gets a ticket for the responsible team;
-        the visit's problem stays open until a confirmation visit closes it."""
-        # sudo: the agent logging the outcome usually has no helpdesk rights;
-        # the ticket is the helpdesk's.
-        Ticket = self.env["helpdesk.ticket"].sudo()
+    def _open_problem_tickets(self):
+        """An unsatisfied customer, or an answer that is a problem, gets a
+        ticket for the responsible team; the visit's problem stays open
+        until a confirmation visit closes it."""
         new_tickets = []
         for rec in self:
-            values = {"visit_confirmation_required": True}
+            problems = rec._problems_raised()
+            if not problems:
+                continue
             if not rec.problem_description:
-                rec.problem_description = self.env._("The customer is not satisfied.")
+                rec.problem_description = "\n".join(problems)
                 rec.is_problem_solved = False
             # sudo: an agent without helpdesk rights cannot see the complaint
             # they filed in the outcome wizard a moment ago.
             if filed := rec.sudo().complaint_ticket_ids:
-                filed.write(values)
+                filed.write({"visit_confirmation_required": True})
                 continue
-            new_tickets.append(
-                dict(
-                    values,
-                    name=self.env._("Unsatisfied customer: %(customer)s (%(visit)s)",
-                                    customer=rec.partner_id.name, visit=rec.name),
-                    description=rec.opinion or rec.problem_description,
-                    partner_id=rec.partner_id.id,
-                    company_id=rec.company_id.id,
-                    team_id=rec.type_id.complaint_team_id.id,
-                    origin_visit_id=rec.id,
-                )
+            title = (
+                self.env._("Unsatisfied customer: %(customer)s (%(visit)s)",
+                           customer=rec.partner_id.name, visit=rec.name)
+                if rec.is_unsatisfied
+                else self.env._("Problem raised: %(customer)s (%(visit)s)",
+                                customer=rec.partner_id.name, visit=rec.name)
             )
-        # sudo (Ticket): agents file the tickets for the customers without
-        # being helpdesk users; a ticket belongs to the responsible team.
-        Ticket.create(new_tickets)
+            new_tickets.append(rec._ticket_values(title, rec.opinion or rec.problem_description))
+        self._create_tickets(new_tickets)
+
+    def _ticket_values(self, title, description, team=None):
+        """A ticket raised by this visit: the team of its subject, the type's
+        reply deadline in working days, and a visit to confirm once closed."""
+        self.ensure_one()
+        visit_type = self.type_id
+        values = {
+            "name": title,
+            "description": description,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "team_id": (team or visit_type._team_for(self.opinion_category)).id,
+            "origin_visit_id": self.id,
+            "visit_confirmation_required": True,
+        }
+        if visit_type.reply_days:
+            calendar = self._visit_calendar()
+            now = fields.Datetime.now().replace(microsecond=0)
+            values["visit_reply_deadline"] = WorkCalendar(calendar, now, now).add_working_days(
+                now, visit_type.reply_days, at_end=True
+            )
+        return values
+
+    def _create_tickets(self, vals_list):
+        """Create the tickets and tell the agent at once, in the visit's chatter."""
+        # sudo: agents file the tickets for the customers without being
+        # helpdesk users; a ticket belongs to the responsible team.
+        tickets = self.env["helpdesk.ticket"].sudo().create(vals_list)
+        for ticket in tickets:
+            visit = ticket.origin_visit_id.with_env(self.env)
+            visit.message_post(
+                body=Markup(self.env._("Ticket %(ticket)s opened for %(team)s%(deadline)s.")) % {
+                    "ticket": ticket._get_html_link(),
+                    "team": ticket.team_id.name or "-",
+                    "deadline": self.env._(", to answer by %s", format_datetime(
+                        self.env, ticket.visit_reply_deadline, dt_format="short"))
+                    if ticket.visit_reply_deadline else "",
+                },
+            )
+        return tickets
 
     def _schedule_confirmation(self, ticket):
         """The complaint ``ticket`` raised by this visit is closed: ask the
@@ -1309,28 +1512,13 @@ class VisitRecord(models.Model):
         self.ensure_one()
         if self.next_record_ids.filtered(lambda rec: rec.is_confirmation and rec.ticket_id == ticket):
             return self.browse()
-        user = self.user_id if self.user_id.active else self.plan_id.user_id
+        values = self.env["visit.planner"]._round_values(
+            self, fields.Datetime.now(), is_confirmation=True,
+        )
+        values["ticket_id"] = ticket.id
         # sudo: the helpdesk user closing the ticket schedules the visit for
         # the agent of the original visit.
-        confirmation = self.sudo().create(
-            {
-                "plan_id": self.plan_id.id,
-                "type_id": self.type_id.id,
-                "channel": "phone" if self.channel == "onsite" else self.channel,
-                "partner_id": self.partner_id.id,
-                "contact_id": self.contact_id.id,
-                "company_id": self.company_id.id,
-                "user_id": user.id,
-                "scheduled_date": self._placed_now(),
-                "round": self.round + 1,
-                "previous_record_id": self.id,
-                "is_confirmation": True,
-                "ticket_id": ticket.id,
-                "max_attempts": self.max_attempts,
-                "retry_delay_hours": self.retry_delay_hours,
-                "fallback_channel": self.fallback_channel,
-            }
-        )
+        confirmation = self.sudo().create(values)
         confirmation.message_post(
             body=self.env._("Ticket %s is closed: confirm with the customer that they are satisfied.",
                             ticket.display_name)
@@ -1344,7 +1532,7 @@ class VisitRecord(models.Model):
         """The customer answers the script: the visit is done via the portal."""
         self.ensure_one()
         self._check_open()
-        if self.partner_id.do_not_visit:
+        if self.env["visit.planner"]._is_opted_out(self.partner_id):
             raise UserError(self.env._("You asked not to be contacted: this visit is closed."))
         known = {str(answer.question_id.id): answer for answer in self.answer_ids}
         if unknown := set(raw_answers) - set(known):
@@ -1385,13 +1573,9 @@ class VisitRecord(models.Model):
         self.message_post(body=self.env._("The customer answered the visit on the portal."))
 
     def _visit_calendar(self):
-        """Calling hours: the rule's calendar, else the company's."""
+        """Calling hours: the rule's calendar, else the type's, else the company's."""
         self.ensure_one()
-        return (
-            self.plan_id.rule_id.calendar_id
-            or self.company_id.resource_calendar_id
-            or self.env.company.resource_calendar_id
-        )
+        return self.env["visit.planner"]._calendar(self.type_id, self.plan_id.rule_id, self.company_id)
 
     def _portal_pick_callback(self, local_start):
         """The customer picks a quarter of an hour inside the calling hours."""
@@ -1464,6 +1648,14 @@ class VisitRecord(models.Model):
                 "force_email": True,
             },
         }
+
+    def action_view_tickets(self):
+        """The tickets this visit opened."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_mgmt.helpdesk_ticket_action")
+        action["domain"] = [("origin_visit_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
 
     def action_open_plan(self):
         self.ensure_one()

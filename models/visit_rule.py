@@ -1,4 +1,3 @@
-import hashlib
 import logging
 import math
 import random
@@ -16,7 +15,6 @@ from odoo.tools import safe_eval
 
 from .visit_calendar import WorkCalendar, local_midnight
 from .visit_rule_step import shift
-from .visit_type import CHANNELS
 
 _logger = logging.getLogger(__name__)
 
@@ -25,12 +23,6 @@ GENERATE_BATCH = 5000
 # First key of the advisory locks taken on rules (the second is the id).
 ADVISORY_LOCK_CLASS = 0x5649  # "VI"
 SAMPLE_PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
-SKIP_REASONS = [
-    ("no_partner", "No customer"),
-    ("do_not_visit", "Asked not to be contacted"),
-    ("no_assignee", "Nobody may be assigned"),
-    ("error", "Error"),
-]
 
 
 class VisitRule(models.Model):
@@ -115,16 +107,29 @@ class VisitRule(models.Model):
         default=lambda self: random.SystemRandom().randint(1, 999999),
         help="The same seed on the same records draws the same sample.",
     )
+    override_unreached_policy = fields.Boolean(
+        string="Own unreached policy",
+        help="Its visits follow the attempts and fallback channels below "
+        "instead of their visit type's.",
+    )
     max_attempts = fields.Integer(
-        default=3, help="Attempts on the step's channel before giving up or falling back."
+        default=3, help="Attempts on the step's channel before falling back or giving up."
     )
     retry_delay_hours = fields.Integer(
         string="Delay between attempts (hours)", default=4
     )
-    fallback_channel = fields.Selection(
-        CHANNELS,
-        help="Channel of one last attempt after the last unreached one "
-        "(phone → letter). Empty: the visit fails with its reason.",
+    fallback_ids = fields.One2many(
+        "visit.fallback.step", "rule_id", string="Then try", copy=True,
+        help="Channels tried one attempt each, in order, once the attempts on "
+        "the step's channel are used up (phone → on-site → letter). Empty: "
+        "the visit fails with its reason.",
+    )
+    generate_request_uid = fields.Many2one(
+        "res.users", string="Generation asked by", readonly=True, copy=False,
+        help="Technical: who pressed Generate Now, told when the job is done.",
+    )
+    generate_request_plans = fields.Integer(
+        readonly=True, copy=False, help="Technical: the rule's plans when Generate Now was pressed."
     )
     escalation_user_id = fields.Many2one(
         "res.users",
@@ -251,6 +256,10 @@ class VisitRule(models.Model):
             if rule.sample_cap < 0:
                 raise ValidationError(self.env._("Rule %s: the sample cap cannot be negative.", rule.name))
 
+    @api.constrains("step_ids", "fallback_ids")
+    def _check_fallback_chain(self):
+        self.fallback_ids._check_chain()
+
     @api.constrains("step_ids", "active")
     def _check_steps(self):
         for rule in self:
@@ -354,10 +363,6 @@ class VisitRule(models.Model):
     # ------------------------------------------------------------------
     # Sampling: reproducible and auditable
     # ------------------------------------------------------------------
-    def _sample_key(self, source_id):
-        digest = hashlib.sha256(f"{self.sample_seed}:{self.model_name}:{source_id}".encode())
-        return digest.hexdigest()
-
     def _period_of(self, moment, tz=None):
         """The sample period of a reference (naive UTC): decided by its local
         date in ``tz`` (the rule's time zone by default)."""
@@ -373,7 +378,7 @@ class VisitRule(models.Model):
 
         Each period draws ``ceil(population × percent)`` sources (at most
         the cap): the plans already drawn count, the rest are the sources
-        with the smallest hash of (seed, id).  The same seed on the same
+        with the smallest hash of (seed, id) (visit.planner's draw).  The same seed on the same
         records always draws the same sources, whatever the run order.
         """
         # sudo: the rule, not the user who runs it, decides what is owed;
@@ -383,15 +388,17 @@ class VisitRule(models.Model):
         population = defaultdict(int)
         for source_id in qualifying:
             population[self._period_of(references[source_id], tz)] += 1
-        # sudo: draws are written by the generation, never by hand.
+        # sudo: draws are written by the generation, never by hand (a
+        # manager pressing Generate Now may read them, not write them).
         Draw = self.env["visit.rule.draw"].sudo()
-        draws = {draw.period: draw for draw in self.draw_ids}
+        draws = {draw.period: draw for draw in Draw.search([("rule_id", "=", self.id)])}
         already = dict(
             # sudo: plans drawn so far, whoever may read them.
             self.env["visit.plan"].sudo()._read_group(
                 [("draw_id", "in", [draw.id for draw in draws.values()])], ["draw_id"], ["__count"]
             )
         )
+        Planner = self.env["visit.planner"]
         candidates = defaultdict(list)
         for source_id in todo:
             candidates[self._period_of(references[source_id], tz)].append(source_id)
@@ -409,8 +416,7 @@ class VisitRule(models.Model):
                 draws[period] = draw
             need = quota - already.get(draw, 0)
             if need > 0:
-                chosen = sorted(candidates[period], key=self._sample_key)[:need]
-                drawn.extend(chosen)
+                drawn.extend(Planner._draw(self.sample_seed, self.model_name, candidates[period], need))
         draw_of = {source_id: draws[self._period_of(references[source_id], tz)] for source_id in drawn}
         return sorted(drawn), draw_of
 
@@ -442,25 +448,27 @@ class VisitRule(models.Model):
         ``references``: {source id: reference date}, from _reference_dates().
         Returns ``([(source, plan_vals, [visit_vals])], {source id: (reason, message)})``.
         """
+        Planner = self.env["visit.planner"]
         partner_field = self._partner_field()
-        assign = self._visit_assigner()
+        first_type = self.step_ids[:1].type_id
+        assign = self._visit_assigner(first_type)
         horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
+        context = {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
         prepared, skipped = [], {}
         for source in sources:
             partner = source[partner_field] if partner_field else source
-            if not partner:
-                skipped[source.id] = ("no_partner", "")
+            reason = Planner._skip_reason(partner)
+            if reason:
+                skipped[source.id] = (reason, "")
                 continue
-            if partner.do_not_visit or partner.commercial_partner_id.do_not_visit:
-                skipped[source.id] = ("do_not_visit", "")
-                continue
-            user = assign(source)
+            user = Planner._assignee(first_type, assign(source), self._source_owner(source),
+                                     self.exclude_salesperson)
             if user is None:
                 skipped[source.id] = ("no_assignee", "")
                 continue
             reference = references[source.id]
             company = self.company_id
-            links = self._source_links(source.id)
+            links = Planner._links(self.model_name, source.id)
             plan_vals = {
                 "partner_id": partner.id,
                 "company_id": company.id,
@@ -476,53 +484,38 @@ class VisitRule(models.Model):
                 "draw_id": draws[source.id].id if source.id in draws else False,
                 **links,
             }
-            visits = self._prepare_visits(reference, partner, user, calendar, horizon, links)
+            visits = self._prepare_visits(reference, partner, user, calendar, horizon, links, context=context)
             # A hint: the plan's next step, stored at INSERT (see visit.plan).
             plan_vals["next_date"] = min((vals["scheduled_date"] for vals in visits), default=False)
             prepared.append((source, plan_vals, visits))
         return prepared, skipped
 
-    def _source_links(self, source_id):
-        """How plans and visits point at a source: the typed link for orders
-        and tickets, the partner itself for partners, else a reference."""
-        if self.model_name == "res.partner":
-            return {}
-        link_field = {"sale.order": "sale_order_id", "helpdesk.ticket": "ticket_id"}.get(self.model_name)
-        if link_field:
-            return {link_field: source_id}
-        return {"source_ref": f"{self.model_name},{source_id}"}
+    def _prepare_visits(self, reference, partner, user, calendar, horizon, links, existing=(), context=None):
+        """Visit values of every occurrence due by ``horizon`` not in ``existing``.
 
-    def _prepare_visits(self, reference, partner, user, calendar, horizon, links, existing=()):
-        """Visit values of every occurrence due by ``horizon`` not in ``existing``."""
+        ``calendar`` (the rule's WorkCalendar) counts the steps; each visit
+        is then placed in its calling hours by the planner.  ``context``
+        caches calendars and policies over a batch.
+        """
+        Planner = self.env["visit.planner"]
+        context = context or {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
         visits = []
         for step in self.step_ids:
             for occurrence, amount in enumerate(step._occurrence_amounts(reference, horizon, calendar)):
                 if (step.id, occurrence) in existing:
                     continue
-                due = calendar.place(shift(reference, amount, step.delay_unit, calendar))
+                due = shift(reference, amount, step.delay_unit, calendar)
                 deadline = False
                 if step.deadline_delay:
                     base = shift(reference, amount - step.delay, step.delay_unit, calendar)
-                    deadline = max(
-                        shift(base, step.deadline_delay, step.deadline_unit, calendar, at_end=True),
-                        due,
-                    )
+                    deadline = shift(base, step.deadline_delay, step.deadline_unit, calendar, at_end=True)
                 visits.append(
-                    {
-                        "type_id": step.type_id.id,
-                        "channel": step.channel,
-                        "partner_id": partner.id,
-                        "company_id": self.company_id.id,
-                        "user_id": user.id or False,
-                        "scheduled_date": due,
-                        "deadline": deadline,
-                        "rule_step_id": step.id,
-                        "occurrence": occurrence,
-                        "max_attempts": self.max_attempts,
-                        "retry_delay_hours": self.retry_delay_hours,
-                        "fallback_channel": self.fallback_channel,
-                        **links,
-                    }
+                    Planner._visit_values(
+                        step.type_id, partner, due, user=user, channel=step.channel,
+                        deadline=deadline, rule=self, company=self.company_id, links=links,
+                        independent=self.exclude_salesperson, rule_step_id=step.id,
+                        occurrence=occurrence, **context,
+                    )
                 )
         return visits
 
@@ -541,7 +534,7 @@ class VisitRule(models.Model):
             for vals in visits:
                 vals["plan_id"] = plan.id
                 vals_list.append(vals)
-        vals_list = self.env["visit.record"]._merge_under_contact_pressure(vals_list)
+        vals_list = self.env["visit.planner"]._merge_under_contact_pressure(vals_list)
         # sudo: as for the plans above.
         Visit = self.env["visit.record"].sudo().with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
@@ -567,17 +560,20 @@ class VisitRule(models.Model):
         calendar = WorkCalendar(self._calendar(), fields.Datetime.now(), fields.Datetime.now())
         horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
         vals_list = []
+        Planner = self.env["visit.planner"]
+        context = {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
         for plan in plans - gone:
             existing = {(rec.rule_step_id.id, rec.occurrence) for rec in plan.record_ids}
-            links = self._source_links(plan.rule_source_id)
+            links = Planner._links(self.model_name, plan.rule_source_id)
             for vals in self._prepare_visits(
-                plan.reference_date, plan.partner_id, plan.user_id, calendar, horizon, links, existing
+                plan.reference_date, plan.partner_id, plan.user_id, calendar, horizon, links, existing,
+                context=context,
             ):
                 vals["plan_id"] = plan.id
                 vals_list.append(vals)
         if not vals_list:
             return self.env["visit.record"]
-        vals_list = self.env["visit.record"]._merge_under_contact_pressure(vals_list)
+        vals_list = Planner._merge_under_contact_pressure(vals_list)
         # sudo: the visits belong to the plans' agents.
         return self.env["visit.record"].sudo().with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
@@ -687,7 +683,8 @@ class VisitRule(models.Model):
         """Scheduled action *Generate*: plan what every active rule owes.
 
         One batch per call; the cron runner commits and calls again while
-        sources remain (Odoo's batched cron protocol).
+        sources remain (Odoo's batched cron protocol).  Once nothing
+        remains, whoever pressed *Generate Now* is told what was planned.
         """
         done, remaining = self.search([])._generate_batch(GENERATE_BATCH)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
@@ -699,23 +696,45 @@ class VisitRule(models.Model):
             # source that can never be planned.
             # sudo: the cron user may not be allowed to write scheduled actions.
             self.env["ir.cron"].sudo().browse(cron_id)._trigger()
+        if not remaining:
+            self.search([("generate_request_uid", "!=", False)])._report_generation()
         return done
 
+    def _report_generation(self):
+        """Tell who asked for a generation what it planned (a notification
+        in their browser and a line in the rule's chatter)."""
+        for rule in self:
+            # sudo: plans of every agent count.
+            count = self.env["visit.plan"].sudo().search_count([("rule_id", "=", rule.id)])
+            count -= rule.generate_request_plans
+            message = self.env._("Generation done: %(count)s records planned by rule %(rule)s.",
+                                 count=count, rule=rule.name)
+            rule.message_post(body=message)
+            rule.generate_request_uid._bus_send(
+                "simple_notification",
+                {"type": "success", "title": self.env._("Follow-up rules"), "message": message},
+            )
+        self.write({"generate_request_uid": False, "generate_request_plans": 0})
+
     def action_generate(self):
-        """Button: generate now what the selected rules owe."""
+        """Button: queue the generation of the selected rules in the
+        Generate job, which plans them in batches (a large rule cannot time
+        out the browser); the user is told once it is done."""
         self.check_access("write")
-        total = 0
-        while True:
-            done, remaining = self._generate_batch()
-            total += done
-            if not remaining or not done:
-                break
+        for rule in self:
+            rule.write({"generate_request_uid": self.env.uid, "generate_request_plans": rule.plan_count})
+        # sudo: a visit manager may not write scheduled actions (a trigger).
+        self.env.ref("customer_visit.ir_cron_visit_generate").sudo()._trigger()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": self.env._("%s records planned.", total),
+                "type": "info",
+                "message": self.env._(
+                    "Generation queued: the Generate job plans %s in the background "
+                    "and tells you what it planned once done.",
+                    ", ".join(self.mapped("name")),
+                ),
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

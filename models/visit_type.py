@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # Stable keys, translated labels.  Shared by types, plans, records and
 # attempts so that every place speaks of the same channels.
@@ -12,10 +13,24 @@ CHANNELS = [
     ("meeting", "Meeting"),
     ("portal", "Customer portal"),
 ]
+OPINION_CATEGORIES = [
+    ("product", "Product quality"),
+    ("service", "Service quality"),
+    ("suggestion", "Suggestion"),
+    ("other", "Other"),
+]
+# Scripts longer than this tire the customer (domain: "about five questions").
+SCRIPT_ADVISED_LENGTH = 5
 
 
 class VisitType(models.Model):
-    """A kind of follow-up (回访类型): complaint, repair, after-sale..."""
+    """A kind of follow-up (回访类型): complaint, repair, after-sale...
+
+    Besides its script, a type carries the policy its visits follow
+    wherever they come from (a rule may override the unreached policy):
+    attempts and fallback channels, calling hours, compliance checks, who
+    may do them, and the complaint loop.
+    """
 
     _name = "visit.type"
     _description = "Visit Type"
@@ -40,15 +55,86 @@ class VisitType(models.Model):
     question_ids = fields.One2many(
         "visit.type.question", "type_id", string="Script", copy=True
     )
+    question_count = fields.Integer(compute="_compute_question_count")
+    company_id = fields.Many2one(
+        "res.company",
+        help="Leave empty to share this type between companies.",
+    )
+    # Unreached policy
+    max_attempts = fields.Integer(
+        default=1, help="Attempts on the visit's channel before falling back or giving up."
+    )
+    retry_delay_hours = fields.Integer(string="Delay between attempts (hours)", default=4)
+    fallback_ids = fields.One2many(
+        "visit.fallback.step", "type_id", string="Then try", copy=True,
+        help="Channels tried one attempt each, in order, once the attempts on "
+        "the visit's channel are used up (phone → on-site → letter).",
+    )
+    calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Calling hours",
+        help="Working days and calling hours of its visits, unless their rule "
+        "names its own; the company's calendar when empty.",
+    )
+    # Compliance
+    identity_required = fields.Boolean(
+        string="Identity confirmed required",
+        help="A reached visit closes only once the customer's identity is confirmed.",
+    )
+    recording_required = fields.Boolean(
+        string="Recording required",
+        help="A reached phone visit closes only with the call recording's reference.",
+    )
+    customer_only = fields.Boolean(
+        string="Only the customer may answer",
+        help="Reached means the customer themself answered, not another "
+        "contact of their company (insurance: only the policyholder).",
+    )
+    reason_required = fields.Boolean(
+        string="Reason for less than satisfied",
+        help="A visit where any aspect is rated below “satisfied” closes only "
+        "with the customer's reason in the opinion.",
+    )
+    is_mandatory = fields.Boolean(
+        string="Mandatory callback",
+        help="Required by a regulator: when the customer opts out, open visits "
+        "are not cancelled but close as not reached (refused), so that the "
+        "callback rate shows them.",
+    )
+    # Who
+    exclude_salesperson = fields.Boolean(
+        string="Never the salesperson",
+        help="Its visits are never made by the salesperson of their source, "
+        "whoever plans or reassigns them.",
+    )
+    qualified_group_id = fields.Many2one(
+        "res.groups",
+        string="Only members of",
+        help="Only members of this group may be assigned its visits and close "
+        "them (licensed callers, nurses).",
+    )
+    merge_other_types = fields.Boolean(
+        string="May be merged into other visits",
+        default=True,
+        help="Under the company's contact interval, a visit of this type may be "
+        "answered by an open visit of another type. Never for complaint callbacks.",
+    )
+    # Complaint loop
     complaint_team_id = fields.Many2one(
         "helpdesk.ticket.team",
         string="Team for dissatisfaction",
         help="An unsatisfied customer gets a helpdesk ticket for this team; "
         "when it is closed, the customer is visited again to confirm.",
     )
-    company_id = fields.Many2one(
-        "res.company",
-        help="Leave empty to share this type between companies.",
+    complaint_team_ids = fields.One2many(
+        "visit.type.team", "type_id", string="Team by subject", copy=True,
+        help="The team by the subject of the customer's opinion; the team "
+        "for dissatisfaction otherwise.",
+    )
+    reply_days = fields.Integer(
+        string="Reply within (working days)",
+        help="A ticket opened by one of its visits must be answered within so "
+        "many working days of the calling hours' calendar; 0 for no deadline.",
     )
 
     _sql_constraints = [
@@ -57,4 +143,98 @@ class VisitType(models.Model):
             "unique(code, company_id)",
             "The code of a visit type must be unique per company.",
         ),
+        (
+            "policy_positive",
+            "CHECK(max_attempts >= 1 AND retry_delay_hours >= 0 AND reply_days >= 0)",
+            "A visit type allows at least one attempt, and no negative delay.",
+        ),
+    ]
+
+    @api.depends("question_ids")
+    def _compute_question_count(self):
+        for visit_type in self:
+            visit_type.question_count = len(visit_type.question_ids)
+
+    @api.constrains("max_attempts", "retry_delay_hours", "reply_days")
+    def _check_policy(self):
+        for visit_type in self:
+            if visit_type.max_attempts < 1 or visit_type.retry_delay_hours < 0 or visit_type.reply_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%s: at least one attempt, and no negative delay or reply deadline.",
+                        visit_type.name,
+                    )
+                )
+
+    @api.constrains("default_channel", "fallback_ids")
+    def _check_fallback_chain(self):
+        self.fallback_ids._check_chain()
+
+    @api.constrains("qualified_group_id")
+    def _check_qualified_group(self):
+        for visit_type in self.filtered("qualified_group_id"):
+            if visit_type.qualified_group_id.share:
+                raise ValidationError(
+                    self.env._("%s: visits are made by employees, not by portal users.", visit_type.name)
+                )
+
+    def _team_for(self, category):
+        """The helpdesk team of a complaint about ``category``."""
+        self.ensure_one()
+        line = self.complaint_team_ids.filtered(lambda line: line.opinion_category == category)[:1]
+        return line.team_id or self.complaint_team_id
+
+
+class VisitFallbackStep(models.Model):
+    """One channel of an unreached policy's fallback chain."""
+
+    _name = "visit.fallback.step"
+    _description = "Fallback Channel"
+    _order = "sequence, id"
+
+    type_id = fields.Many2one("visit.type", ondelete="cascade", index="btree_not_null")
+    rule_id = fields.Many2one("visit.rule", ondelete="cascade", index="btree_not_null")
+    sequence = fields.Integer(default=10)
+    channel = fields.Selection(CHANNELS, required=True)
+
+    _sql_constraints = [
+        (
+            "one_owner",
+            "CHECK((type_id IS NULL) != (rule_id IS NULL))",
+            "A fallback channel belongs to a visit type or to a rule.",
+        ),
+    ]
+
+    @api.constrains("channel", "sequence")
+    def _check_chain(self):
+        for owner in [*self.type_id, *self.rule_id]:
+            chain = owner.fallback_ids.sorted(lambda step: (step.sequence, step.id)).mapped("channel")
+            first = owner.default_channel if owner._name == "visit.type" else owner.step_ids[:1].channel
+            previous = [first, *chain]
+            for before, after in zip(previous, chain):
+                if before == after:
+                    labels = dict(self._fields["channel"]._description_selection(self.env))
+                    raise ValidationError(
+                        self.env._(
+                            "%(owner)s: the fallback chain falls back from %(channel)s to "
+                            "%(channel)s. Raise the number of attempts instead, or "
+                            "choose another channel.",
+                            owner=owner.display_name,
+                            channel=labels[after],
+                        )
+                    )
+
+
+class VisitTypeTeam(models.Model):
+    """The helpdesk team of complaints about one subject."""
+
+    _name = "visit.type.team"
+    _description = "Visit Type: Team by Subject"
+
+    type_id = fields.Many2one("visit.type", required=True, ondelete="cascade", index=True)
+    opinion_category = fields.Selection(OPINION_CATEGORIES, string="Subject", required=True)
+    team_id = fields.Many2one("helpdesk.ticket.team", string="Team", required=True)
+
+    _sql_constraints = [
+        ("type_category_uniq", "unique(type_id, opinion_category)", "One team per subject."),
     ]

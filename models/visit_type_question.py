@@ -28,6 +28,19 @@ class VisitTypeQuestion(models.Model):
         help="One possible answer per line, for questions of kind Choice.",
     )
     is_required = fields.Boolean(string="Required")
+    problem_yes_no = fields.Selection(
+        [("yes", "Yes"), ("no", "No")],
+        string="Problem if answered",
+        help="This answer opens a problem and a helpdesk ticket, as "
+        "dissatisfaction does: “Did the agent explain the 15-day cooling-off "
+        "period?” answered No.",
+    )
+    problem_choice = fields.Char(
+        string="Problem if chosen",
+        translate=True,
+        help="This choice opens a problem and a helpdesk ticket, as "
+        "dissatisfaction does.",
+    )
 
     def _get_choices(self):
         self.ensure_one()
@@ -37,9 +50,32 @@ class VisitTypeQuestion(models.Model):
             if line.strip()
         ]
 
-    @api.constrains("answer_kind", "choice_options")
+    def _raises_problem(self, answer):
+        """Whether ``answer`` (a visit.answer or wizard answer) is the one
+        that raises a problem."""
+        self.ensure_one()
+        if self.answer_kind == "yes_no":
+            return bool(self.problem_yes_no) and answer.value_yes_no == self.problem_yes_no
+        if self.answer_kind == "choice" and self.problem_choice:
+            return (answer.value_text or "").strip() == self.problem_choice.strip()
+        return False
+
+    @api.constrains("answer_kind", "choice_options", "problem_yes_no", "problem_choice")
     def _check_choice_options(self):
         for question in self:
+            if question.problem_yes_no and question.answer_kind != "yes_no" or (
+                question.problem_choice
+                and question.problem_choice.strip() not in question._get_choices()
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The question “%(question)s” can never be answered “%(answer)s”: "
+                        "a problem is raised by Yes or No on a yes/no question, or by "
+                        "one of the choices of a choice question.",
+                        question=question.name,
+                        answer=question.problem_choice or question.problem_yes_no,
+                    )
+                )
             if question.answer_kind == "choice" and not question._get_choices():
                 raise ValidationError(
                     self.env._(

@@ -7,29 +7,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import safe_eval
 
+from ..models.visit_planner import SKIP_REASONS
 from ..models.visit_type import CHANNELS
 
-# What a batch can start from, and how to read each kind of source.
-SOURCE_MODELS = [
-    ("sale.order", "Sale Orders"),
-    ("helpdesk.ticket", "Helpdesk Tickets"),
-    ("res.partner", "Contacts"),
-]
-LINK_FIELDS = {
-    "sale.order": "sale_order_id",
-    "helpdesk.ticket": "ticket_id",
-    "res.partner": "partner_id",
-}
-SKIP_REASONS = [
-    ("no_partner", "No customer"),
-    ("do_not_visit", "Asked not to be contacted"),
-    ("no_phone", "No phone number"),
-    ("invalid_phone", "Invalid phone number"),
-    ("open_visit", "Already has an open visit of this type"),
-    ("not_sampled", "Not drawn in the sample"),
-    ("salesperson_only", "Only the salesperson could be assigned"),
-]
-PHONE_CHANNELS = ("phone", "sms")
 CREATE_BATCH = 1000
 
 
@@ -41,7 +21,7 @@ class VisitBatchWizard(models.TransientModel):
     _description = "Batch Callbacks"
 
     state = fields.Selection([("options", "Options"), ("preview", "Preview")], default="options")
-    source_model = fields.Selection(SOURCE_MODELS, required=True, default="sale.order")
+    source_model = fields.Selection("_selection_source_model", required=True, default="sale.order")
     source_domain = fields.Char(
         string="Records",
         default="[]",
@@ -52,7 +32,9 @@ class VisitBatchWizard(models.TransientModel):
     )
     selected_count = fields.Integer(compute="_compute_selected_count")
     type_id = fields.Many2one("visit.type", string="Visit Type", required=True)
-    channel = fields.Selection(CHANNELS, compute="_compute_channel", store=True, readonly=False, required=True)
+    channel = fields.Selection(
+        CHANNELS, compute="_compute_channel", store=True, readonly=False, required=True, precompute=True
+    )
     scheduled_date = fields.Datetime(required=True, default=fields.Datetime.now)
     deadline_days = fields.Integer(
         string="Deadline (days)", default=7,
@@ -71,11 +53,21 @@ class VisitBatchWizard(models.TransientModel):
     line_ids = fields.One2many("visit.batch.wizard.line", "wizard_id", readonly=True)
 
     @api.model
+    def _selection_source_model(self):
+        """Every document with follow-up visits (visit.document.mixin)."""
+        # sudo: the names of the models, whatever the user may read of ir.model.
+        IrModel = self.env["ir.model"].sudo()
+        return [
+            (model, IrModel._get(model).name)
+            for model in self.env["visit.planner"]._source_link_fields()
+        ]
+
+    @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         context = self.env.context
         model = context.get("active_model")
-        if model in LINK_FIELDS and context.get("active_ids"):
+        if model in self.env["visit.planner"]._source_link_fields() and context.get("active_ids"):
             values["source_model"] = model
             if context.get("active_domain") is not None and context.get("batch_use_domain"):
                 values["source_domain"] = repr(context["active_domain"])
@@ -131,43 +123,37 @@ class VisitBatchWizard(models.TransientModel):
         sources = self._get_sources()
         if not sources:
             raise UserError(self.env._("No records selected: select the records to call first."))
+        Planner = self.env["visit.planner"]
         skipped = defaultdict(list)
         eligible = []
         open_sources = self._sources_with_open_visit(sources) if self.skip_open_visits else set()
-        check_phone = self.skip_bad_phone and self.channel in PHONE_CHANNELS
         for source in sources:
             partner = self._source_partner(source)
-            if not partner:
-                reason = "no_partner"
-            elif partner.do_not_visit or partner.commercial_partner_id.do_not_visit:
-                reason = "do_not_visit"
-            elif check_phone and partner.visit_phone_state == "missing":
-                reason = "no_phone"
-            elif check_phone and partner.visit_phone_state == "invalid":
-                reason = "invalid_phone"
-            elif source.id in open_sources:
+            reason = Planner._skip_reason(partner, self.channel, check_phone=self.skip_bad_phone)
+            if not reason and source.id in open_sources:
                 reason = "open_visit"
-            else:
+            if not reason:
                 eligible.append(source)
                 continue
             skipped[reason].append(source.id)
-        drawn = self._draw_sample(eligible)
+        drawn = self._draw_sample(self.env[self.source_model].browse(source.id for source in eligible))
         if len(drawn) < len(eligible):
             drawn_ids = {source.id for source in drawn}
             skipped["not_sampled"] = [s.id for s in eligible if s.id not in drawn_ids]
         planned = []
-        assign = self._visit_assigner()
+        assign = self._visit_assigner(self.type_id)
         for source in drawn:
-            user = assign(source)
+            user = Planner._assignee(self.type_id, assign(source), self._source_owner(source),
+                                     self.exclude_salesperson)
             if user is None:
-                skipped["salesperson_only"].append(source.id)
+                skipped["no_assignee"].append(source.id)
                 continue
             planned.append((source, self._source_partner(source), user))
         Source = self.env[self.source_model]
         return planned, {reason: Source.browse(ids) for reason, ids in skipped.items()}
 
     def _sources_with_open_visit(self, sources):
-        link = LINK_FIELDS[self.source_model]
+        link = self.env["visit.planner"]._source_link_fields()[self.source_model]
         # sudo: a visit of another agent still counts as an open visit.
         groups = self.env["visit.record"].sudo()._read_group(
             [
@@ -180,14 +166,12 @@ class VisitBatchWizard(models.TransientModel):
         return {source.id for (source,) in groups}
 
     def _draw_sample(self, eligible):
-        size = len(eligible)
-        count = math.ceil(size * self.sample_percent / 100.0)
+        """The sources drawn: the planner's draw, the rules' algorithm."""
+        count = math.ceil(len(eligible) * self.sample_percent / 100.0)
         if self.sample_cap:
             count = min(count, self.sample_cap)
-        if count >= size:
-            return eligible
-        drawn = random.Random(self.sample_seed).sample(eligible, count)
-        return sorted(drawn, key=lambda source: source.id)
+        drawn = self.env["visit.planner"]._draw(self.sample_seed, self.source_model, eligible.ids, count)
+        return eligible.browse(drawn)
 
     # ------------------------------------------------------------------
     # Buttons
@@ -251,27 +235,21 @@ class VisitBatchWizard(models.TransientModel):
                     sum(len(records) for records in skipped.values()),
                 )
             )
-        link = LINK_FIELDS[self.source_model]
-        deadline = (
-            self.scheduled_date + timedelta(days=self.deadline_days)
-            if self.deadline_days else False
-        )
+        Planner = self.env["visit.planner"]
+        deadline = timedelta(days=self.deadline_days) if self.deadline_days else None
         Visit = self.env["visit.record"].with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
         )
         visits = self.env["visit.record"]
+        context = {"calendars": {}, "policies": {}}
         for start in range(0, len(planned), CREATE_BATCH):
             vals_list = [
-                {
-                    "type_id": self.type_id.id,
-                    "channel": self.channel,
-                    "partner_id": partner.id,
-                    "company_id": (source.company_id or self.env.company).id,
-                    "user_id": user.id or False,
-                    "scheduled_date": self.scheduled_date,
-                    "deadline": deadline,
-                    link: source.id,
-                }
+                Planner._visit_values(
+                    self.type_id, partner, self.scheduled_date, user=user, channel=self.channel,
+                    deadline_delta=deadline, company=source.company_id or self.env.company,
+                    links=Planner._links(self.source_model, source.id),
+                    independent=self.exclude_salesperson, **context,
+                )
                 for source, partner, user in planned[start:start + CREATE_BATCH]
             ]
             visits |= Visit.create(vals_list)

@@ -5,8 +5,9 @@ import pytz
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, UNREACHED_REASONS
+from ..models.visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS
 from ..models.visit_type import CHANNELS
+from ..models.visit_unreached_reason import REASON_BEHAVIOURS, unreached_reason_selection
 
 # Agreed reply dates are turned into a call at this local hour.
 REPLY_HOUR = time(9, 0)
@@ -27,8 +28,20 @@ class VisitOutcomeWizard(models.TransientModel):
         required=True,
         default="reached",
     )
-    unreached_reason = fields.Selection(UNREACHED_REASONS, string="Reason not reached")
+    unreached_reason = fields.Selection(unreached_reason_selection, string="Reason not reached")
+    reason_behaviour = fields.Selection(REASON_BEHAVIOURS, compute="_compute_reason_behaviour")
+    callback_date = fields.Datetime(
+        string="Call back at", help="The time the customer asked to be called back."
+    )
     identity_confirmed = fields.Boolean()
+    answered_by_id = fields.Many2one(
+        "res.partner", string="Answered by",
+        domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
+    )
+    identity_required = fields.Boolean(related="record_id.type_id.identity_required")
+    recording_required = fields.Boolean(related="record_id.type_id.recording_required")
+    customer_only = fields.Boolean(related="record_id.type_id.customer_only")
+    reason_required = fields.Boolean(related="record_id.type_id.reason_required")
     answer_ids = fields.One2many("visit.outcome.wizard.answer", "wizard_id", string="Script")
     satisfaction_product = fields.Selection(SATISFACTION_LEVELS, string="Product quality")
     satisfaction_service = fields.Selection(SATISFACTION_LEVELS, string="Service attitude")
@@ -52,6 +65,12 @@ class VisitOutcomeWizard(models.TransientModel):
     problem_description = fields.Text(string="Problem to answer")
     reply_date = fields.Date(string="Agreed reply date")
     next_channel = fields.Selection(CHANNELS, string="Next round channel")
+
+    @api.depends("unreached_reason")
+    def _compute_reason_behaviour(self):
+        Reason = self.env["visit.unreached.reason"]
+        for wizard in self:
+            wizard.reason_behaviour = wizard.unreached_reason and Reason._behaviour_of(wizard.unreached_reason)
 
     @api.depends("record_id", "outcome")
     def _compute_signature_required(self):
@@ -90,6 +109,7 @@ class VisitOutcomeWizard(models.TransientModel):
         # From round two on, a phone call may replace a site visit.
         values["next_channel"] = "phone" if record.channel == "onsite" else record.channel
         values["signed_by"] = (record.contact_id or record.partner_id).name
+        values["answered_by_id"] = (record.answered_by_id or record.contact_id or record.partner_id).id
         return values
 
     def _check_input(self):
@@ -107,6 +127,11 @@ class VisitOutcomeWizard(models.TransientModel):
                         "there is no satisfaction to record."
                     )
                 )
+            if self.reason_behaviour == "callback":
+                if not self.callback_date:
+                    raise UserError(self.env._("Say when the customer asked to be called back."))
+                if self.callback_date <= fields.Datetime.now():
+                    raise UserError(self.env._("The callback time must be in the future."))
             if self.new_complaint or self.referral_name or self.needs_another_round:
                 raise UserError(
                     self.env._(
@@ -155,6 +180,8 @@ class VisitOutcomeWizard(models.TransientModel):
             "outcome": self.outcome,
             "unreached_reason": False if reached else self.unreached_reason,
             "identity_confirmed": reached and self.identity_confirmed,
+            "answered_by_id": self.answered_by_id.id if reached else False,
+            "callback_date": self.callback_date if self.reason_behaviour == "callback" and not reached else False,
             "opinion": self.opinion,
             "recording_ref": self.recording_ref,
         }
@@ -195,17 +222,11 @@ class VisitOutcomeWizard(models.TransientModel):
         if not self.new_complaint:
             return self.env["helpdesk.ticket"]
         record = self.record_id
-        # sudo: the agent files the complaint on the customer's behalf; the
-        # ticket then belongs to the helpdesk, whose rights the agent lacks.
-        return self.env["helpdesk.ticket"].sudo().create(
-            {
-                "name": self.complaint_title,
-                "description": self.complaint_description or self.complaint_title,
-                "partner_id": record.partner_id.id,
-                "team_id": self.complaint_team_id.id,
-                "company_id": record.company_id.id,
-                "origin_visit_id": record.id,
-            }
+        # A complaint raised by a satisfied customer is confirmed too, once
+        # closed: the ticket has the type's team and reply deadline.
+        return record._create_tickets(
+            [record._ticket_values(self.complaint_title, self.complaint_description or self.complaint_title,
+                                   team=self.complaint_team_id or None)]
         )
 
     def _create_referral(self):
@@ -231,22 +252,7 @@ class VisitOutcomeWizard(models.TransientModel):
         local = tz.localize(datetime.combine(self.reply_date, REPLY_HOUR))
         scheduled = local.astimezone(pytz.utc).replace(tzinfo=None)
         return self.env["visit.record"].create(
-            {
-                "plan_id": record.plan_id.id,
-                "previous_record_id": record.id,
-                "round": record.round + 1,
-                "type_id": record.type_id.id,
-                "channel": self.next_channel or record.channel,
-                "partner_id": record.partner_id.id,
-                "contact_id": record.contact_id.id,
-                "user_id": record.user_id.id,
-                "company_id": record.company_id.id,
-                "scheduled_date": max(scheduled, fields.Datetime.now().replace(microsecond=0)),
-                "sale_order_id": record.sale_order_id.id,
-                "ticket_id": record.ticket_id.id,
-                "source_ref": record.source_ref
-                and f"{record.source_ref._name},{record.source_ref.id}",
-            }
+            self.env["visit.planner"]._round_values(record, scheduled, channel=self.next_channel)
         )
 
 
