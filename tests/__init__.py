@@ -23,3 +23,4 @@ from . import test_bad_input
 from . import test_faults
 from . import test_local_time
 from . import test_dashboard
+from . import test_planner

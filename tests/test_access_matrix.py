@@ -36,6 +36,9 @@ MODEL_ACCESS = {
     "visit.batch.wizard":          ("",    "",    "",      "",     "rwcu"),
     "visit.batch.wizard.line":     ("",    "",    "",      "",     "rwcu"),
     "visit.case":                  ("",    "",    "",      "",     "r"),
+    "visit.unreached.reason":      ("",    "",    "",      "r",    "rwcu"),
+    "visit.fallback.step":         ("",    "",    "",      "r",    "rwcu"),
+    "visit.type.team":             ("",    "",    "",      "r",    "rwcu"),
 }
 PROFILES = ("public", "portal", "internal", "user", "manager")
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

@@ -150,7 +150,7 @@ class TestBatchWizard(VisitCommon):
             channel="email", assignment="user", user_id=self.agent, exclude_salesperson=True
         )
         wizard.action_preview()
-        self.assertEqual(self._skips(wizard)["salesperson_only"], 4)
+        self.assertEqual(self._skips(wizard)["no_assignee"], 4)
         self.assertEqual(self._per_user(wizard), {self.agent: 1})
 
     def test_keep_owner_with_independence_is_refused(self):

@@ -22,7 +22,12 @@ class TestRuleFollowUp(VisitCommon):
         )
         cls.ticket_closed = cls._closed_ticket(fields.Datetime.now() - timedelta(days=1))
 
-    def _rule_visit(self, **values):
+    def _rule_visit(self, fallback_channel=None, **values):
+        if "max_attempts" in values or fallback_channel:
+            # The rule's own unreached policy, instead of its visit type's.
+            values["override_unreached_policy"] = True
+        if fallback_channel:
+            values["fallback_ids"] = [Command.create({"channel": fallback_channel})]
         rule = self.env["visit.rule"].create(
             self._rule_vals(
                 [{"delay": 1, "delay_unit": "hours", "deadline_delay": 2, "deadline_unit": "days"}],

@@ -10,6 +10,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.sql_db import Cursor, db_connect
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.customer_visit.models.visit_planner import VisitPlanner
 from odoo.addons.customer_visit.models.visit_record import VisitRecord
 from odoo.addons.customer_visit.models.visit_rule import ADVISORY_LOCK_CLASS, VisitRule
 
@@ -212,11 +213,36 @@ class TestRuleGenerate(VisitCommon):
         with self.assertRaises(AccessError):
             rule.with_user(self.agent).action_generate()
         self.assertFalse(rule.plan_ids)
+        cron = self.env.ref("customer_visit.ir_cron_visit_generate")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search([("cron_id", "=", cron.id)])
         action = rule.with_user(self.manager).action_generate()
-        self.assertEqual(action["params"]["message"], "12 records planned.")
+        # Queued in the Generate job, not planned in the request.
+        self.assertIn("queued", action["params"]["message"])
+        self.assertFalse(rule.plan_ids)
+        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]) - triggers)
+        self.assertEqual(rule.generate_request_uid, self.manager)
+        for _call in range(10):  # the cron runner's calls, until nothing is left
+            if not self.env["visit.rule"]._cron_generate():
+                break
         rule.invalidate_recordset()
         self.assertEqual(rule.plan_count, 12)
         self.assertEqual(rule.last_planned, max(rule.plan_ids.mapped("create_date")))
+        # The job told the manager what it did, once.
+        self.assertIn("12 records planned", rule.message_ids[:1].body)
+        self.assertFalse(rule.generate_request_uid)
+        self.env["visit.rule"]._cron_generate()
+        self.assertEqual(len(rule.message_ids.filtered(lambda m: "records planned" in (m.body or ""))), 1)
+
+    def test_generate_now_twice_on_a_sampled_rule_by_a_manager(self):
+        rule = self._rule(coverage="sample", sample_percent=50)
+        for _press in range(2):
+            rule.with_user(self.manager).action_generate()
+            # The generation as the manager: the samples are read and written
+            # with the generation's rights, not the manager's.
+            rule.with_user(self.manager)._generate_batch()
+        self.assertEqual(len(rule.plan_ids), 6)
+        self.assertEqual(rule.draw_ids.mapped("quota"), [6])
 
     def test_broken_record_is_logged_skipped_and_the_rest_goes_on(self):
         rule = self._rule()
@@ -389,7 +415,7 @@ class TestRuleGenerate(VisitCommon):
         (VisitRule, "_create_prepared", "before"),   # plans not created yet
         (VisitRule, "_create_prepared", "after"),    # batch written, not committed
         (VisitRecord, "_schedule_visit_activities", "before"),  # visits without activities
-        (VisitRecord, "_merge_under_contact_pressure", "after"),  # plans without visits
+        (VisitPlanner, "_merge_under_contact_pressure", "after"),  # plans without visits
     ]
 
     def _kill_and_resume(self, steps, model_class, method, when, on_call):

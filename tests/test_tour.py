@@ -160,3 +160,29 @@ class TestVisitTour(HttpCase):
             "customer_visit_indicators_tour",
             login="cv_tour_indicators",
         )
+
+    def test_agent_logs_busy_call_back_at_three(self):
+        agent = new_test_user(
+            self.env, login="cv_tour_callback", name="Callback Agent",
+            groups="customer_visit.group_visit_user",
+        )
+        partner = self.env["res.partner"].create({"name": "Busy Customer", "phone": "+86 138 0013 8001"})
+        visit_type = self.env["visit.type"].create({"name": "Tour callback", "max_attempts": 1})
+        visit = self.env["visit.record"].create(
+            {"partner_id": partner.id, "type_id": visit_type.id, "user_id": agent.id,
+             "scheduled_date": fields.Datetime.now() - timedelta(hours=1)}
+        )
+        self.start_tour(
+            f"/odoo/action-customer_visit.visit_record_action_my/{visit.id}",
+            "customer_visit_callback_tour",
+            login="cv_tour_callback",
+        )
+        # Planned again at the time given, 15:00 of the agent's browser, and
+        # the attempt did not use up the only one the type allows.
+        self.assertEqual((visit.state, visit.outcome), ("planned", False))
+        self.assertGreater(visit.scheduled_date, fields.Datetime.now())
+        self.assertEqual((visit.scheduled_date.minute, visit.scheduled_date.second), (0, 0))
+        self.assertEqual(visit.attempt_ids.result, "busy_callback")
+        self.assertEqual(visit._next_try(), "retry")
+        self.assertEqual(visit._visit_activities().user_id, agent)
+        self.assertTrue(any("called back" in (body or "") for body in visit.message_ids.mapped("body")))

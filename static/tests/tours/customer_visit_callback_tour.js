@@ -1,0 +1,63 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+
+function tomorrowAt15() {
+    // The date as the en_US web client types it: MM/DD/YYYY HH:mm:ss.
+    const day = new Date();
+    day.setDate(day.getDate() + 1);
+    const pad = (number) => String(number).padStart(2, "0");
+    return `${pad(day.getMonth() + 1)}/${pad(day.getDate())}/${day.getFullYear()} 15:00:00`;
+}
+
+// An agent calls, the customer is busy and asks to be called back at
+// 15:00 tomorrow: the agent logs it, and finds the visit placed then.
+registry.category("web_tour.tours").add("customer_visit_callback_tour", {
+    steps: () => [
+        {
+            content: "Log the outcome of the call",
+            trigger: "button[name=action_open_outcome_wizard]",
+            run: "click",
+        },
+        {
+            content: "Nobody reached",
+            trigger: ".modal .o_field_widget[name=outcome] input[data-value=not_reached]",
+            run: "click",
+        },
+        {
+            content: "Busy — call back",
+            trigger: ".modal .o_field_widget[name=unreached_reason] select",
+            run: 'select "busy_callback"',
+        },
+        {
+            content: "The time the customer gave: tomorrow at 15:00",
+            trigger: ".modal .o_field_widget[name=callback_date] input",
+            run: `edit ${tomorrowAt15()}`,
+        },
+        {
+            trigger: ".modal .o_field_widget[name=unreached_reason]",
+            run: "click",
+        },
+        {
+            content: "Save",
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "The chatter says when the customer asked to be called",
+            trigger: ".o-mail-Message-body:contains('asked to be called back')",
+        },
+        {
+            content: "The visit is planned at the time the customer gave",
+            trigger: "body:not(:has(.modal)) .o_field_widget[name=scheduled_date] input",
+            run() {
+                if (this.anchor.value !== tomorrowAt15()) {
+                    throw new Error(`Scheduled ${this.anchor.value}, not ${tomorrowAt15()}`);
+                }
+            },
+        },
+        {
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Planned')",
+        },
+    ],
+});
