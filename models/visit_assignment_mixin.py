@@ -72,7 +72,7 @@ class VisitAssignmentMixin(models.AbstractModel):
             leader = getattr(source.team_id, "user_id", self.env["res.users"])
         return leader if leader and leader.active else self.env["res.users"]
 
-    def _visit_assigner(self, visit_type=None):
+    def _visit_assigner(self, visit_types=None):
         """A function source -> user (empty: unassigned, None: nobody allowed).
 
         An assignee who is no longer active is replaced by the team leader;
@@ -83,7 +83,8 @@ class VisitAssignmentMixin(models.AbstractModel):
         self.ensure_one()
         Users = self.env["res.users"]
         owner_of = self._source_owner
-        exclude = self.exclude_salesperson or bool(visit_type and visit_type.exclude_salesperson)
+        visit_types = visit_types or self.env["visit.type"]
+        exclude = self.exclude_salesperson or any(visit_types.mapped("exclude_salesperson"))
 
         def allowed(source, user):
             if user and not user.active:
@@ -97,9 +98,11 @@ class VisitAssignmentMixin(models.AbstractModel):
         if self.assignment == "user":
             return lambda source: allowed(source, self.user_id)
         agents = self._team_agents()
-        if visit_type:
+        if visit_types:
             Planner = self.env["visit.planner"]
-            agents = agents.filtered(lambda user: Planner._may_do(visit_type, user))
+            agents = agents.filtered(
+                lambda user: all(Planner._may_do(visit_type, user) for visit_type in visit_types)
+            )
         if self.assignment == "round_robin":
             turn = [0]
 

@@ -51,6 +51,10 @@ class WorkCalendar:
         self.start, self.stop = min(self.start, start), max(self.stop, stop)
 
     def _ensure(self, moment):
+        if moment < self.start + timedelta(days=1):
+            # An earlier moment than any asked so far (a cache shared by a
+            # batch): read back to it, or it would land on the first interval read.
+            self._read(moment - timedelta(days=1), self.start + timedelta(days=1))
         if moment >= self.stop - timedelta(days=14):
             self._read(self.stop - timedelta(days=1), moment + MARGIN)
         if not self.intervals:

@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, tools
 
 from .visit_calendar import WorkCalendar
 
@@ -43,20 +43,23 @@ class VisitPlanner(models.AbstractModel):
         """{model: field of visit.record pointing to it}, for every document
         with follow-up visits (visit.document.mixin): adding a source model
         is one inherit of the mixin and its link field."""
+        return dict(self._source_link_fields_cached())
+
+    @tools.ormcache()
+    def _source_link_fields_cached(self):
+        # The registry is rebuilt, and the cache cleared, when modules change.
         mixin = self.env.registry["visit.document.mixin"]
-        return {
-            name: self.env.registry[name]._visit_link_field
+        return tuple(
+            (name, self.env.registry[name]._visit_link_field)
             for name in sorted(mixin._inherit_children)
             if name in self.env and self.env.registry[name]._visit_link_field
-        }
+        )
 
     @api.model
     def _typed_link_fields(self):
         """The link fields that name a source document (not the customer),
         in the order a visit's source is looked for."""
-        return {
-            model: link for model, link in self._source_link_fields().items() if link != "partner_id"
-        }
+        return {model: link for model, link in self._source_link_fields_cached() if link != "partner_id"}
 
     @api.model
     def _links(self, model, res_id):
@@ -218,8 +221,20 @@ class VisitPlanner(models.AbstractModel):
     @api.model
     def _round_values(self, record, scheduled, channel=None, **extra):
         """A further round of ``record``'s plan: same customer, type, source,
-        assignee and policy; a site visit may become a phone call."""
-        user = record.user_id if record.user_id.active else record.plan_id.user_id
+        assignee and policy; a site visit may become a phone call.
+
+        The assignee is checked again (still allowed to make the visit, not
+        the salesperson when independence applies); if not, the plan's
+        responsible, else nobody (the team sees it unassigned)."""
+        owner = record._salesperson()
+        user = next(
+            (
+                candidate for candidate in (record.user_id, record.plan_id.user_id)
+                if candidate and candidate.active
+                and self._assignee(record.type_id, candidate, owner, record.is_independent)
+            ),
+            self.env["res.users"],
+        )
         return self._visit_values(
             record.type_id,
             record.partner_id,
@@ -241,7 +256,7 @@ class VisitPlanner(models.AbstractModel):
     # Contact interval: a customer is not called twice within N days
     # ------------------------------------------------------------------
     @api.model
-    def _merge_under_contact_pressure(self, vals_list):
+    def _merge_under_contact_pressure(self, vals_list, rule=None):
         """At most one visit per customer per N days, across all rules.
 
         N is the company's contact interval.  A new visit due within N days
@@ -260,7 +275,7 @@ class VisitPlanner(models.AbstractModel):
             if days <= 0:
                 kept.extend(group)
                 continue
-            kept.extend(self._merge_company_group(group, timedelta(days=days)))
+            kept.extend(self._merge_company_group(group, timedelta(days=days), rule))
         return kept
 
     @api.model
@@ -269,7 +284,7 @@ class VisitPlanner(models.AbstractModel):
         allows it (complaint callbacks never are)."""
         return vals_type == target_type or vals_type.merge_other_types
 
-    def _merge_company_group(self, group, window):
+    def _merge_company_group(self, group, window, rule=None):
         dates = [vals["scheduled_date"] for vals in group]
         Types = self.env["visit.type"]
         # sudo: the contact interval counts every visit of the customer.
@@ -293,15 +308,18 @@ class VisitPlanner(models.AbstractModel):
                 open_visits[rec.partner_id.id].append((rec.scheduled_date, rec.plan_id.id, rec.type_id, rec))
         links = defaultdict(list)
         kept = []
+        calendars = {}
         for vals in sorted(group, key=lambda item: item["scheduled_date"]):
             partner_id, due = vals["partner_id"], vals["scheduled_date"]
             visit_type = Types.browse(vals["type_id"])
             recent = [done for done in last_done[partner_id] if due - window < done <= due]
             if recent:
-                due = max(recent) + window
+                # Postponed inside calling hours, never past the deadline.
+                company = self.env["res.company"].browse(vals["company_id"])
+                due = self._place(self._calendar(visit_type, rule, company), max(recent) + window, calendars)
                 if vals.get("deadline"):
                     due = min(due, vals["deadline"])
-                vals["scheduled_date"] = max(due, vals["scheduled_date"])
+                due = vals["scheduled_date"] = max(due, vals["scheduled_date"])
             target = next(
                 (
                     other for date, plan_id, other_type, other in open_visits[partner_id]

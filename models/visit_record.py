@@ -542,9 +542,12 @@ class VisitRecord(models.Model):
             rec.fallback_summary = " → ".join(labels.get(channel, channel) for channel in chain)
 
     def _inverse_fallback_channel(self):
+        """The next fallback replaced; cleared, no fallback is left."""
         for rec in self:
-            chain = rec._fallback_chain()[:rec.fallback_step]
-            rec.fallback_channels = ",".join(chain + [rec.fallback_channel] if rec.fallback_channel else chain) or False
+            chain = rec._fallback_chain()
+            step = rec.fallback_step
+            kept = chain[:step] + ([rec.fallback_channel] + chain[step + 1:] if rec.fallback_channel else [])
+            rec.fallback_channels = ",".join(kept) or False
 
     def _fallback_chain(self):
         self.ensure_one()
@@ -734,11 +737,17 @@ class VisitRecord(models.Model):
                     )
                 )
 
-    @api.constrains("user_id", "is_independent", "type_id", "state")
+    @api.constrains("user_id", "is_independent", "type_id")
     def _check_assignee(self):
-        """Independence and qualification hold whoever assigns the visit."""
+        """Independence and qualification hold whoever assigns the visit
+        (checked when the assignee or the type changes, not when the
+        scheduler moves the visit on)."""
         Planner = self.env["visit.planner"]
-        for rec in self.filtered(lambda rec: rec.user_id and rec.state in OPEN_STATES):
+        for rec in self.filtered(
+            lambda rec: rec.user_id and rec.state in OPEN_STATES and (
+                rec.is_independent or rec.type_id.exclude_salesperson or rec.type_id.qualified_group_id
+            )
+        ):
             if (rec.is_independent or rec.type_id.exclude_salesperson) and rec.user_id == rec._salesperson():
                 raise ValidationError(
                     self.env._(
@@ -1086,10 +1095,16 @@ class VisitRecord(models.Model):
                     ", ".join(unsigned.mapped("name")),
                 )
             )
-        self._log_attempts()
-        now = fields.Datetime.now()
         Reason = self.env["visit.unreached.reason"]
         unreached = self.filtered(lambda rec: rec.outcome == "not_reached")
+        if undated := unreached.filtered(
+            lambda rec: not rec.callback_date and Reason._behaviour_of(rec.unreached_reason) == "callback"
+        ):
+            raise UserError(
+                self.env._("%s: say when the customer asked to be called back.", ", ".join(undated.mapped("name")))
+            )
+        self._log_attempts()
+        now = fields.Datetime.now()
         callbacks = unreached.filtered(
             lambda rec: rec.callback_date and Reason._behaviour_of(rec.unreached_reason) == "callback"
         )
@@ -1181,12 +1196,14 @@ class VisitRecord(models.Model):
                     "callback_date": False,
                 }
             )
-            tz = pytz.timezone(rec.user_id.tz or self.env.context.get("tz") or self.env.user.tz or "UTC")
-            rec._visit_activities().write({"date_deadline": pytz.utc.localize(when).astimezone(tz).date()})
+            tz_name = rec.user_id.tz or self.env.context.get("tz") or self.env.user.tz or "UTC"
+            rec._visit_activities().write(
+                {"date_deadline": pytz.utc.localize(when).astimezone(pytz.timezone(tz_name)).date()}
+            )
             rec.message_post(
                 body=self.env._(
                     "The customer asked to be called back on %s.",
-                    pytz.utc.localize(when).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                    format_datetime(self.env, when, tz=tz_name, dt_format="short"),
                 )
             )
 
@@ -1495,15 +1512,13 @@ class VisitRecord(models.Model):
         tickets = self.env["helpdesk.ticket"].sudo().create(vals_list)
         for ticket in tickets:
             visit = ticket.origin_visit_id.with_env(self.env)
-            visit.message_post(
-                body=Markup(self.env._("Ticket %(ticket)s opened for %(team)s%(deadline)s.")) % {
-                    "ticket": ticket._get_html_link(),
-                    "team": ticket.team_id.name or "-",
-                    "deadline": self.env._(", to answer by %s", format_datetime(
-                        self.env, ticket.visit_reply_deadline, dt_format="short"))
-                    if ticket.visit_reply_deadline else "",
-                },
-            )
+            values = {"ticket": ticket._get_html_link(), "team": ticket.team_id.name or "-"}
+            if ticket.visit_reply_deadline:
+                body = self.env._("Ticket %(ticket)s opened for %(team)s, to answer by %(deadline)s.")
+                values["deadline"] = format_datetime(self.env, ticket.visit_reply_deadline, dt_format="short")
+            else:
+                body = self.env._("Ticket %(ticket)s opened for %(team)s.")
+            visit.message_post(body=Markup(body) % values)
         return tickets
 
     def _schedule_confirmation(self, ticket):
@@ -1511,6 +1526,11 @@ class VisitRecord(models.Model):
         customer whether they are satisfied now (a new round of the plan)."""
         self.ensure_one()
         if self.next_record_ids.filtered(lambda rec: rec.is_confirmation and rec.ticket_id == ticket):
+            return self.browse()
+        if self.env["visit.planner"]._is_opted_out(self.partner_id):
+            ticket.message_post(
+                body=self.env._("No confirmation visit: %s asked not to be contacted.", self.partner_id.name)
+            )
             return self.browse()
         values = self.env["visit.planner"]._round_values(
             self, fields.Datetime.now(), is_confirmation=True,
@@ -1567,6 +1587,9 @@ class VisitRecord(models.Model):
                 "outcome": "reached",
                 "unreached_reason": False,
                 "channel": "portal",
+                # The customer answered through their own tokenized link.
+                "identity_confirmed": True,
+                "answered_by_id": self.partner_id.id,
             }
         )
         self.action_done()

@@ -450,8 +450,8 @@ class VisitRule(models.Model):
         """
         Planner = self.env["visit.planner"]
         partner_field = self._partner_field()
-        first_type = self.step_ids[:1].type_id
-        assign = self._visit_assigner(first_type)
+        step_types = self.step_ids.type_id
+        assign = self._visit_assigner(step_types)
         horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
         context = {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
         prepared, skipped = [], {}
@@ -461,8 +461,10 @@ class VisitRule(models.Model):
             if reason:
                 skipped[source.id] = (reason, "")
                 continue
-            user = Planner._assignee(first_type, assign(source), self._source_owner(source),
-                                     self.exclude_salesperson)
+            # Allowed to make every step of the cadence, or not assigned at all.
+            user, owner = assign(source), self._source_owner(source)
+            for step_type in step_types:
+                user = Planner._assignee(step_type, user, owner, self.exclude_salesperson)
             if user is None:
                 skipped[source.id] = ("no_assignee", "")
                 continue
@@ -534,7 +536,7 @@ class VisitRule(models.Model):
             for vals in visits:
                 vals["plan_id"] = plan.id
                 vals_list.append(vals)
-        vals_list = self.env["visit.planner"]._merge_under_contact_pressure(vals_list)
+        vals_list = self.env["visit.planner"]._merge_under_contact_pressure(vals_list, self)
         # sudo: as for the plans above.
         Visit = self.env["visit.record"].sudo().with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
@@ -573,7 +575,7 @@ class VisitRule(models.Model):
                 vals_list.append(vals)
         if not vals_list:
             return self.env["visit.record"]
-        vals_list = Planner._merge_under_contact_pressure(vals_list)
+        vals_list = Planner._merge_under_contact_pressure(vals_list, self)
         # sudo: the visits belong to the plans' agents.
         return self.env["visit.record"].sudo().with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
@@ -707,12 +709,16 @@ class VisitRule(models.Model):
             # sudo: plans of every agent count.
             count = self.env["visit.plan"].sudo().search_count([("rule_id", "=", rule.id)])
             count -= rule.generate_request_plans
-            message = self.env._("Generation done: %(count)s records planned by rule %(rule)s.",
-                                 count=count, rule=rule.name)
+            # In the language of who asked, not the cron user's.
+            requester = rule.generate_request_uid
+            message = rule.with_context(lang=requester.lang).env._(
+                "Generation done: rule %(rule)s planned %(count)s new plans.",
+                count=count, rule=rule.with_context(lang=requester.lang).name,
+            )
             rule.message_post(body=message)
-            rule.generate_request_uid._bus_send(
+            requester._bus_send(
                 "simple_notification",
-                {"type": "success", "title": self.env._("Follow-up rules"), "message": message},
+                {"type": "success", "message": message},
             )
         self.write({"generate_request_uid": False, "generate_request_plans": 0})
 
@@ -722,7 +728,9 @@ class VisitRule(models.Model):
         out the browser); the user is told once it is done."""
         self.check_access("write")
         for rule in self:
-            rule.write({"generate_request_uid": self.env.uid, "generate_request_plans": rule.plan_count})
+            # sudo: the baseline counts every plan of the rule, as the report will.
+            planned = self.env["visit.plan"].sudo().search_count([("rule_id", "=", rule.id)])
+            rule.write({"generate_request_uid": self.env.uid, "generate_request_plans": planned})
         # sudo: a visit manager may not write scheduled actions (a trigger).
         self.env.ref("customer_visit.ir_cron_visit_generate").sudo()._trigger()
         return {

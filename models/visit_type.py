@@ -56,6 +56,7 @@ class VisitType(models.Model):
         "visit.type.question", "type_id", string="Script", copy=True
     )
     question_count = fields.Integer(compute="_compute_question_count")
+    is_script_long = fields.Boolean(compute="_compute_question_count")
     company_id = fields.Many2one(
         "res.company",
         help="Leave empty to share this type between companies.",
@@ -154,6 +155,7 @@ class VisitType(models.Model):
     def _compute_question_count(self):
         for visit_type in self:
             visit_type.question_count = len(visit_type.question_ids)
+            visit_type.is_script_long = visit_type.question_count > SCRIPT_ADVISED_LENGTH
 
     @api.constrains("max_attempts", "retry_delay_hours", "reply_days")
     def _check_policy(self):

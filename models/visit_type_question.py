@@ -57,7 +57,12 @@ class VisitTypeQuestion(models.Model):
         if self.answer_kind == "yes_no":
             return bool(self.problem_yes_no) and answer.value_yes_no == self.problem_yes_no
         if self.answer_kind == "choice" and self.problem_choice:
-            return (answer.value_text or "").strip() == self.problem_choice.strip()
+            # The choice as typed in the answerer's language or in English.
+            given = (answer.value_text or "").strip()
+            return given in {
+                (self.with_context(lang=lang).problem_choice or "").strip()
+                for lang in {self.env.lang or "en_US", "en_US"}
+            }
         return False
 
     @api.constrains("answer_kind", "choice_options", "problem_yes_no", "problem_choice")

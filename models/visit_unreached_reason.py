@@ -89,8 +89,9 @@ class VisitUnreachedReason(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        reasons = super().create(vals_list)
         self.env.registry.clear_cache()
-        return super().create(vals_list)
+        return reasons
 
     def write(self, vals):
         if "code" in vals and self._used_codes():
@@ -100,19 +101,29 @@ class VisitUnreachedReason(models.Model):
                     "archive the reason and create another one."
                 )
             )
+        result = super().write(vals)
         self.env.registry.clear_cache()
-        return super().write(vals)
+        return result
 
     def _used_codes(self):
         codes = self.mapped("code")
         # sudo: any visit or attempt that used the reason, whoever may read it.
-        return self.env["visit.attempt"].sudo().search_count([("result", "in", codes)], limit=1)
+        return self.env["visit.attempt"].sudo().search_count([("result", "in", codes)], limit=1) or (
+            self.env["visit.record"].sudo().search_count([("unreached_reason", "in", codes)], limit=1)
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        if self._used_codes():
+        # The shipped reasons are used by the addon itself (a mandatory
+        # callback opted out of closes as "refused"): archive them instead.
+        if self.filtered(lambda reason: reason.get_external_id().get(reason.id, "").startswith("customer_visit.")) or (
+            self._used_codes()
+        ):
             raise ValidationError(
-                self.env._("Visits were closed with these reasons: archive them instead of deleting them.")
+                self.env._(
+                    "These reasons are shipped with the addon or were given to visits: "
+                    "archive them instead of deleting them."
+                )
             )
 
     def unlink(self):

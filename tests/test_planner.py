@@ -182,18 +182,24 @@ class TestPlanner(VisitCommon):
         wrong = visit()
         with at(self.now):
             self._not_reached(wrong, "wrong_person")
-        self.assertEqual(wrong.state, "in_progress", "not the right person: not reached, retried")
+        self.assertEqual((wrong.state, wrong.retry_date), ("in_progress", self.now + timedelta(hours=3)),
+                         "not the right person: not reached, retried after the delay")
         no_number = visit()
         with at(self.now):
             self._not_reached(no_number, "no_number")
             self.assertEqual(no_number.retry_date, self.now, "falls back at once")
             self.env["visit.record"]._cron_retry()
         self.assertEqual((no_number.state, no_number.channel), ("planned", "onsite"))
-        busy = visit()
+        one_attempt = self.env["visit.type"].create({"name": "Once", "max_attempts": 1})
+        busy = self._create_visit(type_id=one_attempt.id, user_id=self.caller.id)
+        with self.assertRefused(UserError, "say when the customer asked"):
+            self._not_reached(busy, "busy_callback")
         callback = self.now + timedelta(days=1, hours=2)
-        self._not_reached(busy, "busy_callback", callback_date=callback)
-        self.assertEqual((busy.state, busy.scheduled_date, busy.outcome), ("planned", callback, False))
-        self.assertEqual(busy._next_try(), "retry", "a callback uses up no attempt")
+        for _call in range(2):
+            self._not_reached(busy, "busy_callback", callback_date=callback)
+            self.assertEqual((busy.state, busy.scheduled_date, busy.outcome), ("planned", callback, False))
+        self.assertEqual(len(busy.attempt_ids), 2)
+        self.assertEqual(busy._next_try(), "retry", "two callbacks used up none of its one attempt")
 
     def test_the_fallback_chain_end_to_end_through_the_retry_job(self):
         visit = self._create_visit(type_id=self.policy_type.id, user_id=self.caller.id,
@@ -400,6 +406,60 @@ class TestPlanner(VisitCommon):
         case = self.env["visit.case"].search([("record_id", "=", mandatory.id)])
         self.assertEqual((case.owed_count, case.visited_count, case.failed_count), (1, 0, 1),
                          "owed and missed")
+
+    # ------------------------------------------------------------------
+    # Edge cases
+    # ------------------------------------------------------------------
+    def test_a_later_step_of_another_qualified_type_leaves_the_source_unassigned(self):
+        nurses = self.env["res.groups"].create({"name": "Nurses"})
+        discharge = self.env["visit.type"].create({"name": "Discharge", "qualified_group_id": nurses.id})
+        rule = self.env["visit.rule"].create(
+            self._rule_vals(
+                [{"delay": 1, "delay_unit": "days"},
+                 {"delay": 7, "delay_unit": "days", "type_id": discharge.id}],
+                domain=f"[('id', '=', {self.ticket.id})]", user_id=self.caller.id,
+            )
+        )
+        self.ticket.write({"stage_id": self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1).id})
+        rule._generate_batch()
+        self.assertFalse(rule.plan_ids)
+        self.assertEqual(rule.skip_ids.mapped("reason"), ["no_assignee"], "skipped, not an error")
+
+    def test_the_retry_job_is_not_blocked_by_a_change_of_qualification(self):
+        nurses = self.env["res.groups"].create({"name": "Nurses"})
+        self.caller.groups_id |= nurses
+        self.policy_type.qualified_group_id = nurses
+        visit = self._create_visit(type_id=self.policy_type.id, user_id=self.caller.id)
+        self._not_reached(visit, "no_answer")
+        self.caller.groups_id -= nurses
+        with at(fields.Datetime.now() + timedelta(hours=4)):
+            self.env["visit.record"]._cron_retry()
+        self.assertEqual(visit.state, "planned", "moved on; the assignee is checked when reassigned")
+
+    def test_no_confirmation_visit_for_a_customer_who_opted_out(self):
+        visit = self._create_visit(type_id=self.policy_type.id, user_id=self.caller.id)
+        self._done(visit, satisfaction_result="unsatisfied")
+        ticket = visit.sudo().complaint_ticket_ids
+        self.customer.do_not_visit = True
+        ticket.stage_id = self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+        self.assertFalse(visit.next_record_ids)
+        self.assertTrue(any("asked not to be contacted" in (body or "") for body in ticket.message_ids.mapped("body")))
+
+    def test_a_shared_calendar_places_an_earlier_moment_right(self):
+        Planner = self.env["visit.planner"]
+        calendars = {}
+        later = Planner._place(self.calendar, fields.Datetime.to_datetime("2026-10-20 01:00:00"), calendars)
+        self.assertEqual(later, fields.Datetime.to_datetime("2026-10-20 01:00:00"))
+        earlier = Planner._place(self.calendar, SATURDAY_NIGHT, calendars)
+        self.assertEqual(earlier, TUESDAY_MORNING)
+
+    def test_a_customer_answers_a_compliance_visit_on_the_portal(self):
+        contract = self.env.ref("customer_visit.visit_type_new_contract")
+        visit = self._create_visit(type_id=contract.id, user_id=self.caller.id)
+        answers = {str(answer.question_id.id): "yes" for answer in visit.answer_ids}
+        visit.sudo()._portal_answer(answers, "")
+        self.assertEqual((visit.state, visit.identity_confirmed, visit.answered_by_id),
+                         ("done", True, self.customer))
 
     # ------------------------------------------------------------------
     # Bad input

@@ -229,10 +229,10 @@ class TestRuleGenerate(VisitCommon):
         self.assertEqual(rule.plan_count, 12)
         self.assertEqual(rule.last_planned, max(rule.plan_ids.mapped("create_date")))
         # The job told the manager what it did, once.
-        self.assertIn("12 records planned", rule.message_ids[:1].body)
+        self.assertIn("planned 12 new plans", rule.message_ids[:1].body)
         self.assertFalse(rule.generate_request_uid)
         self.env["visit.rule"]._cron_generate()
-        self.assertEqual(len(rule.message_ids.filtered(lambda m: "records planned" in (m.body or ""))), 1)
+        self.assertEqual(len(rule.message_ids.filtered(lambda m: "new plans" in (m.body or ""))), 1)
 
     def test_generate_now_twice_on_a_sampled_rule_by_a_manager(self):
         rule = self._rule(coverage="sample", sample_percent=50)

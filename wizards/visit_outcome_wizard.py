@@ -109,7 +109,7 @@ class VisitOutcomeWizard(models.TransientModel):
         # From round two on, a phone call may replace a site visit.
         values["next_channel"] = "phone" if record.channel == "onsite" else record.channel
         values["signed_by"] = (record.contact_id or record.partner_id).name
-        values["answered_by_id"] = (record.answered_by_id or record.contact_id or record.partner_id).id
+        values["answered_by_id"] = (record.answered_by_id or record.partner_id).id
         return values
 
     def _check_input(self):
