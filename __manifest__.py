@@ -7,7 +7,8 @@
     "category": "Services/Follow-ups",
     "license": "AGPL-3",
     "author": "customer_visit contributors",
-    "website": "https://github.com/customer-visit/customer_visit",
+    "development_status": "Beta",
+    "maintainers": [],
     "depends": [
         "mail",
         "portal",

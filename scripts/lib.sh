@@ -63,11 +63,21 @@ cv_ensure_odoo() {
 }
 
 cv_ensure_python_requirements() {
-    if "$PYTHON" -c 'import xlsxwriter, phonenumbers, websocket, openpyxl, pypdf, odoo.addons.helpdesk_mgmt' 2>/dev/null; then
+    if "$PYTHON" -c 'import xlsxwriter, phonenumbers, odoo.addons.helpdesk_mgmt' 2>/dev/null; then
         return 0
     fi
     cv_log "installing Python requirements"
     cv_pip -r "$CV_REPO/requirements.txt"
+}
+
+# What tests and the lint need besides (test-requirements.txt).
+cv_ensure_test_requirements() {
+    if "$PYTHON" -c 'import websocket, openpyxl, pypdf, pylint_odoo, ruff, oca_pre_commit_hooks' 2>/dev/null \
+        && command -v oca-checks-odoo-module >/dev/null; then
+        return 0
+    fi
+    cv_log "installing test requirements"
+    cv_pip -r "$CV_REPO/test-requirements.txt"
 }
 
 # PostgreSQL: the server named by PGHOST/PGPORT when set, else an embedded

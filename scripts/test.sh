@@ -7,10 +7,20 @@
 # installs customer_visit with --test-enable (at_install and post_install
 # tests, browser tours in Chromium), drops the database, prints
 # "N passed, N failed" and exits non-zero on any failure, error, skipped
-# test or install error.  Extra arguments go to Odoo (e.g. --test-tags).
+# test, install error or lint message (scripts/lint.sh runs first, and
+# counts as one test; CV_SKIP_LINT=1 leaves it out).  Extra arguments go to
+# Odoo (e.g. --test-tags).
 source "$(dirname "$0")/lib.sh"
 
 cv_ensure_all
+cv_ensure_test_requirements
+
+# The lint first (OCA's checks, scripts/lint.sh): it counts as one test.
+lint_rc=skipped
+if [ "${CV_SKIP_LINT:-0}" != 1 ]; then
+    lint_rc=0
+    bash "$CV_REPO/scripts/lint.sh" || lint_rc=$?
+fi
 export PGHOST="$CV_DB_HOST" PGPORT="$CV_DB_PORT" PGUSER="$CV_DB_USER"
 
 work="$(mktemp -d)"
@@ -41,7 +51,7 @@ odoo_rc=${PIPESTATUS[0]}
 set -e
 
 rc=0
-"$PYTHON" "$CV_REPO/scripts/test_summary.py" "$log" "$odoo_rc" || rc=$?
+"$PYTHON" "$CV_REPO/scripts/test_summary.py" "$log" "$odoo_rc" "$lint_rc" || rc=$?
 if [ $rc != 0 ]; then
     mkdir -p "$CV_HOME/test-logs"
     cp "$log" "$CV_HOME/test-logs/$db.log"

@@ -6,18 +6,29 @@ Skipped tests count as failures (a browser tour is skipped when Chromium or
 websocket-client is missing), and so does any ERROR/CRITICAL line outside a
 test failure (an install error), or a missing summary line (a crash).
 
-Usage: python3 test_summary.py LOG ODOO_EXIT_CODE
+The lint (scripts/lint.sh) counts as one test: passed when its exit code
+is 0, failed otherwise, left out when it was skipped.
+
+Usage: python3 test_summary.py LOG ODOO_EXIT_CODE [LINT_EXIT_CODE|skipped]
 """
 
 import re
 import sys
 
-LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) \S+ (?P<logger>\S+): (?P<msg>.*)$")
-SUMMARY = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database")
-TEST_FAILURE = re.compile(r"^(FAIL|ERROR): |^Module \S+: \d+ failures, \d+ errors of \d+ tests|failed, \d+ error\(s\) of")
+LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ "
+    r"(?P<level>[A-Z]+) \S+ (?P<logger>\S+): (?P<msg>.*)$"
+)
+SUMMARY = re.compile(
+    r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
+)
+TEST_FAILURE = re.compile(
+    r"^(FAIL|ERROR): |^Module \S+: \d+ failures, \d+ errors of \d+ tests"
+    r"|failed, \d+ error\(s\) of"
+)
 
 
-def summarize(lines, odoo_rc):
+def summarize(lines, odoo_rc, lint_rc=None):
     failed = errors = run = None
     skipped, stray = [], []
     for line in lines:
@@ -46,13 +57,21 @@ def summarize(lines, odoo_rc):
     outside = bool(stray or run == 0 or (odoo_rc and not (failed or errors)))
     n_failed = failed + errors + len(skipped) + int(outside)
     n_passed = max(run - failed - errors - len(skipped), 0)
+    if lint_rc is not None:
+        if lint_rc:
+            problems.append("the lint failed (scripts/lint.sh)")
+            n_failed += 1
+        else:
+            n_passed += 1
     return n_passed, n_failed, problems
 
 
 def main():
     path, odoo_rc = sys.argv[1], int(sys.argv[2])
+    lint = sys.argv[3] if len(sys.argv) > 3 else "skipped"
+    lint_rc = None if lint.startswith("skipped") else int(lint)
     with open(path, encoding="utf-8", errors="replace") as handle:
-        n_passed, n_failed, problems = summarize(handle, odoo_rc)
+        n_passed, n_failed, problems = summarize(handle, odoo_rc, lint_rc)
     for problem in problems:
         print(f"problem: {problem}")
     print(f"{n_passed} passed, {n_failed} failed")
