@@ -7,7 +7,6 @@ import os
 import time
 from datetime import timedelta
 
-
 N = int(os.environ.get("CV_BENCH_N", "100000"))
 SKIPS = N // 5
 env = env(context=dict(env.context, tracking_disable=True))  # noqa: F821
@@ -15,17 +14,31 @@ if os.environ.get("CV_REPORT_URL"):
     env["ir.config_parameter"].set_param("report.url", os.environ["CV_REPORT_URL"])
 company = env.company
 company.resource_calendar_id.tz = "Asia/Shanghai"
-partners = env["res.partner"].create([{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(1000)])
+partners = env["res.partner"].create(
+    [{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(1000)]
+)
 types = env["visit.type"].search([], limit=5)
-users = env["res.users"].create([
-    {"name": f"Agent {i}", "login": f"bench_agent_{i}", "company_id": company.id,
-     "company_ids": [(6, 0, company.ids)]}
-    for i in range(20)
-])
-rule = env["visit.rule"].create({
-    "name": "Bench rule", "model_id": env["ir.model"]._get_id("helpdesk.ticket"), "active": False,
-    "step_ids": [(0, 0, {"type_id": types[0].id, "delay": 1, "delay_unit": "days"})],
-})
+users = env["res.users"].create(
+    [
+        {
+            "name": f"Agent {i}",
+            "login": f"bench_agent_{i}",
+            "company_id": company.id,
+            "company_ids": [(6, 0, company.ids)],
+        }
+        for i in range(20)
+    ]
+)
+rule = env["visit.rule"].create(
+    {
+        "name": "Bench rule",
+        "model_id": env["ir.model"]._get_id("helpdesk.ticket"),
+        "active": False,
+        "step_ids": [
+            (0, 0, {"type_id": types[0].id, "delay": 1, "delay_unit": "days"})
+        ],
+    }
+)
 # The last whole cycle: every visit and skipped case of the fixture is due in it.
 current = company._visit_report_cycle(day=company._visit_today())
 cycle = company._visit_report_cycle(day=current.date_from - timedelta(days=1))
@@ -58,8 +71,16 @@ env.cr.execute(
         '+86 138 0013 8000', 1, 1, 1, now(), now()
     FROM generate_series(1, %(n)s) AS i
     """,
-    {"company": company.id, "partners": partners.ids, "types": types.ids, "ntypes": len(types),
-     "users": users.ids, "start": start_utc, "span": span_minutes, "n": N},
+    {
+        "company": company.id,
+        "partners": partners.ids,
+        "types": types.ids,
+        "ntypes": len(types),
+        "users": users.ids,
+        "start": start_utc,
+        "span": span_minutes,
+        "n": N,
+    },
 )
 env.cr.execute(
     """
@@ -70,15 +91,25 @@ env.cr.execute(
         %(start)s + ((i * 104729) %% %(span)s || ' minutes')::interval, i %% 7 != 0, 1, 1, now(), now()
     FROM generate_series(1, %(n)s) AS i
     """,
-    {"rule": rule.id, "company": company.id, "type": types[0].id, "start": start_utc,
-     "span": span_minutes, "n": SKIPS},
+    {
+        "rule": rule.id,
+        "company": company.id,
+        "type": types[0].id,
+        "start": start_utc,
+        "span": span_minutes,
+        "n": SKIPS,
+    },
 )
 env.cr.execute("ANALYZE visit_record; ANALYZE visit_rule_skip")
 env.cr.commit()
 env.invalidate_all()
-in_cycle = env["visit.case"].search_count([("date", ">=", cycle.date_from), ("date", "<=", cycle.date_to)])
-print(f"fixture: {N} visits, {SKIPS} skipped cases; {in_cycle} cases in the cycle "
-      f"{cycle.date_from} – {cycle.date_to}")
+in_cycle = env["visit.case"].search_count(
+    [("date", ">=", cycle.date_from), ("date", "<=", cycle.date_to)]
+)
+print(
+    f"fixture: {N} visits, {SKIPS} skipped cases; {in_cycle} cases in the cycle "
+    f"{cycle.date_from} – {cycle.date_to}"
+)
 
 
 def timed(label, function, repeat=3):
@@ -95,44 +126,76 @@ def timed(label, function, repeat=3):
     return result
 
 
-lines = timed("indicators of the cycle", lambda: env["visit.indicator"]._compute(
-    cycle.date_from, cycle.date_to, company))
-timed("indicators page (RPC method)", lambda: env["visit.indicator"].get_indicator_page(
-    date_from=str(cycle.date_from), date_to=str(cycle.date_to)))
-print(f"  {len(lines)} figures; callback rate {next(l['value'] for l in lines if l['indicator'] == 'callback_rate' and not l['type_id'])} %")
+lines = timed(
+    "indicators of the cycle",
+    lambda: env["visit.indicator"]._compute(cycle.date_from, cycle.date_to, company),
+)
+timed(
+    "indicators page (RPC method)",
+    lambda: env["visit.indicator"].get_indicator_page(
+        date_from=str(cycle.date_from), date_to=str(cycle.date_to)
+    ),
+)
+rate = next(
+    line["value"]
+    for line in lines
+    if line["indicator"] == "callback_rate" and not line["type_id"]
+)
+print(f"  {len(lines)} figures; callback rate {rate} %")
 
 
 def dashboard_data():
     """Every pivot and list of the published Follow-ups dashboards, read as
     the spreadsheet reads them (one _read_group per pivot)."""
     reads = 0
-    for dashboard in env["spreadsheet.dashboard"].search([("name", "ilike", "Follow-up")]):
+    for dashboard in env["spreadsheet.dashboard"].search(
+        [("name", "ilike", "Follow-up")]
+    ):
         data = json.loads(dashboard.spreadsheet_data or "{}")
         for pivot in data.get("pivots", {}).values():
             model = env[pivot["model"]]
             domain = pivot.get("domain") or []
             if isinstance(domain, str):
                 domain = []
-            rows = [d["fieldName"] + (":" + d["granularity"] if d.get("granularity") else "")
-                    for d in pivot.get("rows", []) + pivot.get("columns", [])]
-            measures = [f"{m['fieldName']}:{m.get('aggregator') or model._fields[m['fieldName']].aggregator or 'count'}"
-                        if m["fieldName"] != "__count" else "__count" for m in pivot.get("measures", [])]
+            rows = [
+                d["fieldName"]
+                + (":" + d["granularity"] if d.get("granularity") else "")
+                for d in pivot.get("rows", []) + pivot.get("columns", [])
+            ]
+            measures = [
+                f"{m['fieldName']}:{m.get('aggregator') or model._fields[m['fieldName']].aggregator or 'count'}"
+                if m["fieldName"] != "__count"
+                else "__count"
+                for m in pivot.get("measures", [])
+            ]
             model._read_group(domain, rows, measures)
             reads += 1
         for sheet in data.get("sheets", []):
             for figure in sheet.get("figures", []):
                 chart = figure.get("data", {})
-                if figure.get("tag") == "chart" and chart.get("type", "").startswith("odoo_"):
+                if figure.get("tag") == "chart" and chart.get("type", "").startswith(
+                    "odoo_"
+                ):
                     meta = chart["metaData"]
                     model = env[meta["resModel"]]
                     measure = meta["measure"]
-                    aggregate = "__count" if measure == "__count" else \
-                        f"{measure}:{model._fields[measure].aggregator or 'sum'}"
-                    model._read_group(chart["searchParams"].get("domain") or [], meta["groupBy"], [aggregate])
+                    aggregate = (
+                        "__count"
+                        if measure == "__count"
+                        else f"{measure}:{model._fields[measure].aggregator or 'sum'}"
+                    )
+                    model._read_group(
+                        chart["searchParams"].get("domain") or [],
+                        meta["groupBy"],
+                        [aggregate],
+                    )
                     reads += 1
         for spreadsheet_list in data.get("lists", {}).values():
             env[spreadsheet_list["model"]].search_read(
-                spreadsheet_list.get("domain") or [], spreadsheet_list.get("columns", []), limit=100)
+                spreadsheet_list.get("domain") or [],
+                spreadsheet_list.get("columns", []),
+                limit=100,
+            )
             reads += 1
     return reads
 

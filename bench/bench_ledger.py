@@ -8,7 +8,9 @@ import time
 import openpyxl  # noqa: F401  (read back below)
 
 N = int(os.environ.get("CV_BENCH_N", "100000"))
-partners = env["res.partner"].create([{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(1000)])  # noqa: F821
+partners = env["res.partner"].create(
+    [{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(1000)]
+)  # noqa: F821
 visit_type = env.ref("customer_visit.visit_type_repair")  # noqa: F821
 env.flush_all()  # noqa: F821
 env.cr.execute(  # noqa: F821
@@ -26,7 +28,12 @@ env.cr.execute(  # noqa: F821
         1, 1, now(), now()
     FROM generate_series(1, %(n)s) AS i
     """,
-    {"company": env.company.id, "partners": partners.ids, "type": visit_type.id, "n": N},  # noqa: F821
+    {
+        "company": env.company.id,
+        "partners": partners.ids,
+        "type": visit_type.id,
+        "n": N,
+    },  # noqa: F821
 )
 env.cr.commit()  # noqa: F821
 env.invalidate_all()  # noqa: F821
@@ -36,5 +43,7 @@ start = time.perf_counter()
 data = env["visit.ledger"]._xlsx([("type_id", "=", visit_type.id)])  # noqa: F821
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"ledger of {N} visits: {elapsed:.1f} s, {len(data) / 1024 / 1024:.1f} MB xlsx, "
-      f"peak RSS {peak:.0f} MB (before export {before:.0f} MB)")
+print(
+    f"ledger of {N} visits: {elapsed:.1f} s, {len(data) / 1024 / 1024:.1f} MB xlsx, "
+    f"peak RSS {peak:.0f} MB (before export {before:.0f} MB)"
+)

@@ -18,13 +18,20 @@ buffer = io.BytesIO()
 image.save(buffer, format="PNG")
 signature = base64.b64encode(buffer.getvalue())
 
-partners = env["res.partner"].create([{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(N)])
+partners = env["res.partner"].create(
+    [{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(N)]
+)
 visit_type = env.ref("customer_visit.visit_type_after_sale")
 visits = env["visit.record"].create(
     [
-        {"partner_id": p.id, "type_id": visit_type.id, "outcome": "reached",
-         "satisfaction_product": "satisfied", "satisfaction_service": "fairly_satisfied",
-         "opinion": "安装及时，师傅服务态度很好。The installer was on time."}
+        {
+            "partner_id": p.id,
+            "type_id": visit_type.id,
+            "outcome": "reached",
+            "satisfaction_product": "satisfied",
+            "satisfaction_service": "fairly_satisfied",
+            "opinion": "安装及时，师傅服务态度很好。The installer was on time.",
+        }
         for p in partners
     ]
 )
@@ -34,6 +41,11 @@ visits.action_done()
 env.cr.commit()
 
 start = time.perf_counter()
-pdf, _kind = env["ir.actions.report"]._render_qweb_pdf("customer_visit.visit_record_report_sheet", visits.ids)
+pdf, _kind = env["ir.actions.report"]._render_qweb_pdf(
+    "customer_visit.visit_record_report_sheet", visits.ids
+)
 elapsed = time.perf_counter() - start
-print(f"{N} signed visit sheets in one PDF: {elapsed:.1f} s, {len(pdf) / 1024 / 1024:.1f} MB")
+print(
+    f"{N} signed visit sheets in one PDF: {elapsed:.1f} s, "
+    f"{len(pdf) / 1024 / 1024:.1f} MB"
+)

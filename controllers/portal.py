@@ -6,7 +6,8 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 
 class VisitPortal(CustomerPortal):
@@ -22,7 +23,9 @@ class VisitPortal(CustomerPortal):
         if "visit_count" in counters:
             Visit = request.env["visit.record"]
             values["visit_count"] = (
-                Visit.search_count(self._visit_domain()) if Visit.has_access("read") else 0
+                Visit.search_count(self._visit_domain())
+                if Visit.has_access("read")
+                else 0
             )
         return values
 
@@ -46,27 +49,46 @@ class VisitPortal(CustomerPortal):
     def _visit_redirect(self, visit, access_token, message):
         return request.redirect(self._visit_url(visit, access_token, message))
 
-    @http.route(["/my/visits", "/my/visits/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/visits", "/my/visits/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
     def portal_my_visits(self, page=1, **kw):
         Visit = request.env["visit.record"]
         domain = self._visit_domain()
         count = Visit.search_count(domain)
-        pager = portal_pager(url="/my/visits", total=count, page=page, step=self._items_per_page)
+        pager = portal_pager(
+            url="/my/visits", total=count, page=page, step=self._items_per_page
+        )
         visits = Visit.search(
-            domain, order="scheduled_date desc", limit=self._items_per_page, offset=pager["offset"]
+            domain,
+            order="scheduled_date desc",
+            limit=self._items_per_page,
+            offset=pager["offset"],
         )
         request.session["my_visits_history"] = visits.ids[:100]
         return request.render(
             "customer_visit.portal_my_visits",
-            {"visits": visits, "page_name": "visit", "pager": pager, "default_url": "/my/visits"},
+            {
+                "visits": visits,
+                "page_name": "visit",
+                "pager": pager,
+                "default_url": "/my/visits",
+            },
         )
 
     @http.route(["/my/visits/<int:visit_id>"], type="http", auth="public", website=True)
     def portal_visit_page(self, visit_id, access_token=None, message=None, **kw):
         visit = self._visit_or_404(visit_id, access_token)
         values = self._get_page_view_values(
-            visit, access_token, {"visit": visit, "message": message, "page_name": "visit"},
-            "my_visits_history", False, **kw,
+            visit,
+            access_token,
+            {"visit": visit, "message": message, "page_name": "visit"},
+            "my_visits_history",
+            False,
+            **kw,
         )
         values.update(self._visit_page_flags(visit))
         return request.render("customer_visit.portal_visit_page", values)
@@ -79,10 +101,14 @@ class VisitPortal(CustomerPortal):
             and not visit.signature_hash,
             "can_answer": is_open and bool(visit.answer_ids),
             "can_pick_slot": is_open,
-            "can_opt_out": not visit.env["visit.planner"]._is_opted_out(visit.partner_id),
+            "can_opt_out": not visit.env["visit.planner"]._is_opted_out(
+                visit.partner_id
+            ),
         }
 
-    @http.route(["/my/visits/<int:visit_id>/sign"], type="json", auth="public", website=True)
+    @http.route(
+        ["/my/visits/<int:visit_id>/sign"], type="json", auth="public", website=True
+    )
     def portal_visit_sign(self, visit_id, access_token=None, name=None, signature=None):
         access_token = access_token or request.httprequest.args.get("access_token")
         try:
@@ -97,28 +123,49 @@ class VisitPortal(CustomerPortal):
             visit._sign(name.strip(), signature)
         except (UserError, ValidationError) as error:
             return {"error": str(error.args[0])}
-        return {"force_refresh": True, "redirect_url": self._visit_url(visit, access_token, "signed")}
+        return {
+            "force_refresh": True,
+            "redirect_url": self._visit_url(visit, access_token, "signed"),
+        }
 
-    @http.route(["/my/visits/<int:visit_id>/answer"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(
+        ["/my/visits/<int:visit_id>/answer"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
     def portal_visit_answer(self, visit_id, access_token=None, **post):
         visit = self._visit_or_404(visit_id, access_token)
         try:
             visit._portal_answer(
-                {key[len("answer_"):]: value for key, value in post.items() if key.startswith("answer_")},
+                {
+                    key[len("answer_") :]: value
+                    for key, value in post.items()
+                    if key.startswith("answer_")
+                },
                 post.get("opinion", ""),
             )
         except (UserError, ValidationError) as error:
             return self._visit_error(visit, access_token, error)
         return self._visit_redirect(visit, access_token, "answered")
 
-    @http.route(["/my/visits/<int:visit_id>/callback"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(
+        ["/my/visits/<int:visit_id>/callback"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
     def portal_visit_callback(self, visit_id, access_token=None, slot=None, **post):
         visit = self._visit_or_404(visit_id, access_token)
         try:
             local = datetime.strptime(slot or "", "%Y-%m-%dT%H:%M")
         except ValueError:
             return self._visit_error(
-                visit, access_token, UserError(request.env._("Choose a date and a time."))
+                visit,
+                access_token,
+                UserError(request.env._("Choose a date and a time.")),
             )
         try:
             visit._portal_pick_callback(local)
@@ -126,7 +173,13 @@ class VisitPortal(CustomerPortal):
             return self._visit_error(visit, access_token, error)
         return self._visit_redirect(visit, access_token, "callback")
 
-    @http.route(["/my/visits/<int:visit_id>/optout"], type="http", auth="public", methods=["POST"], website=True)
+    @http.route(
+        ["/my/visits/<int:visit_id>/optout"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
     def portal_visit_optout(self, visit_id, access_token=None, **post):
         visit = self._visit_or_404(visit_id, access_token)
         visit._portal_opt_out()
@@ -134,8 +187,11 @@ class VisitPortal(CustomerPortal):
 
     def _visit_error(self, visit, access_token, error):
         values = self._get_page_view_values(
-            visit, access_token, {"visit": visit, "page_name": "visit", "error_message": str(error.args[0])},
-            "my_visits_history", False,
+            visit,
+            access_token,
+            {"visit": visit, "page_name": "visit", "error_message": str(error.args[0])},
+            "my_visits_history",
+            False,
         )
         values.update(self._visit_page_flags(visit))
         return request.render("customer_visit.portal_visit_page", values, status=400)

@@ -7,7 +7,9 @@ class HelpdeskTicket(models.Model):
     _visit_link_field = "ticket_id"
 
     visit_record_ids = fields.One2many(
-        "visit.record", "ticket_id", string="Follow-up Visits",
+        "visit.record",
+        "ticket_id",
+        string="Follow-up Visits",
         groups="customer_visit.group_visit_user",
     )
     origin_visit_id = fields.Many2one(

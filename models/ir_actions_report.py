@@ -21,7 +21,9 @@ class IrActionsReport(models.Model):
             report = self._get_report(report_ref) if report_ref else self.browse()
             if not (report.report_name or "").startswith("customer_visit."):
                 raise
-            _logger.error("Cannot run wkhtmltopdf for %s: %s", report.report_name, error)
+            _logger.error(
+                "Cannot run wkhtmltopdf for %s: %s", report.report_name, error
+            )
             raise UserError(
                 self.env._(
                     "The PDF cannot be made: this server cannot run wkhtmltopdf "

@@ -12,6 +12,7 @@ from odoo.tools import date_utils
 from odoo.tools.misc import format_date
 
 from .visit_calendar import local_midnight
+from .visit_record import XLSX_MIMETYPE
 
 _logger = logging.getLogger(__name__)
 
@@ -75,12 +76,14 @@ class ResCompany(models.Model):
     )
     visit_report_last_end = fields.Date(
         string="Last report up to",
-        readonly=True, copy=False,
+        readonly=True,
+        copy=False,
         help="The last day of the last report sent: the next report starts "
         "the day after, so every day is in exactly one report.",
     )
     visit_report_next = fields.Char(
-        string="Next report", compute="_compute_visit_report_next",
+        string="Next report",
+        compute="_compute_visit_report_next",
     )
     visit_min_interval_days = fields.Integer(
         string="Contact interval (days)",
@@ -93,13 +96,17 @@ class ResCompany(models.Model):
         """The time zone of the company's follow-up days: its working
         calendar's, else its address's, else UTC."""
         self.ensure_one()
-        return pytz.timezone(self.resource_calendar_id.tz or self.partner_id.tz or "UTC")
+        return pytz.timezone(
+            self.resource_calendar_id.tz or self.partner_id.tz or "UTC"
+        )
 
     def _visit_utc_bounds(self, date_from, date_to):
         """Naive UTC ``[start, stop)`` of the local days ``date_from`` to
         ``date_to`` (both included) in the company's time zone."""
         tz = self._visit_tz()
-        return local_midnight(tz, date_from), local_midnight(tz, date_to + timedelta(days=1))
+        return local_midnight(tz, date_from), local_midnight(
+            tz, date_to + timedelta(days=1)
+        )
 
     def _visit_today(self):
         """Today in the company's time zone."""
@@ -108,7 +115,9 @@ class ResCompany(models.Model):
     @api.constrains("visit_min_interval_days")
     def _check_visit_min_interval_days(self):
         if any(company.visit_min_interval_days < 0 for company in self):
-            raise ValidationError(self.env._("The contact interval cannot be negative."))
+            raise ValidationError(
+                self.env._("The contact interval cannot be negative.")
+            )
 
     @api.constrains("visit_report_day", "visit_report_cutoff_day")
     def _check_visit_report_day(self):
@@ -135,8 +144,11 @@ class ResCompany(models.Model):
         the one that ended on ``after``; see :func:`report_cycle`."""
         self.ensure_one()
         return report_cycle(
-            self.visit_report_cycle, self.visit_report_day, self.visit_report_cutoff_day,
-            day=day, after=after,
+            self.visit_report_cycle,
+            self.visit_report_day,
+            self.visit_report_cutoff_day,
+            day=day,
+            after=after,
         )
 
     def _visit_report_due_cycles(self, today):
@@ -175,12 +187,21 @@ class ResCompany(models.Model):
             cycle = due[-1] if due else self._visit_report_cycle(day=today)
         return cycle._replace(send_date=max(cycle.send_date, today))
 
-    @api.depends("visit_report_cycle", "visit_report_day", "visit_report_cutoff_day",
-                 "visit_report_last_end", "resource_calendar_id.tz", "partner_id.tz")
+    @api.depends(
+        "visit_report_cycle",
+        "visit_report_day",
+        "visit_report_cutoff_day",
+        "visit_report_last_end",
+        "resource_calendar_id.tz",
+        "partner_id.tz",
+    )
     @api.depends_context("lang")
     def _compute_visit_report_next(self):
         for company in self:
-            if not (1 <= company.visit_report_day <= 28 and 1 <= company.visit_report_cutoff_day <= 28):
+            if not (
+                1 <= company.visit_report_day <= 28
+                and 1 <= company.visit_report_cutoff_day <= 28
+            ):
                 # Being edited with a day out of range: the constraint says why.
                 company.visit_report_next = False
                 continue
@@ -197,19 +218,24 @@ class ResCompany(models.Model):
         """Mail each company's managers the report (PDF) and ledger (xlsx) of
         every report cycle that has ended and is due on the company's local
         today and was not sent yet, oldest first, each once."""
-        for company in self.search([]):
+        # Every company sends its own report (a handful of records).
+        for company in self.search([]):  # pylint: disable=no-search-all
             for cycle in company._visit_report_due_cycles(company._visit_today()):
                 try:
                     # One cycle sent and marked sent, or neither.
                     with self.env.cr.savepoint():
-                        company._send_visit_monthly_report(cycle.date_from, cycle.date_to)
+                        company._send_visit_monthly_report(
+                            cycle.date_from, cycle.date_to
+                        )
                         company.visit_report_last_end = cycle.date_to
                 except Exception:
                     # The other companies still get theirs; this one is
                     # tried again, from the same cycle, at the next run.
                     _logger.exception(
                         "Company %s: follow-up report %s - %s not sent",
-                        company.id, cycle.date_from, cycle.date_to,
+                        company.id,
+                        cycle.date_from,
+                        cycle.date_to,
                     )
                     break
 
@@ -233,38 +259,62 @@ class ResCompany(models.Model):
             pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
                 "customer_visit.visit_monthly_report", self.ids, data=report
             )
-            files.append({"name": self.env._("Follow-up report %s.pdf", file_label), "raw": pdf,
-                          "mimetype": "application/pdf"})
+            files.append(
+                {
+                    "name": self.env._("Follow-up report %s.pdf", file_label),
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                }
+            )
         except UserError as error:
             # No wkhtmltopdf: the managers still get the ledger, and why the
             # PDF is missing; the other companies still get theirs.
-            _logger.warning("Company %s: monthly report without its PDF: %s", self.id, error)
+            _logger.warning(
+                "Company %s: monthly report without its PDF: %s", self.id, error
+            )
             pdf_missing = str(error)
-        files.append({"name": self.env._("Visit ledger %s.xlsx", file_label),
-                      "raw": self.env["visit.ledger"]._xlsx(report["domain"]),
-                      "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+        files.append(
+            {
+                "name": self.env._("Visit ledger %s.xlsx", file_label),
+                "raw": self.env["visit.ledger"]._xlsx(report["domain"]),
+                "mimetype": XLSX_MIMETYPE,
+            }
+        )
         attachments = self.env["ir.attachment"].create(
             [dict(values, res_model="res.company", res_id=self.id) for values in files]
         )
         # Markup: our own translated HTML; its values are numbers and dates.
-        body = Markup(self.env._(
-            "<p>The follow-up report and the visit ledger of %(month)s are attached: "
-            "%(count)s visits, %(missed)s targets missed.</p>",
-            month=label, count=report["visit_count"], missed=report["missed_count"],
-        ))
+        body = Markup(
+            self.env._(
+                "<p>The follow-up report and the visit ledger of %(month)s are "
+                "attached: "
+                "%(count)s visits, %(missed)s targets missed.</p>",
+                month=label,
+                count=report["visit_count"],
+                missed=report["missed_count"],
+            )
+        )
         if pdf_missing:
             body += Markup("<p>%s</p>") % self.env._(
                 "The PDF report could not be made: %s", pdf_missing
             )
         # sudo: the cron user sends the report; mail.mail is not writable
         # by visit managers.
-        return self.env["mail.mail"].sudo().create(
-            {
-                "subject": self.env._("%(company)s: follow-up report %(month)s", company=self.name, month=label),
-                "body_html": body,
-                "email_from": self.email_formatted or self.env.user.email_formatted,
-                "email_to": ",".join(managers.mapped("email_formatted")),
-                "attachment_ids": [Command.set(attachments.ids)],
-                "auto_delete": False,
-            }
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": self.env._(
+                        "%(company)s: follow-up report %(month)s",
+                        company=self.name,
+                        month=label,
+                    ),
+                    "body_html": body,
+                    "email_from": self.email_formatted or self.env.user.email_formatted,
+                    "email_to": ",".join(managers.mapped("email_formatted")),
+                    "attachment_ids": [Command.set(attachments.ids)],
+                    "auto_delete": False,
+                }
+            )
         )

@@ -13,7 +13,9 @@ class ResPartner(models.Model):
         "is planned for them and their open visits are cancelled.",
     )
     visit_record_ids = fields.One2many(
-        "visit.record", "partner_id", string="Follow-up Visits",
+        "visit.record",
+        "partner_id",
+        string="Follow-up Visits",
         groups="customer_visit.group_visit_user",
     )
     visit_phone_state = fields.Selection(
@@ -48,7 +50,11 @@ class ResPartner(models.Model):
         for partner in self:
             numbers = [n for n in (partner.mobile, partner.phone) if n]
             formatted = next(
-                (valid for number in numbers if (valid := partner._visit_format_phone(number))),
+                (
+                    valid
+                    for number in numbers
+                    if (valid := partner._visit_format_phone(number))
+                ),
                 False,
             )
             partner.visit_phone = formatted or (numbers[0] if numbers else False)
@@ -74,11 +80,15 @@ class ResPartner(models.Model):
         customer's wish recorded, so that the callback rate shows them."""
         # sudo: the wish applies to all visits, including those of agents
         # the user flagging the partner cannot see.
-        visits = self.env["visit.record"].sudo().search(
-            [
-                ("partner_id", "child_of", self.ids),
-                ("state", "in", ("planned", "in_progress")),
-            ]
+        visits = (
+            self.env["visit.record"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", self.ids),
+                    ("state", "in", ("planned", "in_progress")),
+                ]
+            )
         )
         mandatory = visits.filtered("type_id.is_mandatory")
         cancelled = visits - mandatory

@@ -7,6 +7,8 @@ class SaleOrder(models.Model):
     _visit_link_field = "sale_order_id"
 
     visit_record_ids = fields.One2many(
-        "visit.record", "sale_order_id", string="Follow-up Visits",
+        "visit.record",
+        "sale_order_id",
+        string="Follow-up Visits",
         groups="customer_visit.group_visit_user",
     )

@@ -97,7 +97,9 @@ class VisitAnswer(models.Model):
         """The answer as the agent gave it, in words."""
         self.ensure_one()
         if self.answer_kind == "yes_no":
-            return dict(self._fields["value_yes_no"]._description_selection(self.env)).get(self.value_yes_no, "")
+            return dict(
+                self._fields["value_yes_no"]._description_selection(self.env)
+            ).get(self.value_yes_no, "")
         if self.answer_kind == "rating":
             return str(self.value_rating or "")
         return self.value_text or ""

@@ -23,7 +23,6 @@ class VisitAssignmentMixin(models.AbstractModel):
     )
     team_id = fields.Many2one(
         "crm.team",
-        string="Team",
         help="Agents for round-robin and least-loaded assignment; its leader "
         "takes the visits of an assignee who is no longer active.",
     )
@@ -46,7 +45,10 @@ class VisitAssignmentMixin(models.AbstractModel):
                         "independent."
                     )
                 )
-            if policy.assignment in ("round_robin", "least_loaded") and not policy._team_agents():
+            if (
+                policy.assignment in ("round_robin", "least_loaded")
+                and not policy._team_agents()
+            ):
                 raise UserError(
                     self.env._(
                         "The team %s has no active user to give the visits to.",
@@ -56,12 +58,17 @@ class VisitAssignmentMixin(models.AbstractModel):
 
     def _team_agents(self):
         members = self.team_id.member_ids | self.team_id.user_id
-        return members.filtered(lambda user: user.active and not user.share).sorted("id")
+        return members.filtered(lambda user: user.active and not user.share).sorted(
+            "id"
+        )
 
     @staticmethod
     def _source_owner(source):
         """The salesperson (order, contact) or the user (ticket) of a source."""
-        if "user_id" in source._fields and source._fields["user_id"].comodel_name == "res.users":
+        if (
+            "user_id" in source._fields
+            and source._fields["user_id"].comodel_name == "res.users"
+        ):
             return source.user_id
         return source.env["res.users"]
 
@@ -84,7 +91,9 @@ class VisitAssignmentMixin(models.AbstractModel):
         Users = self.env["res.users"]
         owner_of = self._source_owner
         visit_types = visit_types or self.env["visit.type"]
-        exclude = self.exclude_salesperson or any(visit_types.mapped("exclude_salesperson"))
+        exclude = self.exclude_salesperson or any(
+            visit_types.mapped("exclude_salesperson")
+        )
 
         def allowed(source, user):
             if user and not user.active:
@@ -101,7 +110,9 @@ class VisitAssignmentMixin(models.AbstractModel):
         if visit_types:
             Planner = self.env["visit.planner"]
             agents = agents.filtered(
-                lambda user: all(Planner._may_do(visit_type, user) for visit_type in visit_types)
+                lambda user: all(
+                    Planner._may_do(visit_type, user) for visit_type in visit_types
+                )
             )
         if self.assignment == "round_robin":
             turn = [0]
@@ -123,8 +134,13 @@ class VisitAssignmentMixin(models.AbstractModel):
         load = Counter(
             {
                 user.id: count
-                for user, count in self.env["visit.record"].sudo()._read_group(
-                    [("user_id", "in", agents.ids), ("state", "in", ("planned", "in_progress"))],
+                for user, count in self.env["visit.record"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("user_id", "in", agents.ids),
+                        ("state", "in", ("planned", "in_progress")),
+                    ],
                     ["user_id"],
                     ["__count"],
                 )

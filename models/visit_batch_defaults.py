@@ -23,10 +23,15 @@ class VisitBatchDefaultsMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if len(vals_list) < 2 or self.env.context.get("visit_defaults_merged") == self._name:
+        if (
+            len(vals_list) < 2
+            or self.env.context.get("visit_defaults_merged") == self._name
+        ):
             return super().create(vals_list)
         merged, vals_list = self._with_batch_defaults(vals_list)
-        return super(VisitBatchDefaultsMixin, merged).create(vals_list).with_env(self.env)
+        return (
+            super(VisitBatchDefaultsMixin, merged).create(vals_list).with_env(self.env)
+        )
 
     @api.model
     def _add_missing_default_values(self, values):

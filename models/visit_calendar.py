@@ -41,7 +41,9 @@ class WorkCalendar:
         aware = self.calendar._work_intervals_batch(
             pytz.utc.localize(start), pytz.utc.localize(stop)
         )[False]
-        intervals = [(to_naive_utc(begin), to_naive_utc(end)) for begin, end, _meta in aware]
+        intervals = [
+            (to_naive_utc(begin), to_naive_utc(end)) for begin, end, _meta in aware
+        ]
         self.intervals = sorted(set(self.intervals) | set(intervals))
         self.days = {}
         for begin, end in self.intervals:

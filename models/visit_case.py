@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, SATISFACTION_SCORES
 from .visit_planner import SKIP_REASONS
+from .visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, SATISFACTION_SCORES
 from .visit_type import CHANNELS
 from .visit_unreached_reason import unreached_reason_selection
 
@@ -36,15 +36,39 @@ class VisitCase(models.Model):
     # What the view reads: flushed before every query on it.
     _depends = {
         "visit.record": [
-            "name", "company_id", "plan_id", "type_id", "user_id", "team_id", "partner_id", "channel",
-            "source_model", "scheduled_date", "due_date", "deadline", "state", "unreached_reason",
-            "signature_status", "is_problem_open", "is_unsatisfied", "is_rated", "round", "date_done",
+            "name",
+            "company_id",
+            "plan_id",
+            "type_id",
+            "user_id",
+            "team_id",
+            "partner_id",
+            "channel",
+            "source_model",
+            "scheduled_date",
+            "due_date",
+            "deadline",
+            "state",
+            "unreached_reason",
+            "signature_status",
+            "is_problem_open",
+            "is_unsatisfied",
+            "is_rated",
+            "round",
+            "date_done",
             *SATISFACTION_FIELDS,
         ],
         "visit.plan": ["rule_id"],
         "visit.rule.skip": [
-            "res_id", "company_id", "rule_id", "type_id", "partner_id", "channel", "due_date",
-            "reason", "is_qualifying",
+            "res_id",
+            "company_id",
+            "rule_id",
+            "type_id",
+            "partner_id",
+            "channel",
+            "due_date",
+            "reason",
+            "is_qualifying",
         ],
         "visit.rule": ["model_name"],
         "res.company": ["partner_id", "resource_calendar_id"],
@@ -52,30 +76,41 @@ class VisitCase(models.Model):
         "resource.calendar": ["tz"],
     }
 
-    kind = fields.Selection([("visit", "Visit"), ("skipped", "Not planned")], readonly=True)
+    kind = fields.Selection(
+        [("visit", "Visit"), ("skipped", "Not planned")], readonly=True
+    )
     record_id = fields.Many2one("visit.record", string="Visit", readonly=True)
     skip_id = fields.Many2one("visit.rule.skip", string="Skipped record", readonly=True)
     name = fields.Char(string="Case", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    rule_id = fields.Many2one("visit.rule", string="Rule", readonly=True)
+    rule_id = fields.Many2one("visit.rule", readonly=True)
     type_id = fields.Many2one("visit.type", string="Visit Type", readonly=True)
     user_id = fields.Many2one("res.users", string="Agent", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Team", readonly=True)
+    team_id = fields.Many2one("crm.team", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     channel = fields.Selection(CHANNELS, readonly=True)
     source_model = fields.Char(string="Source kind", readonly=True)
     due_date = fields.Datetime(string="Due", readonly=True)
     date = fields.Date(
-        string="Due day", readonly=True,
+        string="Due day",
+        readonly=True,
         help="The due date's day in the company's time zone: the day that "
         "decides the period a case counts in.",
     )
     state = fields.Selection(CASE_STATES, readonly=True)
-    skip_reason = fields.Selection(SKIP_REASONS, string="Why not planned", readonly=True)
-    unreached_reason = fields.Selection(unreached_reason_selection, string="Reason not reached", readonly=True)
+    skip_reason = fields.Selection(
+        SKIP_REASONS, string="Why not planned", readonly=True
+    )
+    unreached_reason = fields.Selection(
+        unreached_reason_selection, string="Reason not reached", readonly=True
+    )
     signature_status = fields.Selection(
-        [("signed", "Signed"), ("phone_visit", "Phone visit"), ("missing", "Signature missing"),
-         ("not_required", "Not required")],
+        [
+            ("signed", "Signed"),
+            ("phone_visit", "Phone visit"),
+            ("missing", "Signature missing"),
+            ("not_required", "Not required"),
+        ],
         readonly=True,
     )
     is_owed = fields.Boolean(string="Is owed", readonly=True)
@@ -84,7 +119,7 @@ class VisitCase(models.Model):
     is_unsatisfied = fields.Boolean(string="Unsatisfied", readonly=True)
     is_rated = fields.Boolean(string="Rated", readonly=True)
     round = fields.Integer(readonly=True)
-    plan_id = fields.Many2one("visit.plan", string="Plan", readonly=True)
+    plan_id = fields.Many2one("visit.plan", readonly=True)
     date_done = fields.Datetime(string="Closed on", readonly=True)
     owed_count = fields.Integer(string="Owed", readonly=True)
     visited_count = fields.Integer(string="Visited", readonly=True)
@@ -97,28 +132,43 @@ class VisitCase(models.Model):
     overdue_count = fields.Integer(string="Overdue visits", readonly=True)
     problem_count = fields.Integer(string="Open problems", readonly=True)
     problem_done = fields.Datetime(
-        string="Open problem since", readonly=True,
+        string="Open problem since",
+        readonly=True,
         help="When the visit of an open problem was closed (empty without one).",
     )
     satisfaction_score = fields.Float(
-        string="Satisfaction (1-4)", aggregator="avg", digits=(3, 2), readonly=True,
+        string="Satisfaction (1-4)",
+        aggregator="avg",
+        digits=(3, 2),
+        readonly=True,
         help="Average of the aspects answered; empty when not rated.",
     )
-    score_product = fields.Float(string="Product quality (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
-    score_service = fields.Float(string="Service attitude (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
-    score_timeliness = fields.Float(string="Timeliness (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
-    score_result = fields.Float(string="Result (1-4)", aggregator="avg", digits=(3, 2), readonly=True)
+    score_product = fields.Float(
+        string="Product quality (1-4)", aggregator="avg", digits=(3, 2), readonly=True
+    )
+    score_service = fields.Float(
+        string="Service attitude (1-4)", aggregator="avg", digits=(3, 2), readonly=True
+    )
+    score_timeliness = fields.Float(
+        string="Timeliness (1-4)", aggregator="avg", digits=(3, 2), readonly=True
+    )
+    score_result = fields.Float(
+        string="Result (1-4)", aggregator="avg", digits=(3, 2), readonly=True
+    )
 
     @property
     def _table_query(self):
         def score(column):
             whens = SQL(" ").join(
-                SQL("WHEN %s THEN %s", level, SATISFACTION_SCORES[level]) for level, _label in SATISFACTION_LEVELS
+                SQL("WHEN %s THEN %s", level, SATISFACTION_SCORES[level])
+                for level, _label in SATISFACTION_LEVELS
             )
             return SQL("(CASE %s %s END)", SQL.identifier("r", column), whens)
 
         scores = [score(fname) for fname in SATISFACTION_FIELDS]
-        answered = SQL(" + ").join(SQL("(CASE WHEN %s IS NULL THEN 0 ELSE 1 END)", s) for s in scores)
+        answered = SQL(" + ").join(
+            SQL("(CASE WHEN %s IS NULL THEN 0 ELSE 1 END)", s) for s in scores
+        )
         total = SQL(" + ").join(SQL("COALESCE(%s, 0)", s) for s in scores)
         # The company's time zone, as res.company._visit_tz() has it.
         tz = SQL("COALESCE(NULLIF(cal.tz, ''), NULLIF(cp.tz, ''), 'UTC')")
@@ -141,13 +191,16 @@ class VisitCase(models.Model):
                    r.channel,
                    r.source_model,
                    COALESCE(r.due_date, r.scheduled_date) AS due_date,
-                   (COALESCE(r.due_date, r.scheduled_date) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
+                   (COALESCE(r.due_date, r.scheduled_date)
+                        AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
                    r.state,
                    NULL AS skip_reason,
                    r.unreached_reason,
                    r.signature_status,
                    o.is_owed,
-                   (r.deadline < %(now)s AND r.state IN ('planned', 'in_progress')) IS TRUE AS is_overdue,
+                   (r.deadline < %(now)s
+                        AND r.state IN ('planned', 'in_progress')) IS TRUE
+                        AS is_overdue,
                    r.is_problem_open IS TRUE AS is_problem_open,
                    r.is_unsatisfied IS TRUE AS is_unsatisfied,
                    r.is_rated IS TRUE AS is_rated,
@@ -160,12 +213,18 @@ class VisitCase(models.Model):
                    (r.state = 'done')::int AS reached_count,
                    (r.state = 'failed')::int AS failed_count,
                    0 AS skipped_count,
-                   (r.state = 'done' AND r.signature_status = 'signed')::int AS signed_count,
-                   (r.state = 'done' AND r.channel = 'onsite')::int AS onsite_done_count,
-                   ((r.deadline < %(now)s AND r.state IN ('planned', 'in_progress')) IS TRUE)::int AS overdue_count,
+                   (r.state = 'done' AND r.signature_status = 'signed')::int
+                        AS signed_count,
+                   (r.state = 'done' AND r.channel = 'onsite')::int
+                        AS onsite_done_count,
+                   ((r.deadline < %(now)s
+                        AND r.state IN ('planned', 'in_progress')) IS TRUE)::int
+                        AS overdue_count,
                    (r.is_problem_open IS TRUE)::int AS problem_count,
                    CASE WHEN r.is_problem_open THEN r.date_done END AS problem_done,
-                   CASE WHEN %(answered)s > 0 THEN (%(total)s)::numeric / (%(answered)s) END AS satisfaction_score,
+                   CASE WHEN %(answered)s > 0
+                        THEN (%(total)s)::numeric / (%(answered)s)
+                   END AS satisfaction_score,
                    %(s0)s AS score_product,
                    %(s1)s AS score_service,
                    %(s2)s AS score_timeliness,
@@ -176,7 +235,9 @@ class VisitCase(models.Model):
          LEFT JOIN resource_calendar cal ON cal.id = c.resource_calendar_id
          LEFT JOIN visit_plan p ON p.id = r.plan_id
              CROSS JOIN LATERAL (
-                   SELECT (r.state IN ('done', 'failed') OR COALESCE(r.due_date, r.scheduled_date) <= %(now)s) AS is_owed
+                   SELECT (r.state IN ('done', 'failed')
+                           OR COALESCE(r.due_date, r.scheduled_date) <= %(now)s)
+                          AS is_owed
              ) o
              WHERE r.state != 'cancelled'
             UNION ALL
@@ -194,7 +255,8 @@ class VisitCase(models.Model):
                    s.channel,
                    rule.model_name AS source_model,
                    COALESCE(s.due_date, s.create_date) AS due_date,
-                   (COALESCE(s.due_date, s.create_date) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
+                   (COALESCE(s.due_date, s.create_date)
+                        AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
                    'skipped' AS state,
                    s.reason AS skip_reason,
                    NULL AS unreached_reason,
@@ -229,11 +291,19 @@ class VisitCase(models.Model):
               JOIN res_partner cp ON cp.id = c.partner_id
          LEFT JOIN resource_calendar cal ON cal.id = c.resource_calendar_id
              CROSS JOIN LATERAL (
-                   SELECT (s.is_qualifying AND COALESCE(s.due_date, s.create_date) <= %(now)s) AS is_owed
+                   SELECT (s.is_qualifying
+                           AND COALESCE(s.due_date, s.create_date) <= %(now)s)
+                          AS is_owed
              ) o
             """,
-            tz=tz, now=now, answered=answered, total=total,
-            s0=scores[0], s1=scores[1], s2=scores[2], s3=scores[3],
+            tz=tz,
+            now=now,
+            answered=answered,
+            total=total,
+            s0=scores[0],
+            s1=scores[1],
+            s2=scores[2],
+            s3=scores[3],
         )
 
     def action_open(self):

@@ -24,11 +24,15 @@ class VisitDocumentMixin(models.AbstractModel):
         link = self._visit_link_field
         # The count follows the record rules: a user counts the visits they
         # may open, which is what the smart button then shows.
-        counts = dict(
-            self.env["visit.record"]._read_group(
-                [(link, "in", self.ids)], [link], ["__count"]
+        counts = (
+            dict(
+                self.env["visit.record"]._read_group(
+                    [(link, "in", self.ids)], [link], ["__count"]
+                )
             )
-        ) if self.ids else {}
+            if self.ids
+            else {}
+        )
         for doc in self:
             doc.visit_count = counts.get(doc, 0)
 

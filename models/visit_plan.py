@@ -58,19 +58,28 @@ class VisitPlan(models.Model):
     date_cancelled = fields.Datetime(readonly=True, copy=False)
     cancel_reason = fields.Text(readonly=True, copy=False)
     rule_id = fields.Many2one(
-        "visit.rule", string="Rule", ondelete="set null", index="btree_not_null",
-        readonly=True, copy=False,
+        "visit.rule",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
     )
     rule_source_id = fields.Integer(
-        string="Rule Source ID", readonly=True, copy=False,
+        string="Rule Source ID",
+        readonly=True,
+        copy=False,
         help="Technical: id of the record of the rule's model this plan follows up.",
     )
     reference_date = fields.Datetime(
         readonly=True, copy=False, help="The date the rule's steps count from."
     )
     draw_id = fields.Many2one(
-        "visit.rule.draw", string="Sample", ondelete="set null", index="btree_not_null",
-        readonly=True, copy=False,
+        "visit.rule.draw",
+        string="Sample",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
     )
     merged_record_ids = fields.Many2many(
         "visit.record",
@@ -95,16 +104,34 @@ class VisitPlan(models.Model):
         for plan in self:
             plan.name = plan._name_of(plan.partner_id, plan.type_id, plan.source_name)
 
+    @api.depends_context("lang")
+    @api.depends("partner_id", "source_name", "type_id")
+    def _compute_display_name(self):
+        """Shown in the reader's language (the type's name is translated),
+        whoever created the plan; the stored name, in its creator's, serves
+        search."""
+        for plan in self:
+            plan.display_name = plan._name_of(
+                plan.partner_id, plan.type_id, plan.source_name
+            )
+
     @api.model
     def _name_of(self, partner, visit_type, source_name):
-        return " / ".join(part for part in (partner.name, visit_type.name, source_name) if part)
+        return " / ".join(
+            part for part in (partner.name, visit_type.name, source_name) if part
+        )
 
     @api.model
     def _add_creation_hints(self, vals_list):
         """Also the name and, with no steps yet, the state."""
-        super()._add_creation_hints(vals_list)  # the source name, used below
-        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
-        types = self.env["visit.type"].browse({vals["type_id"] for vals in vals_list if vals.get("type_id")})
+        # The source name first: used below.
+        vals_list = super()._add_creation_hints(vals_list)
+        partners = self.env["res.partner"].browse(
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+        )
+        types = self.env["visit.type"].browse(
+            {vals["type_id"] for vals in vals_list if vals.get("type_id")}
+        )
         # Read once for the batch (prefetch), then per plan from the cache.
         partners.mapped("name")
         types.mapped("name")
@@ -116,7 +143,10 @@ class VisitPlan(models.Model):
                     vals.get("source_name"),
                 )
             if not vals.get("record_ids") and not vals.get("merged_record_ids"):
-                vals.setdefault("state", "cancelled" if vals.get("date_cancelled") else "open")
+                vals.setdefault(
+                    "state", "cancelled" if vals.get("date_cancelled") else "open"
+                )
+        return vals_list
 
     def _compute_record_count(self):
         counts = dict(
@@ -139,8 +169,11 @@ class VisitPlan(models.Model):
         )
 
     @api.depends(
-        "date_cancelled", "record_ids.state", "record_ids.is_problem_open",
-        "merged_record_ids.state", "merged_record_ids.is_problem_open",
+        "date_cancelled",
+        "record_ids.state",
+        "record_ids.is_problem_open",
+        "merged_record_ids.state",
+        "merged_record_ids.is_problem_open",
     )
     def _compute_state(self):
         for plan in self:
@@ -223,9 +256,16 @@ class VisitPlan(models.Model):
             values.pop("previous_record_id")
         else:
             values = Planner._visit_values(
-                self.type_id, self.partner_id, now, user=self.user_id, channel=self.channel,
-                rule=self.rule_id, company=self.company_id, links=Planner._links_of_record(self),
-                plan_id=self.id, round=1,
+                self.type_id,
+                self.partner_id,
+                now,
+                user=self.user_id,
+                channel=self.channel,
+                rule=self.rule_id,
+                company=self.company_id,
+                links=Planner._links_of_record(self),
+                plan_id=self.id,
+                round=1,
             )
         return {
             "type": "ir.actions.act_window",
@@ -233,7 +273,10 @@ class VisitPlan(models.Model):
             "view_mode": "form",
             "target": "current",
             "context": {
-                f"default_{key}": fields.Datetime.to_string(value) if isinstance(value, datetime) else value
-                for key, value in values.items() if value
+                f"default_{key}": fields.Datetime.to_string(value)
+                if isinstance(value, datetime)
+                else value
+                for key, value in values.items()
+                if value
             },
         }

@@ -59,7 +59,11 @@ class VisitPlanner(models.AbstractModel):
     def _typed_link_fields(self):
         """The link fields that name a source document (not the customer),
         in the order a visit's source is looked for."""
-        return {model: link for model, link in self._source_link_fields_cached() if link != "partner_id"}
+        return {
+            model: link
+            for model, link in self._source_link_fields_cached()
+            if link != "partner_id"
+        }
 
     @api.model
     def _links(self, model, res_id):
@@ -76,7 +80,9 @@ class VisitPlanner(models.AbstractModel):
     def _links_of_record(self, record):
         """The source links of an existing plan or visit, to copy."""
         values = {link: record[link].id for link in self._typed_link_fields().values()}
-        values["source_ref"] = record.source_ref and f"{record.source_ref._name},{record.source_ref.id}"
+        values["source_ref"] = (
+            record.source_ref and f"{record.source_ref._name},{record.source_ref.id}"
+        )
         return values
 
     # ------------------------------------------------------------------
@@ -116,7 +122,11 @@ class VisitPlanner(models.AbstractModel):
         same records always draws the same ones, in any order of arrival."""
         if count >= len(res_ids):
             return sorted(res_ids)
-        return sorted(sorted(res_ids, key=lambda res_id: self._sample_key(seed, model, res_id))[:max(count, 0)])
+        return sorted(
+            sorted(res_ids, key=lambda res_id: self._sample_key(seed, model, res_id))[
+                : max(count, 0)
+            ]
+        )
 
     # ------------------------------------------------------------------
     # Who may make the visit
@@ -175,13 +185,30 @@ class VisitPlanner(models.AbstractModel):
         return {
             "max_attempts": max(source.max_attempts, 1),
             "retry_delay_hours": max(source.retry_delay_hours, 0),
-            "fallback_channels": ",".join(source.fallback_ids.mapped("channel")) or False,
+            "fallback_channels": ",".join(source.fallback_ids.mapped("channel"))
+            or False,
         }
 
     @api.model
-    def _visit_values(self, visit_type, partner, scheduled, *, user=None, channel=None,
-                      deadline=False, deadline_delta=None, rule=None, company=None, links=None,
-                      independent=False, place=True, calendars=None, policies=None, **extra):
+    def _visit_values(
+        self,
+        visit_type,
+        partner,
+        scheduled,
+        *,
+        user=None,
+        channel=None,
+        deadline=False,
+        deadline_delta=None,
+        rule=None,
+        company=None,
+        links=None,
+        independent=False,
+        place=True,
+        calendars=None,
+        policies=None,
+        **extra,
+    ):
         """The values of a new visit: its type, channel, policy, assignee,
         time inside calling hours, deadline and source links.
 
@@ -190,9 +217,16 @@ class VisitPlanner(models.AbstractModel):
         policies of a batch.  Extra keyword arguments (plan, round, step...)
         are copied.
         """
-        company = company or (rule and rule.company_id) or partner.company_id or self.env.company
+        company = (
+            company
+            or (rule and rule.company_id)
+            or partner.company_id
+            or self.env.company
+        )
         if place:
-            scheduled = self._place(self._calendar(visit_type, rule, company), scheduled, calendars)
+            scheduled = self._place(
+                self._calendar(visit_type, rule, company), scheduled, calendars
+            )
         key = (visit_type.id, rule.id if rule else False)
         if policies is None or key not in policies:
             policy = self._policy(visit_type, rule)
@@ -204,6 +238,9 @@ class VisitPlanner(models.AbstractModel):
             deadline = scheduled + deadline_delta
         if deadline and deadline < scheduled:
             deadline = scheduled
+        if deadline and (deadline.second or deadline.microsecond):
+            # On a whole minute (the next one: never before its time).
+            deadline = deadline.replace(second=0, microsecond=0) + timedelta(minutes=1)
         return {
             "type_id": visit_type.id,
             "channel": channel or visit_type.default_channel or "phone",
@@ -229,9 +266,13 @@ class VisitPlanner(models.AbstractModel):
         owner = record._salesperson()
         user = next(
             (
-                candidate for candidate in (record.user_id, record.plan_id.user_id)
-                if candidate and candidate.active
-                and self._assignee(record.type_id, candidate, owner, record.is_independent)
+                candidate
+                for candidate in (record.user_id, record.plan_id.user_id)
+                if candidate
+                and candidate.active
+                and self._assignee(
+                    record.type_id, candidate, owner, record.is_independent
+                )
             ),
             self.env["res.users"],
         )
@@ -240,7 +281,8 @@ class VisitPlanner(models.AbstractModel):
             record.partner_id,
             max(scheduled, fields.Datetime.now().replace(microsecond=0)),
             user=user,
-            channel=channel or ("phone" if record.channel == "onsite" else record.channel),
+            channel=channel
+            or ("phone" if record.channel == "onsite" else record.channel),
             rule=record.plan_id.rule_id,
             company=record.company_id,
             links=self._links_of_record(record),
@@ -288,42 +330,62 @@ class VisitPlanner(models.AbstractModel):
         dates = [vals["scheduled_date"] for vals in group]
         Types = self.env["visit.type"]
         # sudo: the contact interval counts every visit of the customer.
-        existing = self.env["visit.record"].sudo().search(
-            [
-                ("partner_id", "in", list({vals["partner_id"] for vals in group})),
-                ("company_id", "=", group[0]["company_id"]),
-                "|",
-                "&", ("state", "in", OPEN_STATES),
-                "&", ("scheduled_date", ">=", min(dates) - window),
-                ("scheduled_date", "<=", max(dates) + window),
-                "&", ("state", "=", "done"), ("date_done", ">=", min(dates) - window),
-            ]
+        existing = (
+            self.env["visit.record"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", list({vals["partner_id"] for vals in group})),
+                    ("company_id", "=", group[0]["company_id"]),
+                    "|",
+                    "&",
+                    ("state", "in", OPEN_STATES),
+                    "&",
+                    ("scheduled_date", ">=", min(dates) - window),
+                    ("scheduled_date", "<=", max(dates) + window),
+                    "&",
+                    ("state", "=", "done"),
+                    ("date_done", ">=", min(dates) - window),
+                ]
+            )
         )
-        open_visits = defaultdict(list)  # partner -> [(date, plan id, type, record or vals)]
+        open_visits = defaultdict(
+            list
+        )  # partner -> [(date, plan id, type, record or vals)]
         last_done = defaultdict(list)
         for rec in existing:
             if rec.state == "done":
                 last_done[rec.partner_id.id].append(rec.date_done)
             else:
-                open_visits[rec.partner_id.id].append((rec.scheduled_date, rec.plan_id.id, rec.type_id, rec))
+                open_visits[rec.partner_id.id].append(
+                    (rec.scheduled_date, rec.plan_id.id, rec.type_id, rec)
+                )
         links = defaultdict(list)
         kept = []
         calendars = {}
         for vals in sorted(group, key=lambda item: item["scheduled_date"]):
             partner_id, due = vals["partner_id"], vals["scheduled_date"]
             visit_type = Types.browse(vals["type_id"])
-            recent = [done for done in last_done[partner_id] if due - window < done <= due]
+            recent = [
+                done for done in last_done[partner_id] if due - window < done <= due
+            ]
             if recent:
                 # Postponed inside calling hours, never past the deadline.
                 company = self.env["res.company"].browse(vals["company_id"])
-                due = self._place(self._calendar(visit_type, rule, company), max(recent) + window, calendars)
+                due = self._place(
+                    self._calendar(visit_type, rule, company),
+                    max(recent) + window,
+                    calendars,
+                )
                 if vals.get("deadline"):
                     due = min(due, vals["deadline"])
                 due = vals["scheduled_date"] = max(due, vals["scheduled_date"])
             target = next(
                 (
-                    other for date, plan_id, other_type, other in open_visits[partner_id]
-                    if plan_id != vals["plan_id"] and abs(date - due) <= window
+                    other
+                    for date, plan_id, other_type, other in open_visits[partner_id]
+                    if plan_id != vals["plan_id"]
+                    and abs(date - due) <= window
                     and self._may_merge(visit_type, other_type)
                     # Absorbed only by a visit due by its own deadline.
                     and not (vals.get("deadline") and date > vals["deadline"])
@@ -334,7 +396,9 @@ class VisitPlanner(models.AbstractModel):
                 kept.append(vals)
                 open_visits[partner_id].append((due, vals["plan_id"], visit_type, vals))
             elif isinstance(target, dict):
-                target.setdefault("merged_plan_ids", []).append(Command.link(vals["plan_id"]))
+                target.setdefault("merged_plan_ids", []).append(
+                    Command.link(vals["plan_id"])
+                )
             else:
                 links[target].append(vals["plan_id"])
         for rec, plan_ids in links.items():

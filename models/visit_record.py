@@ -41,11 +41,20 @@ SATISFACTION_FIELDS = (
 # What the customer signs: once a signature hash is stored, nobody may change
 # these any more; a correction is a new round.
 SIGNED_FIELDS = {
-    "partner_id", "outcome", "unreached_reason", "identity_confirmed", "opinion",
-    "answer_ids", "signature", "signed_by", "signed_on", "signature_hash",
+    "partner_id",
+    "outcome",
+    "unreached_reason",
+    "identity_confirmed",
+    "opinion",
+    "answer_ids",
+    "signature",
+    "signed_by",
+    "signed_on",
+    "signature_hash",
     *SATISFACTION_FIELDS,
 }
 CALLBACK_SLOT = timedelta(minutes=15)
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Visits retried per call of the Retry job (the cron runner commits between).
 RETRY_BATCH = 500
 SIGNATURE_EXEMPT_CHANNELS = ("phone", "sms", "email", "letter", "portal")
@@ -71,19 +80,25 @@ class VisitRecord(models.Model):
     )
     plan_id = fields.Many2one(
         "visit.plan",
-        string="Plan",
         ondelete="restrict",
         index=True,
         check_company=True,
         copy=False,
     )
-    round = fields.Integer(default=1, help="1 for the first visit of a problem, 2 for the second...")
+    round = fields.Integer(
+        default=1, help="1 for the first visit of a problem, 2 for the second..."
+    )
     type_id = fields.Many2one(
-        "visit.type", string="Visit Type", required=True, tracking=True,
+        "visit.type",
+        string="Visit Type",
+        required=True,
+        tracking=True,
         check_company=True,
     )
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company,
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
         index=True,
     )
     partner_id = fields.Many2one(
@@ -125,12 +140,17 @@ class VisitRecord(models.Model):
         domain="[('share', '=', False)]",
     )
     scheduled_date = fields.Datetime(
-        string="Scheduled", required=True, default=fields.Datetime.now, index=True,
+        string="Scheduled",
+        required=True,
+        default=fields.Datetime.now,
+        index=True,
         tracking=True,
     )
     deadline = fields.Datetime(tracking=True)
     due_date = fields.Datetime(
-        string="Due", readonly=True, copy=False,
+        string="Due",
+        readonly=True,
+        copy=False,
         help="When the visit became owed: its scheduled time until a first "
         "attempt; retries and callbacks asked for later do not move it.",
     )
@@ -163,17 +183,25 @@ class VisitRecord(models.Model):
     )
     identity_confirmed = fields.Boolean(copy=False)
     answered_by_id = fields.Many2one(
-        "res.partner", string="Answered by", ondelete="set null", copy=False,
+        "res.partner",
+        string="Answered by",
+        ondelete="set null",
+        copy=False,
         domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
         help="Who answered: the customer, or another contact of their company.",
     )
     callback_date = fields.Datetime(
-        string="Call back at", copy=False,
+        string="Call back at",
+        copy=False,
         help="The time the customer asked to be called back (busy — call me at 15:00).",
     )
-    attempt_ids = fields.One2many("visit.attempt", "record_id", string="Attempts", copy=False)
+    attempt_ids = fields.One2many(
+        "visit.attempt", "record_id", string="Attempts", copy=False
+    )
     attempt_count = fields.Integer(compute="_compute_attempt_count", store=True)
-    answer_ids = fields.One2many("visit.answer", "record_id", string="Answers", copy=False)
+    answer_ids = fields.One2many(
+        "visit.answer", "record_id", string="Answers", copy=False
+    )
     satisfaction_product = fields.Selection(
         SATISFACTION_LEVELS, string="Product quality", copy=False
     )
@@ -197,14 +225,20 @@ class VisitRecord(models.Model):
         "2 basically satisfied, 1 unsatisfied.",
     )
     is_rated = fields.Boolean(
-        string="Rated", compute="_compute_satisfaction", store=True,
+        string="Rated",
+        compute="_compute_satisfaction",
+        store=True,
         help="At least one aspect of satisfaction was recorded.",
     )
     is_unsatisfied = fields.Boolean(
-        string="Unsatisfied", compute="_compute_satisfaction", store=True,
+        string="Unsatisfied",
+        compute="_compute_satisfaction",
+        store=True,
         help="At least one aspect was rated unsatisfied.",
     )
-    opinion = fields.Text(help="Opinions, suggestions, new needs, in the customer's words.")
+    opinion = fields.Text(
+        help="Opinions, suggestions, new needs, in the customer's words."
+    )
     opinion_category = fields.Selection(
         OPINION_CATEGORIES,
         string="Opinion about",
@@ -216,7 +250,9 @@ class VisitRecord(models.Model):
         copy=False,
     )
     reply_date = fields.Date(string="Agreed reply date", copy=False)
-    is_problem_solved = fields.Boolean(string="Problem answered", copy=False, tracking=True)
+    is_problem_solved = fields.Boolean(
+        string="Problem answered", copy=False, tracking=True
+    )
     is_problem_open = fields.Boolean(
         compute="_compute_is_problem_open", store=True, string="Problem open"
     )
@@ -224,13 +260,17 @@ class VisitRecord(models.Model):
         string="Recording reference", copy=False, groups="base.group_user"
     )
     signature = fields.Image(
-        copy=False, attachment=True, max_width=1024, max_height=1024,
+        copy=False,
+        attachment=True,
+        max_width=1024,
+        max_height=1024,
         help="The customer's signature, on site or on the portal.",
     )
     signed_by = fields.Char(copy=False, tracking=True)
     signed_on = fields.Datetime(copy=False, tracking=True)
     signature_hash = fields.Char(
-        copy=False, readonly=True,
+        copy=False,
+        readonly=True,
         help="SHA-256 of the signed content: answers, opinion, outcome, "
         "satisfaction, signer and date.",
     )
@@ -277,7 +317,9 @@ class VisitRecord(models.Model):
         tracking=True,
         index="btree_not_null",
     )
-    reviewer_id = fields.Many2one("res.users", string="Reviewed by", readonly=True, copy=False)
+    reviewer_id = fields.Many2one(
+        "res.users", string="Reviewed by", readonly=True, copy=False
+    )
     review_date = fields.Datetime(string="Reviewed on", readonly=True, copy=False)
     review_comment = fields.Text(copy=False, tracking=True)
 
@@ -296,33 +338,51 @@ class VisitRecord(models.Model):
         "called once within the company's contact interval.",
     )
     rule_step_id = fields.Many2one(
-        "visit.rule.step", string="Rule Step", ondelete="set null",
-        index="btree_not_null", readonly=True, copy=False,
+        "visit.rule.step",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
     )
     occurrence = fields.Integer(
-        readonly=True, copy=False, help="0 for a step's first visit, 1 for its first repetition..."
+        readonly=True,
+        copy=False,
+        help="0 for a step's first visit, 1 for its first repetition...",
     )
     rule_id = fields.Many2one(related="plan_id.rule_id", string="Rule")
     team_id = fields.Many2one(
-        "crm.team", string="Team", compute="_compute_team_id", store=True,
-        readonly=False, index="btree_not_null",
+        "crm.team",
+        compute="_compute_team_id",
+        store=True,
+        readonly=False,
+        index="btree_not_null",
         help="Its leader hears of the visit when it is overdue.",
     )
     # The unreached policy: its type's (or its rule's), copied when planned.
     max_attempts = fields.Integer(
-        compute="_compute_unreached_policy", store=True, readonly=False, precompute=True,
+        compute="_compute_unreached_policy",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="Attempts on the visit's channel before falling back or giving up.",
     )
     retry_delay_hours = fields.Integer(
         string="Delay between attempts (hours)",
-        compute="_compute_unreached_policy", store=True, readonly=False, precompute=True,
+        compute="_compute_unreached_policy",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
     fallback_channels = fields.Char(
-        compute="_compute_unreached_policy", store=True, readonly=False, precompute=True,
+        compute="_compute_unreached_policy",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="Technical: the fallback chain, channel keys separated by commas.",
     )
     fallback_step = fields.Integer(
-        readonly=True, copy=False,
+        readonly=True,
+        copy=False,
         help="How many channels of the fallback chain were taken so far.",
     )
     fallback_channel = fields.Selection(
@@ -330,25 +390,40 @@ class VisitRecord(models.Model):
         string="Next fallback",
         compute="_compute_fallback_channel",
         inverse="_inverse_fallback_channel",
-        help="Channel of the next attempt once the attempts on this channel are used up.",
+        help="Channel of the next attempt once the attempts on this channel are used "
+        "up.",
     )
-    fallback_summary = fields.Char(string="Fallback chain", compute="_compute_fallback_channel")
-    is_fallback_done = fields.Boolean(string="Fallback channel used", readonly=True, copy=False)
+    fallback_summary = fields.Char(
+        string="Fallback chain", compute="_compute_fallback_channel"
+    )
+    is_fallback_done = fields.Boolean(
+        string="Fallback channel used", readonly=True, copy=False
+    )
     is_independent = fields.Boolean(
         string="Never the salesperson",
-        compute="_compute_is_independent", store=True, readonly=False, precompute=True,
+        compute="_compute_is_independent",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="Its source's salesperson may never make this visit, whoever assigns it.",
     )
     retry_date = fields.Datetime(
-        string="Next attempt", readonly=True, copy=False, index="btree_not_null",
+        string="Next attempt",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
         help="The customer was not reached: the next attempt is planned then.",
     )
     date_escalated = fields.Datetime(
-        string="Escalated on", readonly=True, copy=False,
+        string="Escalated on",
+        readonly=True,
+        copy=False,
         help="When the team manager was told the visit is overdue.",
     )
     is_confirmation = fields.Boolean(
-        string="Confirmation visit", readonly=True, copy=False,
+        string="Confirmation visit",
+        readonly=True,
+        copy=False,
         help="Asks the customer whether the complaint raised by an unsatisfied "
         "visit was resolved to their satisfaction.",
     )
@@ -371,7 +446,8 @@ class VisitRecord(models.Model):
         ),
         (
             "max_attempts_positive",
-            "CHECK(max_attempts >= 1 AND retry_delay_hours >= 0 AND fallback_step >= 0)",
+            "CHECK(max_attempts >= 1 AND retry_delay_hours >= 0 AND fallback_step >= "
+            "0)",
             "A visit has at least one attempt and a delay that is not negative.",
         ),
     ]
@@ -388,7 +464,7 @@ class VisitRecord(models.Model):
         )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
+        # The portal page of each visit (portal.mixin's default is "#").
         for rec in self:
             rec.access_url = f"/my/visits/{rec.id}"
 
@@ -403,9 +479,15 @@ class VisitRecord(models.Model):
         """The canonical text of what the customer signs."""
         self.ensure_one()
         answers = [
-            [answer.question_id.id, answer.value_yes_no or "", answer.value_rating or 0,
-             answer.value_text or ""]
-            for answer in self.answer_ids.sorted(lambda a: (a.sequence, a.question_id.id))
+            [
+                answer.question_id.id,
+                answer.value_yes_no or "",
+                answer.value_rating or 0,
+                answer.value_text or "",
+            ]
+            for answer in self.answer_ids.sorted(
+                lambda a: (a.sequence, a.question_id.id)
+            )
         ]
         content = {
             "number": self.name,
@@ -434,15 +516,26 @@ class VisitRecord(models.Model):
         # ``checksum``: it is SHA-1 of the raw file, kept in a column next to
         # it and not re-verified against the filestore, and it would change
         # the digest formula and invalidate every visit signed so far.
-        return self.with_context(bin_size=False, bin_size_signature=False).signature or b""
+        return (
+            self.with_context(bin_size=False, bin_size_signature=False).signature or b""
+        )
 
     def _signature_digest(self):
         self.ensure_one()
         return hashlib.sha256(self._signed_content().encode()).hexdigest()
 
-    @api.depends("signature_hash", "signature", "signed_by", "signed_on", "opinion",
-                 "outcome", "answer_ids.value_text", "answer_ids.value_rating",
-                 "answer_ids.value_yes_no", *SATISFACTION_FIELDS)
+    @api.depends(
+        "signature_hash",
+        "signature",
+        "signed_by",
+        "signed_on",
+        "opinion",
+        "outcome",
+        "answer_ids.value_text",
+        "answer_ids.value_rating",
+        "answer_ids.value_yes_no",
+        *SATISFACTION_FIELDS,
+    )
     def _compute_is_signature_valid(self):
         signed = self.filtered("signature_hash")
         (self - signed).is_signature_valid = False
@@ -481,7 +574,9 @@ class VisitRecord(models.Model):
         for rec in self:
             if rec.state in ("cancelled", "failed"):
                 raise UserError(
-                    self.env._("%s is cancelled or failed: it cannot be signed.", rec.name)
+                    self.env._(
+                        "%s is cancelled or failed: it cannot be signed.", rec.name
+                    )
                 )
             if rec.signature_hash:
                 raise UserError(self.env._("%s is already signed.", rec.name))
@@ -503,12 +598,21 @@ class VisitRecord(models.Model):
         if not signature:
             raise UserError(self.env._("The signature is missing."))
         self._check_signature_image(signature)
-        super(VisitRecord, self).write(
-            {"signature": signature, "signed_by": name, "signed_on": fields.Datetime.now()}
+        # Model.write, past this model's write(): the signing itself stores
+        # the signed fields, which write() refuses to anyone (not a context
+        # flag, which any RPC call could pass).
+        # pylint: disable-next=super-method-mismatch
+        super().write(
+            {
+                "signature": signature,
+                "signed_by": name,
+                "signed_on": fields.Datetime.now(),
+            }
         )
         # The digest covers the image as stored (the Image field may resize
         # it), hence a second write once the first is done.
-        super(VisitRecord, self).write({"signature_hash": self._signature_digest()})
+        # pylint: disable-next=super-method-mismatch
+        super().write({"signature_hash": self._signature_digest()})
         self.message_post(body=self.env._("Visit sheet signed by %s.", name))
         return True
 
@@ -531,27 +635,43 @@ class VisitRecord(models.Model):
             if rec.type_id:
                 rec.update(Planner._policy(rec.type_id, rec.plan_id.rule_id))
             else:
-                rec.update({"max_attempts": 1, "retry_delay_hours": 0, "fallback_channels": False})
+                rec.update(
+                    {
+                        "max_attempts": 1,
+                        "retry_delay_hours": 0,
+                        "fallback_channels": False,
+                    }
+                )
 
     @api.depends("fallback_channels", "fallback_step")
     def _compute_fallback_channel(self):
         labels = dict(self._fields["channel"]._description_selection(self.env))
         for rec in self:
             chain = rec._fallback_chain()
-            rec.fallback_channel = chain[rec.fallback_step] if rec.fallback_step < len(chain) else False
-            rec.fallback_summary = " → ".join(labels.get(channel, channel) for channel in chain)
+            rec.fallback_channel = (
+                chain[rec.fallback_step] if rec.fallback_step < len(chain) else False
+            )
+            rec.fallback_summary = " → ".join(
+                labels.get(channel, channel) for channel in chain
+            )
 
     def _inverse_fallback_channel(self):
         """The next fallback replaced; cleared, no fallback is left."""
         for rec in self:
             chain = rec._fallback_chain()
             step = rec.fallback_step
-            kept = chain[:step] + ([rec.fallback_channel] + chain[step + 1:] if rec.fallback_channel else [])
+            kept = chain[:step] + (
+                [rec.fallback_channel] + chain[step + 1 :]
+                if rec.fallback_channel
+                else []
+            )
             rec.fallback_channels = ",".join(kept) or False
 
     def _fallback_chain(self):
         self.ensure_one()
-        return [channel for channel in (self.fallback_channels or "").split(",") if channel]
+        return [
+            channel for channel in (self.fallback_channels or "").split(",") if channel
+        ]
 
     @api.depends("type_id")
     def _compute_is_independent(self):
@@ -561,11 +681,19 @@ class VisitRecord(models.Model):
     def _compute_complaint_ticket_count(self):
         # sudo: the agent sees at once that a ticket was opened, even without
         # helpdesk rights (the smart button then opens what they may read).
-        counts = dict(
-            self.env["helpdesk.ticket"].sudo()._read_group(
-                [("origin_visit_id", "in", self.ids)], ["origin_visit_id"], ["__count"]
+        counts = (
+            dict(
+                self.env["helpdesk.ticket"]
+                .sudo()
+                ._read_group(
+                    [("origin_visit_id", "in", self.ids)],
+                    ["origin_visit_id"],
+                    ["__count"],
+                )
             )
-        ) if self.ids else {}
+            if self.ids
+            else {}
+        )
         for rec in self:
             rec.complaint_ticket_count = counts.get(rec, 0)
 
@@ -610,7 +738,9 @@ class VisitRecord(models.Model):
     @api.depends(*SATISFACTION_FIELDS)
     def _compute_satisfaction(self):
         for rec in self:
-            rec.update(rec._satisfaction_of(rec[fname] for fname in SATISFACTION_FIELDS))
+            rec.update(
+                rec._satisfaction_of(rec[fname] for fname in SATISFACTION_FIELDS)
+            )
 
     @api.model
     def _satisfaction_of(self, levels):
@@ -634,13 +764,24 @@ class VisitRecord(models.Model):
         """Also the visit's summaries.  Phone and team are editable, so not
         recomputed after the INSERT: they are computed here by the very
         functions of their computes."""
-        super()._add_creation_hints(vals_list)
-        types = self.env["visit.type"].browse({vals["type_id"] for vals in vals_list if vals.get("type_id")})
-        plans = self.env["visit.plan"].browse({vals["plan_id"] for vals in vals_list if vals.get("plan_id")})
-        partners = self.env["res.partner"].browse(
-            {vals[key] for vals in vals_list for key in ("partner_id", "contact_id") if vals.get(key)}
+        vals_list = super()._add_creation_hints(vals_list)
+        types = self.env["visit.type"].browse(
+            {vals["type_id"] for vals in vals_list if vals.get("type_id")}
         )
-        users = self.env["res.users"].browse({vals["user_id"] for vals in vals_list if vals.get("user_id")})
+        plans = self.env["visit.plan"].browse(
+            {vals["plan_id"] for vals in vals_list if vals.get("plan_id")}
+        )
+        partners = self.env["res.partner"].browse(
+            {
+                vals[key]
+                for vals in vals_list
+                for key in ("partner_id", "contact_id")
+                if vals.get(key)
+            }
+        )
+        users = self.env["res.users"].browse(
+            {vals["user_id"] for vals in vals_list if vals.get("user_id")}
+        )
         # Read once for the batch (prefetch), then per visit from the cache.
         types.mapped("default_channel")
         plans.mapped("rule_id.team_id")
@@ -650,11 +791,15 @@ class VisitRecord(models.Model):
             visit_type = types.browse(vals.get("type_id"))
             hints = {
                 "is_problem_open": bool(
-                    vals.get("problem_description") and not vals.get("is_problem_solved")
+                    vals.get("problem_description")
+                    and not vals.get("is_problem_solved")
                 ),
-                **self._satisfaction_of(vals.get(fname) for fname in SATISFACTION_FIELDS),
+                **self._satisfaction_of(
+                    vals.get(fname) for fname in SATISFACTION_FIELDS
+                ),
                 "phone": self._phone_of(
-                    partners.browse(vals.get("contact_id")), partners.browse(vals.get("partner_id"))
+                    partners.browse(vals.get("contact_id")),
+                    partners.browse(vals.get("partner_id")),
                 ),
                 "team_id": self._team_of(
                     plans.browse(vals.get("plan_id")), users.browse(vals.get("user_id"))
@@ -664,9 +809,12 @@ class VisitRecord(models.Model):
                 hints["attempt_count"] = 0
             if not vals.get("signature"):
                 channel = vals.get("channel") or visit_type.default_channel or "phone"
-                hints["signature_status"] = self._signature_status_of(False, channel, visit_type)
+                hints["signature_status"] = self._signature_status_of(
+                    False, channel, visit_type
+                )
             for fname, value in hints.items():
                 vals.setdefault(fname, value)
+        return vals_list
 
     # ------------------------------------------------------------------
     # Constraints
@@ -744,16 +892,26 @@ class VisitRecord(models.Model):
         scheduler moves the visit on)."""
         Planner = self.env["visit.planner"]
         for rec in self.filtered(
-            lambda rec: rec.user_id and rec.state in OPEN_STATES and (
-                rec.is_independent or rec.type_id.exclude_salesperson or rec.type_id.qualified_group_id
+            lambda rec: (
+                rec.user_id
+                and rec.state in OPEN_STATES
+                and (
+                    rec.is_independent
+                    or rec.type_id.exclude_salesperson
+                    or rec.type_id.qualified_group_id
+                )
             )
         ):
-            if (rec.is_independent or rec.type_id.exclude_salesperson) and rec.user_id == rec._salesperson():
+            if (
+                rec.is_independent or rec.type_id.exclude_salesperson
+            ) and rec.user_id == rec._salesperson():
                 raise ValidationError(
                     self.env._(
-                        "%(visit)s must not be made by %(user)s, the salesperson of its "
+                        "%(visit)s must not be made by %(user)s, the salesperson of "
+                        "its "
                         "source: assign another agent.",
-                        visit=rec.display_name, user=rec.user_id.name,
+                        visit=rec.display_name,
+                        user=rec.user_id.name,
                     )
                 )
             if not Planner._may_do(rec.type_id, rec.user_id):
@@ -761,7 +919,8 @@ class VisitRecord(models.Model):
                     self.env._(
                         "%(user)s may not make %(type)s visits: only members of "
                         "“%(group)s” may.",
-                        user=rec.user_id.name, type=rec.type_id.name,
+                        user=rec.user_id.name,
+                        type=rec.type_id.name,
                         group=rec.type_id.qualified_group_id.full_name,
                     )
                 )
@@ -771,7 +930,9 @@ class VisitRecord(models.Model):
         self.ensure_one()
         # sudo: the agent may not read the source (a call centre and orders).
         source = self.sudo()._get_source()
-        owner = self.env["visit.assignment.mixin"]._source_owner(source) if source else None
+        owner = (
+            self.env["visit.assignment.mixin"]._source_owner(source) if source else None
+        )
         return owner.with_env(self.env) if owner else self.env["res.users"]
 
     @api.constrains("answer_ids", "type_id")
@@ -802,13 +963,30 @@ class VisitRecord(models.Model):
             for question in self.type_id.question_ids
         ]
 
+    @api.model
+    def web_read_group(
+        self, domain, fields, groupby, limit=None, offset=0, orderby=False, lazy=True
+    ):
+        """The kanban by state folds the cancelled column, as CRM folds its
+        lost stage."""
+        result = super().web_read_group(
+            domain, fields, groupby, limit, offset, orderby, lazy
+        )
+        if groupby and groupby[0] == "state":
+            for group in result["groups"]:
+                if group.get("state") == "cancelled":
+                    group["__fold"] = True
+        return result
+
     @api.model_create_multi
     def create(self, vals_list):
         # Defaults first: plans and numbers are derived from complete values
         # (asked once for the batch, see visit.batch.defaults.mixin).
         merged, vals_list = self._with_batch_defaults(vals_list)
         for vals in vals_list:
-            vals.setdefault("due_date", vals.get("scheduled_date") or fields.Datetime.now())
+            vals.setdefault(
+                "due_date", vals.get("scheduled_date") or fields.Datetime.now()
+            )
         types = self.env["visit.type"].browse(
             {vals["type_id"] for vals in vals_list if vals.get("type_id")}
         )
@@ -818,7 +996,7 @@ class VisitRecord(models.Model):
         self._create_plans(vals_list, types_by_id)
         records = super(VisitRecord, merged).create(vals_list).with_env(self.env)
         records.browse(
-            rec.id for rec, given in zip(records, scripted) if not given
+            rec.id for rec, given in zip(records, scripted, strict=True) if not given
         )._create_script_answers()
         if not self.env.context.get("visit_skip_activities"):
             # Imports of past visits pass visit_skip_activities: no to-do.
@@ -839,7 +1017,8 @@ class VisitRecord(models.Model):
             SQL(
                 """
                 INSERT INTO visit_answer (record_id, question_id, company_id, sequence,
-                                          create_uid, create_date, write_uid, write_date)
+                                          create_uid, create_date,
+                                          write_uid, write_date)
                 SELECT rec.id, question.id, rec.company_id, question.sequence,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM visit_record rec
@@ -865,20 +1044,28 @@ class VisitRecord(models.Model):
             tz = self.env["res.company"].browse(company_id)._visit_tz()
 
             def local_day(vals, tz=tz):
-                moment = fields.Datetime.to_datetime(vals.get("scheduled_date") or fields.Datetime.now())
+                moment = fields.Datetime.to_datetime(
+                    vals.get("scheduled_date") or fields.Datetime.now()
+                )
                 return pytz.utc.localize(moment).astimezone(tz).date()
 
             Sequence = self.env["ir.sequence"].with_company(company_id)
             sequence = Sequence.search(
-                [("code", "=", "visit.record"), ("company_id", "in", [company_id, False])],
+                [
+                    ("code", "=", "visit.record"),
+                    ("company_id", "in", [company_id, False]),
+                ],
                 order="company_id",
                 limit=1,
             )
             if sequence.implementation != "standard" or sequence.use_date_range:
                 for vals in group:
-                    vals["name"] = Sequence.next_by_code(
-                        "visit.record", sequence_date=local_day(vals)
-                    ) or "/"
+                    vals["name"] = (
+                        Sequence.next_by_code(
+                            "visit.record", sequence_date=local_day(vals)
+                        )
+                        or "/"
+                    )
                 continue
             # A standard sequence is a PostgreSQL sequence: draw the whole
             # batch in one statement instead of one next_by_code per visit.
@@ -887,7 +1074,7 @@ class VisitRecord(models.Model):
                 [f"ir_sequence_{sequence.id:03d}", len(group)],
             )
             affixes = {}  # the prefix depends on the month at most: once per day
-            for vals, (number,) in zip(group, self.env.cr.fetchall()):
+            for vals, (number,) in zip(group, self.env.cr.fetchall(), strict=True):
                 day = local_day(vals)
                 if day not in affixes:
                     affixes[day] = sequence._get_prefix_suffix(date=day)
@@ -907,22 +1094,27 @@ class VisitRecord(models.Model):
                     "user_id": vals.get("user_id"),
                     "type_id": vals.get("type_id"),
                     "channel": vals.get("channel")
-                    or types_by_id.get(vals.get("type_id"), self.env["visit.type"]).default_channel,
+                    or types_by_id.get(
+                        vals.get("type_id"), self.env["visit.type"]
+                    ).default_channel,
                     "sale_order_id": vals.get("sale_order_id"),
                     "ticket_id": vals.get("ticket_id"),
                     "source_ref": vals.get("source_ref"),
                     # Hint (see visit.plan's _add_creation_hints).
                     "next_date": vals.get("scheduled_date")
-                    if vals.get("state", "planned") in OPEN_STATES else False,
+                    if vals.get("state", "planned") in OPEN_STATES
+                    else False,
                 }
                 for vals in planless
             ]
         )
-        for vals, plan in zip(planless, plans):
+        for vals, plan in zip(planless, plans, strict=True):
             vals["plan_id"] = plan.id
 
     def write(self, vals):
-        signed = self.filtered("signature_hash") if SIGNED_FIELDS.intersection(vals) else ()
+        signed = (
+            self.filtered("signature_hash") if SIGNED_FIELDS.intersection(vals) else ()
+        )
         if signed:
             raise UserError(
                 self.env._(
@@ -939,7 +1131,10 @@ class VisitRecord(models.Model):
             vals.pop("signed_on", None)
             res = super().write(vals) if vals else True
             for rec in self:
-                rec._sign(name or rec.signed_by or (rec.contact_id or rec.partner_id).name, signature)
+                rec._sign(
+                    name or rec.signed_by or (rec.contact_id or rec.partner_id).name,
+                    signature,
+                )
             return res
         if "deadline" in vals and "date_escalated" not in vals:
             vals = dict(vals, date_escalated=False)
@@ -959,8 +1154,11 @@ class VisitRecord(models.Model):
         res = super().write(vals)
         if "user_id" in vals:
             self.filtered(
-                lambda rec: rec.state in OPEN_STATES and rec.user_id
-                and not rec._visit_activities()
+                lambda rec: (
+                    rec.state in OPEN_STATES
+                    and rec.user_id
+                    and not rec._visit_activities()
+                )
             )._schedule_visit_activities()
         return res
 
@@ -993,7 +1191,9 @@ class VisitRecord(models.Model):
         activity_type = self.env.ref(
             "customer_visit.mail_activity_type_visit_overdue", raise_if_not_found=False
         )
-        return self.activity_ids.filtered(lambda act: act.activity_type_id == activity_type)
+        return self.activity_ids.filtered(
+            lambda act: act.activity_type_id == activity_type
+        )
 
     def _schedule_visit_activities(self):
         """Put one to-do per open visit in its assignee's activities."""
@@ -1002,40 +1202,44 @@ class VisitRecord(models.Model):
         if not activity_type or not todo:
             return self.env["mail.activity"]
         model_id = self.env["ir.model"]._get_id(self._name)
-        channels = dict(self._fields["channel"]._description_selection(self.env))
         # mail.activity computes its res_name visit by visit (one browse per
         # activity): compute the names of the batch at once beforehand.
         todo.mapped("display_name")
         # The to-do is due on the assignee's local day of the visit, the day
         # mail.activity calls "today" for them (it reads their time zone).
         default_tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
-        # sudo: an agent may schedule a visit for a colleague; the activity
-        # belongs to that colleague, whom the agent cannot write for.
         # mail_activity_quick_update: no "you have been assigned" e-mail per
         # visit (a batch of 10,000 would send 10,000); the assignee sees the
         # visits in My Visits and in the activity menu.
-        return self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
-        ).create(
-            [
-                {
-                    "res_model_id": model_id,
-                    # Given rather than computed per activity: batches are big.
-                    "res_model": self._name,
-                    "res_name": rec.name,
-                    "res_id": rec.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": rec.user_id.id,
-                    "date_deadline": pytz.utc.localize(rec.scheduled_date).astimezone(
-                        pytz.timezone(rec.user_id.tz or default_tz)
-                    ).date(),
-                    "summary": f"{channels.get(rec.channel, '')}: {rec.partner_id.name}",
-                    # Hints of the stored computes (see _add_creation_hints).
-                    "date_done": False,
-                    "user_tz": rec.user_id.tz,
-                }
-                for rec in todo
-            ]
+        return (
+            self.env["mail.activity"]
+            # sudo: an agent may schedule a visit for a colleague; the activity
+            # belongs to that colleague, whom the agent cannot write for.
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        # Given rather than computed per activity: batches are big.
+                        "res_model": self._name,
+                        "res_name": rec.name,
+                        "res_id": rec.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": rec.user_id.id,
+                        "date_deadline": pytz.utc.localize(rec.scheduled_date)
+                        .astimezone(pytz.timezone(rec.user_id.tz or default_tz))
+                        .date(),
+                        # The customer's name only: a summary is stored, and
+                        # read in every agent's language (the type says the rest).
+                        "summary": rec.partner_id.name,
+                        # Hints of the stored computes (see _add_creation_hints).
+                        "date_done": False,
+                        "user_tz": rec.user_id.tz,
+                    }
+                    for rec in todo
+                ]
+            )
         )
 
     # ------------------------------------------------------------------
@@ -1098,22 +1302,37 @@ class VisitRecord(models.Model):
         Reason = self.env["visit.unreached.reason"]
         unreached = self.filtered(lambda rec: rec.outcome == "not_reached")
         if undated := unreached.filtered(
-            lambda rec: not rec.callback_date and Reason._behaviour_of(rec.unreached_reason) == "callback"
+            lambda rec: (
+                not rec.callback_date
+                and Reason._behaviour_of(rec.unreached_reason) == "callback"
+            )
         ):
             raise UserError(
-                self.env._("%s: say when the customer asked to be called back.", ", ".join(undated.mapped("name")))
+                self.env._(
+                    "%s: say when the customer asked to be called back.",
+                    ", ".join(undated.mapped("name")),
+                )
             )
         self._log_attempts()
         now = fields.Datetime.now()
         callbacks = unreached.filtered(
-            lambda rec: rec.callback_date and Reason._behaviour_of(rec.unreached_reason) == "callback"
+            lambda rec: (
+                rec.callback_date
+                and Reason._behaviour_of(rec.unreached_reason) == "callback"
+            )
         )
         callbacks._call_back_later()
         waiting = (unreached - callbacks).filtered(lambda rec: rec._next_try())
         for rec in waiting:
             # Falling back at once (no number for this channel) or after the delay.
-            delay = 0 if Reason._behaviour_of(rec.unreached_reason) == "fallback" else rec.retry_delay_hours
-            rec.write({"state": "in_progress", "retry_date": now + timedelta(hours=delay)})
+            delay = (
+                0
+                if Reason._behaviour_of(rec.unreached_reason) == "fallback"
+                else rec.retry_delay_hours
+            )
+            rec.write(
+                {"state": "in_progress", "retry_date": now + timedelta(hours=delay)}
+            )
         waiting._visit_activities().action_feedback(
             feedback=self.env._("Not reached: another attempt is planned.")
         )
@@ -1122,9 +1341,9 @@ class VisitRecord(models.Model):
             closing.filtered(lambda rec, o=outcome: rec.outcome == o).write(
                 {"state": state, "date_done": now}
             )
-        (closing._visit_activities() | closing._escalation_activities()).action_feedback(
-            feedback=self.env._("Visit closed")
-        )
+        (
+            closing._visit_activities() | closing._escalation_activities()
+        ).action_feedback(feedback=self.env._("Visit closed"))
         done = closing.filtered(lambda rec: rec.state == "done")
         done._open_problem_tickets()
         done.filtered("type_id.review_required").write(
@@ -1142,7 +1361,9 @@ class VisitRecord(models.Model):
         if self.env.su:
             return
         Planner = self.env["visit.planner"]
-        if refused := self.filtered(lambda rec: not Planner._may_do(rec.type_id, self.env.user)):
+        if refused := self.filtered(
+            lambda rec: not Planner._may_do(rec.type_id, self.env.user)
+        ):
             raise UserError(
                 self.env._(
                     "Only members of “%(group)s” may close %(visits)s.",
@@ -1157,26 +1378,49 @@ class VisitRecord(models.Model):
             visit_type = rec.type_id
             if visit_type.identity_required and not rec.identity_confirmed:
                 raise UserError(
-                    self.env._("%s: confirm the customer's identity before closing the visit.", rec.name)
-                )
-            if visit_type.recording_required and rec.channel == "phone" and not rec.recording_ref:
-                raise UserError(
-                    self.env._("%s: give the reference of the call recording before closing.", rec.name)
-                )
-            if visit_type.customer_only and rec.answered_by_id and rec.answered_by_id != rec.partner_id:
-                raise UserError(
                     self.env._(
-                        "%(visit)s: only %(customer)s may answer this visit, not %(other)s. "
-                        "Log it as not reached, reason “not the right person”.",
-                        visit=rec.name, customer=rec.partner_id.name, other=rec.answered_by_id.name,
+                        "%s: confirm the customer's identity before closing the visit.",
+                        rec.name,
                     )
                 )
-            if visit_type.reason_required and not (rec.opinion or "").strip() and any(
-                rec[fname] and rec[fname] != "satisfied" for fname in SATISFACTION_FIELDS
+            if (
+                visit_type.recording_required
+                and rec.channel == "phone"
+                and not rec.recording_ref
             ):
                 raise UserError(
                     self.env._(
-                        "%s: the customer is less than satisfied: write their reason in the opinion.",
+                        "%s: give the reference of the call recording before closing.",
+                        rec.name,
+                    )
+                )
+            if (
+                visit_type.customer_only
+                and rec.answered_by_id
+                and rec.answered_by_id != rec.partner_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(visit)s: only %(customer)s may answer this visit, not "
+                        "%(other)s. "
+                        "Log it as not reached, reason “not the right person”.",
+                        visit=rec.name,
+                        customer=rec.partner_id.name,
+                        other=rec.answered_by_id.name,
+                    )
+                )
+            if (
+                visit_type.reason_required
+                and not (rec.opinion or "").strip()
+                and any(
+                    rec[fname] and rec[fname] != "satisfied"
+                    for fname in SATISFACTION_FIELDS
+                )
+            ):
+                raise UserError(
+                    self.env._(
+                        "%s: the customer is less than satisfied: write their reason "
+                        "in the opinion.",
                         rec.name,
                     )
                 )
@@ -1196,9 +1440,18 @@ class VisitRecord(models.Model):
                     "callback_date": False,
                 }
             )
-            tz_name = rec.user_id.tz or self.env.context.get("tz") or self.env.user.tz or "UTC"
+            tz_name = (
+                rec.user_id.tz
+                or self.env.context.get("tz")
+                or self.env.user.tz
+                or "UTC"
+            )
             rec._visit_activities().write(
-                {"date_deadline": pytz.utc.localize(when).astimezone(pytz.timezone(tz_name)).date()}
+                {
+                    "date_deadline": pytz.utc.localize(when)
+                    .astimezone(pytz.timezone(tz_name))
+                    .date()
+                }
             )
             rec.message_post(
                 body=self.env._(
@@ -1222,7 +1475,9 @@ class VisitRecord(models.Model):
 
     def action_open_review_wizard(self):
         if self.filtered(lambda rec: rec.review_state != "to_review"):
-            raise UserError(self.env._("Only visits waiting for review can be reviewed."))
+            raise UserError(
+                self.env._("Only visits waiting for review can be reviewed.")
+            )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Review Visits"),
@@ -1237,7 +1492,9 @@ class VisitRecord(models.Model):
         if not self.env.user.has_group("customer_visit.group_visit_manager"):
             raise UserError(self.env._("Only visit managers can review visits."))
         if self.filtered(lambda rec: rec.review_state != "to_review"):
-            raise UserError(self.env._("Only visits waiting for review can be reviewed."))
+            raise UserError(
+                self.env._("Only visits waiting for review can be reviewed.")
+            )
         comment = (comment or "").strip()
         values = {
             "reviewer_id": self.env.uid,
@@ -1248,7 +1505,9 @@ class VisitRecord(models.Model):
             self.write(dict(values, review_state="approved"))
             return True
         if not comment:
-            raise UserError(self.env._("Say what the agent must redo before sending a visit back."))
+            raise UserError(
+                self.env._("Say what the agent must redo before sending a visit back.")
+            )
         self.write(
             dict(values, review_state="sent_back", state="in_progress", date_done=False)
         )
@@ -1278,12 +1537,24 @@ class VisitRecord(models.Model):
         refused, the wish recorded; it still counts as owed."""
         now = fields.Datetime.now()
         self.env["visit.attempt"].create(
-            [{"record_id": rec.id, "channel": rec.channel, "result": "refused",
-              "note": self.env._("Asked not to be contacted")} for rec in self]
+            [
+                {
+                    "record_id": rec.id,
+                    "channel": rec.channel,
+                    "result": "refused",
+                    "note": self.env._("Asked not to be contacted"),
+                }
+                for rec in self
+            ]
         )
         self.write(
-            {"outcome": "not_reached", "unreached_reason": "refused", "state": "failed",
-             "retry_date": False, "date_done": now}
+            {
+                "outcome": "not_reached",
+                "unreached_reason": "refused",
+                "state": "failed",
+                "retry_date": False,
+                "date_done": now,
+            }
         )
         self._visit_activities().action_feedback(
             feedback=self.env._("The customer asked not to be contacted.")
@@ -1304,7 +1575,9 @@ class VisitRecord(models.Model):
         if not self.env.user.has_group("customer_visit.group_visit_manager"):
             raise UserError(self.env._("Only visit managers can reopen visits."))
         if self.filtered(lambda rec: rec.state not in ("failed", "cancelled")):
-            raise UserError(self.env._("Only failed or cancelled visits can be reopened."))
+            raise UserError(
+                self.env._("Only failed or cancelled visits can be reopened.")
+            )
         self.write(
             {
                 "state": "planned",
@@ -1328,14 +1601,22 @@ class VisitRecord(models.Model):
         """
         self.ensure_one()
         Reason = self.env["visit.unreached.reason"]
-        behaviour = Reason._behaviour_of(self.unreached_reason) if self.outcome == "not_reached" else "retry"
+        behaviour = (
+            Reason._behaviour_of(self.unreached_reason)
+            if self.outcome == "not_reached"
+            else "retry"
+        )
         if behaviour == "end":
             return False
         if behaviour != "fallback" and not self.fallback_step:
-            tries = len(self.attempt_ids.filtered(
-                lambda attempt: attempt.channel == self.channel
-                and Reason._behaviour_of(attempt.result) != "callback"
-            ))
+            tries = len(
+                self.attempt_ids.filtered(
+                    lambda attempt: (
+                        attempt.channel == self.channel
+                        and Reason._behaviour_of(attempt.result) != "callback"
+                    )
+                )
+            )
             if tries < self.max_attempts:
                 return "retry"
         if self.fallback_step < len(self._fallback_chain()):
@@ -1360,7 +1641,10 @@ class VisitRecord(models.Model):
         Odoo's batched cron protocol: one batch per call, its progress
         notified; the cron runner commits and calls again while some remain.
         """
-        domain = [("state", "=", "in_progress"), ("retry_date", "<=", fields.Datetime.now())]
+        domain = [
+            ("state", "=", "in_progress"),
+            ("retry_date", "<=", fields.Datetime.now()),
+        ]
         due = self.search(domain, limit=batch_size, order="retry_date, id")
         calendars = {}
         groups = defaultdict(lambda: self.browse())  # values -> visits
@@ -1370,12 +1654,21 @@ class VisitRecord(models.Model):
             follow_up = rec._next_try()
             if not follow_up:
                 # The policy changed since: nothing left to try.
-                groups[(("state", "failed"), ("retry_date", False), ("date_done", fields.Datetime.now()))] |= rec
+                groups[
+                    (
+                        ("state", "failed"),
+                        ("retry_date", False),
+                        ("date_done", fields.Datetime.now()),
+                    )
+                ] |= rec
                 continue
             scheduled = rec._placed_now(calendars)
             values = {
-                "state": "planned", "outcome": False, "unreached_reason": False,
-                "retry_date": False, "scheduled_date": scheduled,
+                "state": "planned",
+                "outcome": False,
+                "unreached_reason": False,
+                "retry_date": False,
+                "scheduled_date": scheduled,
             }
             if follow_up == "fallback":
                 values.update(
@@ -1384,13 +1677,16 @@ class VisitRecord(models.Model):
                     is_fallback_done=True,
                 )
                 bodies[rec.id] = self.env._(
-                    "Not reached after %(count)s attempts: next attempt by %(channel)s.",
-                    count=rec.attempt_count, channel=channels.get(values["channel"]),
+                    "Not reached after %(count)s attempts: next attempt by "
+                    "%(channel)s.",
+                    count=rec.attempt_count,
+                    channel=channels.get(values["channel"]),
                 )
             else:
                 bodies[rec.id] = self.env._(
                     "Attempt %(number)s, by %(channel)s.",
-                    number=rec.attempt_count + 1, channel=channels.get(rec.channel),
+                    number=rec.attempt_count + 1,
+                    channel=channels.get(rec.channel),
                 )
             if rec.deadline and rec.deadline < scheduled:
                 values["deadline"] = scheduled
@@ -1430,16 +1726,25 @@ class VisitRecord(models.Model):
                         "activity_type_id": activity_type.id,
                         "user_id": manager.id,
                         # Today for the manager (the day their to-do list reads).
-                        "date_deadline": fields.Date.context_today(manager.with_context(tz=manager.tz)),
-                        "summary": self.env._("Overdue: %(visit)s (%(agent)s)",
-                                              visit=rec.name, agent=rec.user_id.name or "-"),
+                        "date_deadline": fields.Date.context_today(
+                            manager.with_context(tz=manager.tz)
+                        ),
+                        "summary": self.env._(
+                            "Overdue: %(visit)s (%(agent)s)",
+                            visit=rec.name,
+                            agent=rec.user_id.name or "-",
+                        ),
                     }
                 )
             else:
-                _logger.info("Overdue visit %s has no team manager to escalate to", rec.name)
+                _logger.info(
+                    "Overdue visit %s has no team manager to escalate to", rec.name
+                )
         # sudo: the activity belongs to the manager, whom the cron user or
         # the agent cannot write for.
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(values)
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(values)
         overdue.write({"date_escalated": fields.Datetime.now()})
         return overdue
 
@@ -1447,10 +1752,17 @@ class VisitRecord(models.Model):
         """What this reached visit raised: dissatisfaction, and the answers
         of its script that are problems."""
         self.ensure_one()
-        problems = [self.env._("The customer is not satisfied.")] if self.is_unsatisfied else []
+        problems = (
+            [self.env._("The customer is not satisfied.")]
+            if self.is_unsatisfied
+            else []
+        )
         problems += [
-            self.env._("“%(question)s”: %(answer)s", question=answer.question_id.name,
-                       answer=answer._display_value())
+            self.env._(
+                "“%(question)s”: %(answer)s",
+                question=answer.question_id.name,
+                answer=answer._display_value(),
+            )
             for answer in self.answer_ids
             if answer.question_id._raises_problem(answer)
         ]
@@ -1474,13 +1786,21 @@ class VisitRecord(models.Model):
                 filed.write({"visit_confirmation_required": True})
                 continue
             title = (
-                self.env._("Unsatisfied customer: %(customer)s (%(visit)s)",
-                           customer=rec.partner_id.name, visit=rec.name)
+                self.env._(
+                    "Unsatisfied customer: %(customer)s (%(visit)s)",
+                    customer=rec.partner_id.name,
+                    visit=rec.name,
+                )
                 if rec.is_unsatisfied
-                else self.env._("Problem raised: %(customer)s (%(visit)s)",
-                                customer=rec.partner_id.name, visit=rec.name)
+                else self.env._(
+                    "Problem raised: %(customer)s (%(visit)s)",
+                    customer=rec.partner_id.name,
+                    visit=rec.name,
+                )
             )
-            new_tickets.append(rec._ticket_values(title, rec.opinion or rec.problem_description))
+            new_tickets.append(
+                rec._ticket_values(title, rec.opinion or rec.problem_description)
+            )
         self._create_tickets(new_tickets)
 
     def _ticket_values(self, title, description, team=None):
@@ -1500,9 +1820,9 @@ class VisitRecord(models.Model):
         if visit_type.reply_days:
             calendar = self._visit_calendar()
             now = fields.Datetime.now().replace(microsecond=0)
-            values["visit_reply_deadline"] = WorkCalendar(calendar, now, now).add_working_days(
-                now, visit_type.reply_days, at_end=True
-            )
+            values["visit_reply_deadline"] = WorkCalendar(
+                calendar, now, now
+            ).add_working_days(now, visit_type.reply_days, at_end=True)
         return values
 
     def _create_tickets(self, vals_list):
@@ -1512,10 +1832,17 @@ class VisitRecord(models.Model):
         tickets = self.env["helpdesk.ticket"].sudo().create(vals_list)
         for ticket in tickets:
             visit = ticket.origin_visit_id.with_env(self.env)
-            values = {"ticket": ticket._get_html_link(), "team": ticket.team_id.name or "-"}
+            values = {
+                "ticket": ticket._get_html_link(),
+                "team": ticket.team_id.name or "-",
+            }
             if ticket.visit_reply_deadline:
-                body = self.env._("Ticket %(ticket)s opened for %(team)s, to answer by %(deadline)s.")
-                values["deadline"] = format_datetime(self.env, ticket.visit_reply_deadline, dt_format="short")
+                body = self.env._(
+                    "Ticket %(ticket)s opened for %(team)s, to answer by %(deadline)s."
+                )
+                values["deadline"] = format_datetime(
+                    self.env, ticket.visit_reply_deadline, dt_format="short"
+                )
             else:
                 body = self.env._("Ticket %(ticket)s opened for %(team)s.")
             visit.message_post(body=Markup(body) % values)
@@ -1525,23 +1852,33 @@ class VisitRecord(models.Model):
         """The complaint ``ticket`` raised by this visit is closed: ask the
         customer whether they are satisfied now (a new round of the plan)."""
         self.ensure_one()
-        if self.next_record_ids.filtered(lambda rec: rec.is_confirmation and rec.ticket_id == ticket):
+        if self.next_record_ids.filtered(
+            lambda rec: rec.is_confirmation and rec.ticket_id == ticket
+        ):
             return self.browse()
         if self.env["visit.planner"]._is_opted_out(self.partner_id):
             ticket.message_post(
-                body=self.env._("No confirmation visit: %s asked not to be contacted.", self.partner_id.name)
+                body=self.env._(
+                    "No confirmation visit: %s asked not to be contacted.",
+                    self.partner_id.name,
+                )
             )
             return self.browse()
         values = self.env["visit.planner"]._round_values(
-            self, fields.Datetime.now(), is_confirmation=True,
+            self,
+            fields.Datetime.now(),
+            is_confirmation=True,
         )
         values["ticket_id"] = ticket.id
         # sudo: the helpdesk user closing the ticket schedules the visit for
         # the agent of the original visit.
         confirmation = self.sudo().create(values)
         confirmation.message_post(
-            body=self.env._("Ticket %s is closed: confirm with the customer that they are satisfied.",
-                            ticket.display_name)
+            body=self.env._(
+                "Ticket %s is closed: confirm with the customer that they are "
+                "satisfied.",
+                ticket.display_name,
+            )
         )
         return confirmation
 
@@ -1553,10 +1890,14 @@ class VisitRecord(models.Model):
         self.ensure_one()
         self._check_open()
         if self.env["visit.planner"]._is_opted_out(self.partner_id):
-            raise UserError(self.env._("You asked not to be contacted: this visit is closed."))
+            raise UserError(
+                self.env._("You asked not to be contacted: this visit is closed.")
+            )
         known = {str(answer.question_id.id): answer for answer in self.answer_ids}
         if unknown := set(raw_answers) - set(known):
-            raise UserError(self.env._("Unknown questions: %s", ", ".join(sorted(unknown))))
+            raise UserError(
+                self.env._("Unknown questions: %s", ", ".join(sorted(unknown)))
+            )
         commands = []
         for key, answer in known.items():
             raw = (raw_answers.get(key) or "").strip()
@@ -1564,22 +1905,30 @@ class VisitRecord(models.Model):
             values = {"value_yes_no": False, "value_rating": 0, "value_text": False}
             if question.answer_kind == "yes_no":
                 if raw not in ("", "yes", "no"):
-                    raise UserError(self.env._("“%s”: answer yes or no.", question.name))
+                    raise UserError(
+                        self.env._("“%s”: answer yes or no.", question.name)
+                    )
                 values["value_yes_no"] = raw or False
             elif question.answer_kind == "rating":
                 if raw and raw not in ("1", "2", "3", "4", "5"):
-                    raise UserError(self.env._("“%s”: give a rating from 1 to 5.", question.name))
+                    raise UserError(
+                        self.env._("“%s”: give a rating from 1 to 5.", question.name)
+                    )
                 values["value_rating"] = int(raw or 0)
             else:
                 if len(raw) > 2000:
-                    raise UserError(self.env._("“%s”: the answer is too long.", question.name))
+                    raise UserError(
+                        self.env._("“%s”: the answer is too long.", question.name)
+                    )
                 values["value_text"] = raw or False
             if question.is_required and not any(values.values()):
                 raise UserError(self.env._("“%s” needs an answer.", question.name))
             commands.append(Command.update(answer.id, values))
         opinion = (opinion or "").strip()
         if len(opinion) > 4000:
-            raise UserError(self.env._("Your opinion is too long (at most 4000 characters)."))
+            raise UserError(
+                self.env._("Your opinion is too long (at most 4000 characters).")
+            )
         self.write(
             {
                 "answer_ids": commands,
@@ -1593,12 +1942,16 @@ class VisitRecord(models.Model):
             }
         )
         self.action_done()
-        self.message_post(body=self.env._("The customer answered the visit on the portal."))
+        self.message_post(
+            body=self.env._("The customer answered the visit on the portal.")
+        )
 
     def _visit_calendar(self):
         """Calling hours: the rule's calendar, else the type's, else the company's."""
         self.ensure_one()
-        return self.env["visit.planner"]._calendar(self.type_id, self.plan_id.rule_id, self.company_id)
+        return self.env["visit.planner"]._calendar(
+            self.type_id, self.plan_id.rule_id, self.company_id
+        )
 
     def _portal_pick_callback(self, local_start):
         """The customer picks a quarter of an hour inside the calling hours."""
@@ -1625,26 +1978,28 @@ class VisitRecord(models.Model):
         self.write(values)
         self._visit_activities().write({"date_deadline": start.date()})
         self.message_post(
-            body=self.env._("The customer asked to be called on %s.", local_start.strftime("%Y-%m-%d %H:%M"))
+            body=self.env._(
+                "The customer asked to be called on %s.",
+                local_start.strftime("%Y-%m-%d %H:%M"),
+            )
         )
 
     def _portal_opt_out(self):
         """The customer asks not to be contacted again."""
         self.ensure_one()
-        self.message_post(body=self.env._("The customer asked not to be contacted again (portal)."))
+        self.message_post(
+            body=self.env._("The customer asked not to be contacted again (portal).")
+        )
         self.partner_id.do_not_visit = True
 
     def action_export_ledger(self):
         """Download the ledger (回访台帐) of the selected visits as xlsx."""
         if not self:
             raise UserError(self.env._("Select the visits to export first."))
-        data = self.env["visit.ledger"]._xlsx([("id", "in", self.ids)])
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": self.env._("Visit ledger %s.xlsx", fields.Date.context_today(self)),
-                "raw": data,
-                "mimetype": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            }
+        Ledger = self.env["visit.ledger"]
+        attachment = Ledger._download(
+            Ledger._xlsx([("id", "in", self.ids)]),
+            self.env._("Visit ledger %s.xlsx", fields.Date.context_today(self)),
         )
         return {
             "type": "ir.actions.act_url",
@@ -1655,7 +2010,9 @@ class VisitRecord(models.Model):
     def action_send_sign_request(self):
         """Open the mail composer with the portal link to sign the visit."""
         self.ensure_one()
-        template = self.env.ref("customer_visit.mail_template_visit_sign_request", raise_if_not_found=False)
+        template = self.env.ref(
+            "customer_visit.mail_template_visit_sign_request", raise_if_not_found=False
+        )
         return {
             "type": "ir.actions.act_window",
             "res_model": "mail.compose.message",
@@ -1675,7 +2032,9 @@ class VisitRecord(models.Model):
     def action_view_tickets(self):
         """The tickets this visit opened."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("helpdesk_mgmt.helpdesk_ticket_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_mgmt.helpdesk_ticket_action"
+        )
         action["domain"] = [("origin_visit_id", "=", self.id)]
         action["context"] = {"create": False}
         return action

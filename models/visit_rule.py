@@ -8,7 +8,7 @@ import pytz
 from dateutil.relativedelta import relativedelta
 from psycopg2.errors import UniqueViolation
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import safe_eval
@@ -17,6 +17,19 @@ from .visit_calendar import WorkCalendar, local_midnight
 from .visit_rule_step import shift
 
 _logger = logging.getLogger(__name__)
+
+# Policies a manager starts a rule from (see _template_values).
+RULE_TEMPLATES = [
+    ("repair", "After a repair: within 24 hours, again after 3 months"),
+    ("sale", "After a sale: +2 hours, +2 days, +7 days, +1 month, +3 months"),
+    ("complaint", "After a complaint: the next day, within 5 working days"),
+    ("discharge", "After a discharge: +3 days, +7 days, +30 days"),
+    (
+        "new_policy",
+        "After a new policy: within the cooling-off period, never the salesperson",
+    ),
+    ("annual", "Annual check-up of every customer"),
+]
 
 # Sources handled per cron call; the cron runner commits after each call.
 GENERATE_BATCH = 5000
@@ -85,7 +98,9 @@ class VisitRule(models.Model):
         help="Working days, public holidays and calling hours; the "
         "company's calendar when empty.",
     )
-    step_ids = fields.One2many("visit.rule.step", "rule_id", string="Cadence", copy=True)
+    step_ids = fields.One2many(
+        "visit.rule.step", "rule_id", string="Cadence", copy=True
+    )
     horizon_days = fields.Integer(
         string="Plan ahead (days)",
         default=30,
@@ -99,7 +114,8 @@ class VisitRule(models.Model):
     )
     sample_percent = fields.Float(string="Sample (%)", default=100.0)
     sample_cap = fields.Integer(
-        string="At most per period", help="Maximum visits drawn per period; 0 for no cap."
+        string="At most per period",
+        help="Maximum visits drawn per period; 0 for no cap.",
     )
     sample_period = fields.Selection(SAMPLE_PERIODS, default="month", required=True)
     sample_seed = fields.Integer(
@@ -113,29 +129,53 @@ class VisitRule(models.Model):
         "instead of their visit type's.",
     )
     max_attempts = fields.Integer(
-        default=3, help="Attempts on the step's channel before falling back or giving up."
+        default=3,
+        help="Attempts on the step's channel before falling back or giving up.",
     )
     retry_delay_hours = fields.Integer(
         string="Delay between attempts (hours)", default=4
     )
     fallback_ids = fields.One2many(
-        "visit.fallback.step", "rule_id", string="Then try", copy=True,
+        "visit.fallback.step",
+        "rule_id",
+        string="Then try",
+        copy=True,
         help="Channels tried one attempt each, in order, once the attempts on "
         "the step's channel are used up (phone → on-site → letter). Empty: "
         "the visit fails with its reason.",
     )
     generate_request_uid = fields.Many2one(
-        "res.users", string="Generation asked by", readonly=True, copy=False,
+        "res.users",
+        string="Generation asked by",
+        readonly=True,
+        copy=False,
         help="Technical: who pressed Generate Now, told when the job is done.",
     )
     generate_request_plans = fields.Integer(
-        readonly=True, copy=False, help="Technical: the rule's plans when Generate Now was pressed."
+        readonly=True,
+        copy=False,
+        help="Technical: the rule's plans when Generate Now was pressed.",
     )
     escalation_user_id = fields.Many2one(
         "res.users",
         string="Escalate to",
         domain="[('share', '=', False)]",
         help="Who hears of overdue visits; the team leader when empty.",
+    )
+    summary = fields.Text(
+        compute="_compute_summary",
+        help="The whole rule in plain words, as a policy would write it.",
+    )
+    has_exclusions = fields.Boolean(
+        string="Some records are excluded",
+        compute="_compute_has_exclusions",
+        inverse="_inverse_has_exclusions",
+    )
+    template = fields.Selection(
+        RULE_TEMPLATES,
+        string="Start from",
+        store=False,
+        help="Fill the rule from a common policy, then adjust it.",
     )
     plan_ids = fields.One2many("visit.plan", "rule_id", string="Plans")
     plan_count = fields.Integer(compute="_compute_plan_count")
@@ -149,27 +189,201 @@ class VisitRule(models.Model):
     )
 
     _sql_constraints = [
-        ("sample_percent_range", "CHECK(sample_percent > 0 AND sample_percent <= 100)",
-         "The sample is a percentage above 0 and at most 100."),
-        ("sample_cap_positive", "CHECK(sample_cap >= 0)", "The sample cap cannot be negative."),
-        ("max_attempts_positive", "CHECK(max_attempts >= 1)", "A visit has at least one attempt."),
-        ("retry_delay_positive", "CHECK(retry_delay_hours >= 0)", "The retry delay cannot be negative."),
-        ("horizon_positive", "CHECK(horizon_days >= 1)", "Plan at least one day ahead."),
+        (
+            "sample_percent_range",
+            "CHECK(sample_percent > 0 AND sample_percent <= 100)",
+            "The sample is a percentage above 0 and at most 100.",
+        ),
+        (
+            "sample_cap_positive",
+            "CHECK(sample_cap >= 0)",
+            "The sample cap cannot be negative.",
+        ),
+        (
+            "max_attempts_positive",
+            "CHECK(max_attempts >= 1)",
+            "A visit has at least one attempt.",
+        ),
+        (
+            "retry_delay_positive",
+            "CHECK(retry_delay_hours >= 0)",
+            "The retry delay cannot be negative.",
+        ),
+        (
+            "horizon_positive",
+            "CHECK(horizon_days >= 1)",
+            "Plan at least one day ahead.",
+        ),
     ]
 
     def _compute_plan_count(self):
         stats = {
             rule: (count, last)
             for rule, count, last in self.env["visit.plan"]._read_group(
-                [("rule_id", "in", self.ids)], ["rule_id"], ["__count", "create_date:max"]
+                [("rule_id", "in", self.ids)],
+                ["rule_id"],
+                ["__count", "create_date:max"],
             )
         }
         for rule in self:
             rule.plan_count, rule.last_planned = stats.get(rule, (0, False))
 
+    @api.depends(
+        "step_ids.summary",
+        "coverage",
+        "sample_percent",
+        "sample_period",
+        "sample_cap",
+        "exclude_salesperson",
+        "assignment",
+        "has_exclusions",
+    )
+    def _compute_summary(self):
+        periods = dict(self._fields["sample_period"]._description_selection(self.env))
+        for rule in self:
+            parts = [self.env._("; then ").join(rule.step_ids.mapped("summary"))]
+            if rule.coverage == "sample":
+                percent = f"{rule.sample_percent:g}"
+                sample = self.env._(
+                    "%(percent)s %% of each %(period)s's records",
+                    percent=percent,
+                    period=periods.get(rule.sample_period, "").lower(),
+                )
+                if rule.sample_cap:
+                    sample += self.env._(", at most %s", rule.sample_cap)
+                parts.append(sample)
+            else:
+                parts.append(self.env._("every record that qualifies"))
+            if rule.has_exclusions:
+                parts.append(self.env._("some records excluded"))
+            if rule.exclude_salesperson:
+                parts.append(self.env._("never the salesperson"))
+            # Chinese punctuation for Chinese readers (punctuation alone is not
+            # a translatable term).
+            chinese = (self.env.lang or "").startswith("zh")
+            separator, stop = ("；", "。") if chinese else ("; ", ".")
+            rule.summary = separator.join(part for part in parts if part) + stop
+
+    @api.depends("exclude_domain")
+    def _compute_has_exclusions(self):
+        for rule in self:
+            rule.has_exclusions = (rule.exclude_domain or "[]").replace(" ", "") != "[]"
+
+    def _inverse_has_exclusions(self):
+        for rule in self.filtered(lambda rule: not rule.has_exclusions):
+            rule.exclude_domain = "[]"
+
+    @api.onchange("template")
+    def _onchange_template(self):
+        """Fill the rule from the chosen template; the manager adjusts it."""
+        if self.template:
+            values = self._template_values(self.template)
+            if self.name:
+                values.pop("name")
+            self.update(values)
+
+    @api.model
+    def _template_values(self, template):
+        """The values of a rule made from ``template`` (a RULE_TEMPLATES key)."""
+        ref = self.env.ref
+        ticket_closed = {
+            "model_id": self.env["ir.model"]._get("helpdesk.ticket").id,
+            "date_field_id": self.env["ir.model.fields"]
+            ._get("helpdesk.ticket", "closed_date")
+            .id,
+            "domain": "[('stage_id.closed', '=', True)]",
+        }
+        order_confirmed = {
+            "model_id": self.env["ir.model"]._get("sale.order").id,
+            "date_field_id": self.env["ir.model.fields"]
+            ._get("sale.order", "date_order")
+            .id,
+            "domain": "[('state', '=', 'sale')]",
+        }
+
+        def steps(type_xmlid, *cadence):
+            return [Command.clear()] + [
+                Command.create(
+                    {
+                        "sequence": index,
+                        "type_id": ref(type_xmlid).id,
+                        "delay": delay,
+                        "delay_unit": unit,
+                        "deadline_delay": deadline[0] if deadline else 0,
+                        "deadline_unit": deadline[1] if deadline else "days",
+                        "repeat_every": repeat,
+                    }
+                )
+                for index, (delay, unit, deadline, repeat) in enumerate(cadence, 1)
+            ]
+
+        templates = {
+            "repair": dict(
+                ticket_closed,
+                name=self.env._("After a repair"),
+                step_ids=steps(
+                    "customer_visit.visit_type_repair",
+                    (2, "hours", (24, "hours"), 0),
+                    (3, "months", None, 0),
+                ),
+            ),
+            "sale": dict(
+                order_confirmed,
+                name=self.env._("After a sale"),
+                step_ids=steps(
+                    "customer_visit.visit_type_after_sale",
+                    (2, "hours", None, 0),
+                    (2, "days", None, 0),
+                    (7, "days", None, 0),
+                    (1, "months", None, 0),
+                    (3, "months", None, 0),
+                ),
+            ),
+            "complaint": dict(
+                ticket_closed,
+                name=self.env._("After a complaint"),
+                step_ids=steps(
+                    "customer_visit.visit_type_complaint",
+                    (1, "days", (5, "working_days"), 0),
+                ),
+            ),
+            "discharge": dict(
+                ticket_closed,
+                name=self.env._("After a discharge"),
+                step_ids=steps(
+                    "customer_visit.visit_type_discharge",
+                    (3, "days", None, 0),
+                    (7, "days", None, 0),
+                    (30, "days", None, 0),
+                ),
+            ),
+            "new_policy": dict(
+                order_confirmed,
+                name=self.env._("After a new policy"),
+                exclude_salesperson=True,
+                assignment="least_loaded",
+                step_ids=steps(
+                    "customer_visit.visit_type_new_contract",
+                    (1, "days", (15, "days"), 0),
+                ),
+            ),
+            "annual": {
+                "model_id": self.env["ir.model"]._get("res.partner").id,
+                "date_field_id": False,
+                "domain": "[('customer_rank', '>', 0)]",
+                "name": self.env._("Annual check-up"),
+                "step_ids": steps(
+                    "customer_visit.visit_type_warranty", (12, "months", None, 12)
+                ),
+            },
+        }
+        return templates[template]
+
     def _compute_skip_count(self):
         counts = dict(
-            self.env["visit.rule.skip"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"])
+            self.env["visit.rule.skip"]._read_group(
+                [("rule_id", "in", self.ids)], ["rule_id"], ["__count"]
+            )
         )
         for rule in self:
             rule.skip_count = counts.get(rule, 0)
@@ -199,31 +413,44 @@ class VisitRule(models.Model):
     def _check_source(self):
         for rule in self:
             if rule.model_name not in self.env:
-                raise ValidationError(self.env._("Rule %s: choose the records it applies to.", rule.name))
+                raise ValidationError(
+                    self.env._("Rule %s: choose the records it applies to.", rule.name)
+                )
             if rule._partner_field() is None:
                 raise ValidationError(
                     self.env._(
                         "Rule %(rule)s: %(model)s has no customer field "
                         "(partner_id), so nobody could be visited.",
-                        rule=rule.name, model=rule.model_id.name,
+                        rule=rule.name,
+                        model=rule.model_id.name,
                     )
                 )
             field = rule.date_field_id
-            if field and (field.model != rule.model_name or field.ttype not in ("date", "datetime")):
+            if field and (
+                field.model != rule.model_name
+                or field.ttype not in ("date", "datetime")
+            ):
                 raise ValidationError(
                     self.env._(
                         "Rule %(rule)s: the reference date must be a date field of "
                         "%(model)s; %(field)s is not.",
-                        rule=rule.name, model=rule.model_id.name, field=field.field_description,
+                        rule=rule.name,
+                        model=rule.model_id.name,
+                        field=field.field_description,
                     )
                 )
             if field and not rule.env[rule.model_name]._fields[field.name].store:
                 raise ValidationError(
-                    self.env._("Rule %(rule)s: the reference date %(field)s is not stored.",
-                               rule=rule.name, field=field.field_description)
+                    self.env._(
+                        "Rule %(rule)s: the reference date %(field)s is not stored.",
+                        rule=rule.name,
+                        field=field.field_description,
+                    )
                 )
-            for label, text in ((self.env._("qualifying records"), rule.domain),
-                                (self.env._("exclusions"), rule.exclude_domain)):
+            for label, text in (
+                (self.env._("qualifying records"), rule.domain),
+                (self.env._("exclusions"), rule.exclude_domain),
+            ):
                 rule._check_domain(label, text)
 
     def _check_domain(self, label, text):
@@ -241,7 +468,9 @@ class VisitRule(models.Model):
                 self.env._(
                     "Rule %(rule)s: the filter of the %(what)s does not work "
                     "(%(error)s). Fix it before saving.",
-                    rule=self.name, what=label, error=error,
+                    rule=self.name,
+                    what=label,
+                    error=error,
                 )
             ) from error
 
@@ -250,11 +479,17 @@ class VisitRule(models.Model):
         for rule in self:
             if not 0 < rule.sample_percent <= 100:
                 raise ValidationError(
-                    self.env._("Rule %(rule)s: the sample must be above 0%% and at most 100%% "
-                               "(found %(percent)s).", rule=rule.name, percent=rule.sample_percent)
+                    self.env._(
+                        "Rule %(rule)s: the sample must be above 0%% and at most 100%% "
+                        "(found %(percent)s).",
+                        rule=rule.name,
+                        percent=rule.sample_percent,
+                    )
                 )
             if rule.sample_cap < 0:
-                raise ValidationError(self.env._("Rule %s: the sample cap cannot be negative.", rule.name))
+                raise ValidationError(
+                    self.env._("Rule %s: the sample cap cannot be negative.", rule.name)
+                )
 
     @api.constrains("step_ids", "fallback_ids")
     def _check_fallback_chain(self):
@@ -265,7 +500,9 @@ class VisitRule(models.Model):
         for rule in self:
             if rule.active and not rule.step_ids:
                 raise ValidationError(
-                    self.env._("Rule %s: add at least one step to its cadence.", rule.name)
+                    self.env._(
+                        "Rule %s: add at least one step to its cadence.", rule.name
+                    )
                 )
 
     @api.constrains("assignment", "user_id", "team_id", "exclude_salesperson")
@@ -278,7 +515,11 @@ class VisitRule(models.Model):
     @api.constrains("max_attempts", "retry_delay_hours", "horizon_days")
     def _check_retries(self):
         for rule in self:
-            if rule.max_attempts < 1 or rule.retry_delay_hours < 0 or rule.horizon_days < 1:
+            if (
+                rule.max_attempts < 1
+                or rule.retry_delay_hours < 0
+                or rule.horizon_days < 1
+            ):
                 raise ValidationError(
                     self.env._(
                         "Rule %s: at least one attempt, a delay that is not "
@@ -302,7 +543,9 @@ class VisitRule(models.Model):
         return self.company_id._visit_tz()
 
     def _is_recurring(self):
-        return any(step.repeat_every and not step.repeat_until for step in self.step_ids)
+        return any(
+            step.repeat_every and not step.repeat_until for step in self.step_ids
+        )
 
     def _qualifying_domain(self):
         Model = self.env[self.model_name]
@@ -314,17 +557,28 @@ class VisitRule(models.Model):
                 if self.date_field_id.ttype == "datetime":
                     # The start day's local midnight, not UTC's.
                     start = local_midnight(self._tz(), start)
-                domain = expression.AND([domain, [(self.date_field_id.name, ">=", start)]])
+                domain = expression.AND(
+                    [domain, [(self.date_field_id.name, ">=", start)]]
+                )
         if "company_id" in Model._fields:
-            domain = expression.AND([domain, [("company_id", "in", [self.company_id.id, False])]])
+            domain = expression.AND(
+                [domain, [("company_id", "in", [self.company_id.id, False])]]
+            )
         exclude = self._eval_domain(self.exclude_domain)
         if exclude:
-            domain = expression.AND([domain, ["!", *expression.normalize_domain(exclude)]])
+            domain = expression.AND(
+                [domain, ["!", *expression.normalize_domain(exclude)]]
+            )
         return domain
 
     def _qualifying_ids(self):
         # sudo: the rule, not the user who runs it, decides what is owed.
-        return self.env[self.model_name].sudo().search(self._qualifying_domain(), order="id").ids
+        return (
+            self.env[self.model_name]
+            .sudo()
+            .search(self._qualifying_domain(), order="id")
+            .ids
+        )
 
     def _planned_source_ids(self, open_only=False):
         """Sources that already have a plan of this rule (open ones only for
@@ -378,12 +632,15 @@ class VisitRule(models.Model):
 
         Each period draws ``ceil(population × percent)`` sources (at most
         the cap): the plans already drawn count, the rest are the sources
-        with the smallest hash of (seed, id) (visit.planner's draw).  The same seed on the same
+        with the smallest hash of (seed, id) (visit.planner's draw).  The
+        same seed on the same
         records always draws the same sources, whatever the run order.
         """
         # sudo: the rule, not the user who runs it, decides what is owed;
         # draws and plans are written by the generation, never by hand.
-        references = self._reference_dates(self.env[self.model_name].sudo().browse(qualifying))
+        references = self._reference_dates(
+            self.env[self.model_name].sudo().browse(qualifying)
+        )
         tz = self._tz()
         population = defaultdict(int)
         for source_id in qualifying:
@@ -394,8 +651,12 @@ class VisitRule(models.Model):
         draws = {draw.period: draw for draw in Draw.search([("rule_id", "=", self.id)])}
         already = dict(
             # sudo: plans drawn so far, whoever may read them.
-            self.env["visit.plan"].sudo()._read_group(
-                [("draw_id", "in", [draw.id for draw in draws.values()])], ["draw_id"], ["__count"]
+            self.env["visit.plan"]
+            .sudo()
+            ._read_group(
+                [("draw_id", "in", [draw.id for draw in draws.values()])],
+                ["draw_id"],
+                ["__count"],
             )
         )
         Planner = self.env["visit.planner"]
@@ -407,7 +668,11 @@ class VisitRule(models.Model):
             quota = math.ceil(count * self.sample_percent / 100.0)
             if self.sample_cap:
                 quota = min(quota, self.sample_cap)
-            values = {"population_count": count, "quota": quota, "seed": self.sample_seed}
+            values = {
+                "population_count": count,
+                "quota": quota,
+                "seed": self.sample_seed,
+            }
             draw = draws.get(period)
             if draw:
                 draw.write(values)
@@ -416,8 +681,15 @@ class VisitRule(models.Model):
                 draws[period] = draw
             need = quota - already.get(draw, 0)
             if need > 0:
-                drawn.extend(Planner._draw(self.sample_seed, self.model_name, candidates[period], need))
-        draw_of = {source_id: draws[self._period_of(references[source_id], tz)] for source_id in drawn}
+                drawn.extend(
+                    Planner._draw(
+                        self.sample_seed, self.model_name, candidates[period], need
+                    )
+                )
+        draw_of = {
+            source_id: draws[self._period_of(references[source_id], tz)]
+            for source_id in drawn
+        }
         return sorted(drawn), draw_of
 
     # ------------------------------------------------------------------
@@ -446,7 +718,8 @@ class VisitRule(models.Model):
         """Plan values with their visits for ``sources``, and the skipped ones.
 
         ``references``: {source id: reference date}, from _reference_dates().
-        Returns ``([(source, plan_vals, [visit_vals])], {source id: (reason, message)})``.
+        Returns ``([(source, plan_vals, [visit_vals])],
+        {source id: (reason, message)})``.
         """
         Planner = self.env["visit.planner"]
         partner_field = self._partner_field()
@@ -464,7 +737,9 @@ class VisitRule(models.Model):
             # Allowed to make every step of the cadence, or not assigned at all.
             user, owner = assign(source), self._source_owner(source)
             for step_type in step_types:
-                user = Planner._assignee(step_type, user, owner, self.exclude_salesperson)
+                user = Planner._assignee(
+                    step_type, user, owner, self.exclude_salesperson
+                )
             if user is None:
                 skipped[source.id] = ("no_assignee", "")
                 continue
@@ -486,13 +761,27 @@ class VisitRule(models.Model):
                 "draw_id": draws[source.id].id if source.id in draws else False,
                 **links,
             }
-            visits = self._prepare_visits(reference, partner, user, calendar, horizon, links, context=context)
+            visits = self._prepare_visits(
+                reference, partner, user, calendar, horizon, links, context=context
+            )
             # A hint: the plan's next step, stored at INSERT (see visit.plan).
-            plan_vals["next_date"] = min((vals["scheduled_date"] for vals in visits), default=False)
+            plan_vals["next_date"] = min(
+                (vals["scheduled_date"] for vals in visits), default=False
+            )
             prepared.append((source, plan_vals, visits))
         return prepared, skipped
 
-    def _prepare_visits(self, reference, partner, user, calendar, horizon, links, existing=(), context=None):
+    def _prepare_visits(
+        self,
+        reference,
+        partner,
+        user,
+        calendar,
+        horizon,
+        links,
+        existing=(),
+        context=None,
+    ):
         """Visit values of every occurrence due by ``horizon`` not in ``existing``.
 
         ``calendar`` (the rule's WorkCalendar) counts the steps; each visit
@@ -500,23 +789,45 @@ class VisitRule(models.Model):
         caches calendars and policies over a batch.
         """
         Planner = self.env["visit.planner"]
-        context = context or {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
+        context = context or {
+            "calendars": {calendar.calendar.id: calendar},
+            "policies": {},
+        }
         visits = []
         for step in self.step_ids:
-            for occurrence, amount in enumerate(step._occurrence_amounts(reference, horizon, calendar)):
+            for occurrence, amount in enumerate(
+                step._occurrence_amounts(reference, horizon, calendar)
+            ):
                 if (step.id, occurrence) in existing:
                     continue
                 due = shift(reference, amount, step.delay_unit, calendar)
                 deadline = False
                 if step.deadline_delay:
-                    base = shift(reference, amount - step.delay, step.delay_unit, calendar)
-                    deadline = shift(base, step.deadline_delay, step.deadline_unit, calendar, at_end=True)
+                    base = shift(
+                        reference, amount - step.delay, step.delay_unit, calendar
+                    )
+                    deadline = shift(
+                        base,
+                        step.deadline_delay,
+                        step.deadline_unit,
+                        calendar,
+                        at_end=True,
+                    )
                 visits.append(
                     Planner._visit_values(
-                        step.type_id, partner, due, user=user, channel=step.channel,
-                        deadline=deadline, rule=self, company=self.company_id, links=links,
-                        independent=self.exclude_salesperson, rule_step_id=step.id,
-                        occurrence=occurrence, **context,
+                        step.type_id,
+                        partner,
+                        due,
+                        user=user,
+                        channel=step.channel,
+                        deadline=deadline,
+                        rule=self,
+                        company=self.company_id,
+                        links=links,
+                        independent=self.exclude_salesperson,
+                        rule_step_id=step.id,
+                        occurrence=occurrence,
+                        **context,
                     )
                 )
         return visits
@@ -527,19 +838,33 @@ class VisitRule(models.Model):
             return self.env["visit.record"]
         # sudo: generation runs as the cron user or a manager and creates
         # visits for other agents.
-        Plan = self.env["visit.plan"].sudo().with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        Plan = (
+            self.env["visit.plan"]
+            .sudo()
+            .with_context(
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                tracking_disable=True,
+            )
         )
         plans = Plan.create([plan_vals for _source, plan_vals, _visits in prepared])
         vals_list = []
-        for plan, (_source, _plan_vals, visits) in zip(plans, prepared):
+        for plan, (_source, _plan_vals, visits) in zip(plans, prepared, strict=True):
             for vals in visits:
                 vals["plan_id"] = plan.id
                 vals_list.append(vals)
-        vals_list = self.env["visit.planner"]._merge_under_contact_pressure(vals_list, self)
+        vals_list = self.env["visit.planner"]._merge_under_contact_pressure(
+            vals_list, self
+        )
         # sudo: as for the plans above.
-        Visit = self.env["visit.record"].sudo().with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        Visit = (
+            self.env["visit.record"]
+            .sudo()
+            .with_context(
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                tracking_disable=True,
+            )
         )
         return Visit.create(vals_list)
 
@@ -547,8 +872,10 @@ class VisitRule(models.Model):
         """Plan the next repetitions of open recurring plans; close the plans
         of records that no longer qualify (their future visits are cancelled)."""
         # sudo: every open plan of the rule, whoever may read it.
-        plans = self.env["visit.plan"].sudo().search(
-            [("rule_id", "=", self.id), ("state", "=", "open")]
+        plans = (
+            self.env["visit.plan"]
+            .sudo()
+            .search([("rule_id", "=", self.id), ("state", "=", "open")])
         )
         if not plans:
             return self.env["visit.record"]
@@ -556,19 +883,32 @@ class VisitRule(models.Model):
         gone = plans.filtered(lambda plan: plan.rule_source_id not in qualifying)
         if gone:
             future = gone.record_ids.filtered(
-                lambda rec: rec.state == "planned" and rec.scheduled_date > fields.Datetime.now()
+                lambda rec: (
+                    rec.state == "planned"
+                    and rec.scheduled_date > fields.Datetime.now()
+                )
             )
             future._do_cancel()
-        calendar = WorkCalendar(self._calendar(), fields.Datetime.now(), fields.Datetime.now())
+        calendar = WorkCalendar(
+            self._calendar(), fields.Datetime.now(), fields.Datetime.now()
+        )
         horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
         vals_list = []
         Planner = self.env["visit.planner"]
         context = {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
         for plan in plans - gone:
-            existing = {(rec.rule_step_id.id, rec.occurrence) for rec in plan.record_ids}
+            existing = {
+                (rec.rule_step_id.id, rec.occurrence) for rec in plan.record_ids
+            }
             links = Planner._links(self.model_name, plan.rule_source_id)
             for vals in self._prepare_visits(
-                plan.reference_date, plan.partner_id, plan.user_id, calendar, horizon, links, existing,
+                plan.reference_date,
+                plan.partner_id,
+                plan.user_id,
+                calendar,
+                horizon,
+                links,
+                existing,
                 context=context,
             ):
                 vals["plan_id"] = plan.id
@@ -577,9 +917,16 @@ class VisitRule(models.Model):
             return self.env["visit.record"]
         vals_list = Planner._merge_under_contact_pressure(vals_list, self)
         # sudo: the visits belong to the plans' agents.
-        return self.env["visit.record"].sudo().with_context(
-            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
-        ).create(vals_list)
+        return (
+            self.env["visit.record"]
+            .sudo()
+            .with_context(
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
+                tracking_disable=True,
+            )
+            .create(vals_list)
+        )
 
     def _lock(self):
         """Take this rule for the current transaction; False if another
@@ -605,7 +952,9 @@ class VisitRule(models.Model):
         done = remaining = 0
         for index, rule in enumerate(self):
             if not rule._lock():
-                _logger.info("Follow-up rule %s is being generated by another run", rule.id)
+                _logger.info(
+                    "Follow-up rule %s is being generated by another run", rule.id
+                )
                 continue
             todo, draws = rule._todo_source_ids()
             if rule._is_recurring():
@@ -628,14 +977,18 @@ class VisitRule(models.Model):
         # sudo: sources are read whatever the running user may read of them.
         sources = self.env[self.model_name].sudo().browse(source_ids)
         references = self._reference_dates(sources)
-        calendar = WorkCalendar(self._calendar(), min(references.values()), max(references.values()))
+        calendar = WorkCalendar(
+            self._calendar(), min(references.values()), max(references.values())
+        )
         prepared, skipped = self._prepare_plans(sources, references, calendar, draws)
         not_done = 0
         try:
             with self.env.cr.savepoint():
                 self._create_prepared(prepared)
         except Exception:  # noqa: BLE001 -- isolate the broken source(s) below
-            _logger.info("Rule %s: a batch failed, planning its sources one by one", self.id)
+            _logger.info(
+                "Rule %s: a batch failed, planning its sources one by one", self.id
+            )
             for item in prepared:
                 try:
                     with self.env.cr.savepoint():
@@ -643,12 +996,20 @@ class VisitRule(models.Model):
                 except UniqueViolation:
                     # Planned meanwhile by another run (the unique indexes):
                     # nothing is missing, nothing to log.
-                    _logger.info("Rule %s: %s,%s was planned by another run", self.id,
-                                 self.model_name, item[0].id)
+                    _logger.info(
+                        "Rule %s: %s,%s was planned by another run",
+                        self.id,
+                        self.model_name,
+                        item[0].id,
+                    )
                     not_done += 1
                 except Exception as error:  # noqa: BLE001 -- logged and skipped
                     _logger.warning(
-                        "Rule %s: cannot plan %s,%s: %s", self.id, self.model_name, item[0].id, error
+                        "Rule %s: cannot plan %s,%s: %s",
+                        self.id,
+                        self.model_name,
+                        item[0].id,
+                        error,
                     )
                     skipped[item[0].id] = ("error", str(error)[:500])
                     not_done += 1
@@ -665,18 +1026,22 @@ class VisitRule(models.Model):
         for source in sources.filtered(lambda source: source.id in skipped):
             reason, message = skipped[source.id]
             partner = source[partner_field] if partner_field else source
-            vals_list.append({
-                "rule_id": self.id,
-                "res_id": source.id,
-                "reason": reason,
-                "message": message,
-                "partner_id": partner.id or False,
-                "type_id": step.type_id.id,
-                "channel": step.channel,
-                "due_date": calendar.place(
-                    shift(references[source.id], step.delay, step.delay_unit, calendar)
-                ),
-            })
+            vals_list.append(
+                {
+                    "rule_id": self.id,
+                    "res_id": source.id,
+                    "reason": reason,
+                    "message": message,
+                    "partner_id": partner.id or False,
+                    "type_id": step.type_id.id,
+                    "channel": step.channel,
+                    "due_date": calendar.place(
+                        shift(
+                            references[source.id], step.delay, step.delay_unit, calendar
+                        )
+                    ),
+                }
+            )
         # sudo: skipped lines are read-only for managers (no create right).
         self.env["visit.rule.skip"].sudo().create(vals_list)
 
@@ -688,7 +1053,9 @@ class VisitRule(models.Model):
         sources remain (Odoo's batched cron protocol).  Once nothing
         remains, whoever pressed *Generate Now* is told what was planned.
         """
-        done, remaining = self.search([])._generate_batch(GENERATE_BATCH)
+        # Every active rule; each call plans one batch of one of them.
+        rules = self.search([])  # pylint: disable=no-search-all
+        done, remaining = rules._generate_batch(GENERATE_BATCH)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if done and remaining and (cron_id := self.env.context.get("cron_id")):
             # The cron runner calls a job ten times per turn; a trigger wakes
@@ -707,13 +1074,16 @@ class VisitRule(models.Model):
         in their browser and a line in the rule's chatter)."""
         for rule in self:
             # sudo: plans of every agent count.
-            count = self.env["visit.plan"].sudo().search_count([("rule_id", "=", rule.id)])
+            count = (
+                self.env["visit.plan"].sudo().search_count([("rule_id", "=", rule.id)])
+            )
             count -= rule.generate_request_plans
             # In the language of who asked, not the cron user's.
             requester = rule.generate_request_uid
             message = rule.with_context(lang=requester.lang).env._(
                 "Generation done: rule %(rule)s planned %(count)s new plans.",
-                count=count, rule=rule.with_context(lang=requester.lang).name,
+                count=count,
+                rule=rule.with_context(lang=requester.lang).name,
             )
             rule.message_post(body=message)
             requester._bus_send(
@@ -729,8 +1099,15 @@ class VisitRule(models.Model):
         self.check_access("write")
         for rule in self:
             # sudo: the baseline counts every plan of the rule, as the report will.
-            planned = self.env["visit.plan"].sudo().search_count([("rule_id", "=", rule.id)])
-            rule.write({"generate_request_uid": self.env.uid, "generate_request_plans": planned})
+            planned = (
+                self.env["visit.plan"].sudo().search_count([("rule_id", "=", rule.id)])
+            )
+            rule.write(
+                {
+                    "generate_request_uid": self.env.uid,
+                    "generate_request_plans": planned,
+                }
+            )
         # sudo: a visit manager may not write scheduled actions (a trigger).
         self.env.ref("customer_visit.ir_cron_visit_generate").sudo()._trigger()
         return {
@@ -749,13 +1126,17 @@ class VisitRule(models.Model):
 
     def action_view_plans(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_visit.visit_plan_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_visit.visit_plan_action"
+        )
         action["domain"] = [("rule_id", "=", self.id)]
         action["context"] = {}
         return action
 
     def action_view_skips(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("customer_visit.visit_rule_skip_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_visit.visit_rule_skip_action"
+        )
         action["domain"] = [("rule_id", "=", self.id)]
         return action

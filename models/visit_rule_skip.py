@@ -13,7 +13,9 @@ class VisitRuleSkip(models.Model):
     _order = "id desc"
     _rec_name = "res_name"
 
-    rule_id = fields.Many2one("visit.rule", required=True, ondelete="cascade", index=True)
+    rule_id = fields.Many2one(
+        "visit.rule", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="rule_id.company_id", store=True)
     res_id = fields.Integer(string="Record ID", required=True, readonly=True)
     res_name = fields.Char(string="Record", compute="_compute_res_name")
@@ -25,22 +27,31 @@ class VisitRuleSkip(models.Model):
     type_id = fields.Many2one("visit.type", string="Visit Type", readonly=True)
     channel = fields.Selection(CHANNELS, readonly=True)
     due_date = fields.Datetime(
-        string="Due", readonly=True,
+        string="Due",
+        readonly=True,
         help="When the rule's first step was due: the case is owed from then on.",
     )
     is_qualifying = fields.Boolean(
-        string="Still qualifies", default=True, readonly=True,
+        string="Still qualifies",
+        default=True,
+        readonly=True,
         help="Refreshed at each generation: a record that no longer "
         "qualifies for the rule is no longer owed.",
     )
 
     _sql_constraints = [
-        ("rule_res_uniq", "unique(rule_id, res_id)", "A record is skipped once per rule."),
+        (
+            "rule_res_uniq",
+            "unique(rule_id, res_id)",
+            "A record is skipped once per rule.",
+        ),
     ]
 
     @api.depends("rule_id", "res_id")
     def _compute_res_name(self):
         for skip in self:
             # sudo: the manager reviewing skips may not read the source model.
-            record = self.env[skip.rule_id.model_name].sudo().browse(skip.res_id).exists()
+            record = (
+                self.env[skip.rule_id.model_name].sudo().browse(skip.res_id).exists()
+            )
             skip.res_name = record.display_name if record else f"#{skip.res_id}"

@@ -51,16 +51,24 @@ class VisitRuleStep(models.Model):
     _description = "Follow-up Rule Step"
     _order = "rule_id, sequence, id"
 
-    rule_id = fields.Many2one("visit.rule", required=True, ondelete="cascade", index=True)
+    rule_id = fields.Many2one(
+        "visit.rule", required=True, ondelete="cascade", index=True
+    )
     sequence = fields.Integer(default=10)
     delay = fields.Integer(
-        string="After", required=True, default=1,
+        string="After",
+        required=True,
+        default=1,
         help="Time after the reference date at which the visit is due.",
     )
     delay_unit = fields.Selection(UNITS, string="Unit", required=True, default="days")
     type_id = fields.Many2one("visit.type", string="Visit Type", required=True)
     channel = fields.Selection(
-        CHANNELS, compute="_compute_channel", store=True, readonly=False, required=True,
+        CHANNELS,
+        compute="_compute_channel",
+        store=True,
+        readonly=False,
+        required=True,
         precompute=True,
     )
     deadline_delay = fields.Integer(
@@ -68,7 +76,9 @@ class VisitRuleStep(models.Model):
         help="Time after the reference date by which the visit must be done; "
         "0 for no deadline.",
     )
-    deadline_unit = fields.Selection(UNITS, string="Deadline unit", required=True, default="days")
+    deadline_unit = fields.Selection(
+        UNITS, string="Deadline unit", required=True, default="days"
+    )
     repeat_every = fields.Integer(
         help="Repeat the step every so many units (0: once).",
     )
@@ -79,10 +89,21 @@ class VisitRuleStep(models.Model):
     summary = fields.Char(compute="_compute_summary")
 
     _sql_constraints = [
-        ("delay_positive", "CHECK(delay > 0)", "A step comes after its reference date."),
-        ("deadline_positive", "CHECK(deadline_delay >= 0)", "A deadline cannot be negative."),
-        ("repeat_positive", "CHECK(repeat_every >= 0 AND repeat_until >= 0)",
-         "Repetitions cannot be negative."),
+        (
+            "delay_positive",
+            "CHECK(delay > 0)",
+            "A step comes after its reference date.",
+        ),
+        (
+            "deadline_positive",
+            "CHECK(deadline_delay >= 0)",
+            "A deadline cannot be negative.",
+        ),
+        (
+            "repeat_positive",
+            "CHECK(repeat_every >= 0 AND repeat_until >= 0)",
+            "Repetitions cannot be negative.",
+        ),
     ]
 
     @api.depends("type_id")
@@ -90,14 +111,52 @@ class VisitRuleStep(models.Model):
         for step in self:
             step.channel = step.type_id.default_channel or step.channel or "phone"
 
-    @api.depends("delay", "delay_unit", "repeat_every", "repeat_until", "channel", "type_id")
+    @api.depends(
+        "delay",
+        "delay_unit",
+        "deadline_delay",
+        "deadline_unit",
+        "repeat_every",
+        "repeat_until",
+        "channel",
+        "type_id",
+        "rule_id.date_field_id",
+    )
     def _compute_summary(self):
-        units = dict(self._fields["delay_unit"]._description_selection(self.env))
+        """The step in plain words: "Phone call 24 hours after Closed Date,
+        done within 2 days, then every 12 months until 36"."""
+        # Units as counted in a sentence ("3 months", 3个月), not as labelled.
+        units = {
+            "hours": self.env._("hours"),
+            "days": self.env._("days"),
+            "working_days": self.env._("working days"),
+            "weeks": self.env._("weeks"),
+            "months": self.env._("months"),
+            "years": self.env._("years"),
+        }
+        channels = dict(self._fields["channel"]._description_selection(self.env))
         for step in self:
             unit = units.get(step.delay_unit, "")
-            text = f"+{step.delay} {unit}"
+            text = self.env._(
+                "%(channel)s %(delay)s %(unit)s after %(reference)s",
+                channel=channels.get(step.channel, ""),
+                delay=step.delay,
+                unit=unit,
+                reference=step.rule_id.date_field_id.field_description
+                or self.env._("the record qualifies"),
+            )
+            if step.deadline_delay:
+                text += self.env._(
+                    ", done within %(deadline)s %(unit)s",
+                    deadline=step.deadline_delay,
+                    unit=units.get(step.deadline_unit, ""),
+                )
             if step.repeat_every:
-                text += self.env._(", then every %(every)s %(unit)s", every=step.repeat_every, unit=unit)
+                text += self.env._(
+                    ", then every %(every)s %(unit)s",
+                    every=step.repeat_every,
+                    unit=unit,
+                )
                 text += (
                     self.env._(" until %(until)s", until=step.repeat_until)
                     if step.repeat_until
@@ -105,8 +164,14 @@ class VisitRuleStep(models.Model):
                 )
             step.summary = text
 
-    @api.constrains("delay", "delay_unit", "deadline_delay", "deadline_unit",
-                    "repeat_every", "repeat_until")
+    @api.constrains(
+        "delay",
+        "delay_unit",
+        "deadline_delay",
+        "deadline_unit",
+        "repeat_every",
+        "repeat_until",
+    )
     def _check_cadence(self):
         units = dict(self._fields["delay_unit"]._description_selection(self.env))
         for step in self:
@@ -115,7 +180,9 @@ class VisitRuleStep(models.Model):
                     self.env._(
                         "Rule %(rule)s: a step must come at least 1 (%(unit)s) "
                         "after the reference date (found %(delay)s).",
-                        rule=step.rule_id.name, unit=units[step.delay_unit], delay=step.delay,
+                        rule=step.rule_id.name,
+                        unit=units[step.delay_unit],
+                        delay=step.delay,
                     )
                 )
             if step.deadline_delay and (
@@ -136,7 +203,10 @@ class VisitRuleStep(models.Model):
                 )
             if step.repeat_until and not step.repeat_every:
                 raise ValidationError(
-                    self.env._("Rule %s: say every how many units the step repeats.", step.rule_id.name)
+                    self.env._(
+                        "Rule %s: say every how many units the step repeats.",
+                        step.rule_id.name,
+                    )
                 )
             if step.repeat_until and step.repeat_until < step.delay:
                 raise ValidationError(

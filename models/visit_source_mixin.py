@@ -17,14 +17,12 @@ class VisitSourceMixin(models.AbstractModel):
 
     sale_order_id = fields.Many2one(
         "sale.order",
-        string="Sale Order",
         ondelete="set null",
         index="btree_not_null",
         check_company=True,
     )
     ticket_id = fields.Many2one(
         "helpdesk.ticket",
-        string="Ticket",
         ondelete="set null",
         index="btree_not_null",
         check_company=True,
@@ -38,9 +36,7 @@ class VisitSourceMixin(models.AbstractModel):
         store=True,
         help="Name of the source document, kept when the document is deleted.",
     )
-    source_model = fields.Char(
-        compute="_compute_source_name", store=True, string="Source Model"
-    )
+    source_model = fields.Char(compute="_compute_source_name", store=True)
 
     @api.model
     def _selection_source_model(self):
@@ -51,8 +47,11 @@ class VisitSourceMixin(models.AbstractModel):
     @tools.ormcache("lang")
     def _source_model_selection(self, lang):
         # sudo: the list of models is the same for every user (ormcache).
-        models_ = self.env["ir.model"].sudo().with_context(lang=lang).search(
-            [("transient", "=", False), ("model", "not like", "visit.%")]
+        models_ = (
+            self.env["ir.model"]
+            .sudo()
+            .with_context(lang=lang)
+            .search([("transient", "=", False), ("model", "not like", "visit.%")])
         )
         return tuple((model.model, model.name) for model in models_)
 
@@ -67,12 +66,19 @@ class VisitSourceMixin(models.AbstractModel):
         if fnames is None or {"company_id", "company_ids"} & set(fnames):
             fnames = self._fields
         checked = [
-            name for name in fnames
-            if self._fields[name].relational and self._fields[name].check_company
+            name
+            for name in fnames
+            if self._fields[name].relational
+            and self._fields[name].check_company
             and not self._fields[name].company_dependent
         ]
-        if len(checked) < len([name for name in fnames if self._fields[name].relational
-                                and self._fields[name].check_company]):
+        if len(checked) < len(
+            [
+                name
+                for name in fnames
+                if self._fields[name].relational and self._fields[name].check_company
+            ]
+        ):
             return super()._check_company(fnames)
         suspects = self.browse()
         for company, records in self.grouped("company_id").items():
@@ -82,7 +88,9 @@ class VisitSourceMixin(models.AbstractModel):
                 if not corecords:
                     continue
                 domain = corecords._check_company_domain(company)
-                if domain and corecords != corecords.with_context(active_test=False).filtered_domain(domain):
+                if domain and corecords != corecords.with_context(
+                    active_test=False
+                ).filtered_domain(domain):
                     suspects |= records
         if suspects:
             return super(VisitSourceMixin, suspects)._check_company(fnames)
@@ -123,7 +131,10 @@ class VisitSourceMixin(models.AbstractModel):
         creates thousands), a wrong one is corrected.  Values given by the
         caller are kept.
         """
-        keys = [None if "source_name" in vals else self._source_key(vals) for vals in vals_list]
+        keys = [
+            None if "source_name" in vals else self._source_key(vals)
+            for vals in vals_list
+        ]
         wanted = defaultdict(set)
         for key in filter(None, keys):
             wanted[key[0]].add(key[1])
@@ -134,10 +145,11 @@ class VisitSourceMixin(models.AbstractModel):
             # sudo: as in _compute_source_name.
             for source in self.env[model].sudo().browse(ids).exists():
                 names[model, source.id] = source.display_name
-        for vals, key in zip(vals_list, keys):
+        for vals, key in zip(vals_list, keys, strict=True):
             if key in names:
                 vals["source_name"] = names[key]
                 vals["source_model"] = key[0]
+        return vals_list
 
     @api.model
     def _source_key(self, vals):

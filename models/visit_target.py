@@ -27,38 +27,59 @@ class VisitTarget(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
-    type_id = fields.Many2one("visit.type", string="Visit Type", help="Leave empty for all types.")
+    type_id = fields.Many2one(
+        "visit.type", string="Visit Type", help="Leave empty for all types."
+    )
     indicator = fields.Selection(INDICATORS, required=True)
     value = fields.Float(string="Target (%)", required=True)
     is_cap = fields.Boolean(
-        string="Ceiling", compute="_compute_is_cap", store=True, readonly=False, precompute=True,
+        string="Ceiling",
+        compute="_compute_is_cap",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="Missed when the figure is above the target (else when below).",
     )
     channel_ids = fields.Many2many(
         "ir.model.fields.selection",
         string="Channels",
-        domain=[("field_id.model", "=", "visit.record"), ("field_id.name", "=", "channel")],
+        domain=[
+            ("field_id.model", "=", "visit.record"),
+            ("field_id.name", "=", "channel"),
+        ],
         help="The channels whose share of the visits done is measured "
         "(phone + letter, on-site + letter...).",
     )
     period = fields.Selection(
-        TARGET_PERIODS, required=True, default="cycle",
+        TARGET_PERIODS,
+        required=True,
+        default="cycle",
         help="Measured over the report cycle, or over the calendar year up "
         "to the cycle's last day.",
     )
     signature_base = fields.Selection(
-        SIGNATURE_BASES, string="Signed share of", default="onsite",
+        SIGNATURE_BASES,
+        string="Signed share of",
+        default="onsite",
     )
     bonus_value = fields.Float(
         string="Bonus above (%)",
-        help="Per-agent callback rate: above this figure the agent earns the bonus; 0 for none.",
+        help="Per-agent callback rate: above this figure the agent earns the bonus; "
+        "0 for none.",
     )
     name = fields.Char(compute="_compute_name")
 
     _sql_constraints = [
-        ("value_range", "CHECK(value >= 0 AND value <= 100)", "A target is a percentage from 0 to 100."),
-        ("bonus_range", "CHECK(bonus_value >= 0 AND bonus_value <= 100)",
-         "A bonus threshold is a percentage from 0 to 100."),
+        (
+            "value_range",
+            "CHECK(value >= 0 AND value <= 100)",
+            "A target is a percentage from 0 to 100.",
+        ),
+        (
+            "bonus_range",
+            "CHECK(bonus_value >= 0 AND bonus_value <= 100)",
+            "A bonus threshold is a percentage from 0 to 100.",
+        ),
     ]
 
     def init(self):
@@ -77,7 +98,9 @@ class VisitTarget(models.Model):
         for target in self:
             target.is_cap = target.indicator in CAPS
 
-    @api.depends("indicator", "channel_ids", "type_id", "value", "is_cap", "signature_base")
+    @api.depends(
+        "indicator", "channel_ids", "type_id", "value", "is_cap", "signature_base"
+    )
     def _compute_name(self):
         labels = dict(self._fields["indicator"]._description_selection(self.env))
         bases = dict(self._fields["signature_base"]._description_selection(self.env))
@@ -97,38 +120,53 @@ class VisitTarget(models.Model):
         for target in self:
             if not 0 <= target.value <= 100:
                 raise ValidationError(
-                    self.env._("A target is a percentage from 0 to 100, not %s.", target.value)
+                    self.env._(
+                        "A target is a percentage from 0 to 100, not %s.", target.value
+                    )
                 )
             if not 0 <= target.bonus_value <= 100:
                 raise ValidationError(
-                    self.env._("A bonus threshold is a percentage from 0 to 100, not %s.",
-                               target.bonus_value)
+                    self.env._(
+                        "A bonus threshold is a percentage from 0 to 100, not %s.",
+                        target.bonus_value,
+                    )
                 )
             if target.bonus_value and target.indicator != "agent_callback_rate":
                 raise ValidationError(
-                    self.env._("Only the callback rate per agent has a bonus threshold.")
+                    self.env._(
+                        "Only the callback rate per agent has a bonus threshold."
+                    )
                 )
             if target.bonus_value and target.bonus_value < target.value:
                 raise ValidationError(
                     self.env._(
                         "The bonus threshold (%(bonus)s %%) is below the target itself "
                         "(%(value)s %%): give a higher one, or 0 for no bonus.",
-                        bonus=target.bonus_value, value=target.value,
+                        bonus=target.bonus_value,
+                        value=target.value,
                     )
                 )
 
     @api.constrains("indicator", "channel_ids", "period")
     def _check_channels(self):
         for target in self:
-            if target.period == "year" and target.indicator not in ("channel_share", "signature_share"):
+            if target.period == "year" and target.indicator not in (
+                "channel_share",
+                "signature_share",
+            ):
                 raise ValidationError(
-                    self.env._("Only channel shares and signed shares are measured over the "
-                               "calendar year; measure the other indicators over the report cycle.")
+                    self.env._(
+                        "Only channel shares and signed shares are measured over the "
+                        "calendar year; measure the other indicators over the report "
+                        "cycle."
+                    )
                 )
             if target.indicator == "channel_share" and not target.channel_ids:
                 raise ValidationError(
-                    self.env._("A channel share target needs at least one channel "
-                               "(for example phone and letter).")
+                    self.env._(
+                        "A channel share target needs at least one channel "
+                        "(for example phone and letter)."
+                    )
                 )
 
     def _is_missed(self, figure):

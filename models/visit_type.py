@@ -5,7 +5,7 @@ from odoo.exceptions import ValidationError
 # attempts so that every place speaks of the same channels.
 CHANNELS = [
     ("onsite", "On-site"),
-    ("phone", "Phone"),
+    ("phone", "Phone call"),
     ("letter", "Letter"),
     ("sms", "SMS"),
     ("email", "Email"),
@@ -63,11 +63,17 @@ class VisitType(models.Model):
     )
     # Unreached policy
     max_attempts = fields.Integer(
-        default=1, help="Attempts on the visit's channel before falling back or giving up."
+        default=1,
+        help="Attempts on the visit's channel before falling back or giving up.",
     )
-    retry_delay_hours = fields.Integer(string="Delay between attempts (hours)", default=4)
+    retry_delay_hours = fields.Integer(
+        string="Delay between attempts (hours)", default=4
+    )
     fallback_ids = fields.One2many(
-        "visit.fallback.step", "type_id", string="Then try", copy=True,
+        "visit.fallback.step",
+        "type_id",
+        string="Then try",
+        copy=True,
         help="Channels tried one attempt each, in order, once the attempts on "
         "the visit's channel are used up (phone → on-site → letter).",
     )
@@ -128,7 +134,10 @@ class VisitType(models.Model):
         "when it is closed, the customer is visited again to confirm.",
     )
     complaint_team_ids = fields.One2many(
-        "visit.type.team", "type_id", string="Team by subject", copy=True,
+        "visit.type.team",
+        "type_id",
+        string="Team by subject",
+        copy=True,
         help="The team by the subject of the customer's opinion; the team "
         "for dissatisfaction otherwise.",
     )
@@ -155,15 +164,22 @@ class VisitType(models.Model):
     def _compute_question_count(self):
         for visit_type in self:
             visit_type.question_count = len(visit_type.question_ids)
-            visit_type.is_script_long = visit_type.question_count > SCRIPT_ADVISED_LENGTH
+            visit_type.is_script_long = (
+                visit_type.question_count > SCRIPT_ADVISED_LENGTH
+            )
 
     @api.constrains("max_attempts", "retry_delay_hours", "reply_days")
     def _check_policy(self):
         for visit_type in self:
-            if visit_type.max_attempts < 1 or visit_type.retry_delay_hours < 0 or visit_type.reply_days < 0:
+            if (
+                visit_type.max_attempts < 1
+                or visit_type.retry_delay_hours < 0
+                or visit_type.reply_days < 0
+            ):
                 raise ValidationError(
                     self.env._(
-                        "%s: at least one attempt, and no negative delay or reply deadline.",
+                        "%s: at least one attempt, and no negative delay or reply "
+                        "deadline.",
                         visit_type.name,
                     )
                 )
@@ -177,13 +193,18 @@ class VisitType(models.Model):
         for visit_type in self.filtered("qualified_group_id"):
             if visit_type.qualified_group_id.share:
                 raise ValidationError(
-                    self.env._("%s: visits are made by employees, not by portal users.", visit_type.name)
+                    self.env._(
+                        "%s: visits are made by employees, not by portal users.",
+                        visit_type.name,
+                    )
                 )
 
     def _team_for(self, category):
         """The helpdesk team of a complaint about ``category``."""
         self.ensure_one()
-        line = self.complaint_team_ids.filtered(lambda line: line.opinion_category == category)[:1]
+        line = self.complaint_team_ids.filtered(
+            lambda line: line.opinion_category == category
+        )[:1]
         return line.team_id or self.complaint_team_id
 
 
@@ -210,15 +231,24 @@ class VisitFallbackStep(models.Model):
     @api.constrains("channel", "sequence")
     def _check_chain(self):
         for owner in [*self.type_id, *self.rule_id]:
-            chain = owner.fallback_ids.sorted(lambda step: (step.sequence, step.id)).mapped("channel")
-            first = owner.default_channel if owner._name == "visit.type" else owner.step_ids[:1].channel
+            chain = owner.fallback_ids.sorted(
+                lambda step: (step.sequence, step.id)
+            ).mapped("channel")
+            first = (
+                owner.default_channel
+                if owner._name == "visit.type"
+                else owner.step_ids[:1].channel
+            )
             previous = [first, *chain]
-            for before, after in zip(previous, chain):
+            for before, after in zip(previous, chain, strict=False):
                 if before == after:
-                    labels = dict(self._fields["channel"]._description_selection(self.env))
+                    labels = dict(
+                        self._fields["channel"]._description_selection(self.env)
+                    )
                     raise ValidationError(
                         self.env._(
-                            "%(owner)s: the fallback chain falls back from %(channel)s to "
+                            "%(owner)s: the fallback chain falls back from "
+                            "%(channel)s to "
                             "%(channel)s. Raise the number of attempts instead, or "
                             "choose another channel.",
                             owner=owner.display_name,
@@ -233,10 +263,18 @@ class VisitTypeTeam(models.Model):
     _name = "visit.type.team"
     _description = "Visit Type: Team by Subject"
 
-    type_id = fields.Many2one("visit.type", required=True, ondelete="cascade", index=True)
-    opinion_category = fields.Selection(OPINION_CATEGORIES, string="Subject", required=True)
-    team_id = fields.Many2one("helpdesk.ticket.team", string="Team", required=True)
+    type_id = fields.Many2one(
+        "visit.type", required=True, ondelete="cascade", index=True
+    )
+    opinion_category = fields.Selection(
+        OPINION_CATEGORIES, string="Subject", required=True
+    )
+    team_id = fields.Many2one("helpdesk.ticket.team", required=True)
 
     _sql_constraints = [
-        ("type_category_uniq", "unique(type_id, opinion_category)", "One team per subject."),
+        (
+            "type_category_uniq",
+            "unique(type_id, opinion_category)",
+            "One team per subject.",
+        ),
     ]

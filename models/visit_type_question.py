@@ -55,7 +55,9 @@ class VisitTypeQuestion(models.Model):
         that raises a problem."""
         self.ensure_one()
         if self.answer_kind == "yes_no":
-            return bool(self.problem_yes_no) and answer.value_yes_no == self.problem_yes_no
+            return (
+                bool(self.problem_yes_no) and answer.value_yes_no == self.problem_yes_no
+            )
         if self.answer_kind == "choice" and self.problem_choice:
             # The choice as typed in the answerer's language or in English.
             given = (answer.value_text or "").strip()
@@ -68,13 +70,18 @@ class VisitTypeQuestion(models.Model):
     @api.constrains("answer_kind", "choice_options", "problem_yes_no", "problem_choice")
     def _check_choice_options(self):
         for question in self:
-            if question.problem_yes_no and question.answer_kind != "yes_no" or (
-                question.problem_choice
-                and question.problem_choice.strip() not in question._get_choices()
+            if (
+                question.problem_yes_no
+                and question.answer_kind != "yes_no"
+                or (
+                    question.problem_choice
+                    and question.problem_choice.strip() not in question._get_choices()
+                )
             ):
                 raise ValidationError(
                     self.env._(
-                        "The question “%(question)s” can never be answered “%(answer)s”: "
+                        "The question “%(question)s” can never be answered "
+                        "“%(answer)s”: "
                         "a problem is raised by Yes or No on a yes/no question, or by "
                         "one of the choices of a choice question.",
                         question=question.name,

@@ -56,7 +56,10 @@ class VisitUnreachedReason(models.Model):
                         reason.name,
                     )
                 )
-            if reason.code == "reached" or not (reason.code or "").replace("_", "").isalnum():
+            if (
+                reason.code == "reached"
+                or not (reason.code or "").replace("_", "").isalnum()
+            ):
                 raise ValidationError(
                     self.env._(
                         "The code of the reason “%s” must be a word of letters, "
@@ -74,7 +77,10 @@ class VisitUnreachedReason(models.Model):
     @tools.ormcache("lang")
     def _selection_cached(self, lang):
         # sudo: the list of reasons is the same for every user (ormcache).
-        reasons = self.sudo().with_context(lang=lang, active_test=False).search([])
+        # Every reason, archived ones too (a few dozen at most), cached.
+        reasons = (
+            self.sudo().with_context(lang=lang, active_test=False).search([])  # pylint: disable=no-search-all
+        )
         return tuple((reason.code, reason.name) for reason in reasons)
 
     @api.model
@@ -84,7 +90,8 @@ class VisitUnreachedReason(models.Model):
     @tools.ormcache()
     def _behaviours(self):
         # sudo: as in _selection_cached.
-        reasons = self.sudo().with_context(active_test=False).search([])
+        # Every reason, archived ones too (a few dozen at most), cached.
+        reasons = self.sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all
         return {reason.code: reason.behaviour for reason in reasons}
 
     @api.model_create_multi
@@ -108,17 +115,25 @@ class VisitUnreachedReason(models.Model):
     def _used_codes(self):
         codes = self.mapped("code")
         # sudo: any visit or attempt that used the reason, whoever may read it.
-        return self.env["visit.attempt"].sudo().search_count([("result", "in", codes)], limit=1) or (
-            self.env["visit.record"].sudo().search_count([("unreached_reason", "in", codes)], limit=1)
+        return self.env["visit.attempt"].sudo().search_count(
+            [("result", "in", codes)], limit=1
+        ) or (
+            self.env["visit.record"]
+            .sudo()
+            .search_count([("unreached_reason", "in", codes)], limit=1)
         )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
         # The shipped reasons are used by the addon itself (a mandatory
         # callback opted out of closes as "refused"): archive them instead.
-        if self.filtered(lambda reason: reason.get_external_id().get(reason.id, "").startswith("customer_visit.")) or (
-            self._used_codes()
-        ):
+        if self.filtered(
+            lambda reason: (
+                reason.get_external_id()
+                .get(reason.id, "")
+                .startswith("customer_visit.")
+            )
+        ) or (self._used_codes()):
             raise ValidationError(
                 self.env._(
                     "These reasons are shipped with the addon or were given to visits: "
@@ -138,4 +153,7 @@ def unreached_reason_selection(model):
 
 def attempt_result_selection(model):
     """Reached, or one of the reasons."""
-    return [("reached", model.env._("Reached")), *model.env["visit.unreached.reason"]._selection()]
+    return [
+        ("reached", model.env._("Reached")),
+        *model.env["visit.unreached.reason"]._selection(),
+    ]

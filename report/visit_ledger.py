@@ -1,17 +1,49 @@
 import io
-from collections import defaultdict
+from collections import defaultdict, namedtuple
+from datetime import timedelta
 
 import pytz
 import xlsxwriter
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.visit_record import SATISFACTION_FIELDS
+from ..models.visit_record import SATISFACTION_FIELDS, XLSX_MIMETYPE
 
 # Rows are read and written this many at a time, then the cache is dropped:
 # memory stays flat whatever the number of visits.
 CHUNK = 5000
+
+
+# One column of the ledger: its key, title, width, kind (how it is written:
+# text, number, datetime, date) and, for a selection of visit.record, the
+# field whose labels it shows.
+Column = namedtuple("Column", "key title width kind selection", defaults=(None,))
+# Columns read from visit_record as they are stored (the others come from
+# related models, see _chunk_rows).
+STORED = (
+    "name",
+    "partner_id",
+    "contact_id",
+    "phone",
+    "source_name",
+    "sale_order_id",
+    "type_id",
+    "channel",
+    "user_id",
+    "scheduled_date",
+    "date_done",
+    "state",
+    "outcome",
+    "unreached_reason",
+    *SATISFACTION_FIELDS,
+    "satisfaction_score",
+    "is_rated",
+    "opinion",
+)
+# Attachments of ledger downloads are kept this long, then removed by the
+# daily autovacuum.
+DOWNLOAD_KEPT = timedelta(hours=1)
 
 
 class VisitLedger(models.AbstractModel):
@@ -23,15 +55,77 @@ class VisitLedger(models.AbstractModel):
 
     @api.model
     def _columns(self):
-        _ = self.env._
+        """The ledger's columns, in order: the one specification read by the
+        sheet (header, width, value, format) and by the summary (labels)."""
         return [
-            (_("Number"), 16), (_("Customer"), 24), (_("Contact Person"), 16), (_("Phone"), 18),
-            (_("Source"), 22), (_("Products"), 30), (_("Quantity"), 10), (_("Amount"), 12),
-            (_("Delivery date"), 12), (_("Visit Type"), 18), (_("Channel"), 12), (_("Agent"), 16),
-            (_("Scheduled"), 17), (_("Closed on"), 17), (_("Status"), 11), (_("Outcome"), 12),
-            (_("Reason not reached"), 18), (_("Product quality"), 12), (_("Service attitude"), 12),
-            (_("Timeliness"), 12), (_("Result"), 12), (_("Satisfaction Score"), 10), (_("Opinion"), 40),
+            Column("name", self.env._("Number"), 16, "text"),
+            Column("partner", self.env._("Customer"), 24, "text"),
+            Column("contact", self.env._("Contact Person"), 16, "text"),
+            Column("phone", self.env._("Phone"), 18, "text"),
+            Column("source_name", self.env._("Source"), 22, "text"),
+            Column("products", self.env._("Products"), 30, "text"),
+            Column("quantity", self.env._("Quantity"), 10, "number"),
+            Column("amount", self.env._("Amount"), 12, "number"),
+            Column("delivery", self.env._("Delivery date"), 12, "date"),
+            Column("type", self.env._("Visit Type"), 18, "text"),
+            Column("channel", self.env._("Channel"), 12, "text", "channel"),
+            Column("agent", self.env._("Agent"), 16, "text"),
+            Column("scheduled_date", self.env._("Scheduled"), 17, "datetime"),
+            Column("date_done", self.env._("Closed on"), 17, "datetime"),
+            Column("state", self.env._("Status"), 11, "text", "state"),
+            Column("outcome", self.env._("Outcome"), 12, "text", "outcome"),
+            Column(
+                "unreached_reason",
+                self.env._("Reason not reached"),
+                18,
+                "text",
+                "unreached_reason",
+            ),
+            Column(
+                "satisfaction_product",
+                self.env._("Product quality"),
+                12,
+                "text",
+                "satisfaction_product",
+            ),
+            Column(
+                "satisfaction_service",
+                self.env._("Service attitude"),
+                12,
+                "text",
+                "satisfaction_service",
+            ),
+            Column(
+                "satisfaction_timeliness",
+                self.env._("Timeliness"),
+                12,
+                "text",
+                "satisfaction_timeliness",
+            ),
+            Column(
+                "satisfaction_result",
+                self.env._("Result"),
+                12,
+                "text",
+                "satisfaction_result",
+            ),
+            Column(
+                "satisfaction_score", self.env._("Satisfaction Score"), 10, "number"
+            ),
+            Column("opinion", self.env._("Opinion"), 40, "text"),
         ]
+
+    @api.model
+    def _labels(self, columns):
+        """{column key: {stored value: label}} of the selection columns."""
+        Visit = self.env["visit.record"]
+        return {
+            column.key: dict(
+                Visit._fields[column.selection]._description_selection(self.env)
+            )
+            for column in columns
+            if column.selection
+        }
 
     @api.model
     def _xlsx(self, domain):
@@ -43,27 +137,39 @@ class VisitLedger(models.AbstractModel):
         # strings_to_formulas off: a customer named "=HYPERLINK(...)" stays text.
         workbook = xlsxwriter.Workbook(
             output,
-            {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
         )
         bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-        date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        day_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        self._write_summary(workbook.add_worksheet(self.env._("Summary")), bold, domain, len(ids))
-        sheet = workbook.add_worksheet(self.env._("Ledger"))
-        for col, (title, width) in enumerate(self._columns()):
-            sheet.set_column(col, col, width)
-            sheet.write_string(0, col, title, bold)
-        sheet.freeze_panes(1, 1)
-        labels = {
-            fname: dict(Visit._fields[fname]._description_selection(self.env))
-            for fname in ("channel", "state", "outcome", "unreached_reason", *SATISFACTION_FIELDS)
+        formats = {
+            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         }
+        columns = self._columns()
+        labels = self._labels(columns)
+        self._write_summary(
+            workbook.add_worksheet(self.env._("Summary")),
+            bold,
+            domain,
+            len(ids),
+            columns,
+            labels,
+        )
+        sheet = workbook.add_worksheet(self.env._("Ledger"))
+        for col, column in enumerate(columns):
+            sheet.set_column(col, col, column.width)
+            sheet.write_string(0, col, column.title, bold)
+        sheet.freeze_panes(1, 1)
         row = 1
         Visit.flush_model()
         tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         for start in range(0, len(ids), CHUNK):
-            for values in self._chunk_rows(ids[start:start + CHUNK], labels):
-                row = self._write_row(sheet, row, values, date_fmt, day_fmt, tz)
+            for values in self._chunk_rows(ids[start : start + CHUNK], labels):
+                self._write_row(sheet, row, columns, values, formats, tz)
+                row += 1
             self.env.invalidate_all()
         workbook.close()
         return output.getvalue()
@@ -80,94 +186,153 @@ class VisitLedger(models.AbstractModel):
         )
         for order, product, quantity in groups:
             entry = result[order.id]
-            entry[0] = f"{entry[0]}, {product.display_name}" if entry[0] else product.display_name
+            entry[0] = (
+                f"{entry[0]}, {product.display_name}"
+                if entry[0]
+                else product.display_name
+            )
             entry[1] += quantity
         return result
 
     def _chunk_rows(self, ids, labels):
-        """The ledger rows of some visits: one SQL query for the visits
-        (``ids`` already passed the record rules in ``_search``), one batch
-        per related model for the names, no per-record ORM access."""
+        """The ledger rows of some visits, as {column key: value}: one SQL
+        query for the visits (``ids`` already passed the record rules in
+        ``_search``), one batch per related model for the names, no
+        per-record ORM access."""
         self.env.cr.execute(
             SQL(
-                """SELECT id, name, partner_id, contact_id, phone, source_name, sale_order_id,
-                          type_id, channel, user_id, scheduled_date, date_done, state, outcome,
-                          unreached_reason, satisfaction_product, satisfaction_service,
-                          satisfaction_timeliness, satisfaction_result, satisfaction_score,
-                          is_rated, opinion
-                     FROM visit_record WHERE id = ANY(%s)""",
+                "SELECT id, %s FROM visit_record WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(fname) for fname in STORED),
                 list(ids),
             )
         )
-        rows = {row[0]: row for row in self.env.cr.fetchall()}
-        partner_ids = {r[2] for r in rows.values()} | {r[3] for r in rows.values() if r[3]}
-        partners = {p.id: p.display_name for p in self.env["res.partner"].browse(partner_ids)}
-        types = {t.id: t.name for t in self.env["visit.type"].browse({r[7] for r in rows.values()})}
-        users = {u.id: u.name for u in self.env["res.users"].browse({r[9] for r in rows.values() if r[9]})}
-        orders = self.env["sale.order"].browse({r[6] for r in rows.values() if r[6]})
+        rows = {
+            row[0]: dict(zip(STORED, row[1:], strict=True))
+            for row in self.env.cr.fetchall()
+        }
+        partner_ids = {r["partner_id"] for r in rows.values()} | {
+            r["contact_id"] for r in rows.values() if r["contact_id"]
+        }
+        partners = {
+            p.id: p.display_name for p in self.env["res.partner"].browse(partner_ids)
+        }
+        types = {
+            t.id: t.name
+            for t in self.env["visit.type"].browse(
+                {r["type_id"] for r in rows.values()}
+            )
+        }
+        users = {
+            u.id: u.name
+            for u in self.env["res.users"].browse(
+                {r["user_id"] for r in rows.values() if r["user_id"]}
+            )
+        }
+        orders = self.env["sale.order"].browse(
+            {r["sale_order_id"] for r in rows.values() if r["sale_order_id"]}
+        )
         lines = self._order_lines(orders)
         order_info = {o.id: (o.amount_total, o.commitment_date) for o in orders}
         for visit_id in ids:
-            (_id, name, partner_id, contact_id, phone, source_name, order_id, type_id, channel,
-             user_id, scheduled, done, state, outcome, reason, sat_product, sat_service,
-             sat_time, sat_result, score, is_rated, opinion) = rows[visit_id]
+            row = rows[visit_id]
+            order_id = row["sale_order_id"]
             products, quantity = lines[order_id] if order_id else ("", 0.0)
             amount, delivery = order_info.get(order_id, ("", ""))
-            yield [
-                name, partners.get(partner_id, ""), partners.get(contact_id, ""), phone or "",
-                source_name or "", products, quantity or "", amount, delivery or "",
-                types.get(type_id, ""), labels["channel"].get(channel, ""), users.get(user_id, ""),
-                scheduled, done or "", labels["state"].get(state, ""),
-                labels["outcome"].get(outcome, ""), labels["unreached_reason"].get(reason, ""),
-                labels["satisfaction_product"].get(sat_product, ""),
-                labels["satisfaction_service"].get(sat_service, ""),
-                labels["satisfaction_timeliness"].get(sat_time, ""),
-                labels["satisfaction_result"].get(sat_result, ""),
-                score if is_rated else "", opinion or "",
-            ]
+            values = {
+                **row,
+                "partner": partners.get(row["partner_id"], ""),
+                "contact": partners.get(row["contact_id"], ""),
+                "products": products,
+                "quantity": quantity or "",
+                "amount": amount,
+                "delivery": delivery or "",
+                "type": types.get(row["type_id"], ""),
+                "agent": users.get(row["user_id"], ""),
+                "satisfaction_score": row["satisfaction_score"]
+                if row["is_rated"]
+                else "",
+            }
+            for key, options in labels.items():
+                values[key] = options.get(row[key], "")
+            yield values
 
-    def _write_row(self, sheet, row, values, date_fmt, day_fmt, tz):
-        for col, value in enumerate(values):
+    def _write_row(self, sheet, row, columns, values, formats, tz):
+        for col, column in enumerate(columns):
+            value = values.get(column.key)
             if value == "" or value is None or value is False:
                 continue  # an empty cell costs nothing to leave out
-            if hasattr(value, "year"):
+            if column.kind in ("datetime", "date"):
                 # Stored in UTC, shown in the user's time zone.
                 local = pytz.utc.localize(value).astimezone(tz).replace(tzinfo=None)
-                sheet.write_datetime(row, col, local, day_fmt if col == 8 else date_fmt)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_datetime(row, col, local, formats[column.kind])
+            elif column.kind == "number":
                 sheet.write_number(row, col, value)
             else:
                 # write_string, never write(): nothing a customer typed is
                 # ever read as a formula or a URL.
                 sheet.write_string(row, col, str(value))
-        return row + 1
 
-    def _write_summary(self, sheet, bold, domain, total):
-        """Counts per state and outcome, success rate, average satisfaction."""
-        _ = self.env._
+    @api.model
+    def _download(self, data, name):
+        """An attachment to download the file once: removed by the daily
+        autovacuum after DOWNLOAD_KEPT, so that exports leave nothing behind."""
+        return self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": data,
+                "mimetype": XLSX_MIMETYPE,
+                "res_model": self._name,
+            }
+        )
+
+    @api.autovacuum
+    def _gc_downloads(self):
+        """Remove the downloaded ledgers older than DOWNLOAD_KEPT."""
+        # sudo: exports of every user are cleaned.
+        self.env["ir.attachment"].sudo().search(
+            [
+                ("res_model", "=", self._name),
+                ("create_date", "<", fields.Datetime.now() - DOWNLOAD_KEPT),
+            ]
+        ).unlink()
+
+    def _write_summary(self, sheet, bold, domain, total, columns, labels):
+        """Counts per state, success rate, average satisfaction: the states
+        named as the ledger's *Status* column names them."""
         Visit = self.env["visit.record"]
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 1, 14)
-        sheet.write_string(0, 0, _("Visit ledger"), bold)
+        sheet.write_string(0, 0, self.env._("Visit ledger"), bold)
         sheet.write_string(0, 1, "", bold)
         if not total:
-            sheet.write_string(1, 0, _("No visit matches this selection."))
+            sheet.write_string(1, 0, self.env._("No visit matches this selection."))
             return
         states = dict(Visit._read_group(domain, ["state"], ["__count"]))
         reached = states.get("done", 0)
         attempted = reached + states.get("failed", 0)
         averages = Visit._read_group(
-            domain + [("is_rated", "=", True)], [], ["satisfaction_score:avg", "__count"]
+            domain + [("is_rated", "=", True)],
+            [],
+            ["satisfaction_score:avg", "__count"],
         )[0]
         rows = [
-            (_("Visits"), total),
-            (_("Done"), reached),
-            (_("Failed"), states.get("failed", 0)),
-            (_("Open"), states.get("planned", 0) + states.get("in_progress", 0)),
-            (_("Cancelled"), states.get("cancelled", 0)),
-            (_("Success rate (reached / attempted)"), reached / attempted if attempted else ""),
-            (_("Rated visits"), averages[1]),
-            (_("Average satisfaction (1-4)"), averages[0] if averages[1] else ""),
+            (self.env._("Visits"), total),
+            (labels["state"]["done"], reached),
+            (labels["state"]["failed"], states.get("failed", 0)),
+            (
+                self.env._("Open"),
+                states.get("planned", 0) + states.get("in_progress", 0),
+            ),
+            (labels["state"]["cancelled"], states.get("cancelled", 0)),
+            (
+                self.env._("Success rate (reached / attempted)"),
+                reached / attempted if attempted else "",
+            ),
+            (self.env._("Rated visits"), averages[1]),
+            (
+                self.env._("Average satisfaction (1-4)"),
+                averages[0] if averages[1] else "",
+            ),
         ]
         for offset, (label, value) in enumerate(rows, start=1):
             sheet.write_string(offset, 0, label)
@@ -178,7 +343,15 @@ class VisitLedger(models.AbstractModel):
         # The indicators of these visits against the company's targets.
         Indicator = self.env["visit.indicator"]
         row = len(rows) + 2
-        for col, title in enumerate((_("Indicator"), _("For"), _("Value"), _("Target"), _("Missed"))):
+        for col, title in enumerate(
+            (
+                self.env._("Indicator"),
+                self.env._("For"),
+                self.env._("Value"),
+                self.env._("Target"),
+                self.env._("Missed"),
+            )
+        ):
             sheet.write_string(row, col, title, bold)
         sheet.set_column(2, 4, 12)
         labels = Indicator._indicator_labels()
@@ -198,4 +371,4 @@ class VisitLedger(models.AbstractModel):
             if line["target"] is not None:
                 sheet.write_number(row, 3, line["target"])
             if line["is_missed"]:
-                sheet.write_string(row, 4, _("Yes"))
+                sheet.write_string(row, 4, self.env._("Yes"))

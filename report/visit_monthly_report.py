@@ -29,11 +29,14 @@ class VisitMonthlyReport(models.AbstractModel):
         """Everything the report of the local days ``date_from`` to
         ``date_to`` (both included) of ``company`` shows, as plain data."""
         if date_to < date_from:
-            raise UserError(self.env._(
-                "The report period ends on %(date_to)s, before it starts on "
-                "%(date_from)s: choose an end on or after the start.",
-                date_from=fields.Date.to_string(date_from), date_to=fields.Date.to_string(date_to),
-            ))
+            raise UserError(
+                self.env._(
+                    "The report period ends on %(date_to)s, before it starts on "
+                    "%(date_from)s: choose an end on or after the start.",
+                    date_from=fields.Date.to_string(date_from),
+                    date_to=fields.Date.to_string(date_to),
+                )
+            )
         Visit = self.env["visit.record"]
         start, stop = company._visit_utc_bounds(date_from, date_to)
         domain = [
@@ -43,7 +46,9 @@ class VisitMonthlyReport(models.AbstractModel):
         ]
         lines = self.env["visit.indicator"]._compute(date_from, date_to, company)
         labels = self.env["visit.indicator"]._indicator_labels()
-        categories = dict(Visit._fields["opinion_category"]._description_selection(self.env))
+        categories = dict(
+            Visit._fields["opinion_category"]._description_selection(self.env)
+        )
         classified = [
             (categories.get(category, self.env._("Not classified")), count)
             for category, count in Visit._read_group(
@@ -56,11 +61,15 @@ class VisitMonthlyReport(models.AbstractModel):
             "date_from": fields.Date.to_string(date_from),
             "date_to": fields.Date.to_string(date_to),
             "label": self._cycle_label(date_from, date_to),
-            "period": "%s – %s" % (fields.Date.to_string(date_from), fields.Date.to_string(date_to)),
+            "period": "%s – %s"
+            % (fields.Date.to_string(date_from), fields.Date.to_string(date_to)),
             "visit_count": Visit.search_count(domain + [("state", "!=", "cancelled")]),
             "missed_count": sum(line["is_missed"] for line in lines),
             "lines": [
-                dict(line, indicator_label=labels.get(line["indicator"], line["indicator"]))
+                dict(
+                    line,
+                    indicator_label=labels.get(line["indicator"], line["indicator"]),
+                )
                 for line in lines
             ],
             "classified": classified,
@@ -69,37 +78,69 @@ class VisitMonthlyReport(models.AbstractModel):
                     "number": visit.name,
                     "customer": visit.partner_id.display_name,
                     "opinion": visit.opinion or "",
-                    "done": ", ".join(filter(None, [
-                        visit.complaint_ticket_ids and self.env._("complaint %s", ", ".join(
-                            visit.complaint_ticket_ids.mapped("display_name"))),
-                        visit.next_record_ids and self.env._("round %s planned", max(
-                            visit.next_record_ids.mapped("round"))),
-                        visit.is_problem_solved and self.env._("problem answered"),
-                    ])) or self.env._("nothing yet"),
+                    "done": ", ".join(
+                        filter(
+                            None,
+                            [
+                                visit.complaint_ticket_ids
+                                and self.env._(
+                                    "complaint %s",
+                                    ", ".join(
+                                        visit.complaint_ticket_ids.mapped(
+                                            "display_name"
+                                        )
+                                    ),
+                                ),
+                                visit.next_record_ids
+                                and self.env._(
+                                    "round %s planned",
+                                    max(visit.next_record_ids.mapped("round")),
+                                ),
+                                visit.is_problem_solved
+                                and self.env._("problem answered"),
+                            ],
+                        )
+                    )
+                    or self.env._("nothing yet"),
                 }
                 for visit in unsatisfied
             ],
-            "trend_chart": self._trend_chart(date_from, date_to, company, lines, labels),
-            "channel_chart": dict(self._channel_chart(lines), title=labels.get("channel_mix")),
+            "trend_chart": self._trend_chart(
+                date_from, date_to, company, lines, labels
+            ),
+            "channel_chart": dict(
+                self._channel_chart(lines), title=labels.get("channel_mix")
+            ),
         }
 
     @api.model
     def _cycle_label(self, date_from, date_to, short=False):
         """``2026-03`` for a calendar month, else ``2026-02-23 – 2026-03-22``
         (``short``: ``02-23–03-22``, for a chart's axis)."""
-        if date_from.day == 1 and date_to == date_from + relativedelta(months=1, days=-1):
+        if date_from.day == 1 and date_to == date_from + relativedelta(
+            months=1, days=-1
+        ):
             return date_from.strftime("%Y-%m")
         if short:
             return "%s–%s" % (date_from.strftime("%m-%d"), date_to.strftime("%m-%d"))
-        return "%s – %s" % (fields.Date.to_string(date_from), fields.Date.to_string(date_to))
+        return "%s – %s" % (
+            fields.Date.to_string(date_from),
+            fields.Date.to_string(date_to),
+        )
 
     @api.model
     def _overall(self, lines, indicator):
         """The all-types, all-rules line of ``indicator`` (or an empty dict)."""
-        return next((
-            line for line in lines
-            if line["indicator"] == indicator and not line["type_id"] and not line.get("rule_id")
-        ), {})
+        return next(
+            (
+                line
+                for line in lines
+                if line["indicator"] == indicator
+                and not line["type_id"]
+                and not line.get("rule_id")
+            ),
+            {},
+        )
 
     @api.model
     def _trend_chart(self, date_from, date_to, company, lines, labels):
@@ -110,7 +151,10 @@ class VisitMonthlyReport(models.AbstractModel):
         while len(periods) < TREND_CYCLES:
             end = periods[0][0] - timedelta(days=1)
             start = company._visit_report_cycle(day=end).date_from
-            periods.insert(0, (start, end, self.env["visit.indicator"]._compute(start, end, company)))
+            periods.insert(
+                0,
+                (start, end, self.env["visit.indicator"]._compute(start, end, company)),
+            )
         plot_width = TREND_WIDTH - TREND_LEFT - TREND_RIGHT
         plot_height = TREND_HEIGHT - TREND_TOP - TREND_BOTTOM
         step = plot_width / len(periods)
@@ -119,7 +163,9 @@ class VisitMonthlyReport(models.AbstractModel):
             return round(TREND_LEFT + step * (index + 0.5), 1)
 
         def y(value):
-            return round(TREND_TOP + plot_height * (1 - min(max(value, 0.0), 100.0) / 100.0), 1)
+            return round(
+                TREND_TOP + plot_height * (1 - min(max(value, 0.0), 100.0) / 100.0), 1
+            )
 
         series = []
         for position, (indicator, color) in enumerate(TREND_SERIES):
@@ -137,14 +183,16 @@ class VisitMonthlyReport(models.AbstractModel):
             if segment:
                 segments.append(segment)
             target = self._overall(lines, indicator).get("target")
-            series.append({
-                "label": labels.get(indicator, indicator),
-                "color": color,
-                "polylines": [" ".join(segment) for segment in segments],
-                "points": points,
-                "target_y": y(target) if target is not None else None,
-                "legend_y": TREND_TOP + 14 + 22 * position,
-            })
+            series.append(
+                {
+                    "label": labels.get(indicator, indicator),
+                    "color": color,
+                    "polylines": [" ".join(segment) for segment in segments],
+                    "points": points,
+                    "target_y": y(target) if target is not None else None,
+                    "legend_y": TREND_TOP + 14 + 22 * position,
+                }
+            )
         return {
             "width": TREND_WIDTH,
             "height": TREND_HEIGHT,
@@ -152,7 +200,10 @@ class VisitMonthlyReport(models.AbstractModel):
             "right": TREND_WIDTH - TREND_RIGHT,
             "bottom": TREND_TOP + plot_height,
             "legend_x": TREND_WIDTH - TREND_RIGHT + 14,
-            "grid": [{"y": y(value), "label": "%s %%" % value} for value in (0, 25, 50, 75, 100)],
+            "grid": [
+                {"y": y(value), "label": "%s %%" % value}
+                for value in (0, 25, 50, 75, 100)
+            ],
             "columns": [
                 {"x": x(index), "label": self._cycle_label(start, end, short=True)}
                 for index, (start, end, _lines) in enumerate(periods)
@@ -166,8 +217,11 @@ class VisitMonthlyReport(models.AbstractModel):
         """Visits done per channel (the ``channel_mix`` lines of the
         indicators), as a bar chart."""
         counts = sorted(
-            ((line["label"], line["value"]) for line in lines
-             if line["indicator"] == "channel_mix" and line["value"]),
+            (
+                (line["label"], line["value"])
+                for line in lines
+                if line["indicator"] == "channel_mix" and line["value"]
+            ),
             key=lambda item: -item[1],
         )
         total = sum(count for _label, count in counts)
@@ -175,14 +229,16 @@ class VisitMonthlyReport(models.AbstractModel):
         bars = []
         for index, (label, count) in enumerate(counts):
             width = round(MIX_BAR * count / biggest, 1)
-            bars.append({
-                "label": label,
-                "y": MIX_ROW * index + 3,
-                "text_y": round(MIX_ROW * index + MIX_ROW * 0.65, 1),
-                "width": width,
-                "value_x": MIX_LABEL + width + 6,
-                "value": "%s (%s %%)" % (count, round(100.0 * count / total, 1)),
-            })
+            bars.append(
+                {
+                    "label": label,
+                    "y": MIX_ROW * index + 3,
+                    "text_y": round(MIX_ROW * index + MIX_ROW * 0.65, 1),
+                    "width": width,
+                    "value_x": MIX_LABEL + width + 6,
+                    "value": "%s (%s %%)" % (count, round(100.0 * count / total, 1)),
+                }
+            )
         return {
             "width": MIX_WIDTH,
             "height": max(len(bars), 1) * MIX_ROW,

@@ -24,3 +24,4 @@ from . import test_faults
 from . import test_local_time
 from . import test_dashboard
 from . import test_planner
+from . import test_rule_templates

@@ -89,8 +89,13 @@ class VisitCommon(BaseCommon):
                 "tz": "Asia/Shanghai",
                 "attendance_ids": [
                     Command.create(
-                        {"name": f"{day} {start}", "dayofweek": str(day), "hour_from": start,
-                         "hour_to": stop, "day_period": "morning" if start < 12 else "afternoon"}
+                        {
+                            "name": f"{day} {start}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": stop,
+                            "day_period": "morning" if start < 12 else "afternoon",
+                        }
                     )
                     for day in range(5)
                     for start, stop in ((8.5, 11.0), (14.0, 16.0))
@@ -110,10 +115,18 @@ class VisitCommon(BaseCommon):
 
     @classmethod
     def _closed_ticket(cls, closed_date, partner=None, **values):
-        stage = cls.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+        stage = cls.env["helpdesk.ticket.stage"].search(
+            [("closed", "=", True)], limit=1
+        )
         ticket = cls.env["helpdesk.ticket"].create(
-            dict({"name": "Repair", "description": "<p>Repair</p>",
-                  "partner_id": (partner or cls.customer).id}, **values)
+            dict(
+                {
+                    "name": "Repair",
+                    "description": "<p>Repair</p>",
+                    "partner_id": (partner or cls.customer).id,
+                },
+                **values,
+            )
         )
         ticket.write({"stage_id": stage.id})
         ticket.closed_date = closed_date
@@ -125,12 +138,16 @@ class VisitCommon(BaseCommon):
             "name": "Closed repairs",
             "model_id": cls.env["ir.model"]._get_id("helpdesk.ticket"),
             "domain": "[('stage_id.closed', '=', True)]",
-            "date_field_id": cls.env["ir.model.fields"]._get("helpdesk.ticket", "closed_date").id,
+            "date_field_id": cls.env["ir.model.fields"]
+            ._get("helpdesk.ticket", "closed_date")
+            .id,
             "start_date": "2020-01-01",
             "assignment": "user",
             "user_id": cls.agent.id,
             "step_ids": [
-                Command.create(dict({"type_id": cls.type_plain.id, "channel": "phone"}, **step))
+                Command.create(
+                    dict({"type_id": cls.type_plain.id, "channel": "phone"}, **step)
+                )
                 for step in (steps or [{"delay": 2, "delay_unit": "days"}])
             ],
         }

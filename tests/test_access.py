@@ -12,17 +12,36 @@ class TestVisitAccess(VisitCommon):
         cls.visit_alice = cls._create_visit(user_id=cls.agent.id)
         cls.visit_bob = cls._create_visit(user_id=cls.agent_2.id)
         cls.visit_free = cls._create_visit(user_id=False)
-        cls.visit_b = cls.env["visit.record"].with_company(cls.company_b).create(
-            cls._visit_vals(
-                partner_id=cls.customer_b.id,
-                company_id=cls.company_b.id,
-                user_id=cls.manager_b.id,
+        cls.visit_b = (
+            cls.env["visit.record"]
+            .with_company(cls.company_b)
+            .create(
+                cls._visit_vals(
+                    partner_id=cls.customer_b.id,
+                    company_id=cls.company_b.id,
+                    user_id=cls.manager_b.id,
+                )
             )
         )
 
     def _visible(self, user):
-        return self.env["visit.record"].with_user(user).search(
-            [("id", "in", (self.visit_alice | self.visit_bob | self.visit_free | self.visit_b).ids)]
+        return (
+            self.env["visit.record"]
+            .with_user(user)
+            .search(
+                [
+                    (
+                        "id",
+                        "in",
+                        (
+                            self.visit_alice
+                            | self.visit_bob
+                            | self.visit_free
+                            | self.visit_b
+                        ).ids,
+                    )
+                ]
+            )
         )
 
     def test_user_sees_own_and_unassigned_visits_only(self):
@@ -63,11 +82,15 @@ class TestVisitAccess(VisitCommon):
     def test_user_cannot_configure_types_manager_can(self):
         with self.assertRaises(AccessError):
             self.env["visit.type"].with_user(self.agent).create({"name": "Mine"})
-        created = self.env["visit.type"].with_user(self.manager).create({"name": "Mine"})
+        created = (
+            self.env["visit.type"].with_user(self.manager).create({"name": "Mine"})
+        )
         self.assertTrue(created)
 
     def test_plans_and_answers_follow_the_visit_rules(self):
-        visit = self._create_visit(user_id=self.agent_2.id, type_id=self.type_complaint.id)
+        visit = self._create_visit(
+            user_id=self.agent_2.id, type_id=self.type_complaint.id
+        )
         with self.assertRaises(AccessError):
             visit.plan_id.with_user(self.agent).read(["name"])
         with self.assertRaises(AccessError):

@@ -17,28 +17,29 @@ from .common import VisitCommon
 # access rights must change this table too.
 MODEL_ACCESS = {
     #                              public portal internal user    manager
-    "visit.type":                  ("",    "r",   "",      "r",    "rwcu"),
-    "visit.type.question":         ("",    "r",   "",      "r",    "rwcu"),
-    "visit.plan":                  ("",    "",    "",      "rwc",  "rwcu"),
-    "visit.record":                ("",    "r",   "",      "rwc",  "rwcu"),
-    "visit.attempt":               ("",    "",    "",      "rc",   "rwcu"),
-    "visit.answer":                ("",    "r",   "",      "rwc",  "rwcu"),
-    "visit.target":                ("",    "",    "",      "r",    "rwcu"),
-    "visit.rule":                  ("",    "",    "",      "r",    "rwcu"),
-    "visit.rule.step":             ("",    "",    "",      "r",    "rwcu"),
-    "visit.rule.draw":             ("",    "",    "",      "",     "r"),
-    "visit.rule.skip":             ("",    "",    "",      "",     "ru"),
-    "visit.outcome.wizard":        ("",    "",    "",      "rwcu", "rwcu"),
-    "visit.outcome.wizard.answer": ("",    "",    "",      "rwcu", "rwcu"),
-    "visit.plan.cancel.wizard":    ("",    "",    "",      "rwcu", "rwcu"),
-    "visit.public.letter.wizard":  ("",    "",    "",      "rwcu", "rwcu"),
-    "visit.review.wizard":         ("",    "",    "",      "",     "rwcu"),
-    "visit.batch.wizard":          ("",    "",    "",      "",     "rwcu"),
-    "visit.batch.wizard.line":     ("",    "",    "",      "",     "rwcu"),
-    "visit.case":                  ("",    "",    "",      "",     "r"),
-    "visit.unreached.reason":      ("",    "",    "",      "r",    "rwcu"),
-    "visit.fallback.step":         ("",    "",    "",      "r",    "rwcu"),
-    "visit.type.team":             ("",    "",    "",      "r",    "rwcu"),
+    "visit.type": ("", "r", "", "r", "rwcu"),
+    "visit.type.question": ("", "r", "", "r", "rwcu"),
+    "visit.plan": ("", "", "", "rwc", "rwcu"),
+    "visit.record": ("", "r", "", "rwc", "rwcu"),
+    "visit.attempt": ("", "", "", "rc", "rwcu"),
+    "visit.answer": ("", "r", "", "rwc", "rwcu"),
+    "visit.target": ("", "", "", "r", "rwcu"),
+    "visit.rule": ("", "", "", "r", "rwcu"),
+    "visit.rule.step": ("", "", "", "r", "rwcu"),
+    "visit.rule.draw": ("", "", "", "", "r"),
+    "visit.rule.skip": ("", "", "", "", "ru"),
+    "visit.outcome.wizard": ("", "", "", "rwcu", "rwcu"),
+    "visit.outcome.wizard.answer": ("", "", "", "rwcu", "rwcu"),
+    "visit.outcome.wizard.choice": ("", "", "", "rwcu", "rwcu"),
+    "visit.plan.cancel.wizard": ("", "", "", "rwcu", "rwcu"),
+    "visit.public.letter.wizard": ("", "", "", "rwcu", "rwcu"),
+    "visit.review.wizard": ("", "", "", "", "rwcu"),
+    "visit.batch.wizard": ("", "", "", "", "rwcu"),
+    "visit.batch.wizard.line": ("", "", "", "", "rwcu"),
+    "visit.case": ("", "", "", "", "r"),
+    "visit.unreached.reason": ("", "", "", "r", "rwcu"),
+    "visit.fallback.step": ("", "", "", "r", "rwcu"),
+    "visit.type.team": ("", "", "", "r", "rwcu"),
 }
 PROFILES = ("public", "portal", "internal", "user", "manager")
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
@@ -48,11 +49,11 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 # may read (r), write (w) and delete (u).
 RECORD_ACCESS = {
     #               own    colleague's  company B
-    "portal":      ("r",   "",          ""),
-    "internal":    ("",    "",          ""),
-    "agent":       ("rw",  "",          ""),
-    "manager":     ("rwu", "rwu",       ""),
-    "manager_b":   ("",    "",          "rwu"),
+    "portal": ("r", "", ""),
+    "internal": ("", "", ""),
+    "agent": ("rw", "", ""),
+    "manager": ("rwu", "rwu", ""),
+    "manager_b": ("", "", "rwu"),
 }
 
 
@@ -69,18 +70,36 @@ class AccessFixture(VisitCommon):
             {"name": "王小明", "parent_id": cls.customer.id, "email": "xm@example.com"}
         )
         cls.portal = new_test_user(
-            cls.env, login="cv_portal_matrix", groups="base.group_portal", partner_id=cls.contact.id
+            cls.env,
+            login="cv_portal_matrix",
+            groups="base.group_portal",
+            partner_id=cls.contact.id,
         )
         cls.public = cls.env.ref("base.public_user")
-        cls.visit_own = cls._create_visit(user_id=cls.agent.id, type_id=cls.type_repair.id)
-        cls.visit_other = cls._create_visit(user_id=cls.agent_2.id, partner_id=cls.other_customer.id)
-        cls.visit_b = cls.env["visit.record"].with_company(cls.company_b).create(
-            cls._visit_vals(partner_id=cls.customer_b.id, company_id=cls.company_b.id,
-                            user_id=cls.manager_b.id)
+        cls.visit_own = cls._create_visit(
+            user_id=cls.agent.id, type_id=cls.type_repair.id
+        )
+        cls.visit_other = cls._create_visit(
+            user_id=cls.agent_2.id, partner_id=cls.other_customer.id
+        )
+        cls.visit_b = (
+            cls.env["visit.record"]
+            .with_company(cls.company_b)
+            .create(
+                cls._visit_vals(
+                    partner_id=cls.customer_b.id,
+                    company_id=cls.company_b.id,
+                    user_id=cls.manager_b.id,
+                )
+            )
         )
         cls.users = {
-            "public": cls.public, "portal": cls.portal, "internal": cls.internal,
-            "user": cls.agent, "agent": cls.agent, "manager": cls.manager,
+            "public": cls.public,
+            "portal": cls.portal,
+            "internal": cls.internal,
+            "user": cls.agent,
+            "agent": cls.agent,
+            "manager": cls.manager,
             "manager_b": cls.manager_b,
         }
 
@@ -89,20 +108,27 @@ class AccessFixture(VisitCommon):
 class TestAccessMatrix(AccessFixture):
     def test_every_model_of_the_addon_is_in_the_matrix(self):
         ours = {
-            name for name, model in self.env.registry.items()
+            name
+            for name, model in self.env.registry.items()
             if model._original_module == "customer_visit" and not model._abstract
         }
-        self.assertEqual(ours, set(MODEL_ACCESS), "a model was added or removed: update MODEL_ACCESS")
+        self.assertEqual(
+            ours, set(MODEL_ACCESS), "a model was added or removed: update MODEL_ACCESS"
+        )
 
     def test_model_access_rights_per_group(self):
         for model, expected in MODEL_ACCESS.items():
             for profile, allowed in zip(PROFILES, expected, strict=True):
                 records = self.env[model].with_user(self.users[profile])
                 for letter, operation in OPERATIONS.items():
-                    with self.subTest(model=model, profile=profile, operation=operation):
+                    with self.subTest(
+                        model=model, profile=profile, operation=operation
+                    ):
                         self.assertEqual(
-                            records.has_access(operation), letter in allowed,
-                            f"{profile} {'may' if letter in allowed else 'may not'} {operation} {model}",
+                            records.has_access(operation),
+                            letter in allowed,
+                            f"{profile} {'may' if letter in allowed else 'may not'} "
+                            f"{operation} {model}",
                         )
 
     def _allowed(self, record, operation):
@@ -126,21 +152,32 @@ class TestAccessMatrix(AccessFixture):
             self.env.invalidate_all()
 
     def test_record_rules_on_visits_plans_attempts_and_answers(self):
-        targets = {"own": self.visit_own, "colleague's": self.visit_other, "company B": self.visit_b}
+        targets = {
+            "own": self.visit_own,
+            "colleague's": self.visit_other,
+            "company B": self.visit_b,
+        }
         for profile, expected in RECORD_ACCESS.items():
             user = self.users[profile]
             for (label, visit), allowed in zip(targets.items(), expected, strict=True):
                 for letter in "rwu":
                     with self.subTest(profile=profile, visit=label, operation=letter):
-                        self.assertEqual(self._allowed(visit.with_user(user), letter), letter in allowed)
+                        self.assertEqual(
+                            self._allowed(visit.with_user(user), letter),
+                            letter in allowed,
+                        )
                 self.assertTrue(visit.exists())
                 # Plans and answers follow their visit for reading.
                 readable = "r" in allowed
                 for related in (visit.plan_id, visit.answer_ids):
-                    if not related or (profile == "portal" and related._name == "visit.plan"):
+                    if not related or (
+                        profile == "portal" and related._name == "visit.plan"
+                    ):
                         continue  # portal customers see visits, not plans
                     with self.subTest(profile=profile, model=related._name):
-                        self.assertEqual(self._can_search(related.with_user(user)), readable)
+                        self.assertEqual(
+                            self._can_search(related.with_user(user)), readable
+                        )
 
     @staticmethod
     def _can_search(records):
@@ -155,7 +192,9 @@ class TestAccessMatrix(AccessFixture):
             self.env["visit.record"].with_user(self.internal).create(self._visit_vals())
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             self.env["visit.record"].with_user(self.agent).create(
-                self._visit_vals(partner_id=self.customer_b.id, company_id=self.company_b.id)
+                self._visit_vals(
+                    partner_id=self.customer_b.id, company_id=self.company_b.id
+                )
             )
 
     def test_portal_reads_only_the_visits_of_its_company_never_writes(self):
@@ -164,7 +203,9 @@ class TestAccessMatrix(AccessFixture):
         with self.assertRaises(AccessError):
             self.visit_own.with_user(self.portal).write({"opinion": "forged"})
         with self.assertRaises(AccessError):
-            self.visit_own.with_user(self.portal).answer_ids[:1].write({"value_text": "forged"})
+            self.visit_own.with_user(self.portal).answer_ids[:1].write(
+                {"value_text": "forged"}
+            )
 
     def test_second_company_sees_no_record_of_the_first(self):
         """Every company-bound model: the manager of company B neither finds
@@ -175,22 +216,40 @@ class TestAccessMatrix(AccessFixture):
             "visit.plan": self.visit_own.plan_id,
             "visit.answer": self.visit_own.answer_ids[:1],
             "visit.attempt": self.env["visit.attempt"].create(
-                {"record_id": self.visit_own.id, "result": "no_answer", "channel": "phone"}),
-            "visit.type": self.env["visit.type"].create({"name": "A only", "company_id": self.company_a.id}),
+                {
+                    "record_id": self.visit_own.id,
+                    "result": "no_answer",
+                    "channel": "phone",
+                }
+            ),
+            "visit.type": self.env["visit.type"].create(
+                {"name": "A only", "company_id": self.company_a.id}
+            ),
             "visit.target": self.env["visit.target"].create(
-                {"indicator": self.env["visit.target"]._fields["indicator"].get_values(self.env)[0],
-                 "value": 80, "company_id": self.company_a.id}),
+                {
+                    "indicator": self.env["visit.target"]
+                    ._fields["indicator"]
+                    .get_values(self.env)[0],
+                    "value": 80,
+                    "company_id": self.company_a.id,
+                }
+            ),
             "visit.rule": rule,
             "visit.rule.step": rule.step_ids[:1],
-            "visit.rule.draw": self.env["visit.rule.draw"].create({"rule_id": rule.id, "period": "2026-11"}),
+            "visit.rule.draw": self.env["visit.rule.draw"].create(
+                {"rule_id": rule.id, "period": "2026-11"}
+            ),
             "visit.rule.skip": self.env["visit.rule.skip"].create(
-                {"rule_id": rule.id, "res_id": self.ticket.id, "reason": "no_partner"}),
+                {"rule_id": rule.id, "res_id": self.ticket.id, "reason": "no_partner"}
+            ),
         }
         for model, record in records.items():
             with self.subTest(model=model):
                 self.assertTrue(record)
                 self.assertEqual(self._can_search(record.with_user(self.manager)), True)
-                self.assertEqual(self._can_search(record.with_user(self.manager_b)), False)
+                self.assertEqual(
+                    self._can_search(record.with_user(self.manager_b)), False
+                )
                 with self.assertRaises(AccessError):
                     record.with_user(self.manager_b).read(["display_name"])
 
@@ -205,7 +264,7 @@ class TestAccessMatrix(AccessFixture):
             lines = path.read_text(encoding="utf-8").splitlines()
             for number, line in enumerate(lines, 1):
                 if ".sudo()" in line and not line.lstrip().startswith("#"):
-                    window = lines[max(0, number - 7):number]
+                    window = lines[max(0, number - 7) : number]
                     if not any(re.search(r"#.*\bsudo:", text) for text in window):
                         unjustified.append(f"{path.relative_to(root)}:{number}")
         self.assertEqual(unjustified, [])
@@ -222,7 +281,12 @@ class TestAccessRpc(HttpCase, AccessFixture):
         try:
             self.make_jsonrpc_request(
                 "/web/dataset/call_kw",
-                {"model": "visit.record", "method": method, "args": args, "kwargs": kwargs or {}},
+                {
+                    "model": "visit.record",
+                    "method": method,
+                    "args": args,
+                    "kwargs": kwargs or {},
+                },
             )
         except JsonRpcException as error:
             return error.args[0] if error.args else str(error)
@@ -231,8 +295,10 @@ class TestAccessRpc(HttpCase, AccessFixture):
     def test_json_rpc_matrix(self):
         own = self.visit_own.id
         create_vals = self._visit_vals()
-        create_vals.update(scheduled_date=str(create_vals["scheduled_date"]),
-                           deadline=str(create_vals["deadline"]))
+        create_vals.update(
+            scheduled_date=str(create_vals["scheduled_date"]),
+            deadline=str(create_vals["deadline"]),
+        )
         calls = {
             "read": ("read", [[own], ["name"]]),
             "write": ("write", [[own], {"opinion": "over RPC"}]),

@@ -18,21 +18,34 @@ from .common import VisitCommon
 class TestReportWithoutWkhtmltopdf(VisitCommon):
     def _print_sheet(self):
         visit = self._create_visit(user_id=self.agent.id)
-        return self.env["ir.actions.report"].with_context(force_report_rendering=True)._render_qweb_pdf(
-            "customer_visit.visit_record_report_sheet", visit.ids
+        return (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("customer_visit.visit_record_report_sheet", visit.ids)
         )
 
     def test_wkhtmltopdf_not_installed_gives_a_clear_message(self):
-        with patch.object(IrActionsReport, "get_wkhtmltopdf_state", return_value="install"), \
-                self.assertRaisesRegex(UserError, "Unable to find Wkhtmltopdf"):
+        with (
+            patch.object(
+                IrActionsReport, "get_wkhtmltopdf_state", return_value="install"
+            ),
+            self.assertRaisesRegex(UserError, "Unable to find Wkhtmltopdf"),
+        ):
             self._print_sheet()
 
     def test_wkhtmltopdf_gone_after_start_gives_a_clear_message(self):
         missing = OSError("Command 'wkhtmltopdf' not found")
-        with mute_logger("odoo.addons.customer_visit.models.ir_actions_report"), \
-                patch.object(IrActionsReport, "get_wkhtmltopdf_state", return_value="ok"), \
-                patch("odoo.addons.base.models.ir_actions_report._get_wkhtmltopdf_bin", side_effect=missing), \
-                self.assertRaisesRegex(UserError, "cannot run wkhtmltopdf .*install the wkhtmltopdf package"):
+        with (
+            mute_logger("odoo.addons.customer_visit.models.ir_actions_report"),
+            patch.object(IrActionsReport, "get_wkhtmltopdf_state", return_value="ok"),
+            patch(
+                "odoo.addons.base.models.ir_actions_report._get_wkhtmltopdf_bin",
+                side_effect=missing,
+            ),
+            self.assertRaisesRegex(
+                UserError, "cannot run wkhtmltopdf .*install the wkhtmltopdf package"
+            ),
+        ):
             self._print_sheet()
 
 
@@ -43,11 +56,15 @@ class TestOutcomeRetried(HttpCase, VisitCommon):
     answers are stored once, nothing lost, nothing twice."""
 
     def test_serialization_failure_while_logging_an_outcome_is_retried(self):
-        visit_type = self.env["visit.type"].create({
-            "name": "Scripted call",
-            "question_ids": [(0, 0, {"name": "Working well?", "answer_kind": "yes_no"}),
-                             (0, 0, {"name": "Rate us", "answer_kind": "rating"})],
-        })
+        visit_type = self.env["visit.type"].create(
+            {
+                "name": "Scripted call",
+                "question_ids": [
+                    (0, 0, {"name": "Working well?", "answer_kind": "yes_no"}),
+                    (0, 0, {"name": "Rate us", "answer_kind": "rating"}),
+                ],
+            }
+        )
         visit = self._create_visit(user_id=self.agent.id, type_id=visit_type.id)
         original = VisitOutcomeWizard.action_confirm
         calls = []
@@ -65,36 +82,72 @@ class TestOutcomeRetried(HttpCase, VisitCommon):
 
         self.authenticate("cv_agent", "cv_agent")
         context = {"active_model": "visit.record", "active_id": visit.id}
-        wizard_id = self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": "visit.outcome.wizard", "method": "create",
-            "args": [{"opinion": "Works, thanks", "satisfaction_service": "satisfied"}],
-            "kwargs": {"context": context},
-        })
-        answers = self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": "visit.outcome.wizard", "method": "read",
-            "args": [[wizard_id], ["answer_ids"]], "kwargs": {"context": context},
-        })[0]["answer_ids"]
+        wizard_id = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "visit.outcome.wizard",
+                "method": "create",
+                "args": [
+                    {"opinion": "Works, thanks", "satisfaction_service": "satisfied"}
+                ],
+                "kwargs": {"context": context},
+            },
+        )
+        answers = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "visit.outcome.wizard",
+                "method": "read",
+                "args": [[wizard_id], ["answer_ids"]],
+                "kwargs": {"context": context},
+            },
+        )[0]["answer_ids"]
         self.assertEqual(len(answers), 2)
-        for answer in self.make_jsonrpc_request("/web/dataset/call_kw", {
-            "model": "visit.outcome.wizard.answer", "method": "read",
-            "args": [answers, ["answer_kind"]], "kwargs": {},
-        }):
-            value = {"value_yes_no": "yes"} if answer["answer_kind"] == "yes_no" else {"value_rating": 4}
-            self.make_jsonrpc_request("/web/dataset/call_kw", {
-                "model": "visit.outcome.wizard.answer", "method": "write",
-                "args": [[answer["id"]], value], "kwargs": {},
-            })
-        with patch.object(VisitOutcomeWizard, "action_confirm", conflicting), mute_logger("odoo.sql_db"):
-            self.make_jsonrpc_request("/web/dataset/call_kw", {
-                "model": "visit.outcome.wizard", "method": "action_confirm",
-                "args": [[wizard_id]], "kwargs": {"context": context},
-            })
+        for answer in self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "visit.outcome.wizard.answer",
+                "method": "read",
+                "args": [answers, ["answer_kind"]],
+                "kwargs": {},
+            },
+        ):
+            value = (
+                {"value_yes_no": "yes"}
+                if answer["answer_kind"] == "yes_no"
+                else {"value_rating": 4}
+            )
+            self.make_jsonrpc_request(
+                "/web/dataset/call_kw",
+                {
+                    "model": "visit.outcome.wizard.answer",
+                    "method": "write",
+                    "args": [[answer["id"]], value],
+                    "kwargs": {},
+                },
+            )
+        with (
+            patch.object(VisitOutcomeWizard, "action_confirm", conflicting),
+            mute_logger("odoo.sql_db"),
+        ):
+            self.make_jsonrpc_request(
+                "/web/dataset/call_kw",
+                {
+                    "model": "visit.outcome.wizard",
+                    "method": "action_confirm",
+                    "args": [[wizard_id]],
+                    "kwargs": {"context": context},
+                },
+            )
         self.assertEqual(len(calls), 2, "the request was replayed once")
         visit.invalidate_recordset()
         self.assertEqual(visit.state, "done")
         self.assertEqual(visit.opinion, "Works, thanks")
         self.assertEqual(visit.attempt_count, 1, "one attempt, not two")
         self.assertEqual(
-            sorted((a.answer_kind, a.value_yes_no or a.value_rating) for a in visit.answer_ids),
+            sorted(
+                (a.answer_kind, a.value_yes_no or a.value_rating)
+                for a in visit.answer_ids
+            ),
             [("rating", 4), ("yes_no", "yes")],
         )

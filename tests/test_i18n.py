@@ -29,9 +29,13 @@ class TestVisitTranslation(VisitCommon):
             ["customer_visit"], ["zh_CN"], overwrite=True
         )
         env_zh = self.env(context=dict(self.env.context, lang="zh_CN"))
-        self.assertEqual(env_zh.ref("customer_visit.visit_type_complaint").name, "投诉回访")
+        self.assertEqual(
+            env_zh.ref("customer_visit.visit_type_complaint").name, "投诉回访"
+        )
         labels = dict(
-            env_zh["visit.record"]._fields["satisfaction_product"]._description_selection(env_zh)
+            env_zh["visit.record"]
+            ._fields["satisfaction_product"]
+            ._description_selection(env_zh)
         )
         self.assertEqual(labels["fairly_satisfied"], "比较满意")
         visit = self._create_visit()

@@ -1,9 +1,11 @@
 import base64
 import io
 from datetime import timedelta
+from unittest.mock import patch
 
 import openpyxl
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -13,15 +15,22 @@ from .common import VisitCommon
 @tagged("post_install", "-at_install")
 class TestVisitLedger(VisitCommon):
     def _read(self, visits, lang=None):
-        action = visits.with_context(lang=lang, tz="Asia/Shanghai").action_export_ledger()
-        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+        action = visits.with_context(
+            lang=lang, tz="Asia/Shanghai"
+        ).action_export_ledger()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
         return book
 
     def test_ledger_rows_and_summary(self):
         done = self._create_visit(
-            sale_order_id=self.order.id, outcome="reached", opinion="好",
-            satisfaction_product="satisfied", satisfaction_service="fairly_satisfied",
+            sale_order_id=self.order.id,
+            outcome="reached",
+            opinion="好",
+            satisfaction_product="satisfied",
+            satisfaction_service="fairly_satisfied",
         )
         done.action_done()
         failed = self._create_visit(outcome="not_reached", unreached_reason="no_answer")
@@ -32,7 +41,7 @@ class TestVisitLedger(VisitCommon):
         rows = {row[0]: row for row in ledger.iter_rows(min_row=2, values_only=True)}
         self.assertEqual(set(rows), {done.name, failed.name, planned.name})
         header = [cell.value for cell in ledger[1]]
-        row = dict(zip(header, rows[done.name]))
+        row = dict(zip(header, rows[done.name], strict=True))
         self.assertEqual(row["Customer"], self.customer.name)
         self.assertEqual(row["Source"], self.order.name)
         self.assertEqual(row["Products"], "Air conditioner")
@@ -43,9 +52,15 @@ class TestVisitLedger(VisitCommon):
         self.assertEqual(row["Opinion"], "好")
         # Times are the user's (Asia/Shanghai is UTC+8 all year).
         self.assertEqual(row["Scheduled"], done.scheduled_date + timedelta(hours=8))
-        self.assertEqual(dict(zip(header, rows[failed.name]))["Reason not reached"], "No answer")
+        self.assertEqual(
+            dict(zip(header, rows[failed.name], strict=True))["Reason not reached"],
+            "No answer",
+        )
         summary = {
-            r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=2, max_row=9, values_only=True)
+            r[0]: r[1]
+            for r in book.worksheets[0].iter_rows(
+                min_row=2, max_row=9, values_only=True
+            )
         }
         self.assertEqual(summary["Visits"], 3)
         self.assertEqual(summary["Done"], 1)
@@ -54,14 +69,21 @@ class TestVisitLedger(VisitCommon):
         self.assertEqual(summary["Success rate (reached / attempted)"], 0.5)
         self.assertEqual(summary["Average satisfaction (1-4)"], 3.5)
         indicators = {
-            (r[0], r[1]): r[2] for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
+            (r[0], r[1]): r[2]
+            for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
         }
         # 1 done of 3 owed, 1 reached of 2 attempted, worked out by hand.
-        self.assertAlmostEqual(indicators[("Callback rate (visited / owed)", "All types")], 33.33)
-        self.assertEqual(indicators[("Success rate (reached / attempted)", "All types")], 50.0)
+        self.assertAlmostEqual(
+            indicators[("Callback rate (visited / owed)", "All types")], 33.33
+        )
+        self.assertEqual(
+            indicators[("Success rate (reached / attempted)", "All types")], 50.0
+        )
 
     def test_formula_like_names_stay_text(self):
-        evil = self.env["res.partner"].create({"name": '=HYPERLINK("http://x.example","click")'})
+        evil = self.env["res.partner"].create(
+            {"name": '=HYPERLINK("http://x.example","click")'}
+        )
         visit = self._create_visit(partner_id=evil.id, opinion="=1+1")
         ledger = self._read(visit).worksheets[1]
         self.assertEqual(ledger["B2"].value, evil.name)
@@ -71,7 +93,9 @@ class TestVisitLedger(VisitCommon):
 
     def test_chinese_headers_for_chinese_users(self):
         self.env["res.lang"]._activate_lang("zh_CN")
-        self.env["ir.module.module"]._load_module_terms(["customer_visit"], ["zh_CN"], overwrite=True)
+        self.env["ir.module.module"]._load_module_terms(
+            ["customer_visit"], ["zh_CN"], overwrite=True
+        )
         book = self._read(self._create_visit(), lang="zh_CN")
         self.assertEqual(book.sheetnames, ["汇总", "回访台帐"])
         self.assertEqual(book.worksheets[1]["A1"].value, "编号")
@@ -91,11 +115,59 @@ class TestVisitLedger(VisitCommon):
         own.action_done()
         other = self._create_visit(user_id=self.agent_2.id, outcome="reached")
         other.action_done()
-        data = self.env["visit.ledger"].with_user(self.agent)._xlsx([("id", "in", (own | other).ids)])
+        data = (
+            self.env["visit.ledger"]
+            .with_user(self.agent)
+            ._xlsx([("id", "in", (own | other).ids)])
+        )
         book = openpyxl.load_workbook(io.BytesIO(data))
-        names = [row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)]
+        names = [
+            row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)
+        ]
         self.assertEqual(names, [own.name])
         indicators = {
-            (r[0], r[1]): r[2] for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
+            (r[0], r[1]): r[2]
+            for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
         }
-        self.assertEqual(indicators[("Callback rate (visited / owed)", "All types")], 100.0)
+        self.assertEqual(
+            indicators[("Callback rate (visited / owed)", "All types")], 100.0
+        )
+
+    def test_one_column_specification_and_no_download_left_behind(self):
+        visit = self._create_visit(
+            outcome="reached", satisfaction_result="fairly_satisfied"
+        )
+        visit.action_done()
+        columns = self.env["visit.ledger"]._columns()
+        book = self._read(visit)
+        ledger = book.worksheets[1]
+        self.assertEqual(
+            [cell.value for cell in ledger[1]], [column.title for column in columns]
+        )
+        row = dict(
+            zip(
+                [column.key for column in columns],
+                next(ledger.iter_rows(min_row=2, values_only=True)),
+                strict=True,
+            )
+        )
+        self.assertEqual(
+            (row["state"], row["satisfaction_result"]), ("Done", "Fairly satisfied")
+        )
+        self.assertEqual(
+            ledger.cell(2, 13).number_format,
+            "yyyy-mm-dd hh:mm",
+            "scheduled: a datetime",
+        )
+        Attachment = self.env["ir.attachment"]
+        downloads = Attachment.search([("res_model", "=", "visit.ledger")])
+        self.assertEqual(len(downloads), 1)
+        self.env["visit.ledger"]._gc_downloads()
+        self.assertTrue(downloads.exists(), "kept while it may still be downloaded")
+        with patch.object(
+            fields.Datetime,
+            "now",
+            return_value=fields.Datetime.now() + timedelta(hours=2),
+        ):
+            self.env["visit.ledger"]._gc_downloads()
+        self.assertFalse(downloads.exists(), "removed by the autovacuum")

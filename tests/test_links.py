@@ -12,7 +12,9 @@ class TestVisitLinks(VisitCommon):
         self.assertEqual(self.customer.with_user(self.agent).visit_count, 1)
         action = self.customer.with_user(self.manager).action_view_visits()
         self.assertEqual(action["res_model"], "visit.record")
-        found = self.env["visit.record"].with_user(self.manager).search(action["domain"])
+        found = (
+            self.env["visit.record"].with_user(self.manager).search(action["domain"])
+        )
         self.assertEqual(len(found), 2)
 
     def test_partner_visits_tab_shows_satisfaction(self):
@@ -25,7 +27,9 @@ class TestVisitLinks(VisitCommon):
         action = self.order.with_user(self.manager).action_schedule_visit()
         self.assertEqual(action["res_model"], "visit.record")
         form = Form(
-            self.env["visit.record"].with_user(self.manager).with_context(**action["context"])
+            self.env["visit.record"]
+            .with_user(self.manager)
+            .with_context(**action["context"])
         )
         self.assertEqual(form.partner_id, self.customer)
         self.assertEqual(form.sale_order_id, self.order)
@@ -34,14 +38,14 @@ class TestVisitLinks(VisitCommon):
         self.assertEqual(visit.source_name, self.order.name)
         self.assertEqual(self.order.visit_count, 1)
         view = self.order.action_view_visits()
-        self.assertEqual(
-            self.env["visit.record"].search(view["domain"]), visit
-        )
+        self.assertEqual(self.env["visit.record"].search(view["domain"]), visit)
 
     def test_schedule_visit_from_ticket(self):
         action = self.ticket.with_user(self.manager).action_schedule_visit()
         form = Form(
-            self.env["visit.record"].with_user(self.manager).with_context(**action["context"])
+            self.env["visit.record"]
+            .with_user(self.manager)
+            .with_context(**action["context"])
         )
         form.type_id = self.type_complaint
         visit = form.save()
@@ -64,4 +68,6 @@ class TestVisitLinks(VisitCommon):
         self.assertEqual(visit.source_name, "Referral source")
         self.assertEqual(visit.source_model, "res.partner")
         action = visit.action_open_source()
-        self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", lead_like.id))
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), ("res.partner", lead_like.id)
+        )

@@ -181,3 +181,24 @@ class TestOutcomeWizard(VisitCommon):
                 self._wizard(visit)
             with self.assertRefused(UserError, "already closed"):
                 visit.action_open_outcome_wizard()
+
+    def test_a_choice_question_is_answered_from_its_list_of_choices(self):
+        repair = self.env.ref("customer_visit.visit_type_repair")
+        visit = self._agent_visit(type_id=repair.id)
+        form = self._wizard(visit)
+        with form.answer_ids.edit(0) as line:
+            line.value_yes_no = "yes"
+        with form.answer_ids.edit(1) as line:
+            self.assertEqual(line.answer_kind, "choice")
+            choices = self.env["visit.outcome.wizard.choice"].search(
+                [("question_id", "=", line.question_id.id)]
+            )
+            self.assertEqual(
+                choices.mapped("name"), ["On time", "A little late", "Very late"]
+            )
+            line.choice_id = choices[1]
+        form.save().action_confirm()
+        answer = visit.answer_ids.filtered(
+            lambda a: a.question_id.answer_kind == "choice"
+        )
+        self.assertEqual(answer.value_text, "A little late")

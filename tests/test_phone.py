@@ -9,7 +9,11 @@ from .common import VisitCommon
 class TestPhoneCheck(VisitCommon):
     def _state(self, number, country_code):
         partner = self.env["res.partner"].create(
-            {"name": "P", "mobile": number, "country_id": self.env.ref(f"base.{country_code}").id}
+            {
+                "name": "P",
+                "mobile": number,
+                "country_id": self.env.ref(f"base.{country_code}").id,
+            }
         )
         return partner.visit_phone_state
 
@@ -56,7 +60,11 @@ class TestPhoneCheck(VisitCommon):
 
     def test_visit_phone_is_formatted_for_the_country(self):
         partner = self.env["res.partner"].create(
-            {"name": "Li", "mobile": "13800138000", "country_id": self.env.ref("base.cn").id}
+            {
+                "name": "Li",
+                "mobile": "13800138000",
+                "country_id": self.env.ref("base.cn").id,
+            }
         )
         visit = self._create_visit(partner_id=partner.id)
         self.assertEqual(visit.phone, "+86 138 0013 8000")

@@ -7,17 +7,21 @@ from .common import VisitCommon
 @tagged("post_install", "-at_install")
 class TestVisitReview(VisitCommon):
     def _done_complaint_visit(self):
-        visit = self._create_visit(user_id=self.agent.id, type_id=self.type_complaint.id)
-        visit.answer_ids.filtered(lambda a: a.answer_kind == "yes_no").value_yes_no = "yes"
+        visit = self._create_visit(
+            user_id=self.agent.id, type_id=self.type_complaint.id
+        )
+        visit.answer_ids.filtered(
+            lambda a: a.answer_kind == "yes_no"
+        ).value_yes_no = "yes"
         visit.outcome = "reached"
         visit.with_user(self.agent).action_done()
         return visit
 
     def _review(self, visits, comment, approve):
         wizard = Form(
-            self.env["visit.review.wizard"].with_user(self.manager).with_context(
-                default_record_ids=visits.ids
-            )
+            self.env["visit.review.wizard"]
+            .with_user(self.manager)
+            .with_context(default_record_ids=visits.ids)
         )
         wizard.comment = comment
         record = wizard.save()

@@ -6,8 +6,8 @@ from psycopg2 import IntegrityError
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
 from odoo.sql_db import Cursor, db_connect
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.customer_visit.models.visit_planner import VisitPlanner
@@ -30,7 +30,10 @@ class TestRuleGenerate(VisitCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.partners = cls.env["res.partner"].create(
-            [{"name": f"Customer {i}", "phone": f"+86 138 0013 {8100 + i}"} for i in range(12)]
+            [
+                {"name": f"Customer {i}", "phone": f"+86 138 0013 {8100 + i}"}
+                for i in range(12)
+            ]
         )
         cls.reference = fields.Datetime.now().replace(microsecond=0) - timedelta(days=1)
         cls.tickets = cls.env["helpdesk.ticket"]
@@ -39,13 +42,21 @@ class TestRuleGenerate(VisitCommon):
         cls.only_ours = f"[('id', 'in', {cls.tickets.ids})]"
 
     def _rule(self, steps=None, **values):
-        return self.env["visit.rule"].create(self._rule_vals(steps, domain=self.only_ours, **values))
+        return self.env["visit.rule"].create(
+            self._rule_vals(steps, domain=self.only_ours, **values)
+        )
 
     @staticmethod
     def _snapshot(rule):
         return sorted(
-            (plan.rule_source_id, rec.rule_step_id.sequence, rec.occurrence, rec.scheduled_date,
-             rec.deadline, rec.user_id.id)
+            (
+                plan.rule_source_id,
+                rec.rule_step_id.sequence,
+                rec.occurrence,
+                rec.scheduled_date,
+                rec.deadline,
+                rec.user_id.id,
+            )
             for plan in rule.plan_ids
             for rec in plan.record_ids
         )
@@ -60,21 +71,32 @@ class TestRuleGenerate(VisitCommon):
                 return
 
     def test_running_twice_plans_nothing_more(self):
-        rule = self._rule([{"delay": 2, "delay_unit": "days"}, {"delay": 1, "delay_unit": "months"}])
+        rule = self._rule(
+            [{"delay": 2, "delay_unit": "days"}, {"delay": 1, "delay_unit": "months"}]
+        )
         self.assertEqual(rule._generate_batch(), (12, 0))
         first = self._snapshot(rule)
         self.assertEqual(len(first), 24)
         self.assertEqual(rule._generate_batch(), (0, 0))
         self.assertEqual(self._snapshot(rule), first)
         self.assertEqual(
-            self.env["mail.activity"].search_count([("res_model", "=", "visit.record"),
-                                                     ("res_id", "in", rule.plan_ids.record_ids.ids)]),
+            self.env["mail.activity"].search_count(
+                [
+                    ("res_model", "=", "visit.record"),
+                    ("res_id", "in", rule.plan_ids.record_ids.ids),
+                ]
+            ),
             24,
         )
 
     def test_interrupted_run_resumed_equals_a_clean_run(self):
-        steps = [{"delay": 4, "delay_unit": "hours"}, {"delay": 5, "delay_unit": "working_days"}]
-        clean_rule = self._rule(steps, assignment="round_robin", team_id=self._team().id)
+        steps = [
+            {"delay": 4, "delay_unit": "hours"},
+            {"delay": 5, "delay_unit": "working_days"},
+        ]
+        clean_rule = self._rule(
+            steps, assignment="round_robin", team_id=self._team().id
+        )
         self._run_batches(clean_rule, limit=5)
         clean = [item[1:] for item in self._snapshot(clean_rule)]
         sources = sorted(clean_rule.plan_ids.mapped("rule_source_id"))
@@ -101,24 +123,36 @@ class TestRuleGenerate(VisitCommon):
             except Crash:
                 crashed = True
         self.assertTrue(crashed)
-        self.assertEqual(len(rule.plan_ids), 5, "the first batch was kept, the second rolled back")
+        self.assertEqual(
+            len(rule.plan_ids), 5, "the first batch was kept, the second rolled back"
+        )
         self._run_batches(rule, limit=5)
         self.assertEqual(sorted(rule.plan_ids.mapped("rule_source_id")), sources)
         self.assertEqual([item[1:] for item in self._snapshot(rule)], clean)
 
     def _team(self):
         return self.env["crm.team"].create(
-            {"name": "Callers", "member_ids": [Command.set((self.agent | self.agent_2).ids)]}
+            {
+                "name": "Callers",
+                "member_ids": [Command.set((self.agent | self.agent_2).ids)],
+            }
         )
 
     def test_database_refuses_two_open_plans_of_a_rule_for_one_source(self):
         rule = self._rule()
         rule._generate_batch()
         plan = rule.plan_ids[:1]
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
             self.env["visit.plan"].create(
-                {"partner_id": plan.partner_id.id, "rule_id": rule.id,
-                 "rule_source_id": plan.rule_source_id}
+                {
+                    "partner_id": plan.partner_id.id,
+                    "rule_id": rule.id,
+                    "rule_source_id": plan.rule_source_id,
+                }
             )
 
     def test_generation_skips_a_locked_rule(self):
@@ -137,7 +171,9 @@ class TestRuleGenerate(VisitCommon):
         self.assertEqual(jobs.model_id.model, "visit.rule")
         # The other job's transaction, in its own connection, holds the first rule.
         with db_connect(self.env.cr.dbname).cursor() as other:
-            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, first.id])
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, first.id]
+            )
             self.assertEqual((first | second)._generate_batch(), (12, 0))
             self.assertFalse(first.plan_ids)
             self.assertEqual(len(second.plan_ids), 12)
@@ -149,9 +185,13 @@ class TestRuleGenerate(VisitCommon):
         self.assertEqual((first | second)._generate_batch(), (0, 0))
 
     def test_a_rule_that_planned_nothing_lets_the_next_one_go_in_the_same_call(self):
-        banned = self.env["res.partner"].create({"name": "No calls", "do_not_visit": True})
+        banned = self.env["res.partner"].create(
+            {"name": "No calls", "do_not_visit": True}
+        )
         ticket = self._closed_ticket(self.reference, partner=banned)
-        skipped_only = self.env["visit.rule"].create(self._rule_vals(domain=f"[('id', '=', {ticket.id})]"))
+        skipped_only = self.env["visit.rule"].create(
+            self._rule_vals(domain=f"[('id', '=', {ticket.id})]")
+        )
         planning = self._rule(name="Closed repairs, second rule")
         self.assertEqual((skipped_only | planning)._generate_batch(), (12, 0))
         self.assertEqual(skipped_only.skip_ids.reason, "do_not_visit")
@@ -159,8 +199,11 @@ class TestRuleGenerate(VisitCommon):
 
     def test_generated_rows_are_complete_at_their_insert(self):
         team = self._team()
-        rule = self._rule([{"delay": 2, "delay_unit": "days", "type_id": self.type_repair.id}],
-                          assignment="round_robin", team_id=team.id)
+        rule = self._rule(
+            [{"delay": 2, "delay_unit": "days", "type_id": self.type_repair.id}],
+            assignment="round_robin",
+            team_id=team.id,
+        )
         statements = []
         execute = Cursor.execute
 
@@ -173,19 +216,36 @@ class TestRuleGenerate(VisitCommon):
             self.assertEqual(rule._generate_batch(), (12, 0))
             self.env.flush_all()
         tables = ("visit_plan", "visit_record", "visit_answer", "mail_activity")
-        inserts = [t for t in tables if any(f'INSERT INTO "{t}"' in q or f"INSERT INTO {t} " in q
-                                            for q in statements)]
+        inserts = [
+            t
+            for t in tables
+            if any(
+                f'INSERT INTO "{t}"' in q or f"INSERT INTO {t} " in q
+                for q in statements
+            )
+        ]
         self.assertEqual(inserts, list(tables))
         # Every stored value was right at the INSERT: the ORM's recomputation
         # found nothing to write back.
-        updates = [q for q in statements if q.lstrip().startswith("UPDATE") and any(t in q for t in tables)]
+        updates = [
+            q
+            for q in statements
+            if q.lstrip().startswith("UPDATE") and any(t in q for t in tables)
+        ]
         self.assertEqual(updates, [])
         visits = rule.plan_ids.record_ids
         self.assertEqual(visits.team_id, team)
-        self.assertEqual([v.phone for v in visits], [v.partner_id.visit_phone for v in visits])
+        self.assertEqual(
+            [v.phone for v in visits], [v.partner_id.visit_phone for v in visits]
+        )
         self.assertTrue(all(visits.mapped("phone")))
-        self.assertEqual([p.next_date for p in rule.plan_ids], [p.record_ids.scheduled_date for p in rule.plan_ids])
-        self.assertEqual(len(visits.answer_ids), 12 * len(self.type_repair.question_ids))
+        self.assertEqual(
+            [p.next_date for p in rule.plan_ids],
+            [p.record_ids.scheduled_date for p in rule.plan_ids],
+        )
+        self.assertEqual(
+            len(visits.answer_ids), 12 * len(self.type_repair.question_ids)
+        )
 
     def test_cron_reports_progress_batch_by_batch(self):
         rule = self._rule()
@@ -232,7 +292,9 @@ class TestRuleGenerate(VisitCommon):
         self.assertIn("planned 12 new plans", rule.message_ids[:1].body)
         self.assertFalse(rule.generate_request_uid)
         self.env["visit.rule"]._cron_generate()
-        self.assertEqual(len(rule.message_ids.filtered(lambda m: "new plans" in (m.body or ""))), 1)
+        self.assertEqual(
+            len(rule.message_ids.filtered(lambda m: "new plans" in (m.body or ""))), 1
+        )
 
     def test_generate_now_twice_on_a_sampled_rule_by_a_manager(self):
         rule = self._rule(coverage="sample", sample_percent=50)
@@ -254,8 +316,10 @@ class TestRuleGenerate(VisitCommon):
                 raise ValueError("broken record")
             return original(self_, vals_list)
 
-        with patch.object(type(self.env["visit.record"]), "create", create), \
-                mute_logger("odoo.addons.customer_visit.models.visit_rule"):
+        with (
+            patch.object(type(self.env["visit.record"]), "create", create),
+            mute_logger("odoo.addons.customer_visit.models.visit_rule"),
+        ):
             done, remaining = rule._generate_batch()
         self.assertEqual((done, remaining), (11, 0))
         self.assertEqual(len(rule.plan_ids), 11)
@@ -280,29 +344,45 @@ class TestRuleGenerate(VisitCommon):
         )
         # A manager who is not a helpdesk user sees which ticket was skipped,
         # and a deleted one by its id.
-        reviewer = new_test_user(self.env, login="cv_skip_reviewer", groups="customer_visit.group_visit_manager")
+        reviewer = new_test_user(
+            self.env,
+            login="cv_skip_reviewer",
+            groups="customer_visit.group_visit_manager",
+        )
         skips = rule.skip_ids.with_user(reviewer).sorted("res_id")
-        self.assertEqual(skips.mapped("res_name"), (self.tickets[0] | self.tickets[1]).mapped("display_name"))
+        self.assertEqual(
+            skips.mapped("res_name"),
+            (self.tickets[0] | self.tickets[1]).mapped("display_name"),
+        )
         self.tickets[1].unlink()
         skips.invalidate_recordset()
         self.assertEqual(skips[1].res_name, f"#{skips[1].res_id}")
 
     def test_sample_with_cap_is_reproducible_and_audited(self):
-        rule = self._rule(coverage="sample", sample_percent=50, sample_cap=4, sample_seed=42)
+        rule = self._rule(
+            coverage="sample", sample_percent=50, sample_cap=4, sample_seed=42
+        )
         rule._generate_batch()
         draw = rule.draw_ids
         self.assertEqual(len(draw), 1)
         # The month of the reference in the rule's time zone.
         local = pytz.utc.localize(self.reference).astimezone(rule._tz())
         self.assertEqual(draw.period, f"{local.year}-{local.month:02d}")
-        self.assertEqual((draw.population_count, draw.quota, draw.drawn_count, draw.seed), (12, 4, 4, 42))
+        self.assertEqual(
+            (draw.population_count, draw.quota, draw.drawn_count, draw.seed),
+            (12, 4, 4, 42),
+        )
         drawn = set(rule.plan_ids.mapped("rule_source_id"))
         self.assertEqual(rule.plan_ids.draw_id, draw)
         # The same seed on the same records draws the same sources.
-        same = self._rule(coverage="sample", sample_percent=50, sample_cap=4, sample_seed=42)
+        same = self._rule(
+            coverage="sample", sample_percent=50, sample_cap=4, sample_seed=42
+        )
         same._generate_batch()
         self.assertEqual(set(same.plan_ids.mapped("rule_source_id")), drawn)
-        other = self._rule(coverage="sample", sample_percent=50, sample_cap=4, sample_seed=7)
+        other = self._rule(
+            coverage="sample", sample_percent=50, sample_cap=4, sample_seed=7
+        )
         other._generate_batch()
         self.assertNotEqual(set(other.plan_ids.mapped("rule_source_id")), drawn)
         # Running again draws nobody more: the quota is met.
@@ -331,9 +411,12 @@ class TestRuleGenerate(VisitCommon):
         orders = self.env["visit.rule"].create(
             self._rule_vals(
                 [{"delay": 3, "delay_unit": "days"}],
-                name="Orders", model_id=self.env["ir.model"]._get_id("sale.order"),
+                name="Orders",
+                model_id=self.env["ir.model"]._get_id("sale.order"),
                 domain=f"[('id', '=', {order.id})]",
-                date_field_id=self.env["ir.model.fields"]._get("sale.order", "date_order").id,
+                date_field_id=self.env["ir.model.fields"]
+                ._get("sale.order", "date_order")
+                .id,
             )
         )
         tickets._generate_batch()
@@ -346,18 +429,28 @@ class TestRuleGenerate(VisitCommon):
         self.assertEqual(order_plan.state, "open")
         visits.write({"outcome": "reached"})
         visits.action_done()
-        self.assertEqual(order_plan.state, "done", "the merged visit answers both plans")
+        self.assertEqual(
+            order_plan.state, "done", "the merged visit answers both plans"
+        )
 
     def test_contact_pressure_postpones_after_a_recent_visit(self):
         self.env.company.visit_min_interval_days = 10
         customer = self.partners[1]
-        past = self._create_visit(partner_id=customer.id, scheduled_date=self.reference,
-                                  deadline=False, outcome="reached")
+        past = self._create_visit(
+            partner_id=customer.id,
+            scheduled_date=self.reference,
+            deadline=False,
+            outcome="reached",
+        )
         past.action_done()
-        rule = self.env["visit.rule"].create(self._rule_vals(domain=f"[('id', '=', {self.tickets[1].id})]"))
+        rule = self.env["visit.rule"].create(
+            self._rule_vals(domain=f"[('id', '=', {self.tickets[1].id})]")
+        )
         rule._generate_batch()
         visit = rule.plan_ids.record_ids
-        self.assertGreaterEqual(visit.scheduled_date, past.date_done + timedelta(days=10))
+        self.assertGreaterEqual(
+            visit.scheduled_date, past.date_done + timedelta(days=10)
+        )
 
     def test_recurring_rule_on_a_segment_follows_membership(self):
         segment = self.env["res.partner.category"].create({"name": "Prospect"})
@@ -366,8 +459,10 @@ class TestRuleGenerate(VisitCommon):
         rule = self.env["visit.rule"].create(
             self._rule_vals(
                 [{"delay": 3, "delay_unit": "days", "repeat_every": 3}],
-                name="Prospects every 3 days", model_id=self.env["ir.model"]._get_id("res.partner"),
-                domain=f"[('category_id', 'in', {segment.ids})]", date_field_id=False,
+                name="Prospects every 3 days",
+                model_id=self.env["ir.model"]._get_id("res.partner"),
+                domain=f"[('category_id', 'in', {segment.ids})]",
+                date_field_id=False,
                 horizon_days=10,
             )
         )
@@ -375,11 +470,17 @@ class TestRuleGenerate(VisitCommon):
         self.assertEqual(len(rule.plan_ids), 2)
         first = rule.plan_ids.filtered(lambda plan: plan.partner_id == members[0])
         # Occurrences up to 10 days ahead, plus the next one: 3, 6, 9, 12.
-        self.assertEqual(first.record_ids.sorted("occurrence").mapped("occurrence"), [0, 1, 2, 3])
+        self.assertEqual(
+            first.record_ids.sorted("occurrence").mapped("occurrence"), [0, 1, 2, 3]
+        )
         self.assertEqual(rule._generate_batch(), (0, 0))
         self.assertEqual(len(first.record_ids), 4, "a second run adds nothing")
         # Ten days later the next repetitions are planned.
-        with patch.object(fields.Datetime, "now", return_value=fields.Datetime.now() + timedelta(days=10)):
+        with patch.object(
+            fields.Datetime,
+            "now",
+            return_value=fields.Datetime.now() + timedelta(days=10),
+        ):
             rule._generate_batch()
         self.assertEqual(len(first.record_ids), 7)
         # A partner leaving the segment: the future visits are cancelled.
@@ -393,7 +494,10 @@ class TestRuleGenerate(VisitCommon):
         def queries(count):
             tickets = self.env["helpdesk.ticket"]
             for partner in self.env["res.partner"].create(
-                [{"name": f"Q{count}-{i}", "phone": "+86 138 0013 8000"} for i in range(count)]
+                [
+                    {"name": f"Q{count}-{i}", "phone": "+86 138 0013 8000"}
+                    for i in range(count)
+                ]
             ):
                 tickets |= self._closed_ticket(self.reference, partner=partner)
             rule = self.env["visit.rule"].create(
@@ -407,15 +511,25 @@ class TestRuleGenerate(VisitCommon):
             return self.env.cr.sql_log_count - before
 
         small, large = queries(5), queries(25)
-        self.assertLessEqual(large, small + 5, f"{small} queries for 5 sources, {large} for 25")
+        self.assertLessEqual(
+            large, small + 5, f"{small} queries for 5 sources, {large} for 25"
+        )
 
     # -- killed at every point of a batch --------------------------------
     # Points of the batch where the crash happens, by the method it hits.
     CRASH_POINTS = [
-        (VisitRule, "_create_prepared", "before"),   # plans not created yet
-        (VisitRule, "_create_prepared", "after"),    # batch written, not committed
-        (VisitRecord, "_schedule_visit_activities", "before"),  # visits without activities
-        (VisitPlanner, "_merge_under_contact_pressure", "after"),  # plans without visits
+        (VisitRule, "_create_prepared", "before"),  # plans not created yet
+        (VisitRule, "_create_prepared", "after"),  # batch written, not committed
+        (
+            VisitRecord,
+            "_schedule_visit_activities",
+            "before",
+        ),  # visits without activities
+        (
+            VisitPlanner,
+            "_merge_under_contact_pressure",
+            "after",
+        ),  # plans without visits
     ]
 
     def _kill_and_resume(self, steps, model_class, method, when, on_call):
@@ -455,18 +569,28 @@ class TestRuleGenerate(VisitCommon):
 
     def _activity_count(self, rule):
         return self.env["mail.activity"].search_count(
-            [("res_model", "=", "visit.record"), ("res_id", "in", rule.plan_ids.record_ids.ids)]
+            [
+                ("res_model", "=", "visit.record"),
+                ("res_id", "in", rule.plan_ids.record_ids.ids),
+            ]
         )
 
     def test_killed_at_every_point_then_resumed_equals_a_clean_run(self):
-        steps = [{"delay": 3, "delay_unit": "hours"}, {"delay": 2, "delay_unit": "working_days"}]
+        steps = [
+            {"delay": 3, "delay_unit": "hours"},
+            {"delay": 2, "delay_unit": "working_days"},
+        ]
         clean, sources, activities = self._clean_run(steps)
         self.assertEqual((len(sources), len(clean), activities), (12, 24, 24))
         for model_class, method, when in self.CRASH_POINTS:
             for on_call in (1, 2, 3):  # first, middle and last batch of 5
                 with self.subTest(method=method, when=when, batch=on_call):
-                    rule = self._kill_and_resume(steps, model_class, method, when, on_call)
-                    self.assertEqual(sorted(rule.plan_ids.mapped("rule_source_id")), sources)
+                    rule = self._kill_and_resume(
+                        steps, model_class, method, when, on_call
+                    )
+                    self.assertEqual(
+                        sorted(rule.plan_ids.mapped("rule_source_id")), sources
+                    )
                     self.assertEqual([item[1:] for item in self._snapshot(rule)], clean)
                     self.assertEqual(self._activity_count(rule), activities)
                     rule.plan_ids.record_ids.unlink()

@@ -31,7 +31,9 @@ class TestVisitSignature(VisitCommon):
     def test_back_office_signature_stores_signer_date_and_hash(self):
         visit = self._onsite_visit()
         visit.write({"outcome": "reached", "opinion": "Installed well"})
-        visit.with_user(self.agent).write({"signature": png_signature(), "signed_by": "王建国"})
+        visit.with_user(self.agent).write(
+            {"signature": png_signature(), "signed_by": "王建国"}
+        )
         self.assertEqual(visit.signed_by, "王建国")
         self.assertTrue(visit.signed_on)
         self.assertEqual(len(visit.signature_hash), 64)
@@ -45,7 +47,9 @@ class TestVisitSignature(VisitCommon):
         visit.write({"outcome": "reached", "opinion": "Fine"})
         visit._sign("王建国", png_signature())
         for env_user in (self.manager, self.env.user):
-            with self.assertRefused(UserError, "signed content can no longer be changed"):
+            with self.assertRefused(
+                UserError, "signed content can no longer be changed"
+            ):
                 visit.with_user(env_user).sudo().write({"opinion": "Changed"})
         with self.assertRefused(UserError, "answers can no longer be changed"):
             visit.answer_ids[:1].value_yes_no = "no"
@@ -54,7 +58,9 @@ class TestVisitSignature(VisitCommon):
         self.assertEqual(visit.opinion, "Fine")
         self.assertTrue(visit.is_signature_valid)
         # Tampering behind the ORM's back is seen by the hash.
-        self.env.cr.execute("UPDATE visit_record SET opinion = 'Forged' WHERE id = %s", [visit.id])
+        self.env.cr.execute(
+            "UPDATE visit_record SET opinion = 'Forged' WHERE id = %s", [visit.id]
+        )
         visit.invalidate_recordset()
         self.assertFalse(visit.is_signature_valid)
 
@@ -79,12 +85,16 @@ class TestVisitSignature(VisitCommon):
     def test_onsite_visit_requiring_signature_cannot_close_without_it(self):
         visit = self._onsite_visit()
         visit.outcome = "reached"
-        with self.assertRefused(UserError, "valid only with the\\s+customer's signature"):
+        with self.assertRefused(
+            UserError, "valid only with the\\s+customer's signature"
+        ):
             visit.action_done()
         self.assertEqual(visit.signature_status, "missing")
 
     def test_phone_visit_records_phone_visit_instead_of_signature(self):
-        visit = self._create_visit(type_id=self.type_onsite.id, channel="phone", outcome="reached")
+        visit = self._create_visit(
+            type_id=self.type_onsite.id, channel="phone", outcome="reached"
+        )
         self.assertEqual(visit.signature_status, "phone_visit")
         visit.action_done()
         self.assertEqual(visit.state, "done")
@@ -92,9 +102,9 @@ class TestVisitSignature(VisitCommon):
     def test_outcome_wizard_captures_the_signature_on_site(self):
         visit = self._onsite_visit()
         form = Form(
-            self.env["visit.outcome.wizard"].with_user(self.agent).with_context(
-                active_model="visit.record", active_id=visit.id
-            )
+            self.env["visit.outcome.wizard"]
+            .with_user(self.agent)
+            .with_context(active_model="visit.record", active_id=visit.id)
         )
         self.assertTrue(form.signature_required)
         form.satisfaction_result = "satisfied"
@@ -124,13 +134,17 @@ class TestVisitSignature(VisitCommon):
                     {"signature": {}, "is_signature_valid": {}}
                 )
                 self.assertTrue(values["is_signature_valid"])
-                [values] = as_manager.with_context(**context).read(["is_signature_valid"])
+                [values] = as_manager.with_context(**context).read(
+                    ["is_signature_valid"]
+                )
                 self.assertTrue(values["is_signature_valid"])
 
     def test_web_client_read_returns_only_the_signature_size(self):
         visit = self._signed_visit()
-        [values] = visit.with_user(self.manager).with_context(bin_size=True).web_read(
-            {"signature": {}, "is_signature_valid": {}}
+        [values] = (
+            visit.with_user(self.manager)
+            .with_context(bin_size=True)
+            .web_read({"signature": {}, "is_signature_valid": {}})
         )
         self.assertTrue(values["is_signature_valid"])
         # Checking the image must not send the image itself to the browser.
@@ -139,23 +153,39 @@ class TestVisitSignature(VisitCommon):
     def test_tampered_hash_or_image_is_seen_by_the_web_client(self):
         visit = self._signed_visit()
         as_manager = visit.with_user(self.manager).with_context(bin_size=True)
-        self.assertTrue(as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"])
+        self.assertTrue(
+            as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"]
+        )
         # Forged digest, written behind the ORM's back.
         self.env.cr.execute(
-            "UPDATE visit_record SET signature_hash = %s WHERE id = %s", ["0" * 64, visit.id]
+            "UPDATE visit_record SET signature_hash = %s WHERE id = %s",
+            ["0" * 64, visit.id],
         )
         visit.invalidate_recordset()
-        self.assertFalse(as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"])
+        self.assertFalse(
+            as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"]
+        )
 
         visit = self._signed_visit()
         as_manager = visit.with_user(self.manager).with_context(bin_size=True)
         # Another image put in the signature's attachment.
-        attachment = self.env["ir.attachment"].sudo().search(
-            [("res_model", "=", "visit.record"), ("res_field", "=", "signature"),
-             ("res_id", "=", visit.id)]
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "visit.record"),
+                    ("res_field", "=", "signature"),
+                    ("res_id", "=", visit.id),
+                ]
+            )
         )
         self.assertEqual(len(attachment), 1)
         attachment.write({"datas": png_signature((255, 0, 0))})
         visit.invalidate_recordset()
-        self.assertFalse(as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"])
-        self.assertFalse(as_manager.read(["is_signature_valid"])[0]["is_signature_valid"])
+        self.assertFalse(
+            as_manager.web_read({"is_signature_valid": {}})[0]["is_signature_valid"]
+        )
+        self.assertFalse(
+            as_manager.read(["is_signature_valid"])[0]["is_signature_valid"]
+        )

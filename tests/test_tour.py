@@ -34,18 +34,29 @@ class TestVisitTour(HttpCase):
 
     def test_agent_logs_a_due_call_from_my_visits(self):
         agent = new_test_user(
-            self.env, login="cv_tour_agent", name="Tour Agent",
+            self.env,
+            login="cv_tour_agent",
+            name="Tour Agent",
             groups="customer_visit.group_visit_user",
         )
         partner = self.env["res.partner"].create(
-            {"name": "Tour Caller", "mobile": "+86 138 0013 8000",
-             "country_id": self.env.ref("base.cn").id}
+            {
+                "name": "Tour Caller",
+                "mobile": "+86 138 0013 8000",
+                "country_id": self.env.ref("base.cn").id,
+            }
         )
         visit_type = self.env["visit.type"].create(
             {
                 "name": "Tour script call",
                 "question_ids": [
-                    Command.create({"name": "Works fine?", "answer_kind": "yes_no", "is_required": True})
+                    Command.create(
+                        {
+                            "name": "Works fine?",
+                            "answer_kind": "yes_no",
+                            "is_required": True,
+                        }
+                    )
                 ],
             }
         )
@@ -60,7 +71,10 @@ class TestVisitTour(HttpCase):
                     "scheduled_date": now - timedelta(hours=hours_ago),
                     "deadline": now + deadline,
                 }
-                for hours_ago, deadline in ((2, timedelta(hours=1)), (1, timedelta(days=2)))
+                for hours_ago, deadline in (
+                    (2, timedelta(hours=1)),
+                    (1, timedelta(days=2)),
+                )
             ]
         )
         self.start_tour(
@@ -76,15 +90,23 @@ class TestVisitTour(HttpCase):
 
     def test_manager_launches_a_batch_from_sale_orders(self):
         manager = new_test_user(
-            self.env, login="cv_tour_manager", name="Tour Manager",
+            self.env,
+            login="cv_tour_manager",
+            name="Tour Manager",
             groups="customer_visit.group_visit_manager,sales_team.group_sale_salesman_all_leads",
         )
-        company = self.env["res.partner"].create({"name": "Batch Tour Co", "is_company": True})
+        company = self.env["res.partner"].create(
+            {"name": "Batch Tour Co", "is_company": True}
+        )
         people = self.env["res.partner"].create(
             [
-                {"name": f"Batch Tour Co, {name}", "parent_id": company.id,
-                 "mobile": "+33 6 12 34 56 7%d" % i, "country_id": self.env.ref("base.fr").id,
-                 "do_not_visit": i == 2}
+                {
+                    "name": f"Batch Tour Co, {name}",
+                    "parent_id": company.id,
+                    "mobile": "+33 6 12 34 56 7%d" % i,
+                    "country_id": self.env.ref("base.fr").id,
+                    "do_not_visit": i == 2,
+                }
                 for i, name in enumerate(["Anne", "Bruno", "Chloé"])
             ]
         )
@@ -92,7 +114,9 @@ class TestVisitTour(HttpCase):
             [{"partner_id": person.id, "user_id": manager.id} for person in people]
         )
         orders.action_confirm()
-        self.env["visit.type"].create({"name": "Tour batch call", "default_channel": "phone"})
+        self.env["visit.type"].create(
+            {"name": "Tour batch call", "default_channel": "phone"}
+        )
         self.start_tour(
             "/odoo/action-sale.action_orders",
             "customer_visit_batch_tour",
@@ -104,7 +128,9 @@ class TestVisitTour(HttpCase):
 
     def test_manager_sees_a_signed_visit_as_unchanged(self):
         new_test_user(
-            self.env, login="cv_tour_signed", name="Tour Signature Manager",
+            self.env,
+            login="cv_tour_signed",
+            name="Tour Signature Manager",
             groups="customer_visit.group_visit_manager",
         )
         partner = self.env["res.partner"].create({"name": "Signed Tour Customer"})
@@ -112,8 +138,12 @@ class TestVisitTour(HttpCase):
             {"name": "Tour signed site visit", "default_channel": "onsite"}
         )
         visit = self.env["visit.record"].create(
-            {"partner_id": partner.id, "type_id": visit_type.id, "outcome": "reached",
-             "opinion": "Installed well"}
+            {
+                "partner_id": partner.id,
+                "type_id": visit_type.id,
+                "outcome": "reached",
+                "opinion": "Installed well",
+            }
         )
         visit._sign("王建国", png_signature())
         self.start_tour(
@@ -124,10 +154,16 @@ class TestVisitTour(HttpCase):
 
     def test_customer_signs_a_visit_on_the_portal(self):
         partner = self.env["res.partner"].create({"name": "Signing Customer"})
-        visit_type = self.env["visit.type"].create({"name": "Tour site visit", "default_channel": "onsite"})
+        visit_type = self.env["visit.type"].create(
+            {"name": "Tour site visit", "default_channel": "onsite"}
+        )
         visit = self.env["visit.record"].create(
-            {"partner_id": partner.id, "type_id": visit_type.id, "outcome": "reached",
-             "opinion": "All good"}
+            {
+                "partner_id": partner.id,
+                "type_id": visit_type.id,
+                "outcome": "reached",
+                "opinion": "All good",
+            }
         )
         self.start_tour(visit.get_portal_url(), "customer_visit_portal_sign_tour")
         self.assertEqual(visit.signed_by, "Signing Customer")
@@ -138,23 +174,38 @@ class TestVisitTour(HttpCase):
         company = self.env["res.company"].create({"name": "Tour Indicator Co"})
         company.resource_calendar_id.tz = "Asia/Shanghai"
         manager = new_test_user(
-            self.env, login="cv_tour_indicators", name="Tour Indicator Manager",
-            groups="customer_visit.group_visit_manager", company_id=company.id,
+            self.env,
+            login="cv_tour_indicators",
+            name="Tour Indicator Manager",
+            groups="customer_visit.group_visit_manager",
+            company_id=company.id,
             company_ids=[Command.set(company.ids)],
         )
         cycle = company._visit_report_cycle(day=company._visit_today())
         start, _stop = company._visit_utc_bounds(cycle.date_from, cycle.date_to)
         due = max(start, fields.Datetime.now() - timedelta(minutes=30))
         partner = self.env["res.partner"].create({"name": "Tour Indicator Customer"})
-        visit_type = self.env["visit.type"].create({"name": "Tour indicator call", "default_channel": "phone"})
-        visits = self.env["visit.record"].create([
-            {"partner_id": partner.id, "type_id": visit_type.id, "company_id": company.id,
-             "user_id": manager.id, "scheduled_date": due, "deadline": due + timedelta(days=2),
-             "outcome": outcome}
-            for outcome in ("reached", False)
-        ])
+        visit_type = self.env["visit.type"].create(
+            {"name": "Tour indicator call", "default_channel": "phone"}
+        )
+        visits = self.env["visit.record"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "type_id": visit_type.id,
+                    "company_id": company.id,
+                    "user_id": manager.id,
+                    "scheduled_date": due,
+                    "deadline": due + timedelta(days=2),
+                    "outcome": outcome,
+                }
+                for outcome in ("reached", False)
+            ]
+        )
         visits[0].action_done()
-        self.env["visit.target"].create({"company_id": company.id, "indicator": "callback_rate", "value": 90})
+        self.env["visit.target"].create(
+            {"company_id": company.id, "indicator": "callback_rate", "value": 90}
+        )
         self.start_tour(
             "/odoo/action-customer_visit.visit_indicator_action",
             "customer_visit_indicators_tour",
@@ -163,14 +214,24 @@ class TestVisitTour(HttpCase):
 
     def test_agent_logs_busy_call_back_at_three(self):
         agent = new_test_user(
-            self.env, login="cv_tour_callback", name="Callback Agent",
+            self.env,
+            login="cv_tour_callback",
+            name="Callback Agent",
             groups="customer_visit.group_visit_user",
         )
-        partner = self.env["res.partner"].create({"name": "Busy Customer", "phone": "+86 138 0013 8001"})
-        visit_type = self.env["visit.type"].create({"name": "Tour callback", "max_attempts": 1})
+        partner = self.env["res.partner"].create(
+            {"name": "Busy Customer", "phone": "+86 138 0013 8001"}
+        )
+        visit_type = self.env["visit.type"].create(
+            {"name": "Tour callback", "max_attempts": 1}
+        )
         visit = self.env["visit.record"].create(
-            {"partner_id": partner.id, "type_id": visit_type.id, "user_id": agent.id,
-             "scheduled_date": fields.Datetime.now() - timedelta(hours=1)}
+            {
+                "partner_id": partner.id,
+                "type_id": visit_type.id,
+                "user_id": agent.id,
+                "scheduled_date": fields.Datetime.now() - timedelta(hours=1),
+            }
         )
         self.start_tour(
             f"/odoo/action-customer_visit.visit_record_action_my/{visit.id}",
@@ -181,8 +242,15 @@ class TestVisitTour(HttpCase):
         # the attempt did not use up the only one the type allows.
         self.assertEqual((visit.state, visit.outcome), ("planned", False))
         self.assertGreater(visit.scheduled_date, fields.Datetime.now())
-        self.assertEqual((visit.scheduled_date.minute, visit.scheduled_date.second), (0, 0))
+        self.assertEqual(
+            (visit.scheduled_date.minute, visit.scheduled_date.second), (0, 0)
+        )
         self.assertEqual(visit.attempt_ids.result, "busy_callback")
         self.assertEqual(visit._next_try(), "retry")
         self.assertEqual(visit._visit_activities().user_id, agent)
-        self.assertTrue(any("called back" in (body or "") for body in visit.message_ids.mapped("body")))
+        self.assertTrue(
+            any(
+                "called back" in (body or "")
+                for body in visit.message_ids.mapped("body")
+            )
+        )

@@ -30,6 +30,7 @@ class TestVisitPlan(VisitCommon):
     def test_cancel_needs_a_reason_and_cancels_open_steps(self):
         visit = self._create_visit(user_id=self.agent.id)
         plan = visit.plan_id
+
         def cancel(reason):
             wizard = Form(
                 self.env["visit.plan.cancel.wizard"].with_context(

@@ -20,8 +20,12 @@ class VisitBatchWizard(models.TransientModel):
     _inherit = ["visit.assignment.mixin"]
     _description = "Batch Callbacks"
 
-    state = fields.Selection([("options", "Options"), ("preview", "Preview")], default="options")
-    source_model = fields.Selection("_selection_source_model", required=True, default="sale.order")
+    state = fields.Selection(
+        [("options", "Options"), ("preview", "Preview")], default="options"
+    )
+    source_model = fields.Selection(
+        "_selection_source_model", required=True, default="sale.order"
+    )
     source_domain = fields.Char(
         string="Records",
         default="[]",
@@ -33,21 +37,35 @@ class VisitBatchWizard(models.TransientModel):
     selected_count = fields.Integer(compute="_compute_selected_count")
     type_id = fields.Many2one("visit.type", string="Visit Type", required=True)
     channel = fields.Selection(
-        CHANNELS, compute="_compute_channel", store=True, readonly=False, required=True, precompute=True
+        CHANNELS,
+        compute="_compute_channel",
+        store=True,
+        readonly=False,
+        required=True,
+        precompute=True,
     )
     scheduled_date = fields.Datetime(required=True, default=fields.Datetime.now)
     deadline_days = fields.Integer(
-        string="Deadline (days)", default=7,
-        help="Days after the scheduled time by which the visit must be done; 0 for none.",
+        string="Deadline (days)",
+        default=7,
+        help="Days after the scheduled time by which the visit must be done; "
+        "0 for none.",
     )
     sample_percent = fields.Float(string="Sample (%)", default=100.0)
-    sample_cap = fields.Integer(string="At most", help="Maximum number of visits; 0 for no cap.")
+    sample_cap = fields.Integer(
+        string="At most (0: no limit)", help="Maximum number of visits; 0 for no cap."
+    )
     sample_seed = fields.Integer(
-        string="Seed", default=lambda self: random.SystemRandom().randint(1, 999999),
+        string="Seed",
+        default=lambda self: random.SystemRandom().randint(1, 999999),
         help="The same seed on the same records draws the same sample.",
     )
-    skip_bad_phone = fields.Boolean(string="Skip missing or invalid phones", default=True)
-    skip_open_visits = fields.Boolean(string="Skip records with an open visit of this type", default=True)
+    skip_bad_phone = fields.Boolean(
+        string="Skip missing or invalid phones", default=True
+    )
+    skip_open_visits = fields.Boolean(
+        string="Skip records with an open visit of this type", default=True
+    )
     to_create_count = fields.Integer(readonly=True)
     skipped_count = fields.Integer(readonly=True)
     line_ids = fields.One2many("visit.batch.wizard.line", "wizard_id", readonly=True)
@@ -67,12 +85,21 @@ class VisitBatchWizard(models.TransientModel):
         values = super().default_get(fields_list)
         context = self.env.context
         model = context.get("active_model")
-        if model in self.env["visit.planner"]._source_link_fields() and context.get("active_ids"):
+        if model in self.env["visit.planner"]._source_link_fields() and context.get(
+            "active_ids"
+        ):
             values["source_model"] = model
-            if context.get("active_domain") is not None and context.get("batch_use_domain"):
+            if context.get("active_domain") is not None and context.get(
+                "batch_use_domain"
+            ):
                 values["source_domain"] = repr(context["active_domain"])
             else:
                 values["source_ids_text"] = ",".join(map(str, context["active_ids"]))
+        if "type_id" in fields_list and not values.get("type_id"):
+            # One obvious choice: the only visit type there is.
+            types = self.env["visit.type"].search([], limit=2)
+            if len(types) == 1:
+                values["type_id"] = types.id
         return values
 
     @api.depends("type_id")
@@ -111,7 +138,9 @@ class VisitBatchWizard(models.TransientModel):
     # ------------------------------------------------------------------
     def _check_options(self):
         if not 0 < self.sample_percent <= 100:
-            raise UserError(self.env._("The sample is a percentage above 0 and at most 100."))
+            raise UserError(
+                self.env._("The sample is a percentage above 0 and at most 100.")
+            )
         if self.sample_cap < 0 or self.deadline_days < 0:
             raise UserError(self.env._("The cap and the deadline cannot be negative."))
         self._check_assignment()
@@ -122,29 +151,41 @@ class VisitBatchWizard(models.TransientModel):
         self._check_options()
         sources = self._get_sources()
         if not sources:
-            raise UserError(self.env._("No records selected: select the records to call first."))
+            raise UserError(
+                self.env._("No records selected: select the records to call first.")
+            )
         Planner = self.env["visit.planner"]
         skipped = defaultdict(list)
         eligible = []
-        open_sources = self._sources_with_open_visit(sources) if self.skip_open_visits else set()
+        open_sources = (
+            self._sources_with_open_visit(sources) if self.skip_open_visits else set()
+        )
         for source in sources:
             partner = self._source_partner(source)
-            reason = Planner._skip_reason(partner, self.channel, check_phone=self.skip_bad_phone)
+            reason = Planner._skip_reason(
+                partner, self.channel, check_phone=self.skip_bad_phone
+            )
             if not reason and source.id in open_sources:
                 reason = "open_visit"
             if not reason:
                 eligible.append(source)
                 continue
             skipped[reason].append(source.id)
-        drawn = self._draw_sample(self.env[self.source_model].browse(source.id for source in eligible))
+        drawn = self._draw_sample(
+            self.env[self.source_model].browse(source.id for source in eligible)
+        )
         if len(drawn) < len(eligible):
             drawn_ids = {source.id for source in drawn}
             skipped["not_sampled"] = [s.id for s in eligible if s.id not in drawn_ids]
         planned = []
         assign = self._visit_assigner(self.type_id)
         for source in drawn:
-            user = Planner._assignee(self.type_id, assign(source), self._source_owner(source),
-                                     self.exclude_salesperson)
+            user = Planner._assignee(
+                self.type_id,
+                assign(source),
+                self._source_owner(source),
+                self.exclude_salesperson,
+            )
             if user is None:
                 skipped["no_assignee"].append(source.id)
                 continue
@@ -155,13 +196,17 @@ class VisitBatchWizard(models.TransientModel):
     def _sources_with_open_visit(self, sources):
         link = self.env["visit.planner"]._source_link_fields()[self.source_model]
         # sudo: a visit of another agent still counts as an open visit.
-        groups = self.env["visit.record"].sudo()._read_group(
-            [
-                (link, "in", sources.ids),
-                ("type_id", "=", self.type_id.id),
-                ("state", "in", ("planned", "in_progress")),
-            ],
-            [link],
+        groups = (
+            self.env["visit.record"]
+            .sudo()
+            ._read_group(
+                [
+                    (link, "in", sources.ids),
+                    ("type_id", "=", self.type_id.id),
+                    ("state", "in", ("planned", "in_progress")),
+                ],
+                [link],
+            )
         )
         return {source.id for (source,) in groups}
 
@@ -170,7 +215,9 @@ class VisitBatchWizard(models.TransientModel):
         count = math.ceil(len(eligible) * self.sample_percent / 100.0)
         if self.sample_cap:
             count = min(count, self.sample_cap)
-        drawn = self.env["visit.planner"]._draw(self.sample_seed, self.source_model, eligible.ids, count)
+        drawn = self.env["visit.planner"]._draw(
+            self.sample_seed, self.source_model, eligible.ids, count
+        )
         return eligible.browse(drawn)
 
     # ------------------------------------------------------------------
@@ -183,7 +230,9 @@ class VisitBatchWizard(models.TransientModel):
         per_user = Counter(user.id for _source, _partner, user in planned)
         lines = [Command.clear()]
         lines += [
-            Command.create({"kind": "assignee", "user_id": user_id or False, "count": count})
+            Command.create(
+                {"kind": "assignee", "user_id": user_id or False, "count": count}
+            )
             for user_id, count in sorted(per_user.items(), key=lambda item: -item[1])
         ]
         lines += [
@@ -245,12 +294,18 @@ class VisitBatchWizard(models.TransientModel):
         for start in range(0, len(planned), CREATE_BATCH):
             vals_list = [
                 Planner._visit_values(
-                    self.type_id, partner, self.scheduled_date, user=user, channel=self.channel,
-                    deadline_delta=deadline, company=source.company_id or self.env.company,
+                    self.type_id,
+                    partner,
+                    self.scheduled_date,
+                    user=user,
+                    channel=self.channel,
+                    deadline_delta=deadline,
+                    company=source.company_id or self.env.company,
                     links=Planner._links(self.source_model, source.id),
-                    independent=self.exclude_salesperson, **context,
+                    independent=self.exclude_salesperson,
+                    **context,
                 )
-                for source, partner, user in planned[start:start + CREATE_BATCH]
+                for source, partner, user in planned[start : start + CREATE_BATCH]
             ]
             visits |= Visit.create(vals_list)
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -258,6 +313,22 @@ class VisitBatchWizard(models.TransientModel):
         )
         action["domain"] = [("id", "in", visits.ids)]
         action["context"] = {}
+        action["name"] = self.env._("Visits of the batch")
+        skipped_count = sum(len(records) for records in skipped.values())
+        self.env.user._bus_send(
+            "simple_notification",
+            {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s %(type)s visits created for %(users)s agents; "
+                    "%(skipped)s records skipped.",
+                    count=len(visits),
+                    type=self.type_id.name,
+                    users=len(visits.user_id),
+                    skipped=skipped_count,
+                ),
+            },
+        )
         return action
 
 
@@ -267,7 +338,9 @@ class VisitBatchWizardLine(models.TransientModel):
     _order = "kind, count desc, id"
 
     wizard_id = fields.Many2one("visit.batch.wizard", required=True, ondelete="cascade")
-    kind = fields.Selection([("assignee", "Visits"), ("skip", "Skipped")], required=True)
+    kind = fields.Selection(
+        [("assignee", "Visits"), ("skip", "Skipped")], required=True
+    )
     user_id = fields.Many2one("res.users", string="Assignee")
     reason = fields.Selection(SKIP_REASONS)
     count = fields.Integer()

@@ -7,7 +7,10 @@ from odoo.exceptions import UserError
 
 from ..models.visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS
 from ..models.visit_type import CHANNELS
-from ..models.visit_unreached_reason import REASON_BEHAVIOURS, unreached_reason_selection
+from ..models.visit_unreached_reason import (
+    REASON_BEHAVIOURS,
+    unreached_reason_selection,
+)
 
 # Agreed reply dates are turned into a call at this local hour.
 REPLY_HOUR = time(9, 0)
@@ -28,23 +31,34 @@ class VisitOutcomeWizard(models.TransientModel):
         required=True,
         default="reached",
     )
-    unreached_reason = fields.Selection(unreached_reason_selection, string="Reason not reached")
-    reason_behaviour = fields.Selection(REASON_BEHAVIOURS, compute="_compute_reason_behaviour")
+    unreached_reason = fields.Selection(
+        unreached_reason_selection, string="Reason not reached"
+    )
+    reason_behaviour = fields.Selection(
+        REASON_BEHAVIOURS, compute="_compute_reason_behaviour"
+    )
     callback_date = fields.Datetime(
         string="Call back at", help="The time the customer asked to be called back."
     )
     identity_confirmed = fields.Boolean()
     answered_by_id = fields.Many2one(
-        "res.partner", string="Answered by",
+        "res.partner",
+        string="Answered by",
         domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
     )
     identity_required = fields.Boolean(related="record_id.type_id.identity_required")
     recording_required = fields.Boolean(related="record_id.type_id.recording_required")
     customer_only = fields.Boolean(related="record_id.type_id.customer_only")
     reason_required = fields.Boolean(related="record_id.type_id.reason_required")
-    answer_ids = fields.One2many("visit.outcome.wizard.answer", "wizard_id", string="Script")
-    satisfaction_product = fields.Selection(SATISFACTION_LEVELS, string="Product quality")
-    satisfaction_service = fields.Selection(SATISFACTION_LEVELS, string="Service attitude")
+    answer_ids = fields.One2many(
+        "visit.outcome.wizard.answer", "wizard_id", string="Script"
+    )
+    satisfaction_product = fields.Selection(
+        SATISFACTION_LEVELS, string="Product quality"
+    )
+    satisfaction_service = fields.Selection(
+        SATISFACTION_LEVELS, string="Service attitude"
+    )
     satisfaction_timeliness = fields.Selection(SATISFACTION_LEVELS, string="Timeliness")
     satisfaction_result = fields.Selection(SATISFACTION_LEVELS, string="Result")
     opinion = fields.Text()
@@ -70,7 +84,9 @@ class VisitOutcomeWizard(models.TransientModel):
     def _compute_reason_behaviour(self):
         Reason = self.env["visit.unreached.reason"]
         for wizard in self:
-            wizard.reason_behaviour = wizard.unreached_reason and Reason._behaviour_of(wizard.unreached_reason)
+            wizard.reason_behaviour = wizard.unreached_reason and Reason._behaviour_of(
+                wizard.unreached_reason
+            )
 
     @api.depends("record_id", "outcome")
     def _compute_signature_required(self):
@@ -93,6 +109,16 @@ class VisitOutcomeWizard(models.TransientModel):
             return values
         record._check_open()
         values["record_id"] = record.id
+        # The choices of the script's choice questions, to pick from a list.
+        Choice = self.env["visit.outcome.wizard.choice"]
+        choices = Choice.create(
+            [
+                {"question_id": answer.question_id.id, "name": choice}
+                for answer in record.answer_ids
+                if answer.question_id.answer_kind == "choice"
+                for choice in answer.question_id._get_choices()
+            ]
+        )
         values["answer_ids"] = [
             Command.create(
                 {
@@ -100,14 +126,27 @@ class VisitOutcomeWizard(models.TransientModel):
                     "value_yes_no": answer.value_yes_no,
                     "value_rating": answer.value_rating,
                     "value_text": answer.value_text,
+                    "choice_id": choices.filtered(
+                        lambda choice, answer=answer: (
+                            choice.question_id == answer.question_id
+                            and choice.name == answer.value_text
+                        )
+                    )[:1].id,
                 }
             )
             for answer in record.answer_ids
         ]
-        for fname in ("identity_confirmed", "opinion", "recording_ref", *SATISFACTION_FIELDS):
+        for fname in (
+            "identity_confirmed",
+            "opinion",
+            "recording_ref",
+            *SATISFACTION_FIELDS,
+        ):
             values[fname] = record[fname]
         # From round two on, a phone call may replace a site visit.
-        values["next_channel"] = "phone" if record.channel == "onsite" else record.channel
+        values["next_channel"] = (
+            "phone" if record.channel == "onsite" else record.channel
+        )
         values["signed_by"] = (record.contact_id or record.partner_id).name
         values["answered_by_id"] = (record.answered_by_id or record.partner_id).id
         return values
@@ -129,9 +168,13 @@ class VisitOutcomeWizard(models.TransientModel):
                 )
             if self.reason_behaviour == "callback":
                 if not self.callback_date:
-                    raise UserError(self.env._("Say when the customer asked to be called back."))
+                    raise UserError(
+                        self.env._("Say when the customer asked to be called back.")
+                    )
                 if self.callback_date <= fields.Datetime.now():
-                    raise UserError(self.env._("The callback time must be in the future."))
+                    raise UserError(
+                        self.env._("The callback time must be in the future.")
+                    )
             if self.new_complaint or self.referral_name or self.needs_another_round:
                 raise UserError(
                     self.env._(
@@ -143,14 +186,17 @@ class VisitOutcomeWizard(models.TransientModel):
             raise UserError(self.env._("Give the new complaint a title."))
         if self.referral_phone and not self.referral_name:
             raise UserError(self.env._("Give the name of the person referred."))
-        if self.referral_phone and not self.record_id.partner_id._visit_format_phone(self.referral_phone):
+        if self.referral_phone and not self.record_id.partner_id._visit_format_phone(
+            self.referral_phone
+        ):
             raise UserError(
                 self.env._(
                     "“%(number)s” is not a valid phone number for %(country)s: "
                     "check the digits, or type it with its country code (+86 …).",
                     number=self.referral_phone,
                     country=self.record_id.partner_id.country_id.name
-                    or self.env.company.country_id.name or self.env._("the customer's country"),
+                    or self.env.company.country_id.name
+                    or self.env._("the customer's country"),
                 )
             )
         if self.needs_another_round:
@@ -181,7 +227,9 @@ class VisitOutcomeWizard(models.TransientModel):
             "unreached_reason": False if reached else self.unreached_reason,
             "identity_confirmed": reached and self.identity_confirmed,
             "answered_by_id": self.answered_by_id.id if reached else False,
-            "callback_date": self.callback_date if self.reason_behaviour == "callback" and not reached else False,
+            "callback_date": self.callback_date
+            if self.reason_behaviour == "callback" and not reached
+            else False,
             "opinion": self.opinion,
             "recording_ref": self.recording_ref,
         }
@@ -200,7 +248,7 @@ class VisitOutcomeWizard(models.TransientModel):
                 {
                     "value_yes_no": answers[answer.question_id].value_yes_no,
                     "value_rating": answers[answer.question_id].value_rating,
-                    "value_text": answers[answer.question_id].value_text,
+                    "value_text": answers[answer.question_id]._text_value(),
                 },
             )
             for answer in record.answer_ids
@@ -225,8 +273,13 @@ class VisitOutcomeWizard(models.TransientModel):
         # A complaint raised by a satisfied customer is confirmed too, once
         # closed: the ticket has the type's team and reply deadline.
         return record._create_tickets(
-            [record._ticket_values(self.complaint_title, self.complaint_description or self.complaint_title,
-                                   team=self.complaint_team_id or None)]
+            [
+                record._ticket_values(
+                    self.complaint_title,
+                    self.complaint_description or self.complaint_title,
+                    team=self.complaint_team_id or None,
+                )
+            ]
         )
 
     def _create_referral(self):
@@ -235,15 +288,22 @@ class VisitOutcomeWizard(models.TransientModel):
         record = self.record_id
         # sudo: agents may not create contacts; a referral is a new contact
         # with a name and a phone only, linked to the visit.
-        return self.env["res.partner"].sudo().create(
-            {
-                "name": self.referral_name,
-                "phone": self.referral_phone,
-                "referred_by_visit_id": record.id,
-                "company_id": record.partner_id.company_id.id,
-                "comment": self.env._("Referred by %(partner)s during visit %(visit)s",
-                                      partner=record.partner_id.name, visit=record.name),
-            }
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": self.referral_name,
+                    "phone": self.referral_phone,
+                    "referred_by_visit_id": record.id,
+                    "company_id": record.partner_id.company_id.id,
+                    "comment": self.env._(
+                        "Referred by %(partner)s during visit %(visit)s",
+                        partner=record.partner_id.name,
+                        visit=record.name,
+                    ),
+                }
+            )
         )
 
     def _create_next_round(self):
@@ -252,7 +312,9 @@ class VisitOutcomeWizard(models.TransientModel):
         local = tz.localize(datetime.combine(self.reply_date, REPLY_HOUR))
         scheduled = local.astimezone(pytz.utc).replace(tzinfo=None)
         return self.env["visit.record"].create(
-            self.env["visit.planner"]._round_values(record, scheduled, channel=self.next_channel)
+            self.env["visit.planner"]._round_values(
+                record, scheduled, channel=self.next_channel
+            )
         )
 
 
@@ -261,9 +323,14 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
     _description = "Log Visit Outcome: Answer"
     _order = "sequence, id"
 
-    wizard_id = fields.Many2one("visit.outcome.wizard", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one(
+        "visit.outcome.wizard", required=True, ondelete="cascade"
+    )
     question_id = fields.Many2one(
-        "visit.type.question", string="Script Question", required=True, ondelete="cascade"
+        "visit.type.question",
+        string="Script Question",
+        required=True,
+        ondelete="cascade",
     )
     sequence = fields.Integer(related="question_id.sequence")
     question = fields.Char(related="question_id.name")
@@ -271,3 +338,27 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
     value_yes_no = fields.Selection([("yes", "Yes"), ("no", "No")], string="Yes/No")
     value_rating = fields.Integer(string="Rating")
     value_text = fields.Text(string="Answer")
+    choice_id = fields.Many2one(
+        "visit.outcome.wizard.choice",
+        domain="[('question_id', '=', question_id)]",
+    )
+
+    def _text_value(self):
+        """The answer as stored: a choice question's picked choice."""
+        self.ensure_one()
+        if self.answer_kind == "choice" and self.choice_id:
+            return self.choice_id.name
+        return self.value_text
+
+
+class VisitOutcomeWizardChoice(models.TransientModel):
+    """One choice of a choice question, picked from a list in the wizard."""
+
+    _name = "visit.outcome.wizard.choice"
+    _description = "Log Visit Outcome: Choice"
+    _order = "id"
+
+    question_id = fields.Many2one(
+        "visit.type.question", required=True, ondelete="cascade"
+    )
+    name = fields.Char(required=True)

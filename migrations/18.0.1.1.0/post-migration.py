@@ -11,7 +11,8 @@ from odoo import SUPERUSER_ID, api
 
 def _has_column(cr, table, column):
     cr.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND "
+        "column_name = %s",
         [table, column],
     )
     return bool(cr.fetchone())
@@ -23,7 +24,8 @@ def migrate(cr, version):
     if _has_column(cr, "visit_rule", "fallback_channel"):
         cr.execute(
             """
-            INSERT INTO visit_fallback_step (rule_id, sequence, channel, create_uid, create_date,
+            INSERT INTO visit_fallback_step (rule_id, sequence, channel,
+                                             create_uid, create_date,
                                              write_uid, write_date)
             SELECT rule.id, 10, rule.fallback_channel, 1, now() AT TIME ZONE 'UTC',
                    1, now() AT TIME ZONE 'UTC'
@@ -31,24 +33,36 @@ def migrate(cr, version):
              WHERE rule.fallback_channel IS NOT NULL
                AND rule.fallback_channel IS DISTINCT FROM (
                    SELECT step.channel FROM visit_rule_step step
-                    WHERE step.rule_id = rule.id ORDER BY step.sequence, step.id LIMIT 1)
+                    WHERE step.rule_id = rule.id
+                    ORDER BY step.sequence, step.id LIMIT 1)
             """
         )
     env = api.Environment(cr, SUPERUSER_ID, {})
     policies = {
         "customer_visit.visit_type_complaint": {
-            "merge_other_types": False, "reply_days": 5, "max_attempts": 3,
+            "merge_other_types": False,
+            "reply_days": 5,
+            "max_attempts": 3,
         },
         "customer_visit.visit_type_new_contract": {
-            "merge_other_types": False, "reply_days": 5, "max_attempts": 2, "retry_delay_hours": 24,
-            "identity_required": True, "recording_required": True, "customer_only": True,
-            "reason_required": True, "is_mandatory": True, "exclude_salesperson": True,
+            "merge_other_types": False,
+            "reply_days": 5,
+            "max_attempts": 2,
+            "retry_delay_hours": 24,
+            "identity_required": True,
+            "recording_required": True,
+            "customer_only": True,
+            "reason_required": True,
+            "is_mandatory": True,
+            "exclude_salesperson": True,
         },
     }
     for xmlid, values in policies.items():
         if visit_type := env.ref(xmlid, raise_if_not_found=False):
             visit_type.write(values)
-    team = env.ref("customer_visit.helpdesk_ticket_team_customer_care", raise_if_not_found=False)
+    team = env.ref(
+        "customer_visit.helpdesk_ticket_team_customer_care", raise_if_not_found=False
+    )
     if team:
         env["visit.type"].with_context(active_test=False).search(
             [("complaint_team_id", "=", False)]

@@ -10,7 +10,8 @@ that would give every visit its type's default policy.
 
 def _has_column(cr, table, column):
     cr.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND "
+        "column_name = %s",
         [table, column],
     )
     return bool(cr.fetchone())
@@ -21,11 +22,16 @@ def migrate(cr, version):
         return
     # Every rule kept its own policy until now: it overrides its types'.
     if not _has_column(cr, "visit_rule", "override_unreached_policy"):
-        cr.execute("ALTER TABLE visit_rule ADD COLUMN override_unreached_policy boolean")
+        cr.execute(
+            "ALTER TABLE visit_rule ADD COLUMN override_unreached_policy boolean"
+        )
         cr.execute("UPDATE visit_rule SET override_unreached_policy = TRUE")
     if not _has_column(cr, "visit_record", "fallback_channels"):
         cr.execute("ALTER TABLE visit_record ADD COLUMN fallback_channels varchar")
-        cr.execute("ALTER TABLE visit_record ADD COLUMN fallback_step integer NOT NULL DEFAULT 0")
+        cr.execute(
+            "ALTER TABLE visit_record ADD COLUMN fallback_step integer NOT NULL "
+            "DEFAULT 0"
+        )
         cr.execute("ALTER TABLE visit_record ALTER COLUMN fallback_step DROP DEFAULT")
         if _has_column(cr, "visit_record", "fallback_channel"):
             cr.execute(
@@ -48,4 +54,7 @@ def migrate(cr, version):
              WHERE plan.id = rec.plan_id
             """
         )
-        cr.execute("UPDATE visit_record SET is_independent = FALSE WHERE is_independent IS NULL")
+        cr.execute(
+            "UPDATE visit_record SET is_independent = FALSE WHERE is_independent IS "
+            "NULL"
+        )

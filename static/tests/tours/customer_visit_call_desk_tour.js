@@ -34,8 +34,8 @@ registry.category("web_tour.tours").add("customer_visit_agent_call_tour", {
         },
         {
             content: "Rate the service",
-            trigger: ".modal .o_field_widget[name=satisfaction_service] select",
-            run: 'select "fairly_satisfied"',
+            trigger: ".modal .o_field_widget[name=satisfaction_service] .o_selection_badge[value='\"fairly_satisfied\"']",
+            run: "click",
         },
         {
             content: "Write the opinion",
@@ -80,7 +80,7 @@ registry.category("web_tour.tours").add("customer_visit_batch_tour", {
             run: "click",
         },
         {
-            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Schedule follow-up visits')",
+            trigger: ".o-dropdown--menu .o-dropdown-item:contains('Batch Callbacks')",
             run: "click",
         },
         {
