@@ -7,21 +7,13 @@ get: their data is ``noupdate``, so the update does not load it.
 """
 
 from odoo import SUPERUSER_ID, api
-
-
-def _has_column(cr, table, column):
-    cr.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND "
-        "column_name = %s",
-        [table, column],
-    )
-    return bool(cr.fetchone())
+from odoo.tools.sql import column_exists
 
 
 def migrate(cr, version):
     if not version:
         return
-    if _has_column(cr, "visit_rule", "fallback_channel"):
+    if column_exists(cr, "visit_rule", "fallback_channel"):
         cr.execute(
             """
             INSERT INTO visit_fallback_step (rule_id, sequence, channel,

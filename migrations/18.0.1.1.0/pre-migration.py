@@ -7,33 +7,26 @@ creates them: Odoo computes a new stored column for every existing row, and
 that would give every visit its type's default policy.
 """
 
-
-def _has_column(cr, table, column):
-    cr.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND "
-        "column_name = %s",
-        [table, column],
-    )
-    return bool(cr.fetchone())
+from odoo.tools.sql import column_exists
 
 
 def migrate(cr, version):
     if not version:
         return
     # Every rule kept its own policy until now: it overrides its types'.
-    if not _has_column(cr, "visit_rule", "override_unreached_policy"):
+    if not column_exists(cr, "visit_rule", "override_unreached_policy"):
         cr.execute(
             "ALTER TABLE visit_rule ADD COLUMN override_unreached_policy boolean"
         )
         cr.execute("UPDATE visit_rule SET override_unreached_policy = TRUE")
-    if not _has_column(cr, "visit_record", "fallback_channels"):
+    if not column_exists(cr, "visit_record", "fallback_channels"):
         cr.execute("ALTER TABLE visit_record ADD COLUMN fallback_channels varchar")
         cr.execute(
             "ALTER TABLE visit_record ADD COLUMN fallback_step integer NOT NULL "
             "DEFAULT 0"
         )
         cr.execute("ALTER TABLE visit_record ALTER COLUMN fallback_step DROP DEFAULT")
-        if _has_column(cr, "visit_record", "fallback_channel"):
+        if column_exists(cr, "visit_record", "fallback_channel"):
             cr.execute(
                 """
                 UPDATE visit_record
@@ -42,7 +35,7 @@ def migrate(cr, version):
                  WHERE fallback_channel IS NOT NULL AND fallback_channel != channel
                 """
             )
-    if not _has_column(cr, "visit_record", "is_independent"):
+    if not column_exists(cr, "visit_record", "is_independent"):
         # Visits planned by a rule "never the salesperson" stay independent.
         cr.execute("ALTER TABLE visit_record ADD COLUMN is_independent boolean")
         cr.execute(
