@@ -35,7 +35,12 @@ RULE_TEMPLATES = [
 GENERATE_BATCH = 5000
 # First key of the advisory locks taken on rules (the second is the id).
 ADVISORY_LOCK_CLASS = 0x5649  # "VI"
-SAMPLE_PERIODS = [("month", "Month"), ("quarter", "Quarter"), ("year", "Year")]
+SAMPLE_PERIODS = [
+    ("month", "Month"),
+    ("quarter", "Quarter"),
+    ("half_year", "Half-year"),
+    ("year", "Year"),
+]
 
 
 class VisitRule(models.Model):
@@ -625,6 +630,9 @@ class VisitRule(models.Model):
             return f"{day.year}"
         if self.sample_period == "quarter":
             return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+        if self.sample_period == "half_year":
+            # A utility's twice-yearly campaign: January-June, July-December.
+            return f"{day.year}-H{1 if day.month <= 6 else 2}"
         return f"{day.year}-{day.month:02d}"
 
     def _draw(self, qualifying, todo):
@@ -1022,6 +1030,10 @@ class VisitRule(models.Model):
         (first step, customer, due date): they count as owed and missed."""
         step = self.step_ids[:1]
         partner_field = self._partner_field()
+        Planner = self.env["visit.planner"]
+        # Placed in the step's calling hours, as its visit would have been.
+        hours = Planner._calendar(step.type_id, self, self.company_id)
+        calendars = {calendar.calendar.id: calendar}
         vals_list = []
         for source in sources.filtered(lambda source: source.id in skipped):
             reason, message = skipped[source.id]
@@ -1035,10 +1047,12 @@ class VisitRule(models.Model):
                     "partner_id": partner.id or False,
                     "type_id": step.type_id.id,
                     "channel": step.channel,
-                    "due_date": calendar.place(
+                    "due_date": Planner._place(
+                        hours,
                         shift(
                             references[source.id], step.delay, step.delay_unit, calendar
-                        )
+                        ),
+                        calendars,
                     ),
                 }
             )

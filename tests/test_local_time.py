@@ -297,6 +297,10 @@ class TestLocalTime(VisitCommon):
         rule.sample_period = "quarter"
         self.assertEqual(rule._period_of(july), "2026-Q3")
         self.assertEqual(rule._period_of(june), "2026-Q2")
+        # Half-years (a twice-yearly campaign): the same local day decides.
+        rule.sample_period = "half_year"
+        self.assertEqual(rule._period_of(july), "2026-H2")
+        self.assertEqual(rule._period_of(june), "2026-H1")
 
     def test_time_zone_falls_back_to_the_company_calendar_then_utc(self):
         july = datetime(2026, 6, 30, 23, 30)  # 1 July 07:30 in Shanghai
