@@ -39,15 +39,32 @@ port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0
 # Browser tours are skipped silently without these: say so up front.
 command -v chromium >/dev/null || command -v google-chrome >/dev/null \
     || cv_log "Chromium is missing: browser tours will be skipped and counted as failures"
+# Odoo gives Chromium 10 s to open its devtools port, then skips the tour: a
+# cold first start on a loaded machine can take longer. Start it once now,
+# so that its files are in the page cache when the first tour starts it.
+browser="$(command -v chromium || command -v google-chrome || true)"
+if [ -n "$browser" ]; then
+    timeout 60 "$browser" --headless=new --no-sandbox --disable-gpu --dump-dom about:blank \
+        >/dev/null 2>&1 || true
+fi
 
 cv_log "testing in database $db (log: kept only on failure)"
 set +e
+# Odoo writes to the log file, not to a pipe: a browser a tour left behind
+# (one that missed its start-up deadline) would hold a pipe open, and the
+# run would never end. The progress is followed from the file meanwhile.
 cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$data_dir" \
     -i customer_visit --test-enable --test-tags="${CV_TEST_TAGS:-/customer_visit}" \
     --stop-after-init --http-interface=127.0.0.1 --http-port="$port" \
-    --max-cron-threads=0 --log-level=info "$@" 2>&1 | tee "$log" | grep -E --line-buffered \
+    --max-cron-threads=0 --log-level=info "$@" >"$log" 2>&1 &
+odoo_pid=$!
+tail -n +1 --pid="$odoo_pid" -f "$log" 2>/dev/null | grep -E --line-buffered \
     ' (ERROR|CRITICAL|WARNING) |Starting |tests when loading| skipped '
-odoo_rc=${PIPESTATUS[0]}
+wait "$odoo_pid"
+odoo_rc=$?
+# Browsers of this run's tours still alive (their profiles are Odoo's
+# temporary *_chrome_odoo folders).
+pkill -f -- '_chrome_odoo' 2>/dev/null
 set -e
 
 rc=0
