@@ -105,7 +105,7 @@ class VisitPlan(models.Model):
             plan.name = plan._name_of(plan.partner_id, plan.type_id, plan.source_name)
 
     @api.depends_context("lang")
-    @api.depends("partner_id", "source_name", "type_id")
+    @api.depends("partner_id.name", "source_name", "type_id.name")
     def _compute_display_name(self):
         """Shown in the reader's language (the type's name is translated),
         whoever created the plan; the stored name, in its creator's, serves

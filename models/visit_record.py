@@ -1729,7 +1729,8 @@ class VisitRecord(models.Model):
                         "date_deadline": fields.Date.context_today(
                             manager.with_context(tz=manager.tz)
                         ),
-                        "summary": self.env._(
+                        # Stored: in the manager's language, who reads it.
+                        "summary": self.with_context(lang=manager.lang).env._(
                             "Overdue: %(visit)s (%(agent)s)",
                             visit=rec.name,
                             agent=rec.user_id.name or "-",

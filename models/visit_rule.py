@@ -233,6 +233,7 @@ class VisitRule(models.Model):
         for rule in self:
             rule.plan_count, rule.last_planned = stats.get(rule, (0, False))
 
+    @api.depends_context("lang")
     @api.depends(
         "step_ids.summary",
         "coverage",
@@ -283,7 +284,11 @@ class VisitRule(models.Model):
         """Fill the rule from the chosen template; the manager adjusts it."""
         if self.template:
             values = self._template_values(self.template)
-            if self.name:
+            # A name the manager typed is kept; another template's is not.
+            defaults = {
+                self._template_values(key)["name"] for key, _label in RULE_TEMPLATES
+            }
+            if self.name and self.name not in defaults:
                 values.pop("name")
             self.update(values)
 

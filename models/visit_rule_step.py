@@ -111,6 +111,7 @@ class VisitRuleStep(models.Model):
         for step in self:
             step.channel = step.type_id.default_channel or step.channel or "phone"
 
+    @api.depends_context("lang")
     @api.depends(
         "delay",
         "delay_unit",
@@ -120,7 +121,7 @@ class VisitRuleStep(models.Model):
         "repeat_until",
         "channel",
         "type_id",
-        "rule_id.date_field_id",
+        "rule_id.date_field_id.field_description",
     )
     def _compute_summary(self):
         """The step in plain words: "Phone call 24 hours after Closed Date,

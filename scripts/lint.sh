@@ -24,7 +24,14 @@ step() {
     fi
 }
 # Python files of the addon (not the bench and scripts tooling).
-mapfile -t py_files < <(git ls-files -co --exclude-standard '*.py' 2>/dev/null | grep -v '^bench/\|^scripts/')
+# Files of the addon: git's list (tracked and new, not ignored) of those that
+# exist, else every file below; never an empty list that would pass.
+addon_files() {
+    { git ls-files -co --exclude-standard 2>/dev/null || find . -type f -not -path './.git/*' -printf '%P\n'; } \
+        | while read -r file; do [ -f "$file" ] && printf '%s\n' "$file"; done
+}
+mapfile -t py_files < <(addon_files | grep '\.py$' | grep -v '^bench/\|^scripts/')
+[ ${#py_files[@]} -gt 1 ] || cv_die "lint: no Python file of the addon found"
 step "ruff check" "$PYTHON" -m ruff check --no-fix --quiet .
 step "ruff format" "$PYTHON" -m ruff format --check --quiet .
 step "pylint-odoo (mandatory checks)" "$PYTHON" -m pylint --rcfile=.pylintrc-mandatory "${py_files[@]}" \
@@ -35,8 +42,7 @@ step "pylint-odoo (mandatory checks)" "$PYTHON" -m pylint --rcfile=.pylintrc-man
 copy="$(mktemp -d)"
 trap 'rm -rf "$copy"' EXIT
 mkdir "$copy/customer_visit"
-{ git ls-files -co --exclude-standard 2>/dev/null || find . -type f -not -path './.git/*'; } \
-    | tar -cf - -T - | tar -xf - -C "$copy/customer_visit"
+addon_files | tar -cf - -T - | tar -xf - -C "$copy/customer_visit"
 step "oca-checks-odoo-module" oca-checks-odoo-module --disable=prefer-readme-rst "$copy/customer_visit"
 step "oca-checks-po" oca-checks-po --disable=po-pretty-format --no-verbose i18n/*.po i18n/*.pot
 if [ "${1:-}" = --all ]; then

@@ -27,11 +27,16 @@ work="$(mktemp -d)"
 db="cv_test_$(date +%s)_$$"
 data_dir="$work/filestore"
 log="$work/odoo-test.log"
+odoo_pid=
 cleanup() {
+    # An interrupted run stops its Odoo first (in the background it ignores
+    # Ctrl-C), then drops its database and files.
+    if [ -n "$odoo_pid" ]; then kill "$odoo_pid" 2>/dev/null || true; wait "$odoo_pid" 2>/dev/null || true; fi
     dropdb --if-exists "$db" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 ADDONS="$(cv_addons_path "$work/addons")"
 port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -53,7 +58,11 @@ set +e
 # Odoo writes to the log file, not to a pipe: a browser a tour left behind
 # (one that missed its start-up deadline) would hold a pipe open, and the
 # run would never end. The progress is followed from the file meanwhile.
-cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$data_dir" \
+: >"$log"
+# Its own temporary folder: the tours' browser profiles are made there, and
+# only this run's browsers are stopped afterwards.
+mkdir -p "$work/tmp"
+TMPDIR="$work/tmp" cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$data_dir" \
     -i customer_visit --test-enable --test-tags="${CV_TEST_TAGS:-/customer_visit}" \
     --stop-after-init --http-interface=127.0.0.1 --http-port="$port" \
     --max-cron-threads=0 --log-level=info "$@" >"$log" 2>&1 &
@@ -62,9 +71,9 @@ tail -n +1 --pid="$odoo_pid" -f "$log" 2>/dev/null | grep -E --line-buffered \
     ' (ERROR|CRITICAL|WARNING) |Starting |tests when loading| skipped '
 wait "$odoo_pid"
 odoo_rc=$?
-# Browsers of this run's tours still alive (their profiles are Odoo's
-# temporary *_chrome_odoo folders).
-pkill -f -- '_chrome_odoo' 2>/dev/null
+odoo_pid=
+# Browsers of this run's tours still alive (their profiles are in its folder).
+pkill -f -- "$work/tmp/.*_chrome_odoo" 2>/dev/null
 set -e
 
 rc=0

@@ -197,6 +197,13 @@ class TestOutcomeWizard(VisitCommon):
                 choices.mapped("name"), ["On time", "A little late", "Very late"]
             )
             line.choice_id = choices[1]
+        self._wizard(visit)  # opened again: the same choices, not new ones
+        self.assertEqual(
+            self.env["visit.outcome.wizard.choice"].search_count(
+                [("question_id", "=", choices.question_id.id)]
+            ),
+            3,
+        )
         form.save().action_confirm()
         answer = visit.answer_ids.filtered(
             lambda a: a.question_id.answer_kind == "choice"

@@ -110,13 +110,19 @@ class VisitOutcomeWizard(models.TransientModel):
         record._check_open()
         values["record_id"] = record.id
         # The choices of the script's choice questions, to pick from a list.
+        # Made once per question and choice, reused each time the wizard opens.
         Choice = self.env["visit.outcome.wizard.choice"]
-        choices = Choice.create(
+        questions = record.answer_ids.question_id.filtered(
+            lambda q: q.answer_kind == "choice"
+        )
+        choices = Choice.search([("question_id", "in", questions.ids)])
+        known = {(choice.question_id.id, choice.name) for choice in choices}
+        choices |= Choice.create(
             [
-                {"question_id": answer.question_id.id, "name": choice}
-                for answer in record.answer_ids
-                if answer.question_id.answer_kind == "choice"
-                for choice in answer.question_id._get_choices()
+                {"question_id": question.id, "name": choice}
+                for question in questions
+                for choice in question._get_choices()
+                if (question.id, choice) not in known
             ]
         )
         values["answer_ids"] = [
@@ -346,8 +352,8 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
     def _text_value(self):
         """The answer as stored: a choice question's picked choice."""
         self.ensure_one()
-        if self.answer_kind == "choice" and self.choice_id:
-            return self.choice_id.name
+        if self.answer_kind == "choice":
+            return self.choice_id.name or False
         return self.value_text
 
 
