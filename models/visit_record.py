@@ -397,7 +397,10 @@ class VisitRecord(models.Model):
         string="Fallback chain", compute="_compute_fallback_channel"
     )
     is_fallback_done = fields.Boolean(
-        string="Fallback channel used", readonly=True, copy=False
+        string="Fallback channel used",
+        compute="_compute_is_fallback_done",
+        store=True,
+        copy=False,
     )
     is_independent = fields.Boolean(
         string="Never the salesperson",
@@ -667,6 +670,11 @@ class VisitRecord(models.Model):
             )
             rec.fallback_channels = ",".join(kept) or False
 
+    @api.depends("fallback_step")
+    def _compute_is_fallback_done(self):
+        for rec in self:
+            rec.is_fallback_done = rec.fallback_step > 0
+
     def _fallback_chain(self):
         self.ensure_one()
         return [
@@ -807,6 +815,7 @@ class VisitRecord(models.Model):
             }
             if not vals.get("attempt_ids"):
                 hints["attempt_count"] = 0
+            hints["is_fallback_done"] = bool(vals.get("fallback_step"))
             if not vals.get("signature"):
                 channel = vals.get("channel") or visit_type.default_channel or "phone"
                 hints["signature_status"] = self._signature_status_of(
@@ -1674,7 +1683,6 @@ class VisitRecord(models.Model):
                 values.update(
                     channel=rec._fallback_chain()[rec.fallback_step],
                     fallback_step=rec.fallback_step + 1,
-                    is_fallback_done=True,
                 )
                 bodies[rec.id] = self.env._(
                     "Not reached after %(count)s attempts: next attempt by "

@@ -172,15 +172,13 @@ class VisitOutcomeWizard(models.TransientModel):
                         "there is no satisfaction to record."
                     )
                 )
-            if self.reason_behaviour == "callback":
-                if not self.callback_date:
-                    raise UserError(
-                        self.env._("Say when the customer asked to be called back.")
-                    )
-                if self.callback_date <= fields.Datetime.now():
-                    raise UserError(
-                        self.env._("The callback time must be in the future.")
-                    )
+            # A callback without its time is refused by the visit itself.
+            if (
+                self.reason_behaviour == "callback"
+                and self.callback_date
+                and self.callback_date <= fields.Datetime.now()
+            ):
+                raise UserError(self.env._("The callback time must be in the future."))
             if self.new_complaint or self.referral_name or self.needs_another_round:
                 raise UserError(
                     self.env._(
