@@ -1,10 +1,10 @@
-# Run by bench/run.sh inside `odoo shell` (`env` is given): creates N
-# sources (half closed helpdesk tickets, half confirmed sale orders), runs
-# the Generate cron jobs with Odoo's cron runner in CV_BENCH_LANES cron
-# worker processes (2, a server's default; 1 for a single worker), then
-# schedules the same visits the naive way (one create and one
-# activity_schedule() per record) on a copy of the data, and prints the
-# figures.
+# Run by bench/run.sh inside `odoo shell` (`env` is given): for each
+# number of generation workers in CV_BENCH_LANES ("1,2": one worker, then
+# two), creates N closed helpdesk tickets under one rule of their own and
+# runs the Generate jobs with Odoo's cron runner in that many cron worker
+# processes, all sharing the one rule; then schedules visits the naive way
+# (one create and one activity_schedule() per record) on NAIVE_N more
+# tickets, and prints the figures.
 import json
 import os
 import sys
@@ -112,12 +112,12 @@ def cron_worker(go_end, report_end):
     os._exit(0)
 
 
-LANES = int(os.environ.get("CV_BENCH_LANES", "2"))
+PHASES = [int(lanes) for lanes in os.environ.get("CV_BENCH_LANES", "2").split(",")]
 workers = []  # (pid, go pipe), then the reports are read from report pipes
 reports_ends = []
 if not os.environ.get("CV_BENCH_FIXTURE_ONLY"):
     cr.commit()
-    for _lane in range(LANES):
+    for _lane in range(sum(PHASES)):
         go_read, go_write = os.pipe()
         report_read, report_write = os.pipe()
         pid = os.fork()
@@ -147,45 +147,7 @@ agents = env["res.users"].create(
 team = env["crm.team"].create(
     {"name": "Call centre", "member_ids": [Command.set(agents.ids)]}
 )
-half = N // 2
-partners = env["res.partner"].create(
-    [
-        {
-            "name": f"客户 {i}",
-            "mobile": f"+86 138 {i // 10000:04d} {i % 10000:04d}",
-            "country_id": cn.id,
-        }
-        for i in range(half + NAIVE_N)
-    ]
-)
 closed = env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
-ticket = env["helpdesk.ticket"].create(
-    {"name": "Repair", "description": "<p>Repair</p>", "partner_id": partners[0].id}
-)
-ticket.stage_id = closed
-order = env["sale.order"].create({"partner_id": partners[0].id, "state": "sale"})
-env.flush_all()
-# partner_id of copy g is the g-th partner created above (ids are consecutive).
-first = partners[0].id
-copy_rows(
-    "helpdesk_ticket",
-    ticket.id,
-    half + NAIVE_N - 1,
-    {"partner_id": f"{first} + g", "number": "'B' || g"},
-)
-copy_rows(
-    "sale_order",
-    order.id,
-    N - half - 1,
-    {"partner_id": f"{first} + g", "name": "'SB' || g"},
-)
-env.invalidate_all()
-print(
-    f"fixture: {N} sources (+{NAIVE_N} tickets for the naive copy) in "
-    f"{time.perf_counter() - start:.1f} s"
-)
-tickets = env["helpdesk.ticket"].search([("stage_id", "=", closed.id)], order="id")
-naive_tickets, tickets = tickets[-NAIVE_N:], tickets[:-NAIVE_N]
 visit_type = env.ref("customer_visit.visit_type_repair")
 step = {
     "delay": 2,
@@ -195,174 +157,151 @@ step = {
     "deadline_delay": 7,
     "deadline_unit": "working_days",
 }
-common = {
-    "start_date": "2000-01-01",
-    "assignment": "round_robin",
-    "team_id": team.id,
-    "step_ids": [Command.create(step)],
-}
-Model = env["ir.model"]
-rules = env["visit.rule"].create(
-    [
-        dict(
-            common,
-            name="Closed tickets",
-            model_id=Model._get("helpdesk.ticket").id,
-            domain=f"[('stage_id', '=', {closed.id}), ('id', 'not in', {naive_tickets.ids})]",
-            date_field_id=env["ir.model.fields"]
-            ._get("helpdesk.ticket", "closed_date")
-            .id,
-        ),
-        dict(
-            common,
-            name="Confirmed orders",
-            model_id=Model._get("sale.order").id,
-            domain="[('state', '=', 'sale')]",
-            date_field_id=env["ir.model.fields"]._get("sale.order", "date_order").id,
-        ),
-    ]
-)
-cr.commit()
-if os.environ.get("CV_BENCH_FIXTURE_ONLY"):
-    # bench/run.sh kill: the data only; the cron itself will plan it.
-    print(f"fixture: {N} sources and {len(rules)} rules committed")
-    sys.exit(0)
-
-# ------------------------------------------------------------ the cron way
-# Odoo's own cron runner (ir.cron._process_jobs) in LANES processes forked
-# like the cron workers of a server started with --workers (two cron workers
-# by default): each takes a ready Generate job, runs its batches (a commit
-# after each, ten per turn) and comes back while a Generate job is ready.
-# The other jobs are switched off so that they do not take the workers.
-jobs = env.ref("customer_visit.ir_cron_visit_generate") | env.ref(
-    "customer_visit.ir_cron_visit_generate_second"
-)
-env["ir.cron"].search([("id", "not in", jobs.ids)]).active = False
-jobs[LANES:].active = False
-jobs = jobs[:LANES]
-jobs.write({"active": True})
-cr.execute(
-    "UPDATE ir_cron SET nextcall = now() AT TIME ZONE 'UTC' - interval '1 minute' "
-    "WHERE id IN %s",
-    [tuple(jobs.ids)],
-)
-cr.commit()
-
-start = time.perf_counter()
-for _pid, go in workers:
-    os.write(go, json.dumps(jobs.ids).encode() + b"\n")
-    os.close(go)
-reports = []
-for (pid, _go), read_end in zip(workers, reports_ends, strict=True):
-    with os.fdopen(read_end, "rb") as pipe:
-        reports.append(json.loads(pipe.read() or b"{}"))
-    os.waitpid(pid, 0)
-elapsed = time.perf_counter() - start
-if any(report.get("error") or "batches" not in report for report in reports):
-    sys.exit(f"a cron worker failed: {reports}")
-calls = [call for report in reports for call in report["batches"]]
-done = sum(count for _seconds, count in calls)
-queries = sum(report["queries"] for report in reports)
-batch_times = [
-    seconds for seconds, count in calls if count
-]  # not the calls that found every rule taken
-cr.rollback()  # a fresh snapshot: the workers committed
-visits = env["visit.record"].search_count([("rule_step_id", "!=", False)])
-activities = env["mail.activity"].search_count([("res_model", "=", "visit.record")])
-peak = max(report["peak_mb"] for report in reports)
-print(
-    f"cron ({LANES} worker{'s' if LANES > 1 else ''}): {done} sources -> {visits} "
-    f"visits, {activities} activities "
-    f"in {elapsed:.1f} s ({len(calls)} calls); {visits / elapsed:.0f} visits/s, "
-    f"{activities / elapsed:.0f} "
-    f"activities/s, {queries * 1000 / max(visits, 1):.0f} queries per 1,000 visits, "
-    f"peak RSS {peak:.0f} MB per worker"
-)
-ordered = sorted(batch_times)
-print(
-    f"batches of {GENERATE_BATCH}: {len(batch_times)}, fastest {ordered[0]:.1f} s, "
-    "median "
-    f"{ordered[len(ordered) // 2]:.1f} s, slowest {ordered[-1]:.1f} s"
-)
-Rule = env["visit.rule"]
-again = Rule.search([])._generate_batch()
-print(f"second run: {again[0]} sources planned, {again[1]} remaining")
-cron_rate = visits / elapsed
-
-# ------------------------------------------------- two generations at once
-# Like a manual "Generate Now" during the cron: two cursors, small batches,
-# first with the rule lock, then with the lock bypassed so that only the
-# unique index stands between them.
-import threading  # noqa: E402
-from contextlib import nullcontext  # noqa: E402
-from unittest.mock import patch  # noqa: E402
-
-from odoo import SUPERUSER_ID, api  # noqa: E402
-from odoo.tools import mute_logger  # noqa: E402
-
-from odoo.addons.customer_visit.models.visit_rule import VisitRule  # noqa: E402
 
 
-def generate_in_own_cursor(errors):
-    try:
-        with env.registry.cursor() as cursor:
-            rules = api.Environment(cursor, SUPERUSER_ID, {})["visit.rule"].search([])
-            while True:
-                done_, remaining_ = rules._generate_batch(100)
-                cursor.commit()
-                if not done_ and not remaining_:
-                    break
-    except Exception as error:  # noqa: BLE001 -- reported below
-        errors.append(error)
-
-
-for label, bypass in (
-    ("with the rule lock", False),
-    ("lock bypassed, unique index only", True),
-):
+def sources(count, tag):
+    """``count`` closed tickets, each of its own customer (no merge)."""
+    partner = env["res.partner"].create(
+        {"name": f"客户 {tag}", "mobile": "+86 138 0000 0000", "country_id": cn.id}
+    )
+    ticket = env["helpdesk.ticket"].create(
+        {"name": "Repair", "description": "<p>Repair</p>", "partner_id": partner.id}
+    )
+    ticket.stage_id = closed
+    env.flush_all()
+    copy_rows("res_partner", partner.id, count - 1, {"name": f"'客户 {tag} ' || g"})
+    # partner_id of copy g is the g-th partner copied above (consecutive ids).
     copy_rows(
         "helpdesk_ticket",
         ticket.id,
-        300,
-        {"partner_id": f"{first} + g", "number": "'C' || g"},
+        count - 1,
+        {"partner_id": f"{partner.id} + g", "number": f"'{tag}' || g"},
+    )
+    env.invalidate_all()
+    cr.execute(
+        "SELECT min(id), max(id) FROM helpdesk_ticket WHERE id >= %s", [ticket.id]
+    )
+    return cr.fetchone()
+
+
+def one_rule(name, bounds):
+    return env["visit.rule"].create(
+        {
+            "name": name,
+            "start_date": "2000-01-01",
+            "assignment": "round_robin",
+            "team_id": team.id,
+            "step_ids": [Command.create(step)],
+            "model_id": env["ir.model"]._get("helpdesk.ticket").id,
+            "domain": f"[('stage_id', '=', {closed.id}), ('id', '>=', {bounds[0]}), "
+            f"('id', '<=', {bounds[1]})]",
+            "date_field_id": env["ir.model.fields"]
+            ._get("helpdesk.ticket", "closed_date")
+            .id,
+            "active": False,
+        }
+    )
+
+
+rules = [
+    one_rule(f"Closed tickets ({lanes})", sources(N, f"P{index}"))
+    for index, lanes in enumerate(PHASES)
+]
+naive_bounds = sources(NAIVE_N, "N")
+cr.commit()
+print(
+    f"fixture: {len(PHASES)} × {N} sources, one rule each "
+    f"(+{NAIVE_N} tickets for the naive copy) in {time.perf_counter() - start:.1f} s"
+)
+if os.environ.get("CV_BENCH_FIXTURE_ONLY"):
+    # bench/run.sh kill: the data only; the cron itself will plan it.
+    rules[0].active = True
+    cr.commit()
+    print(f"fixture: {N} sources and 1 rule committed")
+    sys.exit(0)
+
+# ------------------------------------------------------------ the cron way
+# Odoo's own cron runner (ir.cron._process_jobs) in processes forked like
+# the cron workers of a server started with --workers: each takes a ready
+# Generate job (one per worker of the setting, each on its own part of the
+# rule), runs its batches (a commit after each, ten per turn) and comes
+# back while a Generate job is ready. The other jobs are switched off.
+Rule = env["visit.rule"]
+results = {}
+lane_pipes = list(zip(workers, reports_ends, strict=True))
+for rule, lanes in zip(rules, PHASES, strict=True):
+    env["ir.config_parameter"].set_param("customer_visit.generate_workers", lanes)
+    Rule._sync_generate_jobs()
+    jobs = Rule._generate_jobs()
+    env["ir.cron"].search([("id", "not in", jobs.ids)]).active = False
+    Rule.with_context(active_test=False).search([]).active = False
+    rule.active = True
+    jobs.write({"active": True})
+    cr.execute(
+        "UPDATE ir_cron SET nextcall = now() AT TIME ZONE 'UTC' - interval '1 minute' "
+        "WHERE id IN %s",
+        [tuple(jobs.ids)],
     )
     cr.commit()
-    errors = []
-    # Without the lock, PostgreSQL refuses the duplicates: Odoo logs each
-    # refused INSERT before the batch is retried source by source.
-    with (
-        patch.object(VisitRule, "_lock", return_value=True)
-        if bypass
-        else nullcontext(),
-        mute_logger("odoo.sql_db"),
-    ):
-        threads = [
-            threading.Thread(target=generate_in_own_cursor, args=(errors,))
-            for _ in range(2)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    phase, lane_pipes = lane_pipes[:lanes], lane_pipes[lanes:]
+    start = time.perf_counter()
+    for (_pid, go), _read in phase:
+        os.write(go, json.dumps(jobs.ids).encode() + b"\n")
+        os.close(go)
+    reports = []
+    for (pid, _go), read_end in phase:
+        with os.fdopen(read_end, "rb") as pipe:
+            reports.append(json.loads(pipe.read() or b"{}"))
+        os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - start
+    if any(report.get("error") or "batches" not in report for report in reports):
+        sys.exit(f"a cron worker failed: {reports}")
+    calls = [call for report in reports for call in report["batches"]]
+    done = sum(count for _seconds, count in calls)
+    queries = sum(report["queries"] for report in reports)
+    batch_times = [seconds for seconds, count in calls if count]
+    cr.rollback()  # a fresh snapshot: the workers committed
     cr.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM visit_plan WHERE rule_id IS NOT NULL "
-        "GROUP BY rule_id, rule_source_id HAVING count(*) > 1) AS dup"
+        "SELECT count(*) FROM visit_record r JOIN visit_plan p ON p.id = r.plan_id "
+        "WHERE p.rule_id = %s",
+        [rule.id],
+    )
+    visits = cr.fetchone()[0]
+    cr.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM visit_plan WHERE rule_id = %s "
+        "GROUP BY rule_source_id HAVING count(*) > 1) AS dup",
+        [rule.id],
     )
     duplicates = cr.fetchone()[0]
-    cr.execute(
-        "SELECT count(*) FROM helpdesk_ticket t WHERE t.stage_id = %s AND t.id NOT IN "
-        "%s AND NOT EXISTS "
-        "(SELECT 1 FROM visit_plan p WHERE p.rule_id = %s AND p.rule_source_id = t.id)",
-        [closed.id, tuple(naive_tickets.ids), rules[0].id],
+    peak = max(report["peak_mb"] for report in reports)
+    per_worker = sorted(
+        sum(count for _s, count in report["batches"]) for report in reports
     )
-    unplanned = cr.fetchone()[0]
-    cr.execute("SELECT count(*) FROM visit_rule_skip")
-    skipped = cr.fetchone()[0]
+    ordered = sorted(batch_times)
     print(
-        f"two generations at once ({label}): {duplicates} duplicate plans, "
-        f"{unplanned} tickets "
-        f"left unplanned, {skipped} skipped, errors: {errors or 'none'}"
+        f"cron, one rule, {lanes} worker{'s' if lanes > 1 else ''}: {done} sources "
+        f"-> {visits} visits in {elapsed:.1f} s ({len(calls)} calls, sources per "
+        f"worker {per_worker}); {visits / elapsed:.0f} visits/s, "
+        f"{queries * 1000 / max(visits, 1):.0f} queries per 1,000 visits, peak RSS "
+        f"{peak:.0f} MB per worker, {duplicates} duplicate plans; batches of "
+        f"{GENERATE_BATCH}: fastest {ordered[0]:.1f} s, median "
+        f"{ordered[len(ordered) // 2]:.1f} s, slowest {ordered[-1]:.1f} s"
     )
+    results[lanes] = (elapsed, visits, queries, peak)
+    again = rule._generate_batch()
+    print(f"second run: {again[0]} sources planned, {again[1]} remaining")
+    cr.rollback()
+if 1 in results and 2 in results:
+    print(
+        f"2 workers / 1 worker on one rule of {N:,} sources: "
+        f"{results[2][0] / results[1][0]:.2f} × the time"
+    )
+lanes = PHASES[-1]
+elapsed, visits, queries, peak = results[lanes]
+cron_rate = visits / elapsed
+naive_tickets = env["helpdesk.ticket"].search(
+    [("id", ">=", naive_bounds[0]), ("id", "<=", naive_bounds[1])], order="id"
+)
 
 # ----------------------------------------------------------- the naive way
 activity_type = env.ref("customer_visit.mail_activity_type_visit")
@@ -409,8 +348,7 @@ naive_elapsed = time.perf_counter() - start
 naive_rate = naive / naive_elapsed
 print(f"naive: {naive} visits in {naive_elapsed:.1f} s; {naive_rate:.0f} visits/s")
 print(
-    f"| {N:,} | {LANES} | {elapsed:.1f} s | {cron_rate:.0f} | "
-    f"{activities / elapsed:.0f} | "
+    f"| {N:,} | {lanes} | {elapsed:.1f} s | {cron_rate:.0f} | "
     f"{queries * 1000 / max(visits, 1):.0f} | {peak:.0f} MB | {naive_rate:.0f} | "
     f"{cron_rate / naive_rate:.1f}× |"
 )

@@ -1,4 +1,5 @@
-# Sourced by bench/run.sh kill [N]: the two Generate jobs, run by a real
+# Sourced by bench/run.sh kill [N]: the two Generate jobs (one rule, a part
+# each), run by a real
 # Odoo server with two cron threads, killed with SIGKILL in the middle of
 # their work, then restarted, must end with exactly the visits of a clean
 # run on a copy of the data.
@@ -6,8 +7,8 @@ n="${1:-20000}"
 CV_BENCH_N="$n" CV_BENCH_NAIVE_N=1 CV_BENCH_FIXTURE_ONLY=1 cv_odoo shell -d "$db" --addons-path="$ADDONS" \
     --data-dir="$work/data" --log-level=warn --no-http < "$CV_REPO/bench/bench_generate.py" || exit 1
 psql -qd "$db" -c "UPDATE ir_cron SET nextcall = now() AT TIME ZONE 'UTC' - interval '1 minute'
-    WHERE id IN (SELECT res_id FROM ir_model_data WHERE module = 'customer_visit'
-                 AND name IN ('ir_cron_visit_generate', 'ir_cron_visit_generate_second'))"
+    WHERE visit_generate_part > 0 OR id IN (SELECT res_id FROM ir_model_data
+          WHERE module = 'customer_visit' AND name = 'ir_cron_visit_generate')"
 clean="${db}_clean"
 createdb -T "$db" "$clean"
 trap 'pkill -KILL -P "${server:-0}" 2>/dev/null || true; dropdb --if-exists "$clean" >/dev/null 2>&1 || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT

@@ -8,6 +8,7 @@ from . import visit_assignment_mixin
 from . import visit_rule
 from . import visit_rule_step
 from . import visit_rule_draw
+from . import visit_occasion
 from . import visit_rule_skip
 from . import visit_plan
 from . import visit_record
@@ -22,3 +23,4 @@ from . import sale_order
 from . import helpdesk_ticket
 from . import res_company
 from . import ir_actions_report
+from . import res_config_settings

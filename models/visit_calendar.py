@@ -101,8 +101,17 @@ class WorkCalendar:
         return self.intervals[index][0]
 
     def nth_working_day(self, moment, count):
-        """The ``count``-th working day after the day of ``moment`` (local)."""
+        """The ``count``-th working day after the day of ``moment`` (local),
+        or before it for a negative ``count``."""
         day = self._local_date(moment)
+        if count < 0:
+            # Before the day (3 working days before a due date): read back.
+            self._ensure(moment - timedelta(days=-count * 2 + 14))
+            index = bisect.bisect_left(self.day_list, day) + count
+            while index < 0:
+                self._ensure(self.start + timedelta(days=count * 2 - 14))
+                index = bisect.bisect_left(self.day_list, day) + count
+            return self.day_list[index]
         # Working days are at most a few per week: read far enough ahead.
         self._ensure(moment + timedelta(days=count * 2 + 14))
         index = bisect.bisect_right(self.day_list, day) + count - 1

@@ -81,6 +81,13 @@ class VisitPlan(models.Model):
         readonly=True,
         copy=False,
     )
+    skipped_steps = fields.Text(
+        string="Steps left out",
+        readonly=True,
+        copy=False,
+        help="Steps of the rule already past when the record qualified "
+        "(before a date that had come), with when they were due.",
+    )
     merged_record_ids = fields.Many2many(
         "visit.record",
         "visit_record_merged_plan_rel",
@@ -165,6 +172,15 @@ class VisitPlan(models.Model):
             CREATE UNIQUE INDEX IF NOT EXISTS visit_plan_rule_source_open_uniq
                 ON visit_plan (rule_id, rule_source_id)
              WHERE state = 'open' AND rule_id IS NOT NULL
+            """
+        )
+        # What a rule planned of a source, whatever the state (the
+        # generation's "still owed" query).
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS visit_plan_rule_source_idx
+                ON visit_plan (rule_id, rule_source_id)
+             WHERE rule_id IS NOT NULL
             """
         )
 

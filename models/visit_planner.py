@@ -26,6 +26,7 @@ SKIP_REASONS = [
     ("open_visit", "Already has an open visit of this type"),
     ("not_sampled", "Not drawn in the sample"),
     ("no_assignee", "Nobody may be assigned"),
+    ("past_step", "Every step was already past"),
     ("error", "Error"),
 ]
 PHONE_CHANNELS = ("phone", "sms")
@@ -115,6 +116,13 @@ class VisitPlanner(models.AbstractModel):
     def _sample_key(self, seed, model, res_id):
         """The rank of a source in every sample drawn with ``seed``."""
         return hashlib.sha256(f"{seed}:{model}:{res_id}".encode()).hexdigest()
+
+    @api.model
+    def _uniform(self, *key):
+        """A number in [0, 1,000,000) from ``key``: the same key, the same
+        number (a reproducible random start)."""
+        digest = hashlib.sha256(":".join(map(str, key)).encode()).hexdigest()
+        return int(digest[:15], 16) % 1_000_000
 
     @api.model
     def _draw(self, seed, model, res_ids, count):

@@ -1,7 +1,6 @@
 import logging
 import math
 import random
-from collections import defaultdict
 from datetime import timedelta
 
 import pytz
@@ -11,7 +10,7 @@ from psycopg2.errors import UniqueViolation
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import safe_eval
+from odoo.tools import SQL, safe_eval
 
 from .visit_calendar import WorkCalendar, local_midnight
 from .visit_rule_step import shift
@@ -33,8 +32,14 @@ RULE_TEMPLATES = [
 
 # Sources handled per cron call; the cron runner commits after each call.
 GENERATE_BATCH = 5000
-# First key of the advisory locks taken on rules (the second is the id).
+# First key of the advisory locks taken on rules (the second is the id);
+# the part of a rule a worker plans is added to it.
 ADVISORY_LOCK_CLASS = 0x5649  # "VI"
+# Sample levels count in millionths of a source (exact integers).
+PPM = 1_000_000
+# The parameter holding how many workers generate (the Generate jobs).
+WORKERS_PARAM = "customer_visit.generate_workers"
+DEFAULT_WORKERS = 2
 SAMPLE_PERIODS = [
     ("month", "Month"),
     ("quarter", "Quarter"),
@@ -128,6 +133,53 @@ class VisitRule(models.Model):
         default=lambda self: random.SystemRandom().randint(1, 999999),
         help="The same seed on the same records draws the same sample.",
     )
+    stratum_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Sample by",
+        ondelete="set null",
+        domain="[('model_id', '=', model_id), ('store', '=', True), "
+        "('ttype', 'in', ('selection', 'many2one', 'char', 'boolean', 'integer'))]",
+        help="Draw each value of this field apart, with its own percentage "
+        "(10 % of business customers, 1 % of residential ones).",
+    )
+    stratum_ids = fields.One2many(
+        "visit.rule.stratum",
+        "rule_id",
+        string="Percent per value",
+        copy=True,
+        help="Values not listed are drawn at the rule's percentage.",
+    )
+    sample_cap_percent = fields.Float(
+        string="At most (% of a population)",
+        help="Cap per period as a share of the records of a population "
+        "(at most 5 % of the households); 0 for none.",
+    )
+    sample_cap_model_id = fields.Many2one(
+        "ir.model",
+        string="Population of",
+        ondelete="cascade",
+        domain="[('transient', '=', False)]",
+        default=lambda self: self.env["ir.model"]._get("res.partner"),
+    )
+    sample_cap_model = fields.Char(
+        related="sample_cap_model_id.model", string="Population model"
+    )
+    sample_cap_domain = fields.Char(
+        string="Population",
+        default="[]",
+        help="The records the cap is a share of (the households: customers "
+        "of a tag); counted when the period's sample starts.",
+    )
+    past_steps = fields.Selection(
+        [("now", "Plan it now"), ("skip", "Skip it, with the reason")],
+        string="Step already past",
+        required=True,
+        default="now",
+        help="A step before a date (or before an anniversary or an occasion) "
+        "that is already past when the record qualifies: planned for now, "
+        "inside calling hours, or skipped. Once the date itself is past, "
+        "the step is skipped.",
+    )
     override_unreached_policy = fields.Boolean(
         string="Own unreached policy",
         help="Its visits follow the attempts and fallback channels below "
@@ -184,7 +236,8 @@ class VisitRule(models.Model):
     )
     plan_ids = fields.One2many("visit.plan", "rule_id", string="Plans")
     plan_count = fields.Integer(compute="_compute_plan_count")
-    draw_ids = fields.One2many("visit.rule.draw", "rule_id", string="Samples")
+    draw_ids = fields.One2many("visit.rule.draw", "rule_id", string="Sample counters")
+    sample_ids = fields.One2many("visit.rule.sample", "rule_id", string="Samples")
     skip_ids = fields.One2many("visit.rule.skip", "rule_id", string="Skipped records")
     skip_count = fields.Integer(compute="_compute_skip_count")
     last_planned = fields.Datetime(
@@ -203,6 +256,11 @@ class VisitRule(models.Model):
             "sample_cap_positive",
             "CHECK(sample_cap >= 0)",
             "The sample cap cannot be negative.",
+        ),
+        (
+            "sample_cap_percent_range",
+            "CHECK(sample_cap_percent >= 0 AND sample_cap_percent <= 100)",
+            "The population cap is a percentage from 0 to 100.",
         ),
         (
             "max_attempts_positive",
@@ -484,9 +542,20 @@ class VisitRule(models.Model):
                 )
             ) from error
 
-    @api.constrains("coverage", "sample_percent", "sample_cap")
+    @api.constrains(
+        "coverage",
+        "sample_percent",
+        "sample_cap",
+        "sample_cap_percent",
+        "sample_cap_model_id",
+        "sample_cap_domain",
+        "stratum_field_id",
+        "stratum_ids",
+    )
     def _check_sample(self):
         for rule in self:
+            rule._check_strata()
+            rule._check_population_cap()
             if not 0 < rule.sample_percent <= 100:
                 raise ValidationError(
                     self.env._(
@@ -500,6 +569,91 @@ class VisitRule(models.Model):
                 raise ValidationError(
                     self.env._("Rule %s: the sample cap cannot be negative.", rule.name)
                 )
+
+    def _check_strata(self):
+        field = self.stratum_field_id
+        if field:
+            if field.model != self.model_name:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: sample by a field of %(model)s; "
+                        "%(field)s is not one.",
+                        rule=self.name,
+                        model=self.model_id.name,
+                        field=field.field_description,
+                    )
+                )
+            if not self.env[self.model_name]._fields[field.name].store:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: the sample cannot go by %(field)s, "
+                        "which is computed and not stored: choose a stored field.",
+                        rule=self.name,
+                        field=field.field_description,
+                    )
+                )
+        for stratum in self.stratum_ids:
+            if not 0 <= stratum.percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: the percentage of %(value)s must be from "
+                        "0 to 100 (found %(percent)s).",
+                        rule=self.name,
+                        value=stratum.value,
+                        percent=stratum.percent,
+                    )
+                )
+        if self.stratum_ids and not field:
+            raise ValidationError(
+                self.env._(
+                    "Rule %s: say which field the percentages per value are of "
+                    "(Sample by).",
+                    self.name,
+                )
+            )
+
+    def _check_population_cap(self):
+        if not 0 <= self.sample_cap_percent <= 100:
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: the population cap must be from 0 to 100 %% "
+                    "(found %(percent)s).",
+                    rule=self.name,
+                    percent=self.sample_cap_percent,
+                )
+            )
+        if not self.sample_cap_percent:
+            return
+        if not self.sample_cap_model_id:
+            raise ValidationError(
+                self.env._(
+                    "Rule %s: say which records the cap is a share of.", self.name
+                )
+            )
+        try:
+            self._population_count()
+        except Exception as error:  # noqa: BLE001 -- any failure is the user's filter
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: the population of the cap does not work "
+                    "(%(error)s). Fix its filter before saving.",
+                    rule=self.name,
+                    error=error,
+                )
+            ) from error
+
+    def _population_count(self):
+        """Records of the cap's population now (the households)."""
+        domain = self._eval_domain(self.sample_cap_domain)
+        if not isinstance(domain, (list, tuple)):
+            raise ValueError(self.env._("a filter is a list of conditions"))
+        # sudo: the population is counted whatever the manager may read.
+        with self.env.cr.savepoint(flush=False):
+            return (
+                self.env[self.sample_cap_model_id.model]
+                .sudo()
+                .search_count(expression.normalize_domain(domain))
+            )
 
     @api.constrains("step_ids", "fallback_ids")
     def _check_fallback_chain(self):
@@ -553,8 +707,10 @@ class VisitRule(models.Model):
         return self.company_id._visit_tz()
 
     def _is_recurring(self):
+        """Plans kept open and extended (open repetitions, anniversaries,
+        occasions): a record may qualify again once its plan is closed."""
         return any(
-            step.repeat_every and not step.repeat_until for step in self.step_ids
+            step._is_open_ended() or step.anchor != "date" for step in self.step_ids
         )
 
     def _qualifying_domain(self):
@@ -581,51 +737,89 @@ class VisitRule(models.Model):
             )
         return domain
 
-    def _qualifying_ids(self):
+    def _qualifying_query(self):
+        """The qualifying records as a query, never read into Python."""
         # sudo: the rule, not the user who runs it, decides what is owed.
-        return (
-            self.env[self.model_name]
-            .sudo()
-            .search(self._qualifying_domain(), order="id")
-            .ids
+        return self.env[self.model_name].sudo()._search(self._qualifying_domain())
+
+    def _part_clause(self, column, part, parts):
+        if parts <= 1:
+            return SQL("TRUE")
+        return SQL("MOD(%s, %s) = %s", column, parts, part)
+
+    def _todo_query(self, part=0, parts=1):
+        """The sources of ``part`` (of ``parts``) still owed a plan: neither
+        planned (an open plan, for recurring rules), skipped nor, for a
+        sample, decided."""
+        self.env.flush_all()
+        query = self._qualifying_query()
+        source = SQL.identifier(query.table, "id")
+        query.add_where(self._part_clause(source, part, parts))
+        query.add_where(
+            SQL(
+                """NOT EXISTS (SELECT 1 FROM visit_plan p
+                    WHERE p.rule_id = %s AND p.rule_source_id = %s %s)""",
+                self.id,
+                source,
+                SQL("AND p.state = 'open'") if self._is_recurring() else SQL(),
+            )
         )
-
-    def _planned_source_ids(self, open_only=False):
-        """Sources that already have a plan of this rule (open ones only for
-        recurring rules, whose records may qualify again later)."""
-        self.env["visit.plan"].flush_model(["rule_id", "rule_source_id", "state"])
-        query = "SELECT rule_source_id FROM visit_plan WHERE rule_id = %s"
-        if open_only:
-            query += " AND state = 'open'"
-        self.env.cr.execute(query, [self.id])
-        return {source_id for (source_id,) in self.env.cr.fetchall()}
-
-    def _todo_source_ids(self):
-        """Ids of the sources still owed a plan, in the order they are done,
-        and the sample each drawn source belongs to."""
-        self.ensure_one()
-        qualifying = self._qualifying_ids()
-        done = self._planned_source_ids(open_only=self._is_recurring())
-        self._refresh_skips(qualifying)
-        done |= set(self.skip_ids.mapped("res_id"))
-        todo = [source_id for source_id in qualifying if source_id not in done]
+        query.add_where(
+            SQL(
+                """NOT EXISTS (SELECT 1 FROM visit_rule_skip s
+                    WHERE s.rule_id = %s AND s.res_id = %s)""",
+                self.id,
+                source,
+            )
+        )
         if self.coverage == "sample":
-            return self._draw(qualifying, todo)
-        return todo, {}
+            query.add_where(
+                SQL(
+                    """NOT EXISTS (SELECT 1 FROM visit_rule_draw_line l
+                        WHERE l.rule_id = %s AND l.res_id = %s)""",
+                    self.id,
+                    source,
+                )
+            )
+        return query
 
-    def _refresh_skips(self, qualifying):
+    def _todo(self, limit, part=0, parts=1):
+        """Up to ``limit`` ids of sources still owed (in id order: the order
+        they arrived in) and how many more there are."""
+        self.ensure_one()
+        query = self._todo_query(part, parts)
+        source = SQL.identifier(query.table, "id")
+        query.order = source
+        query.limit = limit
+        self.env.cr.execute(query.select(source))
+        take = [source_id for (source_id,) in self.env.cr.fetchall()]
+        remaining = 0
+        if len(take) >= limit:
+            query.limit = None
+            query.order = None
+            self.env.cr.execute(query.select(SQL("COUNT(*)")))
+            remaining = self.env.cr.fetchone()[0] - len(take)
+        return take, remaining
+
+    def _refresh_skips(self, part=0, parts=1):
         """A skipped case is owed only while its record qualifies."""
-        self.env["visit.rule.skip"].flush_model(["rule_id", "res_id", "is_qualifying"])
+        self.env.flush_all()
+        qualifying = self._qualifying_query().subselect()
         self.env.cr.execute(
-            """UPDATE visit_rule_skip SET is_qualifying = (res_id = ANY(%s))
-                WHERE rule_id = %s AND is_qualifying != (res_id = ANY(%s))""",
-            [list(qualifying), self.id, list(qualifying)],
+            SQL(
+                """UPDATE visit_rule_skip SET is_qualifying = NOT is_qualifying
+                    WHERE rule_id = %s AND %s
+                      AND is_qualifying != (res_id IN %s)""",
+                self.id,
+                self._part_clause(SQL("res_id"), part, parts),
+                qualifying,
+            )
         )
         if self.env.cr.rowcount:
             self.env["visit.rule.skip"].invalidate_model(["is_qualifying"])
 
     # ------------------------------------------------------------------
-    # Sampling: reproducible and auditable
+    # Sampling: decided once per source, fair, reproducible and audited
     # ------------------------------------------------------------------
     def _period_of(self, moment, tz=None):
         """The sample period of a reference (naive UTC): decided by its local
@@ -640,70 +834,154 @@ class VisitRule(models.Model):
             return f"{day.year}-H{1 if day.month <= 6 else 2}"
         return f"{day.year}-{day.month:02d}"
 
-    def _draw(self, qualifying, todo):
-        """Keep the sources drawn in each period's sample.
-
-        Each period draws ``ceil(population × percent)`` sources (at most
-        the cap): the plans already drawn count, the rest are the sources
-        with the smallest hash of (seed, id) (visit.planner's draw).  The
-        same seed on the same
-        records always draws the same sources, whatever the run order.
-        """
-        # sudo: the rule, not the user who runs it, decides what is owed;
-        # draws and plans are written by the generation, never by hand.
-        references = self._reference_dates(
-            self.env[self.model_name].sudo().browse(qualifying)
-        )
-        tz = self._tz()
-        population = defaultdict(int)
-        for source_id in qualifying:
-            population[self._period_of(references[source_id], tz)] += 1
-        # sudo: draws are written by the generation, never by hand (a
-        # manager pressing Generate Now may read them, not write them).
-        Draw = self.env["visit.rule.draw"].sudo()
-        draws = {draw.period: draw for draw in Draw.search([("rule_id", "=", self.id)])}
-        already = dict(
-            # sudo: plans drawn so far, whoever may read them.
-            self.env["visit.plan"]
-            .sudo()
-            ._read_group(
-                [("draw_id", "in", [draw.id for draw in draws.values()])],
-                ["draw_id"],
-                ["__count"],
-            )
-        )
-        Planner = self.env["visit.planner"]
-        candidates = defaultdict(list)
-        for source_id in todo:
-            candidates[self._period_of(references[source_id], tz)].append(source_id)
-        drawn = []
-        for period, count in sorted(population.items()):
-            quota = math.ceil(count * self.sample_percent / 100.0)
-            if self.sample_cap:
-                quota = min(quota, self.sample_cap)
-            values = {
-                "population_count": count,
-                "quota": quota,
-                "seed": self.sample_seed,
-            }
-            draw = draws.get(period)
-            if draw:
-                draw.write(values)
+    def _strata_of(self, sources):
+        """{source id: (key, label)} of the stratum field's value."""
+        field = self.stratum_field_id
+        if not field:
+            return dict.fromkeys(sources.ids, ("", ""))
+        model_field = sources._fields[field.name]
+        labels = {}
+        if model_field.type == "selection":
+            labels = dict(model_field._description_selection(self.env))
+        result = {}
+        for source in sources:
+            value = source[field.name]
+            if model_field.type == "many2one":
+                result[source.id] = (str(value.id or ""), value.display_name or "")
+            elif value is False or value is None:
+                result[source.id] = ("", "")
             else:
-                draw = Draw.create(dict(values, rule_id=self.id, period=period))
-                draws[period] = draw
-            need = quota - already.get(draw, 0)
-            if need > 0:
-                drawn.extend(
-                    Planner._draw(
-                        self.sample_seed, self.model_name, candidates[period], need
-                    )
-                )
-        draw_of = {
-            source_id: draws[self._period_of(references[source_id], tz)]
-            for source_id in drawn
+                result[source.id] = (str(value), labels.get(value, str(value)))
+        return result
+
+    def _stratum_percents(self):
+        """{key or label (case-folded): percent} of the listed values."""
+        return {
+            stratum.value.strip().casefold(): stratum.percent
+            for stratum in self.stratum_ids
         }
-        return sorted(drawn), draw_of
+
+    def _part_cap(self, part, parts):
+        """This part's share of the period's cap (0: none): the fixed cap
+        and the share of the population, the smaller; split between parts
+        so that together they never draw more."""
+        caps = []
+        if self.sample_cap:
+            caps.append(self.sample_cap)
+        if self.sample_cap_percent:
+            caps.append(
+                max(
+                    1,
+                    math.floor(
+                        self._population_count() * self.sample_cap_percent / 100.0
+                    ),
+                )
+            )
+        if not caps:
+            return 0
+        total = min(caps)
+        share = total // parts + (1 if part < total % parts else 0)
+        # A part with no share would read as "no cap": it draws nobody.
+        return share or -1
+
+    def _decide(self, sources, references, part=0, parts=1):
+        """Decide the sample of ``sources`` (first qualifying now), once.
+
+        Each source adds its stratum's percentage to its counter (period,
+        stratum, part) and is drawn when the counter's level crosses the
+        next whole number from its random start: every source is drawn
+        with the percentage's probability whatever its position, and a
+        counter's sample stays within one record of its expected size.
+        Returns {drawn source id: counter}.
+        """
+        # sudo: counters and decisions are written by the generation only.
+        Draw = self.env["visit.rule.draw"].sudo()
+        tz = self._tz()
+        strata = self._strata_of(sources)
+        percents = self._stratum_percents()
+        counters = {
+            (counter.period, counter.stratum): counter
+            for counter in Draw.search([("rule_id", "=", self.id), ("part", "=", part)])
+        }
+        state = {}  # counter -> [population, level (ppm), drawn]
+        caps = {}  # period -> this part's cap
+        drawn, lines = {}, []
+        Planner = self.env["visit.planner"]
+        for source in sources.sorted("id"):
+            period = self._period_of(references[source.id], tz)
+            key, label = strata[source.id]
+            counter = counters.get((period, key))
+            if not counter:
+                if period not in caps:
+                    caps[period] = next(
+                        (c.quota for (p, _k), c in counters.items() if p == period),
+                        None,
+                    )
+                    if caps[period] is None:
+                        caps[period] = self._part_cap(part, parts)
+                counter = Draw.create(
+                    {
+                        "rule_id": self.id,
+                        "period": period,
+                        "stratum": key,
+                        "stratum_name": label,
+                        "part": part,
+                        "seed": self.sample_seed,
+                        "start": Planner._uniform(
+                            self.sample_seed, self.model_name, period, key, part
+                        )
+                        / PPM,
+                        "quota": caps[period],
+                    }
+                )
+                counters[(period, key)] = counter
+            counts = state.setdefault(
+                counter,
+                [
+                    counter.population_count,
+                    round(counter.level * PPM),
+                    counter.drawn_count,
+                ],
+            )
+            percent = percents.get(
+                key.casefold(), percents.get(label.casefold(), self.sample_percent)
+            )
+            start = round(counter.start * PPM)
+            before = (counts[1] + start) // PPM
+            counts[0] += 1
+            counts[1] += round(percent * PPM / 100.0)
+            hit = (counts[1] + start) // PPM > before
+            if hit and counter.quota:
+                period_drawn = sum(
+                    state[c][2] if c in state else c.drawn_count
+                    for (p, _k), c in counters.items()
+                    if p == period
+                )
+                hit = period_drawn < counter.quota
+            if hit:
+                counts[2] += 1
+                drawn[source.id] = counter
+            lines.append(
+                {
+                    "rule_id": self.id,
+                    "draw_id": counter.id,
+                    "res_id": source.id,
+                    "drawn": hit,
+                }
+            )
+        for counter, (population, level, count) in state.items():
+            counter.write(
+                {
+                    "population_count": population,
+                    "level": level / PPM,
+                    "drawn_count": count,
+                }
+            )
+        # sudo: as the counters above.
+        self.env["visit.rule.draw.line"].sudo().create(lines)
+        # The audit reads the counters (a view the ORM does not relate).
+        self.invalidate_recordset(["sample_ids"])
+        return drawn
 
     # ------------------------------------------------------------------
     # Planning one batch
@@ -774,9 +1052,15 @@ class VisitRule(models.Model):
                 "draw_id": draws[source.id].id if source.id in draws else False,
                 **links,
             }
-            visits = self._prepare_visits(
+            visits, passed = self._prepare_visits(
                 reference, partner, user, calendar, horizon, links, context=context
             )
+            if passed and not visits:
+                # Every step was before a date already past: owed and missed.
+                skipped[source.id] = ("past_step", "\n".join(passed))
+                continue
+            if passed:
+                plan_vals["skipped_steps"] = "\n".join(passed)
             # A hint: the plan's next step, stored at INSERT (see visit.plan).
             plan_vals["next_date"] = min(
                 (vals["scheduled_date"] for vals in visits), default=False
@@ -794,38 +1078,48 @@ class VisitRule(models.Model):
         links,
         existing=(),
         context=None,
+        since=None,
     ):
-        """Visit values of every occurrence due by ``horizon`` not in ``existing``.
+        """Visit values of every occurrence due by ``horizon`` not in
+        ``existing``, and the steps left out because they were past.
 
         ``calendar`` (the rule's WorkCalendar) counts the steps; each visit
-        is then placed in its calling hours by the planner.  ``context``
-        caches calendars and policies over a batch.
+        is then placed in its calling hours by the planner.  ``since``:
+        when the record qualified (anniversaries and occasions count from
+        then); now by default.  A step before a date (an anniversary, an
+        occasion) already due is planned now, or left out when the rule
+        says so or once the date itself is past.  ``context`` caches
+        calendars and policies over a batch.
         """
         Planner = self.env["visit.planner"]
         context = context or {
             "calendars": {calendar.calendar.id: calendar},
             "policies": {},
         }
-        visits = []
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+        since = since or now
+        whole_day = self.date_field_id.ttype == "date"
+        visits, passed = [], []
         for step in self.step_ids:
-            for occurrence, amount in enumerate(
-                step._occurrence_amounts(reference, horizon, calendar)
+            for occurrence, due, deadline in step._occurrences(
+                reference, horizon, calendar, since, whole_day=whole_day
             ):
                 if (step.id, occurrence) in existing:
                     continue
-                due = shift(reference, amount, step.delay_unit, calendar)
-                deadline = False
-                if step.deadline_delay:
-                    base = shift(
-                        reference, amount - step.delay, step.delay_unit, calendar
-                    )
-                    deadline = shift(
-                        base,
-                        step.deadline_delay,
-                        step.deadline_unit,
-                        calendar,
-                        at_end=True,
-                    )
+                if due < now and (step.direction == "before" or step.anchor != "date"):
+                    if (deadline and deadline <= now) or self.past_steps == "skip":
+                        passed.append(
+                            self.env._(
+                                "%(step)s: due %(due)s, already past when the "
+                                "record qualified.",
+                                step=step.summary,
+                                due=fields.Datetime.to_string(calendar.to_local(due))[
+                                    :16
+                                ],
+                            )
+                        )
+                        continue
+                    due = now
                 visits.append(
                     Planner._visit_values(
                         step.type_id,
@@ -843,7 +1137,7 @@ class VisitRule(models.Model):
                         **context,
                     )
                 )
-        return visits
+        return visits, passed
 
     def _create_prepared(self, prepared):
         """Create the plans, then their visits (merged under contact pressure)."""
@@ -881,19 +1175,36 @@ class VisitRule(models.Model):
         )
         return Visit.create(vals_list)
 
-    def _extend_recurring_plans(self, qualifying):
-        """Plan the next repetitions of open recurring plans; close the plans
-        of records that no longer qualify (their future visits are cancelled)."""
-        # sudo: every open plan of the rule, whoever may read it.
-        plans = (
-            self.env["visit.plan"]
-            .sudo()
-            .search([("rule_id", "=", self.id), ("state", "=", "open")])
+    def _extend_recurring_plans(self, part=0, parts=1):
+        """Plan the next repetitions of open recurring plans of ``part``;
+        close the plans of records that no longer qualify (their future
+        visits are cancelled).  Only plans with nothing planned beyond the
+        horizon are read: the others have their next visits already."""
+        self.env.flush_all()
+        horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
+        qualifying = self._qualifying_query().subselect()
+        self.env.cr.execute(
+            SQL(
+                """SELECT p.id, p.rule_source_id IN %s
+                     FROM visit_plan p
+                    WHERE p.rule_id = %s AND p.state = 'open' AND %s
+                      AND (p.rule_source_id NOT IN %s OR NOT EXISTS (
+                          SELECT 1 FROM visit_record r
+                           WHERE r.plan_id = p.id AND r.scheduled_date > %s))""",
+                qualifying,
+                self.id,
+                self._part_clause(SQL("p.rule_source_id"), part, parts),
+                qualifying,
+                horizon,
+            )
         )
-        if not plans:
+        rows = self.env.cr.fetchall()
+        if not rows:
             return self.env["visit.record"]
-        qualifying = set(qualifying)
-        gone = plans.filtered(lambda plan: plan.rule_source_id not in qualifying)
+        # sudo: every open plan of the rule, whoever may read it.
+        Plan = self.env["visit.plan"].sudo()
+        gone = Plan.browse([plan_id for plan_id, still in rows if not still])
+        plans = Plan.browse([plan_id for plan_id, still in rows if still])
         if gone:
             future = gone.record_ids.filtered(
                 lambda rec: (
@@ -905,16 +1216,15 @@ class VisitRule(models.Model):
         calendar = WorkCalendar(
             self._calendar(), fields.Datetime.now(), fields.Datetime.now()
         )
-        horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
         vals_list = []
         Planner = self.env["visit.planner"]
         context = {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
-        for plan in plans - gone:
+        for plan in plans:
             existing = {
                 (rec.rule_step_id.id, rec.occurrence) for rec in plan.record_ids
             }
             links = Planner._links(self.model_name, plan.rule_source_id)
-            for vals in self._prepare_visits(
+            visits, _passed = self._prepare_visits(
                 plan.reference_date,
                 plan.partner_id,
                 plan.user_id,
@@ -923,7 +1233,9 @@ class VisitRule(models.Model):
                 links,
                 existing,
                 context=context,
-            ):
+                since=plan.create_date,
+            )
+            for vals in visits:
                 vals["plan_id"] = plan.id
                 vals_list.append(vals)
         if not vals_list:
@@ -941,39 +1253,66 @@ class VisitRule(models.Model):
             .create(vals_list)
         )
 
-    def _lock(self):
-        """Take this rule for the current transaction; False if another
-        generation holds it (two runs never plan the same rule at once).
+    def _lock(self, part=0):
+        """Take this rule's ``part`` for the current transaction; False if
+        another generation holds it (two runs never plan the same part at
+        once; the workers of the other parts go on beside).
 
         An advisory lock, not a row lock: under REPEATABLE READ a row lock
         fails when another run committed since this transaction began.
         """
         self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, self.id]
+            "SELECT pg_try_advisory_xact_lock(%s, %s)",
+            [ADVISORY_LOCK_CLASS + part, self.id],
         )
         return self.env.cr.fetchone()[0]
 
-    def _generate_batch(self, limit=GENERATE_BATCH):
-        """Plan up to ``limit`` sources of the first of these rules with
-        something to plan; return (done, remaining).
+    @api.model
+    def _generate_workers(self):
+        """How many workers generate (the Generate jobs, one per part)."""
+        # sudo: a system parameter, read by the cron user and managers.
+        value = self.env["ir.config_parameter"].sudo().get_param(WORKERS_PARAM)
+        try:
+            return max(1, int(value or DEFAULT_WORKERS))
+        except ValueError:
+            return DEFAULT_WORKERS
 
-        Idempotent: what is owed is read from the database each time, so a
-        second run, or a run after an interrupted one, only adds what is
-        missing.  A source that cannot be planned is logged, recorded in the
-        rule's skipped records and left alone; the others go on.
+    def _generate_batch(self, limit=GENERATE_BATCH, part=0, parts=1):
+        """Plan up to ``limit`` sources of ``part`` (of ``parts``) of the
+        first of these rules with something to plan; return (done, remaining).
+
+        The sources of a rule are split by id into ``parts``, one per
+        generation worker: every worker plans the same rule at once, on
+        sources no other worker touches.  Idempotent: what is owed is read
+        from the database each time, so a second run, or a run after an
+        interrupted one, only adds what is missing.  A source that cannot
+        be planned is logged, recorded in the rule's skipped records and
+        left alone; the others go on.
         """
         done = remaining = 0
         for index, rule in enumerate(self):
-            if not rule._lock():
+            if not rule._lock(part):
                 _logger.info(
-                    "Follow-up rule %s is being generated by another run", rule.id
+                    "Follow-up rule %s (part %s) is being generated by another run",
+                    rule.id,
+                    part,
                 )
                 continue
-            todo, draws = rule._todo_source_ids()
+            rule._refresh_skips(part, parts)
             if rule._is_recurring():
-                rule._extend_recurring_plans(rule._qualifying_ids())
-            take = todo[:limit]
-            remaining += len(todo) - len(take)
+                rule._extend_recurring_plans(part, parts)
+            take, more = rule._todo(limit, part, parts)
+            remaining += more
+            draws = {}
+            if take and rule.coverage == "sample":
+                # sudo: the rule, not the user who runs it, decides what is owed.
+                sources = self.env[rule.model_name].sudo().browse(take)
+                draws = rule._decide(
+                    sources, rule._reference_dates(sources), part, parts
+                )
+                # Decided and not drawn: done with (progress counts them).
+                done += len(take) - len(draws)
+                take = sorted(draws)
             planned = rule._generate_sources(take, draws) if take else 0
             done += planned
             if planned:
@@ -983,6 +1322,9 @@ class VisitRule(models.Model):
                 # would not, and every source would meet the unique index.
                 if index < len(self) - 1:
                     remaining += 1  # at least one more call, for the next rules
+                break
+            if more:
+                # Decided but none drawn: the rest of the rule next call.
                 break
         return done, remaining
 
@@ -1065,16 +1407,20 @@ class VisitRule(models.Model):
         self.env["visit.rule.skip"].sudo().create(vals_list)
 
     @api.model
-    def _cron_generate(self):
-        """Scheduled action *Generate*: plan what every active rule owes.
+    def _cron_generate(self, part=0):
+        """Scheduled action *Generate* (one job per generation worker, the
+        job of ``part``): plan what every active rule owes.
 
         One batch per call; the cron runner commits and calls again while
         sources remain (Odoo's batched cron protocol).  Once nothing
         remains, whoever pressed *Generate Now* is told what was planned.
         """
+        parts = self._generate_workers()
+        if part >= parts:
+            return 0  # a job left from a larger setting: nothing is its part
         # Every active rule; each call plans one batch of one of them.
         rules = self.search([])  # pylint: disable=no-search-all
-        done, remaining = rules._generate_batch(GENERATE_BATCH)
+        done, remaining = rules._generate_batch(GENERATE_BATCH, part, parts)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         if done and remaining and (cron_id := self.env.context.get("cron_id")):
             # The cron runner calls a job ten times per turn; a trigger wakes
@@ -1085,8 +1431,52 @@ class VisitRule(models.Model):
             # sudo: the cron user may not be allowed to write scheduled actions.
             self.env["ir.cron"].sudo().browse(cron_id)._trigger()
         if not remaining:
-            self.search([("generate_request_uid", "!=", False)])._report_generation()
+            # Reported once every part of a rule is done (a part still at
+            # work leaves it to its own last call, or to the next run).
+            self.search([("generate_request_uid", "!=", False)]).filtered(
+                lambda rule: not rule._todo(1)[0]
+            )._report_generation()
         return done
+
+    @api.model
+    def _generate_jobs(self):
+        """The Generate jobs, one per part (the first one shipped in XML)."""
+        first = self.env.ref("customer_visit.ir_cron_visit_generate")
+        # sudo: scheduled actions are read whatever the user may read.
+        others = (
+            self.env["ir.cron"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("visit_generate_part", ">", 0)], order="visit_generate_part")
+        )
+        # sudo: as the other jobs above.
+        return first.sudo() | others
+
+    @api.model
+    def _sync_generate_jobs(self):
+        """One Generate job per worker of the setting: the jobs beyond it
+        are removed, the missing ones copied from the first."""
+        workers = self._generate_workers()
+        jobs = self._generate_jobs()
+        first = jobs[:1]
+        for job in jobs[1:]:
+            if job.visit_generate_part >= workers:
+                job.unlink()
+        have = set(jobs.exists().mapped("visit_generate_part"))
+        for part in range(1, workers):
+            if part not in have:
+                first.copy(
+                    {
+                        "name": self.env._(
+                            "%(job)s (worker %(part)s)",
+                            job=first.with_context(lang="en_US").name,
+                            part=part + 1,
+                        ),
+                        "code": f"model._cron_generate({part})",
+                        "visit_generate_part": part,
+                        "active": first.active,
+                    }
+                )
 
     def _report_generation(self):
         """Tell who asked for a generation what it planned (a notification
@@ -1127,8 +1517,9 @@ class VisitRule(models.Model):
                     "generate_request_plans": planned,
                 }
             )
-        # sudo: a visit manager may not write scheduled actions (a trigger).
-        self.env.ref("customer_visit.ir_cron_visit_generate").sudo()._trigger()
+        # Every worker's job, each plans its part (sudo inside).
+        for job in self._generate_jobs():
+            job._trigger()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -1,11 +1,22 @@
 from datetime import timedelta
 
+import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .visit_calendar import local_midnight
 from .visit_type import CHANNELS
+
+ANCHORS = [
+    ("date", "The reference date"),
+    ("anniversary", "Each anniversary of it"),
+    ("occasion", "Each date of an occasion list"),
+]
+DIRECTIONS = [("after", "After"), ("before", "Before")]
+# How many occurrences ahead an open repetition looks for one in season.
+SEASON_LOOKAHEAD = 400
 
 UNITS = [
     ("hours", "Hours"),
@@ -55,11 +66,44 @@ class VisitRuleStep(models.Model):
         "visit.rule", required=True, ondelete="cascade", index=True
     )
     sequence = fields.Integer(default=10)
+    anchor = fields.Selection(
+        ANCHORS,
+        string="Counted from",
+        required=True,
+        default="date",
+        help="The reference date itself; each of its anniversaries (a "
+        "birthday, a policy's start); or each date of an occasion list "
+        "(festivals).",
+    )
+    direction = fields.Selection(
+        DIRECTIONS,
+        string="Before / after",
+        required=True,
+        default="after",
+        help="Before: the visit is due that long before the date (3 days "
+        "before the payment is due) and its deadline counts back the same "
+        "way (0: the date itself).",
+    )
     delay = fields.Integer(
-        string="After",
         required=True,
         default=1,
-        help="Time after the reference date at which the visit is due.",
+        help="Time after (or before) the date at which the visit is due.",
+    )
+    occasion_id = fields.Many2one(
+        "visit.occasion",
+        string="Occasion list",
+        help="The dated list (festivals, campaigns) the step visits on.",
+    )
+    anniversary_years = fields.Integer(
+        string="For (years)",
+        help="Anniversaries planned: so many years after the date; 0 while "
+        "the record qualifies.",
+    )
+    month_ids = fields.Many2many(
+        "visit.month",
+        string="In months",
+        help="The step applies only to visits falling due in these local "
+        "months (peak season); empty: all year.",
     )
     delay_unit = fields.Selection(UNITS, string="Unit", required=True, default="days")
     type_id = fields.Many2one("visit.type", string="Visit Type", required=True)
@@ -91,8 +135,8 @@ class VisitRuleStep(models.Model):
     _sql_constraints = [
         (
             "delay_positive",
-            "CHECK(delay > 0)",
-            "A step comes after its reference date.",
+            "CHECK(delay >= 0)",
+            "A step's delay cannot be negative.",
         ),
         (
             "deadline_positive",
@@ -113,12 +157,17 @@ class VisitRuleStep(models.Model):
 
     @api.depends_context("lang")
     @api.depends(
+        "anchor",
+        "direction",
         "delay",
         "delay_unit",
         "deadline_delay",
         "deadline_unit",
         "repeat_every",
         "repeat_until",
+        "anniversary_years",
+        "occasion_id.name",
+        "month_ids",
         "channel",
         "type_id",
         "rule_id.date_field_id.field_description",
@@ -138,21 +187,54 @@ class VisitRuleStep(models.Model):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for step in self:
             unit = units.get(step.delay_unit, "")
-            text = self.env._(
-                "%(channel)s %(delay)s %(unit)s after %(reference)s",
-                channel=channels.get(step.channel, ""),
-                delay=step.delay,
-                unit=unit,
-                reference=step.rule_id.date_field_id.field_description
-                or self.env._("the record qualifies"),
+            reference = step.rule_id.date_field_id.field_description or self.env._(
+                "the record qualifies"
             )
-            if step.deadline_delay:
+            if step.anchor == "anniversary":
+                reference = self.env._("each anniversary of %s", reference)
+            elif step.anchor == "occasion":
+                reference = self.env._(
+                    "each date of %s", step.occasion_id.name or self.env._("a list")
+                )
+            values = {
+                "channel": channels.get(step.channel, ""),
+                "delay": step.delay,
+                "unit": unit,
+                "reference": reference,
+            }
+            if step.direction == "before":
+                text = self.env._(
+                    "%(channel)s %(delay)s %(unit)s before %(reference)s", **values
+                )
+            elif not step.delay:
+                text = self.env._("%(channel)s on %(reference)s", **values)
+            else:
+                text = self.env._(
+                    "%(channel)s %(delay)s %(unit)s after %(reference)s", **values
+                )
+            if step.direction == "before":
+                text += (
+                    self.env._(
+                        ", done by %(deadline)s %(unit)s before",
+                        deadline=step.deadline_delay,
+                        unit=units.get(step.deadline_unit, ""),
+                    )
+                    if step.deadline_delay
+                    else self.env._(", done by the date itself")
+                )
+            elif step.deadline_delay:
                 text += self.env._(
                     ", done within %(deadline)s %(unit)s",
                     deadline=step.deadline_delay,
                     unit=units.get(step.deadline_unit, ""),
                 )
-            if step.repeat_every:
+            if step.anchor == "anniversary":
+                text += (
+                    self.env._(", for %s years", step.anniversary_years)
+                    if step.anniversary_years
+                    else self.env._(" while the record qualifies")
+                )
+            elif step.repeat_every:
                 text += self.env._(
                     ", then every %(every)s %(unit)s",
                     every=step.repeat_every,
@@ -163,20 +245,31 @@ class VisitRuleStep(models.Model):
                     if step.repeat_until
                     else self.env._(" while the record qualifies")
                 )
+            if step.month_ids:
+                text += self.env._(
+                    ", only in %s", ", ".join(step.month_ids.sorted().mapped("name"))
+                )
             step.summary = text
 
     @api.constrains(
+        "anchor",
+        "direction",
         "delay",
         "delay_unit",
         "deadline_delay",
         "deadline_unit",
         "repeat_every",
         "repeat_until",
+        "occasion_id",
+        "anniversary_years",
     )
     def _check_cadence(self):
         units = dict(self._fields["delay_unit"]._description_selection(self.env))
         for step in self:
-            if step.delay <= 0:
+            step._check_anchor()
+            if step.delay < 0 or (
+                step.delay == 0 and step.anchor == "date" and step.direction == "after"
+            ):
                 raise ValidationError(
                     self.env._(
                         "Rule %(rule)s: a step must come at least 1 (%(unit)s) "
@@ -186,9 +279,26 @@ class VisitRuleStep(models.Model):
                         delay=step.delay,
                     )
                 )
-            if step.deadline_delay and (
-                step.deadline_delay * UNIT_HOURS[step.deadline_unit]
-                < step.delay * UNIT_HOURS[step.delay_unit]
+            step_hours = step.delay * UNIT_HOURS[step.delay_unit]
+            deadline_hours = step.deadline_delay * UNIT_HOURS[step.deadline_unit]
+            if step.direction == "before" and deadline_hours > step_hours:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: the deadline (%(deadline)s %(deadline_unit)s "
+                        "before the date) comes before its step (%(delay)s %(unit)s "
+                        "before). Both count back from the date: give a deadline "
+                        "closer to it (0: the date itself).",
+                        rule=step.rule_id.name,
+                        deadline=step.deadline_delay,
+                        deadline_unit=units[step.deadline_unit],
+                        delay=step.delay,
+                        unit=units[step.delay_unit],
+                    )
+                )
+            if (
+                step.direction == "after"
+                and step.deadline_delay
+                and deadline_hours < step_hours
             ):
                 raise ValidationError(
                     self.env._(
@@ -217,6 +327,62 @@ class VisitRuleStep(models.Model):
                     )
                 )
 
+    def _check_anchor(self):
+        """What the step counts from must exist (a date field, an occasion
+        list with dates ahead) and be counted once."""
+        rule = self.rule_id.name
+        if self.anniversary_years < 0:
+            raise ValidationError(
+                self.env._("Rule %s: anniversaries cannot be negative.", rule)
+            )
+        if self.repeat_every and (self.direction == "before" or self.anchor != "date"):
+            raise ValidationError(
+                self.env._(
+                    "Rule %s: only a step after the reference date repeats; "
+                    "anniversaries and occasions repeat by themselves.",
+                    rule,
+                )
+            )
+        if self.anchor == "anniversary":
+            field = self.rule_id.date_field_id
+            if field.ttype not in ("date", "datetime"):
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: anniversaries are counted on a date "
+                        "field; %(field)s is not one. Choose the reference date "
+                        "field of the rule (a birthday, a policy's start).",
+                        rule=rule,
+                        field=field.field_description
+                        or self.env._("the rule has no reference date, which"),
+                    )
+                )
+        if self.anchor == "occasion":
+            if not self.occasion_id:
+                raise ValidationError(
+                    self.env._("Rule %s: choose the occasion list.", rule)
+                )
+            today = fields.Date.context_today(self)
+            if not any(
+                day >= today for day in self.occasion_id.date_ids.mapped("date")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: the occasion list %(list)s has no date "
+                        "from today on: add the coming dates first.",
+                        rule=rule,
+                        list=self.occasion_id.name,
+                    )
+                )
+
+    def _is_open_ended(self):
+        """Planned on and on while the record qualifies."""
+        self.ensure_one()
+        if self.anchor == "anniversary":
+            return not self.anniversary_years
+        if self.anchor == "occasion":
+            return True
+        return bool(self.repeat_every and not self.repeat_until)
+
     def _occurrence_amounts(self, reference, horizon, calendar):
         """Offsets (in the step's unit) of the occurrences due by ``horizon``.
 
@@ -232,6 +398,115 @@ class VisitRuleStep(models.Model):
         if self.repeat_until:
             return list(range(self.delay, self.repeat_until + 1, self.repeat_every))
         amounts = [self.delay]
-        while shift(reference, amounts[-1], self.delay_unit, calendar) <= horizon:
+        ahead = 0
+        while ahead < SEASON_LOOKAHEAD:
+            due = shift(reference, amounts[-1], self.delay_unit, calendar)
+            if due > horizon:
+                # One ahead, in season: the plan always has a visit to come.
+                if self._in_season(due, calendar):
+                    break
+                ahead += 1
             amounts.append(amounts[-1] + self.repeat_every)
         return amounts
+
+    def _in_season(self, due, calendar):
+        if not self.month_ids:
+            return True
+        return calendar.to_local(due).month in self.month_ids.mapped("number")
+
+    def _anchors(self, reference, horizon, calendar, since):
+        """[(occurrence, date)] the step counts from, naive UTC.
+
+        The reference date itself (occurrence 0); its anniversaries from
+        ``since`` on (occurrence: the year count, 29 February falling on
+        28 February in other years); the dates of the occasion list from
+        ``since`` on (occurrence: the date line's id), at local midnight.
+        Anniversaries and occasions go up to ``horizon`` and one beyond.
+        """
+        self.ensure_one()
+        if self.anchor == "date":
+            return [(0, reference)]
+        result = []
+        if self.anchor == "anniversary":
+            local = calendar.to_local(reference)
+            year = 1
+            while not self.anniversary_years or year <= self.anniversary_years:
+                anniversary = calendar.to_utc(local + relativedelta(years=year))
+                year += 1
+                if anniversary < since:
+                    continue
+                result.append((year - 1, anniversary))
+                if anniversary > horizon:
+                    break
+            return result
+        tz = pytz.timezone(calendar.calendar.tz or "UTC")
+        for line in self.occasion_id.date_ids.sorted("date"):
+            moment = local_midnight(tz, line.date)
+            if moment + timedelta(days=1) <= since:
+                continue
+            result.append((line.id, moment))
+            if moment > horizon:
+                break
+        return result
+
+    def _occurrences(self, reference, horizon, calendar, since, whole_day=False):
+        """[(occurrence, due, deadline)] of the step, naive UTC.
+
+        ``whole_day``: the dates are days (a date field, an occasion), so a
+        step before one is done by the end of that local day.  Out of
+        season occurrences are left out (their numbers are kept).
+        """
+        self.ensure_one()
+        result = []
+        if self.anchor == "date" and self.direction == "after":
+            for occurrence, amount in enumerate(
+                self._occurrence_amounts(reference, horizon, calendar)
+            ):
+                due = shift(reference, amount, self.delay_unit, calendar)
+                deadline = False
+                if self.deadline_delay:
+                    base = shift(
+                        reference, amount - self.delay, self.delay_unit, calendar
+                    )
+                    deadline = shift(
+                        base,
+                        self.deadline_delay,
+                        self.deadline_unit,
+                        calendar,
+                        at_end=True,
+                    )
+                result.append((occurrence, due, deadline))
+        else:
+            whole_day = whole_day or self.anchor == "occasion"
+            sign = -1 if self.direction == "before" else 1
+            for occurrence, anchor in self._anchors(
+                reference, horizon, calendar, since
+            ):
+                due = shift(anchor, sign * self.delay, self.delay_unit, calendar)
+                if self.direction == "before" and self.deadline_unit == "working_days":
+                    # The end of that working day's work, as after a date.
+                    deadline = shift(
+                        anchor,
+                        -self.deadline_delay,
+                        self.deadline_unit,
+                        calendar,
+                        at_end=True,
+                    )
+                elif self.direction == "before":
+                    deadline = shift(
+                        anchor, -self.deadline_delay, self.deadline_unit, calendar
+                    )
+                    if whole_day:
+                        deadline = calendar.add_local(deadline, relativedelta(days=1))
+                elif self.deadline_delay:
+                    deadline = shift(
+                        anchor,
+                        self.deadline_delay,
+                        self.deadline_unit,
+                        calendar,
+                        at_end=True,
+                    )
+                else:
+                    deadline = False
+                result.append((occurrence, due, deadline))
+        return [item for item in result if self._in_season(item[1], calendar)]

@@ -25,3 +25,5 @@ from . import test_local_time
 from . import test_dashboard
 from . import test_planner
 from . import test_rule_templates
+from . import test_rule_triggers
+from . import test_rule_sampling

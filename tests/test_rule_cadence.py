@@ -179,16 +179,19 @@ class TestRuleCadence(VisitCommon):
             self.env["visit.rule"].create(self._rule_vals(domain="'closed'"))
 
     def test_zero_or_negative_offset_is_refused(self):
-        for delay in (0, -3):
-            with (
-                self.subTest(delay=delay),
-                mute_logger("odoo.sql_db"),
-                self.assertRaises(IntegrityError),
-                self.env.cr.savepoint(),
-            ):
-                self.env["visit.rule"].create(
-                    self._rule_vals([{"delay": delay, "delay_unit": "days"}])
-                )
+        # A step on the reference date itself comes after nothing.
+        with self.assertRefused(ValidationError, "at least 1"):
+            self.env["visit.rule"].create(
+                self._rule_vals([{"delay": 0, "delay_unit": "days"}])
+            )
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            self.env["visit.rule"].create(
+                self._rule_vals([{"delay": -3, "delay_unit": "days"}])
+            )
 
     def test_deadline_before_its_step_is_refused(self):
         with self.assertRefused(ValidationError, "comes before its step"):

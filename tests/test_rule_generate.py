@@ -161,28 +161,38 @@ class TestRuleGenerate(VisitCommon):
             self.assertEqual(rule._generate_batch(), (0, 0))
         self.assertFalse(rule.plan_ids)
 
-    def test_a_rule_held_by_the_other_generate_job_is_left_to_it(self):
+    def test_a_part_held_by_another_worker_is_left_to_it(self):
         first = self._rule()
         second = self._rule(name="Closed repairs, second rule")
-        jobs = self.env.ref("customer_visit.ir_cron_visit_generate") | self.env.ref(
-            "customer_visit.ir_cron_visit_generate_second"
-        )
-        self.assertEqual(set(jobs.mapped("code")), {"model._cron_generate()"})
-        self.assertEqual(jobs.model_id.model, "visit.rule")
-        # The other job's transaction, in its own connection, holds the first rule.
+        # Another worker's transaction, in its own connection, holds part 0
+        # of the first rule: part 0 goes on with the second rule, part 1
+        # of the first rule is planned beside it.
         with db_connect(self.env.cr.dbname).cursor() as other:
             other.execute(
                 "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, first.id]
             )
-            self.assertEqual((first | second)._generate_batch(), (12, 0))
-            self.assertFalse(first.plan_ids)
-            self.assertEqual(len(second.plan_ids), 12)
+            self.assertEqual((first | second)._generate_batch(part=0, parts=2)[1], 0)
+            self.assertFalse(
+                [i for i in first.plan_ids.mapped("rule_source_id") if i % 2 == 0]
+            )
+            self.assertEqual(
+                sorted(second.plan_ids.mapped("rule_source_id")),
+                sorted(i for i in self.tickets.ids if i % 2 == 0),
+            )
+            first._generate_batch(part=1, parts=2)
+            self.assertEqual(
+                sorted(first.plan_ids.mapped("rule_source_id")),
+                sorted(i for i in self.tickets.ids if i % 2 == 1),
+            )
             other.rollback()
-        # One rule with work per call (a new transaction for the next one):
-        # "1 remaining" asks the cron runner for another call.
-        self.assertEqual((first | second)._generate_batch(), (12, 1))
-        self.assertEqual(len(first.plan_ids), 12)
-        self.assertEqual((first | second)._generate_batch(), (0, 0))
+        (first | second)._generate_batch(part=0, parts=2)
+        (first | second)._generate_batch(part=0, parts=2)
+        second._generate_batch(part=1, parts=2)
+        for rule in first | second:
+            self.assertEqual(
+                sorted(rule.plan_ids.mapped("rule_source_id")), sorted(self.tickets.ids)
+            )
+        self.assertEqual((first | second)._generate_batch(part=0, parts=2), (0, 0))
 
     def test_a_rule_that_planned_nothing_lets_the_next_one_go_in_the_same_call(self):
         banned = self.env["res.partner"].create(
@@ -251,6 +261,8 @@ class TestRuleGenerate(VisitCommon):
         rule = self._rule()
         # The cron runs every active rule: leave only this one (demo data).
         self.env["visit.rule"].search([("id", "!=", rule.id)]).active = False
+        # One worker: its job has the whole rule.
+        self.env["ir.config_parameter"].set_param("customer_visit.generate_workers", 1)
         cron = self.env.ref("customer_visit.ir_cron_visit_generate")
         Trigger = self.env["ir.cron.trigger"]
         triggers = Trigger.search([("cron_id", "=", cron.id)])
@@ -273,18 +285,24 @@ class TestRuleGenerate(VisitCommon):
         with self.assertRaises(AccessError):
             rule.with_user(self.agent).action_generate()
         self.assertFalse(rule.plan_ids)
-        cron = self.env.ref("customer_visit.ir_cron_visit_generate")
         Trigger = self.env["ir.cron.trigger"]
-        triggers = Trigger.search([("cron_id", "=", cron.id)])
         action = rule.with_user(self.manager).action_generate()
         # Queued in the Generate job, not planned in the request.
         self.assertIn("queued", action["params"]["message"])
         self.assertFalse(rule.plan_ids)
-        self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]) - triggers)
+        # Both workers' jobs (the default setting) are woken up.
+        jobs = self.env["visit.rule"]._generate_jobs()
+        self.assertEqual(len(jobs), 2)
+        self.assertEqual(
+            set(Trigger.search([("cron_id", "in", jobs.ids)]).cron_id), set(jobs)
+        )
         self.assertEqual(rule.generate_request_uid, self.manager)
-        for _call in range(10):  # the cron runner's calls, until nothing is left
-            if not self.env["visit.rule"]._cron_generate():
-                break
+        # The first worker's part: not reported yet, the other part is owed.
+        while self.env["visit.rule"]._cron_generate(0):
+            pass
+        self.assertEqual(rule.generate_request_uid, self.manager)
+        while self.env["visit.rule"]._cron_generate(1):
+            pass
         rule.invalidate_recordset()
         self.assertEqual(rule.plan_count, 12)
         self.assertEqual(rule.last_planned, max(rule.plan_ids.mapped("create_date")))
@@ -304,7 +322,13 @@ class TestRuleGenerate(VisitCommon):
             # with the generation's rights, not the manager's.
             rule.with_user(self.manager)._generate_batch()
         self.assertEqual(len(rule.plan_ids), 6)
-        self.assertEqual(rule.draw_ids.mapped("quota"), [6])
+        # 12 records at 50 %: 6 expected, 6 drawn, each decided once.
+        self.assertEqual(rule.sample_ids.mapped("expected"), [6.0])
+        self.assertEqual(rule.sample_ids.mapped("drawn_count"), [6])
+        self.assertEqual(
+            self.env["visit.rule.draw.line"].search_count([("rule_id", "=", rule.id)]),
+            12,
+        )
 
     def test_broken_record_is_logged_skipped_and_the_rest_goes_on(self):
         rule = self._rule()
@@ -380,18 +404,21 @@ class TestRuleGenerate(VisitCommon):
         )
         same._generate_batch()
         self.assertEqual(set(same.plan_ids.mapped("rule_source_id")), drawn)
-        other = self._rule(
-            coverage="sample", sample_percent=50, sample_cap=4, sample_seed=7
-        )
-        other._generate_batch()
-        self.assertNotEqual(set(other.plan_ids.mapped("rule_source_id")), drawn)
-        # Running again draws nobody more: the quota is met.
+        # Other seeds draw other samples (at 25 %, four are possible).
+        samples = set()
+        for seed in range(1, 13):
+            other = self._rule(coverage="sample", sample_percent=25, sample_seed=seed)
+            other._generate_batch()
+            samples.add(frozenset(other.plan_ids.mapped("rule_source_id")))
+            self.assertEqual(len(other.plan_ids), 3)
+        self.assertGreater(len(samples), 1)
+        # Running again draws nobody more: every record is decided.
         self.assertEqual(rule._generate_batch(), (0, 0))
 
     def test_sample_percentage_without_cap(self):
         rule = self._rule(coverage="sample", sample_percent=25)
         rule._generate_batch()
-        self.assertEqual(len(rule.plan_ids), 3)  # ceil(12 × 25%)
+        self.assertEqual(len(rule.plan_ids), 3)  # 12 × 25 %, exactly
 
     def test_exclusions_and_start_date(self):
         self.tickets[:2].write({"priority": "3"})

@@ -1,0 +1,45 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .visit_rule import DEFAULT_WORKERS, WORKERS_PARAM
+
+
+class IrCron(models.Model):
+    _inherit = "ir.cron"
+
+    visit_generate_part = fields.Integer(
+        string="Follow-up generation part",
+        help="Technical: the part of every follow-up rule this Generate job "
+        "plans (0 for the first job).",
+    )
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    visit_generate_workers = fields.Integer(
+        string="Generation workers",
+        config_parameter=WORKERS_PARAM,
+        default=DEFAULT_WORKERS,
+        help="How many Generate jobs plan the rules at once, each on its own "
+        "part of every rule's sources. Up to the cron workers of all the "
+        "servers sharing the database (Odoo's --max-cron-threads, 2 by "
+        "default on each server).",
+    )
+
+    @api.constrains("visit_generate_workers")
+    def _check_visit_generate_workers(self):
+        for settings in self:
+            if settings.visit_generate_workers < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Follow-ups: at least one worker generates the visits "
+                        "(found %s).",
+                        settings.visit_generate_workers,
+                    )
+                )
+
+    def set_values(self):
+        result = super().set_values()
+        self.env["visit.rule"]._sync_generate_jobs()
+        return result
