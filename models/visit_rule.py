@@ -1397,7 +1397,10 @@ class VisitRule(models.Model):
                     "due_date": Planner._place(
                         hours,
                         shift(
-                            references[source.id], step.delay, step.delay_unit, calendar
+                            references[source.id],
+                            -step.delay if step.direction == "before" else step.delay,
+                            step.delay_unit,
+                            calendar,
                         ),
                         calendars,
                     ),

@@ -71,9 +71,13 @@ class VisitRuleDrawLine(models.Model):
 
     rule_id = fields.Many2one("visit.rule", required=True, ondelete="cascade")
     draw_id = fields.Many2one(
-        "visit.rule.draw", required=True, ondelete="cascade", index=True
+        "visit.rule.draw",
+        string="Counter",
+        required=True,
+        ondelete="cascade",
+        index=True,
     )
-    res_id = fields.Integer(required=True)
+    res_id = fields.Integer(string="Record ID", required=True)
     drawn = fields.Boolean()
 
     _sql_constraints = [

@@ -148,6 +148,8 @@ class TestRuleTriggers(VisitCommon):
         skip = rule.skip_ids
         self.assertEqual((skip.res_id, skip.reason), (orders["gone"].id, "past_step"))
         self.assertIn("2026-12-31", skip.message)
+        # Owed from when the step was due: 31 December, local midnight.
+        self.assertEqual(skip.due_date, datetime(2026, 12, 30, 16, 0))
         # The rule may say to skip a past step instead.
         orders = self._orders(soon={"validity_date": date(2027, 1, 6)})
         rule, visits = self._order_rule(
