@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
-from psycopg2.errors import UniqueViolation
+from psycopg2.errors import LockNotAvailable, TransactionRollbackError, UniqueViolation
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -35,6 +35,10 @@ GENERATE_BATCH = 5000
 # First key of the advisory locks taken on rules (the second is the id);
 # the part of a rule a worker plans is added to it.
 ADVISORY_LOCK_CLASS = 0x5649  # "VI"
+# The "part" of the advisory lock taken to report a generation.
+REPORT_LOCK = 0x7FFF
+# Errors of a concurrent transaction: the call is retried, never skipped.
+CONCURRENCY_ERRORS = (TransactionRollbackError, LockNotAvailable)
 # Sample levels count in millionths of a source (exact integers).
 PPM = 1_000_000
 # The parameter holding how many workers generate (the Generate jobs).
@@ -157,7 +161,7 @@ class VisitRule(models.Model):
     sample_cap_model_id = fields.Many2one(
         "ir.model",
         string="Population of",
-        ondelete="cascade",
+        ondelete="set null",
         domain="[('transient', '=', False)]",
         default=lambda self: self.env["ir.model"]._get("res.partner"),
     )
@@ -707,10 +711,16 @@ class VisitRule(models.Model):
         return self.company_id._visit_tz()
 
     def _is_recurring(self):
-        """Plans kept open and extended (open repetitions, anniversaries,
-        occasions): a record may qualify again once its plan is closed."""
-        return any(
-            step._is_open_ended() or step.anchor != "date" for step in self.step_ids
+        """Plans kept open while the record qualifies (open repetitions,
+        anniversaries without end, occasions): a record may qualify again
+        once its plan is closed."""
+        return any(step._is_open_ended() for step in self.step_ids)
+
+    def _extended_steps(self):
+        """Steps whose visits are planned as time goes (repetitions without
+        end, anniversaries, occasions), not all at once."""
+        return self.step_ids.filtered(
+            lambda step: step._is_open_ended() or step.anchor != "date"
         )
 
     def _qualifying_domain(self):
@@ -743,9 +753,23 @@ class VisitRule(models.Model):
         return self.env[self.model_name].sudo()._search(self._qualifying_domain())
 
     def _part_clause(self, column, part, parts):
+        """``column`` (a customer, else a record id) in ``part`` of ``parts``.
+
+        Parts go by customer: the sources of one customer are planned by
+        one worker, which sees its own visits of the customer (the contact
+        interval, a merge) and never waits on another worker's."""
         if parts <= 1:
             return SQL("TRUE")
         return SQL("MOD(%s, %s) = %s", column, parts, part)
+
+    def _source_part_key(self, alias):
+        """The column of a source that decides its part: its customer, or
+        the record itself (no customer, or a rule on customers)."""
+        partner_field = self._partner_field()
+        source = SQL.identifier(alias, "id")
+        if not partner_field:
+            return source
+        return SQL("COALESCE(%s, %s)", SQL.identifier(alias, partner_field), source)
 
     def _todo_query(self, part=0, parts=1):
         """The sources of ``part`` (of ``parts``) still owed a plan: neither
@@ -754,7 +778,9 @@ class VisitRule(models.Model):
         self.env.flush_all()
         query = self._qualifying_query()
         source = SQL.identifier(query.table, "id")
-        query.add_where(self._part_clause(source, part, parts))
+        query.add_where(
+            self._part_clause(self._source_part_key(query.table), part, parts)
+        )
         query.add_where(
             SQL(
                 """NOT EXISTS (SELECT 1 FROM visit_plan p
@@ -811,7 +837,7 @@ class VisitRule(models.Model):
                     WHERE rule_id = %s AND %s
                       AND is_qualifying != (res_id IN %s)""",
                 self.id,
-                self._part_clause(SQL("res_id"), part, parts),
+                self._part_clause(SQL("COALESCE(partner_id, res_id)"), part, parts),
                 qualifying,
             )
         )
@@ -846,7 +872,9 @@ class VisitRule(models.Model):
         result = {}
         for source in sources:
             value = source[field.name]
-            if model_field.type == "many2one":
+            if model_field.type == "boolean":
+                result[source.id] = (str(bool(value)), str(bool(value)))
+            elif model_field.type == "many2one":
                 result[source.id] = (str(value.id or ""), value.display_name or "")
             elif value is False or value is None:
                 result[source.id] = ("", "")
@@ -861,10 +889,12 @@ class VisitRule(models.Model):
             for stratum in self.stratum_ids
         }
 
-    def _part_cap(self, part, parts):
-        """This part's share of the period's cap (0: none): the fixed cap
-        and the share of the population, the smaller; split between parts
-        so that together they never draw more."""
+    def _part_cap(self, part, parts, period):
+        """This part's share of the period's cap (0: none) and the period's
+        cap: the fixed cap
+        and the share of the population, the smaller, less what counters
+        of another number of workers drew in the period; split between
+        the parts so that together they never draw more."""
         caps = []
         if self.sample_cap:
             caps.append(self.sample_cap)
@@ -878,11 +908,17 @@ class VisitRule(models.Model):
                 )
             )
         if not caps:
-            return 0
-        total = min(caps)
+            return 0, 0
+        self.env["visit.rule.draw"].flush_model()
+        self.env.cr.execute(
+            """SELECT COALESCE(SUM(drawn_count), 0) FROM visit_rule_draw
+                WHERE rule_id = %s AND period = %s AND parts != %s""",
+            [self.id, period, parts],
+        )
+        total = max(min(caps) - self.env.cr.fetchone()[0], 0)
         share = total // parts + (1 if part < total % parts else 0)
         # A part with no share would read as "no cap": it draws nobody.
-        return share or -1
+        return share or -1, min(caps)
 
     def _decide(self, sources, references, part=0, parts=1):
         """Decide the sample of ``sources`` (first qualifying now), once.
@@ -901,24 +937,36 @@ class VisitRule(models.Model):
         percents = self._stratum_percents()
         counters = {
             (counter.period, counter.stratum): counter
-            for counter in Draw.search([("rule_id", "=", self.id), ("part", "=", part)])
+            for counter in Draw.search(
+                [
+                    ("rule_id", "=", self.id),
+                    ("part", "=", part),
+                    ("parts", "=", parts),
+                ]
+            )
         }
         state = {}  # counter -> [population, level (ppm), drawn]
         caps = {}  # period -> this part's cap
         drawn, lines = {}, []
         Planner = self.env["visit.planner"]
+        # Rules counted from anniversaries or occasions sample by when the
+        # record qualifies (a birth date is no period of the campaign).
+        now = fields.Datetime.now()
+        anchored = any(step.anchor != "date" for step in self.step_ids)
         for source in sources.sorted("id"):
-            period = self._period_of(references[source.id], tz)
+            period = self._period_of(now if anchored else references[source.id], tz)
             key, label = strata[source.id]
             counter = counters.get((period, key))
             if not counter:
                 if period not in caps:
                     caps[period] = next(
-                        (c.quota for (p, _k), c in counters.items() if p == period),
+                        (
+                            (c.quota, c.period_cap)
+                            for (p, _k), c in counters.items()
+                            if p == period
+                        ),
                         None,
-                    )
-                    if caps[period] is None:
-                        caps[period] = self._part_cap(part, parts)
+                    ) or self._part_cap(part, parts, period)
                 counter = Draw.create(
                     {
                         "rule_id": self.id,
@@ -926,12 +974,14 @@ class VisitRule(models.Model):
                         "stratum": key,
                         "stratum_name": label,
                         "part": part,
+                        "parts": parts,
                         "seed": self.sample_seed,
                         "start": Planner._uniform(
                             self.sample_seed, self.model_name, period, key, part
                         )
                         / PPM,
-                        "quota": caps[period],
+                        "quota": caps[period][0],
+                        "period_cap": caps[period][1],
                     }
                 )
                 counters[(period, key)] = counter
@@ -1061,6 +1111,14 @@ class VisitRule(models.Model):
                 continue
             if passed:
                 plan_vals["skipped_steps"] = "\n".join(passed)
+            if not visits and not self._extended_steps():
+                # Nothing falls due (a step out of season): not owed, and
+                # the record is not looked at again.
+                plan_vals.update(
+                    state="cancelled",
+                    date_cancelled=fields.Datetime.now(),
+                    cancel_reason=self.env._("No step of the rule falls due."),
+                )
             # A hint: the plan's next step, stored at INSERT (see visit.plan).
             plan_vals["next_date"] = min(
                 (vals["scheduled_date"] for vals in visits), default=False
@@ -1183,18 +1241,26 @@ class VisitRule(models.Model):
         self.env.flush_all()
         horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
         qualifying = self._qualifying_query().subselect()
+        # A plan is read when one of its extended steps has nothing planned
+        # beyond the horizon (or its record no longer qualifies).
         self.env.cr.execute(
             SQL(
                 """SELECT p.id, p.rule_source_id IN %s
                      FROM visit_plan p
                     WHERE p.rule_id = %s AND p.state = 'open' AND %s
-                      AND (p.rule_source_id NOT IN %s OR NOT EXISTS (
-                          SELECT 1 FROM visit_record r
-                           WHERE r.plan_id = p.id AND r.scheduled_date > %s))""",
+                      AND (p.rule_source_id NOT IN %s OR EXISTS (
+                          SELECT 1 FROM unnest(%s) AS step(id)
+                           WHERE NOT EXISTS (
+                               SELECT 1 FROM visit_record r
+                                WHERE r.plan_id = p.id AND r.rule_step_id = step.id
+                                  AND r.scheduled_date > %s)))""",
                 qualifying,
                 self.id,
-                self._part_clause(SQL("p.rule_source_id"), part, parts),
+                self._part_clause(
+                    SQL("COALESCE(p.partner_id, p.rule_source_id)"), part, parts
+                ),
                 qualifying,
+                self._extended_steps().ids,
                 horizon,
             )
         )
@@ -1299,7 +1365,7 @@ class VisitRule(models.Model):
                 )
                 continue
             rule._refresh_skips(part, parts)
-            if rule._is_recurring():
+            if rule._extended_steps():
                 rule._extend_recurring_plans(part, parts)
             take, more = rule._todo(limit, part, parts)
             remaining += more
@@ -1332,14 +1398,23 @@ class VisitRule(models.Model):
         # sudo: sources are read whatever the running user may read of them.
         sources = self.env[self.model_name].sudo().browse(source_ids)
         references = self._reference_dates(sources)
+        # Intervals from a year back at most (a birth date as reference): an
+        # earlier moment asked for is read then.
+        start = max(
+            min(references.values()), fields.Datetime.now() - timedelta(days=366)
+        )
         calendar = WorkCalendar(
-            self._calendar(), min(references.values()), max(references.values())
+            self._calendar(), start, max(max(references.values()), start)
         )
         prepared, skipped = self._prepare_plans(sources, references, calendar, draws)
         not_done = 0
         try:
             with self.env.cr.savepoint():
                 self._create_prepared(prepared)
+        except CONCURRENCY_ERRORS:
+            # Another worker changed a row this batch writes (a visit both
+            # merge into): the whole call is retried, nothing is skipped.
+            raise
         except Exception:  # noqa: BLE001 -- isolate the broken source(s) below
             _logger.info(
                 "Rule %s: a batch failed, planning its sources one by one", self.id
@@ -1348,6 +1423,8 @@ class VisitRule(models.Model):
                 try:
                     with self.env.cr.savepoint():
                         self._create_prepared([item])
+                except CONCURRENCY_ERRORS:
+                    raise
                 except UniqueViolation:
                     # Planned meanwhile by another run (the unique indexes):
                     # nothing is missing, nothing to log.
@@ -1436,8 +1513,10 @@ class VisitRule(models.Model):
         if not remaining:
             # Reported once every part of a rule is done (a part still at
             # work leaves it to its own last call, or to the next run).
+            # One worker reports: the others finishing at the same moment
+            # find the rule's report lock taken.
             self.search([("generate_request_uid", "!=", False)]).filtered(
-                lambda rule: not rule._todo(1)[0]
+                lambda rule: not rule._todo(1)[0] and rule._lock(REPORT_LOCK)
             )._report_generation()
         return done
 
@@ -1457,15 +1536,17 @@ class VisitRule(models.Model):
 
     @api.model
     def _sync_generate_jobs(self):
-        """One Generate job per worker of the setting: the jobs beyond it
-        are removed, the missing ones copied from the first."""
+        """One active Generate job per worker of the setting: the jobs
+        beyond it are switched off, the missing ones copied from the first."""
         workers = self._generate_workers()
         jobs = self._generate_jobs()
         first = jobs[:1]
         for job in jobs[1:]:
-            if job.visit_generate_part >= workers:
-                job.unlink()
-        have = set(jobs.exists().mapped("visit_generate_part"))
+            # Switched off, not deleted: a job at work keeps its row.
+            wanted = job.visit_generate_part < workers
+            if job.active != (wanted and first.active):
+                job.active = wanted and first.active
+        have = set(jobs.mapped("visit_generate_part"))
         for part in range(1, workers):
             if part not in have:
                 first.copy(
@@ -1521,7 +1602,7 @@ class VisitRule(models.Model):
                 }
             )
         # Every worker's job, each plans its part (sudo inside).
-        for job in self._generate_jobs():
+        for job in self._generate_jobs().filtered("active"):
             job._trigger()
         return {
             "type": "ir.actions.client",

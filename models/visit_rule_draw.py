@@ -31,6 +31,12 @@ class VisitRuleDraw(models.Model):
     )
     stratum_name = fields.Char(string="Stratum", readonly=True)
     part = fields.Integer(readonly=True, help="The part of the sources (worker).")
+    parts = fields.Integer(
+        string="Workers",
+        readonly=True,
+        default=1,
+        help="The number of parts the sources were split into.",
+    )
     seed = fields.Integer(readonly=True)
     # Both kept in double precision: the counter reads them back exactly
     # in millionths (visit.rule's PPM).
@@ -51,12 +57,17 @@ class VisitRuleDraw(models.Model):
         help="The most this part may draw in the period (its share of the "
         "cap); 0: no cap.",
     )
+    period_cap = fields.Integer(
+        string="Period cap",
+        readonly=True,
+        help="The period's cap, all parts together, when the counter started.",
+    )
     plan_ids = fields.One2many("visit.plan", "draw_id", string="Drawn plans")
 
     _sql_constraints = [
         (
             "rule_period_uniq",
-            "unique(rule_id, period, stratum, part)",
+            "unique(rule_id, period, stratum, part, parts)",
             "One counter per rule, period, stratum and part.",
         ),
     ]
@@ -108,7 +119,7 @@ class VisitRuleSample(models.Model):
             "seed",
             "population_count",
             "level",
-            "quota",
+            "period_cap",
             "drawn_count",
         ]
     }
@@ -135,7 +146,7 @@ class VisitRuleSample(models.Model):
                    COALESCE(d.stratum_name, '') AS stratum_name,
                    MIN(d.seed) AS seed,
                    SUM(d.population_count) AS population_count,
-                   SUM(d.level) AS expected, SUM(GREATEST(d.quota, 0)) AS quota,
+                   SUM(d.level) AS expected, MAX(d.period_cap) AS quota,
                    SUM(d.drawn_count) AS drawn_count
               FROM visit_rule_draw d
           GROUP BY d.rule_id, d.company_id, d.period, d.stratum,

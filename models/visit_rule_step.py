@@ -14,7 +14,7 @@ ANCHORS = [
     ("anniversary", "Each anniversary of it"),
     ("occasion", "Each date of an occasion list"),
 ]
-DIRECTIONS = [("after", "After"), ("before", "Before")]
+DIRECTIONS = [("after", "After the date"), ("before", "Before the date")]
 # How many occurrences ahead an open repetition looks for one in season.
 SEASON_LOOKAHEAD = 400
 
@@ -232,7 +232,7 @@ class VisitRuleStep(models.Model):
                 text += (
                     self.env._(", for %s years", step.anniversary_years)
                     if step.anniversary_years
-                    else self.env._(" while the record qualifies")
+                    else self.env._(", every year while the record qualifies")
                 )
             elif step.repeat_every:
                 text += self.env._(
@@ -343,6 +343,18 @@ class VisitRuleStep(models.Model):
                     rule,
                 )
             )
+        if (
+            self.anchor == "date"
+            and self.direction == "before"
+            and not self.rule_id.date_field_id
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Rule %s: a step before a date needs the rule's reference "
+                    "date (the payment's due date, the term's end).",
+                    rule,
+                )
+            )
         if self.anchor == "anniversary":
             field = self.rule_id.date_field_id
             if field.ttype not in ("date", "datetime"):
@@ -414,40 +426,54 @@ class VisitRuleStep(models.Model):
             return True
         return calendar.to_local(due).month in self.month_ids.mapped("number")
 
-    def _anchors(self, reference, horizon, calendar, since):
-        """[(occurrence, date)] the step counts from, naive UTC.
+    def _anchors(self, reference, calendar, since):
+        """The dates the step counts from, in order: (occurrence, date),
+        naive UTC, as a generator (the caller stops).
 
-        The reference date itself (occurrence 0); its anniversaries from
-        ``since`` on (occurrence: the year count, 29 February falling on
-        28 February in other years); the dates of the occasion list from
-        ``since`` on (occurrence: the date line's id), at local midnight.
-        Anniversaries and occasions go up to ``horizon`` and one beyond.
+        The reference date itself (occurrence 0); its anniversaries
+        (occurrence: the year count, 29 February falling on 28 February in
+        other years) from the year before ``since`` on, up to the number of
+        years; the dates of the occasion list (occurrence: the date line's
+        id), at local midnight.
         """
         self.ensure_one()
         if self.anchor == "date":
-            return [(0, reference)]
-        result = []
+            yield 0, reference
+            return
         if self.anchor == "anniversary":
             local = calendar.to_local(reference)
-            year = 1
+            # Years before the one before ``since`` are long gone.
+            year = max(1, calendar.to_local(since).year - local.year - 1)
             while not self.anniversary_years or year <= self.anniversary_years:
-                anniversary = calendar.to_utc(local + relativedelta(years=year))
+                yield year, calendar.to_utc(local + relativedelta(years=year))
                 year += 1
-                if anniversary < since:
-                    continue
-                result.append((year - 1, anniversary))
-                if anniversary > horizon:
-                    break
-            return result
+            return
         tz = pytz.timezone(calendar.calendar.tz or "UTC")
         for line in self.occasion_id.date_ids.sorted("date"):
-            moment = local_midnight(tz, line.date)
-            if moment + timedelta(days=1) <= since:
-                continue
-            result.append((line.id, moment))
-            if moment > horizon:
-                break
-        return result
+            yield line.id, local_midnight(tz, line.date)
+
+    def _deadline_from(self, anchor, calendar, whole_day):
+        """The deadline of the occurrence counted from ``anchor``."""
+        if self.direction == "before":
+            if self.deadline_unit == "working_days" and self.deadline_delay:
+                # The end of that working day's work, as after a date.
+                return shift(
+                    anchor,
+                    -self.deadline_delay,
+                    self.deadline_unit,
+                    calendar,
+                    at_end=True,
+                )
+            deadline = shift(anchor, -self.deadline_delay, self.deadline_unit, calendar)
+            if whole_day:
+                # A day: done by its end, local time.
+                deadline = calendar.add_local(deadline, relativedelta(days=1))
+            return deadline
+        if not self.deadline_delay:
+            return False
+        return shift(
+            anchor, self.deadline_delay, self.deadline_unit, calendar, at_end=True
+        )
 
     def _occurrences(self, reference, horizon, calendar, since, whole_day=False):
         """[(occurrence, due, deadline)] of the step, naive UTC.
@@ -479,34 +505,12 @@ class VisitRuleStep(models.Model):
         else:
             whole_day = whole_day or self.anchor == "occasion"
             sign = -1 if self.direction == "before" else 1
-            for occurrence, anchor in self._anchors(
-                reference, horizon, calendar, since
-            ):
+            for occurrence, anchor in self._anchors(reference, calendar, since):
                 due = shift(anchor, sign * self.delay, self.delay_unit, calendar)
-                if self.direction == "before" and self.deadline_unit == "working_days":
-                    # The end of that working day's work, as after a date.
-                    deadline = shift(
-                        anchor,
-                        -self.deadline_delay,
-                        self.deadline_unit,
-                        calendar,
-                        at_end=True,
-                    )
-                elif self.direction == "before":
-                    deadline = shift(
-                        anchor, -self.deadline_delay, self.deadline_unit, calendar
-                    )
-                    if whole_day:
-                        deadline = calendar.add_local(deadline, relativedelta(days=1))
-                elif self.deadline_delay:
-                    deadline = shift(
-                        anchor,
-                        self.deadline_delay,
-                        self.deadline_unit,
-                        calendar,
-                        at_end=True,
-                    )
-                else:
-                    deadline = False
+                deadline = self._deadline_from(anchor, calendar, whole_day)
+                if self.anchor != "date" and (deadline or due) < since:
+                    continue  # an anniversary or occasion gone before it qualified
                 result.append((occurrence, due, deadline))
+                if due > horizon:
+                    break  # one ahead: the plan has a visit to come
         return [item for item in result if self._in_season(item[1], calendar)]

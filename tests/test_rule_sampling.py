@@ -55,7 +55,7 @@ class TestRuleSampling(VisitCommon):
         """Decide the tickets one at a time, as an hourly job meets them."""
         drawn = set()
         for ticket in self.tickets.sorted("id"):
-            part = ticket.id % parts
+            part = ticket.partner_id.id % parts  # parts go by customer
             drawn |= set(
                 rule._decide(ticket, rule._reference_dates(ticket), part, parts)
             )
@@ -156,6 +156,18 @@ class TestRuleSampling(VisitCommon):
         capped._generate_batch()
         self.assertEqual(len(capped.plan_ids), 2)
 
+    def test_a_new_number_of_workers_mid_period_keeps_the_cap(self):
+        # A cap of 4: one worker draws 3, then two workers share what is left.
+        rule = self._rule(sample_percent=100, sample_cap=4)
+        tickets = self.tickets.sorted("id")
+        for ticket in tickets[:3]:
+            rule._decide(ticket, rule._reference_dates(ticket), 0, 1)
+        for ticket in tickets[3:]:
+            part = ticket.partner_id.id % 2
+            rule._decide(ticket, rule._reference_dates(ticket), part, 2)
+        self.assertEqual(rule.sample_ids.drawn_count, 4)
+        self.assertEqual(rule.sample_ids.quota, 4)
+
     def test_bad_sampling_input_is_refused(self):
         priority = self.env["ir.model.fields"]._get("helpdesk.ticket", "priority")
         with self.assertRefused(ValidationError, "from 0 to 100"):
@@ -182,7 +194,12 @@ class TestRuleSampling(VisitCommon):
         self.assertEqual(jobs.mapped("visit_generate_part"), [0, 1, 2, 3])
         self.assertEqual(jobs[3].code, "model._cron_generate(3)")
         self.env["res.config.settings"].create({"visit_generate_workers": 1}).execute()
-        self.assertEqual(len(self.env["visit.rule"]._generate_jobs()), 1)
+        jobs = self.env["visit.rule"]._generate_jobs()
+        self.assertEqual(jobs.filtered("active").mapped("visit_generate_part"), [0])
+        # Back to 2: the second job is switched on again, not copied twice.
+        self.env["res.config.settings"].create({"visit_generate_workers": 2}).execute()
+        self.assertEqual(self.env["visit.rule"]._generate_jobs(), jobs)
+        self.assertEqual(jobs.filtered("active").mapped("visit_generate_part"), [0, 1])
         # A job left from a larger setting does nothing.
         self.assertEqual(self.env["visit.rule"]._cron_generate(part=2), 0)
 

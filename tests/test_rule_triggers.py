@@ -318,23 +318,31 @@ class TestRuleTriggers(VisitCommon):
             sorted(rule.plan_ids.mapped("rule_source_id")), sorted(clients.ids)
         )
         spring = self.festivals.date_ids.filtered(lambda d: d.name == "Spring Festival")
+        autumn = (
+            self.festivals.date_ids.filtered(lambda d: d.date.year == 2027) - spring
+        )
         for plan in rule.plan_ids:
             # Mid-Autumn 2026 is past; the Spring Festival on 6 February
-            # 2027 is beyond the 30-day horizon, the next visit ahead: a
-            # week before, from local midnight, done by the end of the day.
-            visit = plan.record_ids
-            self.assertEqual(visit.occurrence, spring.id)
-            self.assertEqual(visit.scheduled_date, datetime(2027, 1, 29, 16, 0))
-            self.assertEqual(visit.deadline, datetime(2027, 2, 6, 16, 0))
-        # In August the next festival is planned, once.
+            # 2027: a week before, from local midnight (29 January 16:00
+            # UTC), done by the end of the day; Mid-Autumn 2027 (15
+            # September) is the next visit ahead, beyond the horizon.
+            visits = plan.record_ids.sorted("scheduled_date")
+            self.assertEqual(visits.mapped("occurrence"), [spring.id, autumn.id])
+            self.assertEqual(
+                visits.mapped("scheduled_date"),
+                [datetime(2027, 1, 29, 16, 0), datetime(2027, 9, 7, 16, 0)],
+            )
+            self.assertEqual(visits[0].deadline, datetime(2027, 2, 6, 16, 0))
+        # Later runs plan nothing twice.
         with freeze_time("2027-08-20 02:00:00"):
             rule._generate_batch()
             rule._generate_batch()
         self.assertEqual(len(rule.plan_ids.record_ids), 6)
-        self.assertEqual(
-            set(rule.plan_ids.record_ids.mapped("scheduled_date")),
-            {datetime(2027, 1, 29, 16, 0), datetime(2027, 9, 7, 16, 0)},
-        )
+        # A date added to the list is planned for every client.
+        self.festivals.date_ids = [Command.create({"date": "2027-10-01"})]
+        with freeze_time("2027-09-10 02:00:00"):
+            rule._generate_batch()
+        self.assertEqual(len(rule.plan_ids.record_ids), 9)
 
     @freeze_time(NOW)
     def test_an_occasion_list_with_no_date_ahead_is_refused(self):
@@ -398,3 +406,88 @@ class TestRuleTriggers(VisitCommon):
             [(4, date(2027, 9, 6))],
         )
         self.assertIn("only in July, August", rule.step_ids[0].summary)
+
+    @freeze_time(NOW)
+    def test_review_cases_of_extension_and_anchors(self):
+        # An open weekly repetition beside a step 90 days ahead: the far
+        # step does not keep the weekly calls from being planned on time.
+        ticket = self._closed_ticket(datetime(2027, 1, 4, 1, 0))
+        rule = self.env["visit.rule"].create(
+            self._rule_vals(
+                [
+                    {"delay": 1, "delay_unit": "weeks", "repeat_every": 1},
+                    {"delay": 90, "delay_unit": "days", "sequence": 20},
+                ],
+                domain=f"[('id', '=', {ticket.id})]",
+                calendar_id=self.shanghai.id,
+            )
+        )
+        rule._generate_batch()
+        with freeze_time("2027-01-25 02:00:00"):
+            rule._generate_batch()
+        weekly = rule.plan_ids.record_ids.filtered(
+            lambda v: v.rule_step_id.sequence != 20
+        )
+        # Weeks 1 to 7 up to the new horizon (22 February), week 8 ahead.
+        self.assertEqual(sorted(weekly.mapped("occurrence")), list(range(8)))
+        # 2 days after each anniversary, on a record that qualifies the day
+        # after its anniversary (3 January): due tomorrow, planned.
+        order = self._orders(day={"validity_date": date(2020, 1, 3)})
+        _rule, visits = self._order_rule(
+            order,
+            "validity_date",
+            [{"anchor": "anniversary", "delay": 2, "delay_unit": "days"}],
+            calendar_id=self.shanghai.id,
+        )
+        self.assertEqual(visits["day"][:1].scheduled_date, datetime(2027, 1, 4, 16, 0))
+        # 30 days before each occasion, with a 7-day horizon: the date 40
+        # days ahead is planned before its step is due.
+        occasion = self.env["visit.occasion"].create(
+            {"name": "Ahead", "date_ids": [Command.create({"date": "2027-02-13"})]}
+        )
+        partner_rule = self.env["visit.rule"].create(
+            self._rule_vals(
+                [
+                    {
+                        "anchor": "occasion",
+                        "occasion_id": occasion.id,
+                        "direction": "before",
+                        "delay": 30,
+                        "delay_unit": "days",
+                    }
+                ],
+                model_id=self.env["ir.model"]._get_id("res.partner"),
+                domain=f"[('id', '=', {self.customer.id})]",
+                date_field_id=False,
+                calendar_id=self.shanghai.id,
+                horizon_days=7,
+            )
+        )
+        partner_rule._generate_batch()
+        self.assertEqual(
+            partner_rule.plan_ids.record_ids.scheduled_date,
+            datetime(2027, 1, 13, 16, 0),
+        )
+
+    @freeze_time("2027-06-01 02:00:00")
+    def test_a_single_step_out_of_season_is_not_owed(self):
+        ticket = self._closed_ticket(datetime(2027, 6, 1, 1, 0))
+        december = self.env["visit.month"].search([("number", "=", 12)])
+        rule = self.env["visit.rule"].create(
+            self._rule_vals(
+                [
+                    {
+                        "delay": 2,
+                        "delay_unit": "days",
+                        "month_ids": [Command.set(december.ids)],
+                    }
+                ],
+                domain=f"[('id', '=', {ticket.id})]",
+                calendar_id=self.shanghai.id,
+                start_date="2027-01-01",
+            )
+        )
+        rule._generate_batch()
+        self.assertEqual(rule.plan_ids.state, "cancelled")
+        self.assertFalse(rule.plan_ids.record_ids)
+        self.assertEqual(rule._generate_batch(), (0, 0))
