@@ -15,6 +15,7 @@
         "resource",
         "contacts",
         "phone_validation",
+        "sms",
         "sale_management",
         "helpdesk_mgmt",
         "spreadsheet_dashboard",

@@ -1,3 +1,4 @@
+import logging
 from datetime import datetime
 
 from werkzeug.exceptions import NotFound
@@ -8,6 +9,8 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+_logger = logging.getLogger(__name__)
 
 
 class VisitPortal(CustomerPortal):
@@ -106,6 +109,12 @@ class VisitPortal(CustomerPortal):
             ),
         }
 
+    @staticmethod
+    def _sign_refused(visit_id, message):
+        """The error the signature dialog shows, logged for support."""
+        _logger.info("Visit %s: portal signature refused: %s", visit_id, message)
+        return {"error": message}
+
     @http.route(
         ["/my/visits/<int:visit_id>/sign"], type="json", auth="public", website=True
     )
@@ -114,15 +123,21 @@ class VisitPortal(CustomerPortal):
         try:
             visit = self._document_check_access("visit.record", visit_id, access_token)
         except (AccessError, MissingError):
-            return {"error": request.env._("This visit cannot be found.")}
+            return self._sign_refused(
+                visit_id, request.env._("This visit cannot be found.")
+            )
         if not isinstance(name, str) or not name.strip() or len(name) > 128:
-            return {"error": request.env._("Give your name (at most 128 characters).")}
+            return self._sign_refused(
+                visit_id, request.env._("Give your name (at most 128 characters).")
+            )
         if not isinstance(signature, str) or not signature:
-            return {"error": request.env._("The signature is missing.")}
+            return self._sign_refused(
+                visit_id, request.env._("The signature is missing.")
+            )
         try:
             visit._sign(name.strip(), signature)
         except (UserError, ValidationError) as error:
-            return {"error": str(error.args[0])}
+            return self._sign_refused(visit_id, str(error.args[0]))
         return {
             "force_refresh": True,
             "redirect_url": self._visit_url(visit, access_token, "signed"),

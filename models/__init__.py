@@ -24,3 +24,4 @@ from . import helpdesk_ticket
 from . import res_company
 from . import ir_actions_report
 from . import res_config_settings
+from . import visit_dispatch

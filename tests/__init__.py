@@ -27,3 +27,4 @@ from . import test_planner
 from . import test_rule_templates
 from . import test_rule_triggers
 from . import test_rule_sampling
+from . import test_dispatch

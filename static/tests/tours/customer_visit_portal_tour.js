@@ -18,16 +18,10 @@ registry.category("web_tour.tours").add("customer_visit_portal_sign_tour", {
             trigger: ".modal .o_web_sign_name_and_signature input:value(Signing Customer)",
         },
         {
-            content: "Let Odoo draw the signature from the name",
-            trigger: ".modal .o_web_sign_auto_select_style button",
-            run: "click",
-        },
-        {
-            trigger: ".o-dropdown-item:eq(1)",
-            run: "click",
-        },
-        {
-            content: "Submit",
+            // Odoo draws the signature from the name when the dialog opens;
+            // picking another style redraws it asynchronously, and a submit
+            // during that redraw sent a blank image under load.
+            content: "Submit the signature drawn from the name",
             trigger: ".modal .o_portal_sign_submit:enabled",
             run: "click",
         },

@@ -1,0 +1,240 @@
+"""Digital channels sent when due: e-mail, SMS and questionnaire visits.
+
+The *Dispatch* job sends every due visit of a digital channel with its
+type's template (Odoo's mail queue, the ``sms`` module's queue), carrying
+the visit's tokenized portal link.  A customer who cannot be reached that
+way (no address, a blacklisted address or number, no valid mobile) is given
+to a phone call instead, with the reason in the chatter; a bounced e-mail
+or an SMS Odoo reports as undeliverable falls back the same way.
+"""
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Channels the Dispatch job sends; a questionnaire goes by e-mail.
+DIGITAL_CHANNELS = ("email", "sms", "questionnaire")
+DISPATCH_BATCH = 500
+DISPATCH_STATES = [
+    ("sent", "Sent"),
+    ("bounced", "Bounced"),
+    ("fell_back", "Given to a call"),
+]
+# mail.notification failures that mean the address or number is wrong
+# (not a server or credit problem, which Odoo retries).
+UNDELIVERABLE = (
+    "mail_bounce",
+    "mail_email_invalid",
+    "mail_email_missing",
+    "mail_bl",
+    "mail_optout",
+    "sms_number_missing",
+    "sms_number_format",
+    "sms_invalid_destination",
+    "sms_not_delivered",
+    "sms_rejected",
+    "sms_blacklist",
+    "sms_optout",
+)
+
+
+class VisitType(models.Model):
+    _inherit = "visit.type"
+
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail template",
+        domain="[('model', '=', 'visit.record')]",
+        help="Sent by the Dispatch job for e-mail and questionnaire visits; "
+        "the shipped template when empty.",
+    )
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS template",
+        domain="[('model', '=', 'visit.record')]",
+        help="Sent by the Dispatch job for SMS visits; the shipped template "
+        "when empty.",
+    )
+
+
+class VisitRecord(models.Model):
+    _inherit = "visit.record"
+
+    dispatch_state = fields.Selection(
+        DISPATCH_STATES,
+        string="Message",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="What became of the message the Dispatch job sent: sent, "
+        "bounced (the visit fell back to a call), or given to a call at "
+        "once (no address the channel can use).",
+    )
+    dispatch_date = fields.Datetime(string="Sent on", readonly=True, copy=False)
+    dispatch_message_id = fields.Many2one(
+        "mail.message", string="Sent message", readonly=True, copy=False
+    )
+
+    # ------------------------------------------------------------------
+    # Who can be reached by the channel
+    # ------------------------------------------------------------------
+    def _dispatch_recipient(self):
+        return self.contact_id or self.partner_id
+
+    def _dispatch_obstacle(self):
+        """Why the visit's message cannot go out (a translated reason), or
+        ''. Odoo's own blacklists and phone validation decide."""
+        self.ensure_one()
+        partner = self._dispatch_recipient()
+        if self.channel in ("email", "questionnaire"):
+            if not partner.email_normalized:
+                return self.env._("the customer has no valid e-mail address")
+            if partner.is_blacklisted:
+                return self.env._("the e-mail address is on the blacklist")
+            return ""
+        number = partner.mobile or partner.phone
+        sanitized = number and partner._phone_format(number=number)
+        if not sanitized:
+            return self.env._("the customer has no valid mobile number")
+        # sudo: the blacklist is read whatever the job's user may read.
+        if (
+            self.env["phone.blacklist"]
+            .sudo()
+            .search_count([("number", "=", sanitized), ("active", "=", True)], limit=1)
+        ):
+            return self.env._("the number is on the blacklist")
+        return ""
+
+    def _give_to_a_call(self, reason, state="fell_back"):
+        """The visit becomes a phone call for its agent, saying why."""
+        for visit in self:
+            channels = dict(visit._fields["channel"]._description_selection(self.env))
+            visit.message_post(
+                body=self.env._(
+                    "Not sent by %(channel)s: %(reason)s. The visit is now a "
+                    "phone call.",
+                    channel=channels.get(visit.channel, visit.channel),
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        self.write({"channel": "phone", "dispatch_state": state})
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    def _dispatch(self):
+        """Send each visit's message, in its customer's language."""
+        for visit in self:
+            obstacle = visit._dispatch_obstacle()
+            if obstacle:
+                visit._give_to_a_call(obstacle)
+                continue
+            partner = visit._dispatch_recipient()
+            visit._portal_ensure_token()
+            record = visit.with_context(lang=partner.lang or self.env.lang)
+            if visit.channel == "sms":
+                template = visit.type_id.sms_template_id or self.env.ref(
+                    "customer_visit.sms_template_visit_dispatch"
+                )
+                message = record._message_sms_with_template(
+                    template=template, partner_ids=partner.ids
+                )
+            else:
+                template = visit.type_id.mail_template_id or self.env.ref(
+                    "customer_visit.mail_template_visit_dispatch"
+                )
+                message = record.message_post_with_source(
+                    template,
+                    subtype_xmlid="mail.mt_comment",
+                    partner_ids=partner.ids,
+                )
+            visit.write(
+                {
+                    "dispatch_state": "sent",
+                    "dispatch_date": fields.Datetime.now(),
+                    "dispatch_message_id": message.id,
+                }
+            )
+
+    def _dispatch_due_ids(self, limit):
+        """Ids of due digital visits not sent yet, locked for this run:
+        another run at the same time skips them (never sent twice)."""
+        self.flush_model(["state", "channel", "dispatch_state", "scheduled_date"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM visit_record
+                    WHERE state = 'planned' AND channel IN %s
+                      AND dispatch_state IS NULL AND scheduled_date <= %s
+                    ORDER BY scheduled_date, id
+                    LIMIT %s FOR UPDATE SKIP LOCKED""",
+                DIGITAL_CHANNELS,
+                fields.Datetime.now(),
+                limit,
+            )
+        )
+        return [visit_id for (visit_id,) in self.env.cr.fetchall()]
+
+    def _check_undelivered(self):
+        """Sent messages Odoo reports as undeliverable (a bounce, a wrong
+        number) fall back to a call at once."""
+        self.env["mail.notification"].flush_model()
+        self.flush_model(["dispatch_state", "dispatch_message_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT ON (r.id) r.id, n.failure_type
+                     FROM visit_record r
+                     JOIN mail_notification n
+                       ON n.mail_message_id = r.dispatch_message_id
+                    WHERE r.dispatch_state = 'sent' AND r.state = 'planned'
+                      AND n.notification_status IN ('bounce', 'exception')
+                      AND n.failure_type IN %s""",
+                UNDELIVERABLE,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        failures = dict(
+            self.env["mail.notification"]
+            ._fields["failure_type"]
+            ._description_selection(self.env)
+        )
+        bounced = self.browse()
+        for visit_id, failure in rows:
+            visit = self.browse(visit_id)
+            visit._give_to_a_call(
+                self.env._(
+                    "Odoo reported it undeliverable (%s)",
+                    failures.get(failure, failure),
+                ),
+                state="bounced",
+            )
+            bounced |= visit
+        return bounced
+
+    @api.model
+    def _cron_dispatch(self, batch_size=DISPATCH_BATCH):
+        """Scheduled action *Dispatch*: send due e-mail, SMS and
+        questionnaire visits, and give the undeliverable ones to a call.
+
+        Odoo's batched cron protocol: a batch per call, committed by the
+        cron runner with the visits marked sent, so a run killed before
+        its commit sends nothing (its mails and SMS are rolled back with
+        the marks) and two runs at once never take the same visit.
+        """
+        self._check_undelivered()
+        # sudo: the job sends for every agent's visits.
+        visits = self.sudo().browse(self._dispatch_due_ids(batch_size))
+        visits._dispatch()
+        remaining = 0
+        if len(visits) == batch_size:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT COUNT(*) FROM visit_record
+                        WHERE state = 'planned' AND channel IN %s
+                          AND dispatch_state IS NULL AND scheduled_date <= %s""",
+                    DIGITAL_CHANNELS,
+                    fields.Datetime.now(),
+                )
+            )
+            remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=len(visits), remaining=remaining)
+        return len(visits)

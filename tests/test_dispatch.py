@@ -1,0 +1,221 @@
+from contextlib import contextmanager
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from odoo.addons.customer_visit.models.visit_dispatch import VisitRecord
+from odoo.addons.mail.tests.common import MailCase
+from odoo.addons.sms.tools.sms_api import SmsApi
+
+from .common import VisitCommon
+
+
+class Crash(BaseException):
+    """Stands for the process being killed: not caught as an Exception."""
+
+
+@tagged("post_install", "-at_install")
+class TestDispatch(VisitCommon, MailCase):
+    """The Dispatch job sends due e-mail, SMS and questionnaire visits with
+    Odoo's mail and SMS queues (Odoo's mail mock; the SMS provider, IAP,
+    answered as Odoo's own SMS mock does)."""
+
+    @contextmanager
+    def mockSMSGateway(self, sim_error=None):
+        """IAP's SMS endpoint answered here: each number accepted, or
+        refused with ``sim_error`` (a state of IAP's answer)."""
+        self._sms = []
+        self._new_sms = self.env["sms.sms"].sudo()
+        create = type(self.env["sms.sms"]).create
+
+        def contact_iap(_api, endpoint, params, timeout=15):
+            self.assertEqual(endpoint, "/api/sms/3/send")
+            result = []
+            for message in params["messages"]:
+                for number in message["numbers"]:
+                    result.append(
+                        {
+                            "uuid": number["uuid"],
+                            "state": sim_error or "success",
+                            "credit": 1,
+                        }
+                    )
+                    if not sim_error:
+                        self._sms.append(
+                            {"number": number["number"], "body": message["content"]}
+                        )
+            return result
+
+        def created(model, vals_list):
+            records = create(model, vals_list)
+            self._new_sms |= records.sudo()
+            return records
+
+        with (
+            patch.object(SmsApi, "_contact_iap", contact_iap),
+            patch.object(type(self.env["sms.sms"]), "create", created),
+        ):
+            yield
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cn = cls.env.ref("base.cn")
+        cls.zh = cls.env["res.partner"].create(
+            {
+                "name": "王芳",
+                "email": "wang.fang@example.cn",
+                "mobile": "+86 138 0013 8000",
+                "country_id": cn.id,
+                "lang": "en_US",
+            }
+        )
+        cls.past = cls.now - timedelta(hours=1)
+
+    def _visit(self, channel, partner=None, **values):
+        values.setdefault("scheduled_date", self.past)
+        return self._create_visit(
+            partner_id=(partner or self.zh).id,
+            channel=channel,
+            user_id=self.agent.id,
+            **values,
+        )
+
+    def test_email_and_sms_visits_are_sent_once_with_their_portal_link(self):
+        email = self._visit("email")
+        sms = self._visit("sms")
+        later = self._visit("email", scheduled_date=self.now + timedelta(days=1))
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            self.env["visit.record"]._cron_dispatch()
+        self.assertEqual(
+            (email.dispatch_state, sms.dispatch_state, later.dispatch_state),
+            ("sent", "sent", False),
+        )
+        mail = self.env["mail.mail"].search(
+            [("mail_message_id", "=", email.dispatch_message_id.id)]
+        )
+        self.assertEqual(mail.recipient_ids, self.zh)
+        self.assertIn(f"access_token={email.access_token}", mail.body_html)
+        self.assertIn(email.get_portal_url(), mail.body_html)
+        # Handed to the SMS provider, to the customer's number, with the link.
+        self.assertEqual(len(self._sms), 1)
+        self.assertEqual(self._sms[0]["number"], "+8613800138000")
+        self.assertIn(sms.access_token, self._sms[0]["body"])
+        # A second run sends nothing again.
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 0)
+        self.assertEqual(
+            self.env["mail.mail"].search_count(
+                [("mail_message_id", "=", email.dispatch_message_id.id)]
+            ),
+            1,
+        )
+
+    def test_the_template_speaks_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        template = self.env.ref("customer_visit.mail_template_visit_dispatch")
+        template.with_context(lang="zh_CN").subject = "{{ object.name }}：回访问卷"
+        self.zh.lang = "zh_CN"
+        visit = self._visit("questionnaire")
+        with self.mock_mail_gateway():
+            self.env["visit.record"]._cron_dispatch()
+        self.assertEqual(visit.dispatch_message_id.subject, f"{visit.name}：回访问卷")
+
+    def test_no_address_or_a_blacklisted_one_is_given_to_a_call(self):
+        nobody = self.env["res.partner"].create({"name": "No address"})
+        blocked = self.env["res.partner"].create(
+            {
+                "name": "Blocked",
+                "email": "blocked@example.com",
+                "mobile": "+86 138 0013 8001",
+                "country_id": self.env.ref("base.cn").id,
+            }
+        )
+        self.env["mail.blacklist"]._add("blocked@example.com")
+        self.env["phone.blacklist"]._add(["+8613800138001"])
+        visits = [
+            self._visit("email", partner=nobody),
+            self._visit("sms", partner=nobody),
+            self._visit("email", partner=blocked),
+            self._visit("sms", partner=blocked),
+        ]
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            self.env["visit.record"]._cron_dispatch()
+        for visit, reason in zip(
+            visits,
+            (
+                "no valid e-mail",
+                "no valid mobile",
+                "e-mail address is on the blacklist",
+                "number is on the blacklist",
+            ),
+            strict=True,
+        ):
+            with self.subTest(reason=reason):
+                self.assertEqual(
+                    (visit.channel, visit.dispatch_state), ("phone", "fell_back")
+                )
+                self.assertIn(reason, visit.message_ids[:1].body)
+                self.assertEqual(visit.state, "planned")
+        self.assertFalse(self._new_mails)
+        self.assertFalse(self._new_sms)
+
+    def test_a_bounced_email_or_wrong_number_falls_back_to_a_call(self):
+        email = self._visit("email")
+        sms = self._visit("sms")
+        with (
+            self.mock_mail_gateway(),
+            self.mockSMSGateway(sim_error="wrong_number_format"),
+        ):
+            self.env["visit.record"]._cron_dispatch()
+        self.assertEqual(sms.dispatch_state, "sent")
+        # The mail server bounces the e-mail.
+        email.dispatch_message_id.notification_ids.write(
+            {"notification_status": "bounce", "failure_type": "mail_bounce"}
+        )
+        self.assertEqual(
+            sms.dispatch_message_id.notification_ids.failure_type, "sms_number_format"
+        )
+        self.env["visit.record"]._cron_dispatch()
+        self.assertEqual((email.channel, email.dispatch_state), ("phone", "bounced"))
+        self.assertEqual((sms.channel, sms.dispatch_state), ("phone", "bounced"))
+        self.assertIn("undeliverable", email.message_ids[:1].body)
+        # The visit is now a call in its agent's list, not sent again.
+        self.assertEqual(self.env["visit.record"]._cron_dispatch(), 0)
+
+    def test_a_run_killed_before_its_commit_sends_nothing_twice(self):
+        visits = [self._visit("email") for _i in range(3)]
+        original = VisitRecord._dispatch
+
+        def dying(self_):
+            original(self_)
+            raise Crash()
+
+        crashed = False
+        with self.mock_mail_gateway(), patch.object(VisitRecord, "_dispatch", dying):
+            try:
+                with self.env.cr.savepoint():
+                    self.env["visit.record"]._cron_dispatch()
+            except Crash:
+                crashed = True
+        self.assertTrue(crashed)
+        self.env.invalidate_all()
+        self.assertEqual([v.dispatch_state for v in visits], [False] * 3)
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [
+                    ("model", "=", "visit.record"),
+                    ("res_id", "in", [v.id for v in visits]),
+                ]
+            )
+        )
+        with self.mock_mail_gateway():
+            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 3)
+        for visit in visits:
+            self.assertEqual(
+                self.env["mail.mail"].search_count(
+                    [("mail_message_id", "=", visit.dispatch_message_id.id)]
+                ),
+                1,
+            )
