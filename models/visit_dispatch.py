@@ -9,6 +9,7 @@ or an SMS Odoo reports as undeliverable falls back the same way.
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 # Channels the Dispatch job sends; a questionnaire goes by e-mail.
@@ -47,6 +48,45 @@ class VisitType(models.Model):
         help="Sent by the Dispatch job for e-mail and questionnaire visits; "
         "the shipped template when empty.",
     )
+    reminder_hours = fields.Integer(
+        string="Remind after (hours)",
+        default=48,
+        help="One reminder when the customer has not answered the message "
+        "so many hours after it was sent; 0: no reminder.",
+    )
+    answer_hours = fields.Integer(
+        string="Call after (hours)",
+        default=120,
+        help="With no answer so many hours after the message was sent, the "
+        "visit becomes a phone call for its agent (an attempt 'no answer' "
+        "is logged); 0: never.",
+    )
+
+    @api.constrains("reminder_hours", "answer_hours")
+    def _check_dispatch_delays(self):
+        for visit_type in self:
+            if visit_type.reminder_hours < 0 or visit_type.answer_hours < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%s: the reminder and the call come after the message, "
+                        "not before it.",
+                        visit_type.name,
+                    )
+                )
+            if (
+                visit_type.answer_hours
+                and visit_type.reminder_hours >= visit_type.answer_hours
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(type)s: the reminder (after %(reminder)s hours) must "
+                        "come before the call (after %(call)s hours).",
+                        type=visit_type.name,
+                        reminder=visit_type.reminder_hours,
+                        call=visit_type.answer_hours,
+                    )
+                )
+
     sms_template_id = fields.Many2one(
         "sms.template",
         string="SMS template",
@@ -73,6 +113,7 @@ class VisitRecord(models.Model):
     dispatch_message_id = fields.Many2one(
         "mail.message", string="Sent message", readonly=True, copy=False
     )
+    dispatch_reminded = fields.Datetime(string="Reminded on", readonly=True, copy=False)
 
     # ------------------------------------------------------------------
     # Who can be reached by the channel
@@ -129,25 +170,7 @@ class VisitRecord(models.Model):
             if obstacle:
                 visit._give_to_a_call(obstacle)
                 continue
-            partner = visit._dispatch_recipient()
-            visit._portal_ensure_token()
-            record = visit.with_context(lang=partner.lang or self.env.lang)
-            if visit.channel == "sms":
-                template = visit.type_id.sms_template_id or self.env.ref(
-                    "customer_visit.sms_template_visit_dispatch"
-                )
-                message = record._message_sms_with_template(
-                    template=template, partner_ids=partner.ids
-                )
-            else:
-                template = visit.type_id.mail_template_id or self.env.ref(
-                    "customer_visit.mail_template_visit_dispatch"
-                )
-                message = record.message_post_with_source(
-                    template,
-                    subtype_xmlid="mail.mt_comment",
-                    partner_ids=partner.ids,
-                )
+            message = visit._send_message()
             visit.write(
                 {
                     "dispatch_state": "sent",
@@ -155,6 +178,79 @@ class VisitRecord(models.Model):
                     "dispatch_message_id": message.id,
                 }
             )
+
+    def _send_message(self):
+        """Queue the visit's message in its customer's language; the
+        ``mail.message`` posted."""
+        self.ensure_one()
+        partner = self._dispatch_recipient()
+        self._portal_ensure_token()
+        record = self.with_context(lang=partner.lang or self.env.lang)
+        if self.channel == "sms":
+            template = self.type_id.sms_template_id or self.env.ref(
+                "customer_visit.sms_template_visit_dispatch"
+            )
+            return record._message_sms_with_template(
+                template=template, partner_ids=partner.ids
+            )
+        template = self.type_id.mail_template_id or self.env.ref(
+            "customer_visit.mail_template_visit_dispatch"
+        )
+        return record.message_post_with_source(
+            template, subtype_xmlid="mail.mt_comment", partner_ids=partner.ids
+        )
+
+    def _unanswered_ids(self, delay_field, extra, limit):
+        """Sent visits still open ``delay_field`` hours after the message,
+        locked for this run."""
+        self.flush_model()
+        self.env["visit.type"].flush_model([delay_field])
+        self.env.cr.execute(
+            SQL(
+                """SELECT r.id FROM visit_record r
+                     JOIN visit_type t ON t.id = r.type_id
+                    WHERE r.dispatch_state = 'sent' AND r.state = 'planned'
+                      AND %(delay)s > 0 AND %(extra)s
+                      AND r.dispatch_date + %(delay)s * interval '1 hour' <= %(now)s
+                    ORDER BY r.dispatch_date, r.id
+                    LIMIT %(limit)s FOR UPDATE OF r SKIP LOCKED""",
+                delay=SQL.identifier("t", delay_field),
+                extra=extra,
+                now=fields.Datetime.now(),
+                limit=limit,
+            )
+        )
+        return [visit_id for (visit_id,) in self.env.cr.fetchall()]
+
+    def _follow_up_unanswered(self, limit):
+        """One reminder, then a phone call: the type's delays after the
+        message with no answer (an answer closes the visit)."""
+        reminded = self.browse(
+            self._unanswered_ids(
+                "reminder_hours", SQL("r.dispatch_reminded IS NULL"), limit
+            )
+        )
+        for visit in reminded:
+            visit._send_message()
+        reminded.write({"dispatch_reminded": fields.Datetime.now()})
+        late = self.browse(self._unanswered_ids("answer_hours", SQL("TRUE"), limit))
+        # Their scheduled time has passed: they are due in the agent's list.
+        for visit in late:
+            self.env["visit.attempt"].create(
+                {
+                    "record_id": visit.id,
+                    "channel": visit.channel,
+                    "result": "no_answer",
+                    "user_id": False,
+                    "note": self.env._("No answer to the message"),
+                }
+            )
+            visit._give_to_a_call(
+                self.env._(
+                    "no answer %s hours after the message", visit.type_id.answer_hours
+                )
+            )
+        return reminded, late
 
     def _dispatch_due_ids(self, limit):
         """Ids of due digital visits not sent yet, locked for this run:
@@ -221,7 +317,9 @@ class VisitRecord(models.Model):
         the marks) and two runs at once never take the same visit.
         """
         self._check_undelivered()
-        # sudo: the job sends for every agent's visits.
+        # sudo: the job sends and follows up every agent's visits.
+        self.sudo()._follow_up_unanswered(batch_size)
+        # sudo: as above.
         visits = self.sudo().browse(self._dispatch_due_ids(batch_size))
         visits._dispatch()
         remaining = 0

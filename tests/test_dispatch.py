@@ -2,6 +2,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.customer_visit.models.visit_dispatch import VisitRecord
@@ -219,3 +222,44 @@ class TestDispatch(VisitCommon, MailCase):
                 ),
                 1,
             )
+
+    def test_one_reminder_then_a_call_when_the_customer_does_not_answer(self):
+        self.type_plain.write({"reminder_hours": 48, "answer_hours": 120})
+        quiet = self._visit("email")
+        answered = self._visit("email")
+        sent_at = self.now
+        with freeze_time(sent_at), self.mock_mail_gateway():
+            self.env["visit.record"]._cron_dispatch()
+        self.assertEqual(quiet.dispatch_state, "sent")
+        answered.write({"state": "done", "outcome": "reached"})
+
+        def mails(visit):
+            return self.env["mail.mail"].search_count(
+                [("model", "=", "visit.record"), ("res_id", "=", visit.id)]
+            )
+
+        with freeze_time(sent_at + timedelta(hours=47)), self.mock_mail_gateway():
+            self.env["visit.record"]._cron_dispatch()
+        self.assertEqual((mails(quiet), quiet.dispatch_reminded), (1, False))
+        with freeze_time(sent_at + timedelta(hours=48)), self.mock_mail_gateway():
+            self.env["visit.record"]._cron_dispatch()
+            self.env["visit.record"]._cron_dispatch()
+        # One reminder, the same message again; none to who answered.
+        self.assertEqual(mails(quiet), 2)
+        self.assertEqual(quiet.dispatch_reminded, sent_at + timedelta(hours=48))
+        self.assertEqual(mails(answered), 1)
+        with freeze_time(sent_at + timedelta(hours=120)), self.mock_mail_gateway():
+            self.env["visit.record"]._cron_dispatch()
+        # Now a call for the agent, with the attempt "no answer" logged.
+        self.assertEqual((quiet.channel, quiet.dispatch_state), ("phone", "fell_back"))
+        self.assertEqual(quiet.attempt_ids.mapped("result"), ["no_answer"])
+        self.assertEqual(quiet.attempt_ids.channel, "email")
+        self.assertEqual(quiet.state, "planned")
+        self.assertIn("no answer 120 hours", quiet.message_ids[:1].body)
+        self.assertEqual(answered.channel, "email")
+
+    def test_a_reminder_after_the_call_is_refused(self):
+        with self.assertRefused(ValidationError, "must come before the call"):
+            self.type_plain.write({"reminder_hours": 72, "answer_hours": 48})
+        with self.assertRefused(ValidationError, "not before it"):
+            self.type_plain.write({"reminder_hours": -1})
