@@ -121,9 +121,20 @@ class VisitRecord(models.Model):
     def _dispatch_recipient(self):
         return self.contact_id or self.partner_id
 
-    def _dispatch_obstacle(self):
+    def _dispatch_numbers(self):
+        """{visit id: its recipient's number in E.164, or False}."""
+        numbers = {}
+        for visit in self:
+            partner = visit._dispatch_recipient()
+            number = partner.mobile or partner.phone
+            numbers[visit.id] = number and partner._phone_format(number=number)
+        return numbers
+
+    def _dispatch_obstacle(self, number, blacklisted):
         """Why the visit's message cannot go out (a translated reason), or
-        ''. Odoo's own blacklists and phone validation decide."""
+        ''. Odoo's own blacklists and phone validation decide: ``number`` is
+        the recipient's (see _dispatch_numbers), ``blacklisted`` the
+        blacklisted numbers among the batch's."""
         self.ensure_one()
         partner = self._dispatch_recipient()
         if self.channel in ("email", "questionnaire"):
@@ -132,16 +143,9 @@ class VisitRecord(models.Model):
             if partner.is_blacklisted:
                 return self.env._("the e-mail address is on the blacklist")
             return ""
-        number = partner.mobile or partner.phone
-        sanitized = number and partner._phone_format(number=number)
-        if not sanitized:
+        if not number:
             return self.env._("the customer has no valid mobile number")
-        # sudo: the blacklist is read whatever the job's user may read.
-        if (
-            self.env["phone.blacklist"]
-            .sudo()
-            .search_count([("number", "=", sanitized), ("active", "=", True)], limit=1)
-        ):
+        if number in blacklisted:
             return self.env._("the number is on the blacklist")
         return ""
 
@@ -165,8 +169,19 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     def _dispatch(self):
         """Send each visit's message, in its customer's language."""
+        numbers = self.filtered(
+            lambda visit: visit.channel == "sms"
+        )._dispatch_numbers()
+        # One query for the batch. sudo: the blacklist is read whatever the
+        # job's user may read.
+        blacklisted = set(
+            self.env["phone.blacklist"]
+            .sudo()
+            .search([("number", "in", [n for n in numbers.values() if n])])
+            .mapped("number")
+        )
         for visit in self:
-            obstacle = visit._dispatch_obstacle()
+            obstacle = visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
             if obstacle:
                 visit._give_to_a_call(obstacle)
                 continue
@@ -235,8 +250,8 @@ class VisitRecord(models.Model):
         reminded.write({"dispatch_reminded": fields.Datetime.now()})
         late = self.browse(self._unanswered_ids("answer_hours", SQL("TRUE"), limit))
         # Their scheduled time has passed: they are due in the agent's list.
-        for visit in late:
-            self.env["visit.attempt"].create(
+        self.env["visit.attempt"].create(
+            [
                 {
                     "record_id": visit.id,
                     "channel": visit.channel,
@@ -244,7 +259,10 @@ class VisitRecord(models.Model):
                     "user_id": False,
                     "note": self.env._("No answer to the message"),
                 }
-            )
+                for visit in late
+            ]
+        )
+        for visit in late:
             visit._give_to_a_call(
                 self.env._(
                     "no answer %s hours after the message", visit.type_id.answer_hours
