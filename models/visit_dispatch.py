@@ -17,9 +17,31 @@ DIGITAL_CHANNELS = ("email", "sms", "questionnaire")
 DISPATCH_BATCH = 500
 DISPATCH_STATES = [
     ("sent", "Sent"),
+    ("answered", "Answered"),
     ("bounced", "Bounced"),
     ("fell_back", "Given to a call"),
 ]
+DISPATCH_CHANNELS = [
+    ("email", "Email"),
+    ("sms", "SMS"),
+    ("questionnaire", "Questionnaire"),
+]
+# What Odoo knows of the message's delivery (mail.notification's status).
+DELIVERY_STATES = [
+    ("queued", "Queued"),
+    ("sent", "Sent"),
+    ("delivered", "Delivered"),
+    ("failed", "Failed"),
+]
+DELIVERY_OF = {
+    "ready": "queued",
+    "process": "queued",
+    "pending": "sent",
+    "sent": "delivered",
+    "bounce": "failed",
+    "exception": "failed",
+    "canceled": "failed",
+}
 # mail.notification failures that mean the address or number is wrong
 # (not a server or credit problem, which Odoo retries).
 UNDELIVERABLE = (
@@ -109,11 +131,63 @@ class VisitRecord(models.Model):
         "bounced (the visit fell back to a call), or given to a call at "
         "once (no address the channel can use).",
     )
+    dispatch_channel = fields.Selection(
+        DISPATCH_CHANNELS,
+        string="Message channel",
+        readonly=True,
+        copy=False,
+        help="The digital channel the visit was planned for, kept when the "
+        "customer answers on the portal or the visit becomes a call.",
+    )
     dispatch_date = fields.Datetime(string="Sent on", readonly=True, copy=False)
+    dispatch_opened = fields.Datetime(
+        string="Opened on",
+        readonly=True,
+        copy=False,
+        help="When the customer first opened the visit's link.",
+    )
+    answer_date = fields.Datetime(
+        string="Answered on",
+        readonly=True,
+        copy=False,
+        help="When the customer answered the visit on the portal.",
+    )
+    dispatch_delivery = fields.Selection(
+        DELIVERY_STATES,
+        string="Delivery",
+        compute="_compute_dispatch_delivery",
+        help="What Odoo knows of the sent message: queued, handed to the "
+        "mail server or the SMS provider, delivered (an SMS the provider "
+        "confirmed, an e-mail the server accepted), failed.",
+    )
     dispatch_message_id = fields.Many2one(
         "mail.message", string="Sent message", readonly=True, copy=False
     )
     dispatch_reminded = fields.Datetime(string="Reminded on", readonly=True, copy=False)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._check_reachable()
+        return records
+
+    def action_reset(self):
+        """A reopened visit is sent again, with a new link."""
+        result = super().action_reset()
+        self.filtered("dispatch_state").write(
+            {"dispatch_state": False, "dispatch_reminded": False}
+        )
+        return result
+
+    @api.depends("dispatch_message_id.notification_ids.notification_status")
+    def _compute_dispatch_delivery(self):
+        for visit in self:
+            partner = visit._dispatch_recipient()
+            notifications = visit.dispatch_message_id.notification_ids.filtered(
+                lambda n, partner=partner: n.res_partner_id == partner
+            )
+            status = notifications[:1].notification_status
+            visit.dispatch_delivery = DELIVERY_OF.get(status, False)
 
     # ------------------------------------------------------------------
     # Who can be reached by the channel
@@ -162,43 +236,85 @@ class VisitRecord(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-        self.write({"channel": "phone", "dispatch_state": state})
+        for channel, visits in self.grouped(
+            lambda visit: visit.dispatch_channel or visit.channel
+        ).items():
+            visits.write(
+                {
+                    "channel": "phone",
+                    "dispatch_state": state,
+                    "dispatch_channel": channel
+                    if channel in DIGITAL_CHANNELS
+                    else False,
+                }
+            )
 
-    # ------------------------------------------------------------------
-    # Sending
-    # ------------------------------------------------------------------
-    def _dispatch(self):
-        """Send each visit's message, in its customer's language."""
+    def _check_reachable(self):
+        """At planning time: a digital visit its customer cannot receive
+        (no address, a blacklisted one, no valid mobile) becomes a phone
+        call at once, with the reason, rather than waiting to fail."""
+        digital = self.filtered(
+            lambda visit: visit.channel in DIGITAL_CHANNELS
+            and visit.state == "planned"
+            and not visit.dispatch_state
+        )
+        if not digital:
+            return digital
+        numbers, blacklisted = digital._dispatch_blacklist()
+        unreachable = self.browse()
+        for visit in digital:
+            obstacle = visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
+            if obstacle:
+                visit._give_to_a_call(obstacle)
+                unreachable |= visit
+        return unreachable
+
+    def _dispatch_blacklist(self):
+        """The SMS visits' numbers, and those of them on the phone
+        blacklist (one query for the batch)."""
         numbers = self.filtered(
             lambda visit: visit.channel == "sms"
         )._dispatch_numbers()
-        # One query for the batch. sudo: the blacklist is read whatever the
-        # job's user may read.
+        # sudo: the blacklist is read whatever the user may read.
         blacklisted = set(
             self.env["phone.blacklist"]
             .sudo()
             .search([("number", "in", [n for n in numbers.values() if n])])
             .mapped("number")
         )
+        return numbers, blacklisted
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    def _dispatch(self):
+        """Send each visit's message, in its customer's language."""
+        numbers, blacklisted = self._dispatch_blacklist()
         for visit in self:
             obstacle = visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
             if obstacle:
                 visit._give_to_a_call(obstacle)
                 continue
-            message = visit._send_message()
+            message = visit._send_message(new_link=bool(visit.dispatch_date))
             visit.write(
                 {
                     "dispatch_state": "sent",
+                    "dispatch_channel": visit.channel,
                     "dispatch_date": fields.Datetime.now(),
                     "dispatch_message_id": message.id,
+                    "dispatch_reminded": False,
+                    "dispatch_opened": False,
                 }
             )
 
-    def _send_message(self):
+    def _send_message(self, new_link=False):
         """Queue the visit's message in its customer's language; the
-        ``mail.message`` posted."""
+        ``mail.message`` posted. ``new_link``: the visit is sent again, its
+        earlier link stops working."""
         self.ensure_one()
         partner = self._dispatch_recipient()
+        if new_link:
+            self.access_token = False
         self._portal_ensure_token()
         record = self.with_context(lang=partner.lang or self.env.lang)
         if self.channel == "sms":
