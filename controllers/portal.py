@@ -1,5 +1,4 @@
 import logging
-from datetime import datetime
 
 from werkzeug.exceptions import NotFound
 
@@ -37,10 +36,18 @@ class VisitPortal(CustomerPortal):
         return [("partner_id", "child_of", [partner.commercial_partner_id.id])]
 
     def _visit_or_404(self, visit_id, access_token):
+        """The visit, or 404. Reached by its token (not by the user's own
+        rights), the link works while the visit is open and the company's
+        days after it closed, then answers as a wrong token."""
+        Visit = request.env["visit.record"]
+        own = Visit.browse(visit_id).exists().has_access("read")
         try:
-            return self._document_check_access("visit.record", visit_id, access_token)
+            visit = self._document_check_access("visit.record", visit_id, access_token)
         except (AccessError, MissingError) as error:
             raise NotFound() from error
+        if not own and visit._portal_link_expired():
+            raise NotFound()
+        return visit
 
     @staticmethod
     def _visit_url(visit, access_token, message):
@@ -85,28 +92,36 @@ class VisitPortal(CustomerPortal):
     @http.route(["/my/visits/<int:visit_id>"], type="http", auth="public", website=True)
     def portal_visit_page(self, visit_id, access_token=None, message=None, **kw):
         visit = self._visit_or_404(visit_id, access_token)
+        if access_token and not request.env.user._is_internal():
+            visit._portal_opened()
+        return self._visit_render(visit, access_token, {"message": message}, **kw)
+
+    def _visit_render(self, visit, access_token, values, status=200, **kw):
         values = self._get_page_view_values(
             visit,
             access_token,
-            {"visit": visit, "message": message, "page_name": "visit"},
+            dict(values, visit=visit, page_name="visit"),
             "my_visits_history",
             False,
             **kw,
         )
         values.update(self._visit_page_flags(visit))
-        return request.render("customer_visit.portal_visit_page", values)
+        return request.render("customer_visit.portal_visit_page", values, status=status)
 
     def _visit_page_flags(self, visit):
-        is_open = visit.state in ("planned", "in_progress")
+        opted_out = visit.env["visit.planner"]._is_opted_out(visit.partner_id)
+        is_open = visit.state in ("planned", "in_progress") and not opted_out
         return {
             "can_sign": visit.state in ("planned", "in_progress", "done")
             and visit.outcome == "reached"
             and not visit.signature_hash,
-            "can_answer": is_open and bool(visit.answer_ids),
+            "can_answer": is_open,
             "can_pick_slot": is_open,
-            "can_opt_out": not visit.env["visit.planner"]._is_opted_out(
-                visit.partner_id
-            ),
+            "can_opt_out": not opted_out,
+            "calling_hours": visit._calling_hours_text() if is_open else "",
+            "slots": visit._callback_slots() if is_open else [],
+            "aspects": visit._portal_aspects(),
+            "levels": visit._portal_levels(),
         }
 
     @staticmethod
@@ -160,6 +175,11 @@ class VisitPortal(CustomerPortal):
                     if key.startswith("answer_")
                 },
                 post.get("opinion", ""),
+                {
+                    key[len("rating_") :]: value
+                    for key, value in post.items()
+                    if key.startswith("rating_")
+                },
             )
         except (UserError, ValidationError) as error:
             return self._visit_error(visit, access_token, error)
@@ -175,15 +195,7 @@ class VisitPortal(CustomerPortal):
     def portal_visit_callback(self, visit_id, access_token=None, slot=None, **post):
         visit = self._visit_or_404(visit_id, access_token)
         try:
-            local = datetime.strptime(slot or "", "%Y-%m-%dT%H:%M")
-        except ValueError:
-            return self._visit_error(
-                visit,
-                access_token,
-                UserError(request.env._("Choose a date and a time.")),
-            )
-        try:
-            visit._portal_pick_callback(local)
+            visit._portal_pick_callback(visit._portal_check_slot(slot))
         except (UserError, ValidationError) as error:
             return self._visit_error(visit, access_token, error)
         return self._visit_redirect(visit, access_token, "callback")
@@ -195,18 +207,17 @@ class VisitPortal(CustomerPortal):
         methods=["POST"],
         website=True,
     )
-    def portal_visit_optout(self, visit_id, access_token=None, **post):
+    def portal_visit_optout(self, visit_id, access_token=None, confirm=None, **post):
+        """Two steps: the page asks to confirm, only then the wish is kept."""
         visit = self._visit_or_404(visit_id, access_token)
+        if visit.env["visit.planner"]._is_opted_out(visit.partner_id):
+            return self._visit_redirect(visit, access_token, "optout")
+        if confirm != "yes":
+            return self._visit_render(visit, access_token, {"confirm_opt_out": True})
         visit._portal_opt_out()
         return self._visit_redirect(visit, access_token, "optout")
 
     def _visit_error(self, visit, access_token, error):
-        values = self._get_page_view_values(
-            visit,
-            access_token,
-            {"visit": visit, "page_name": "visit", "error_message": str(error.args[0])},
-            "my_visits_history",
-            False,
+        return self._visit_render(
+            visit, access_token, {"error_message": str(error.args[0])}, status=400
         )
-        values.update(self._visit_page_flags(visit))
-        return request.render("customer_visit.portal_visit_page", values, status=400)

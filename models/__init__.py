@@ -25,3 +25,4 @@ from . import res_company
 from . import ir_actions_report
 from . import res_config_settings
 from . import visit_dispatch
+from . import visit_portal

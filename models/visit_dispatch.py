@@ -9,7 +9,7 @@ or an SMS Odoo reports as undeliverable falls back the same way.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 # Channels the Dispatch job sends; a questionnaire goes by e-mail.
@@ -208,13 +208,13 @@ class VisitRecord(models.Model):
         """Why the visit's message cannot go out (a translated reason), or
         ''. Odoo's own blacklists and phone validation decide: ``number`` is
         the recipient's (see _dispatch_numbers), ``blacklisted`` the
-        blacklisted numbers among the batch's."""
+        blacklisted numbers and addresses among the batch's."""
         self.ensure_one()
         partner = self._dispatch_recipient()
         if self.channel in ("email", "questionnaire"):
             if not partner.email_normalized:
                 return self.env._("the customer has no valid e-mail address")
-            if partner.is_blacklisted:
+            if partner.email_normalized in blacklisted:
                 return self.env._("the e-mail address is on the blacklist")
             return ""
         if not number:
@@ -270,19 +270,73 @@ class VisitRecord(models.Model):
         return unreachable
 
     def _dispatch_blacklist(self):
-        """The SMS visits' numbers, and those of them on the phone
-        blacklist (one query for the batch)."""
+        """The SMS visits' numbers, and the numbers and e-mail addresses of
+        the batch on Odoo's blacklists (a query each for the batch)."""
         numbers = self.filtered(
             lambda visit: visit.channel == "sms"
         )._dispatch_numbers()
-        # sudo: the blacklist is read whatever the user may read.
+        emails = {
+            visit._dispatch_recipient().email_normalized
+            for visit in self
+            if visit.channel != "sms"
+        } - {False}
+        # sudo: the blacklists are read whatever the user may read.
         blacklisted = set(
             self.env["phone.blacklist"]
             .sudo()
             .search([("number", "in", [n for n in numbers.values() if n])])
             .mapped("number")
         )
+        if emails:
+            # sudo: as above.
+            blacklisted |= set(
+                self.env["mail.blacklist"]
+                .sudo()
+                .search([("email", "in", list(emails))])
+                .mapped("email")
+            )
         return numbers, blacklisted
+
+    def _mail_get_partners(self, introspect_fields=False):
+        """Mail and SMS composers write to the contact person, else the
+        customer, as the Dispatch job does."""
+        return {visit.id: visit._dispatch_recipient() for visit in self}
+
+    # ------------------------------------------------------------------
+    # By hand: Send to Customer on a selection
+    # ------------------------------------------------------------------
+    def _common_template(self, fname, default_xmlid):
+        """The selected visits' type template when they share one, else the
+        shipped one."""
+        templates = self.mapped(f"type_id.{fname}")
+        if len(templates) == 1 and all(visit.type_id[fname] for visit in self):
+            return templates
+        return self.env.ref(default_xmlid, raise_if_not_found=False)
+
+    def action_send_sms(self):
+        """Odoo's SMS composer on the selection (mass mode for several),
+        with the type's SMS template and each visit's portal link."""
+        if not self:
+            raise UserError(self.env._("Select the visits to send first."))
+        template = self._common_template(
+            "sms_template_id", "customer_visit.sms_template_visit_dispatch"
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send SMS"),
+            "res_model": "sms.composer",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_res_model": self._name,
+                "default_res_ids": self.ids,
+                "default_res_id": self.id if len(self) == 1 else False,
+                "default_composition_mode": "comment" if len(self) == 1 else "mass",
+                "default_template_id": template.id if template else False,
+                "default_mass_keep_log": True,
+            },
+        }
 
     # ------------------------------------------------------------------
     # Sending

@@ -1894,10 +1894,17 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     # Customer self-service (called by the portal on the checked record)
     # ------------------------------------------------------------------
-    def _portal_answer(self, raw_answers, opinion):
-        """The customer answers the script: the visit is done via the portal."""
+    def _portal_answer(self, raw_answers, opinion, ratings=None):
+        """The customer answers the script and rates each aspect (``ratings``:
+        {aspect field: level}): the visit is done via the portal, with the
+        consequences of an agent's outcome (a ticket when unsatisfied, a
+        next round for a problem)."""
         self.ensure_one()
-        self._check_open()
+        if self.state not in ("planned", "in_progress"):
+            raise UserError(
+                self.env._("This visit is already closed: thank you, nothing to do.")
+            )
+        levels = self._check_portal_ratings(ratings)
         if self.env["visit.planner"]._is_opted_out(self.partner_id):
             raise UserError(
                 self.env._("You asked not to be contacted: this visit is closed.")
@@ -1908,6 +1915,7 @@ class VisitRecord(models.Model):
                 self.env._("Unknown questions: %s", ", ".join(sorted(unknown)))
             )
         commands = []
+        answered = False
         for key, answer in known.items():
             raw = (raw_answers.get(key) or "").strip()
             question = answer.question_id
@@ -1932,16 +1940,25 @@ class VisitRecord(models.Model):
                 values["value_text"] = raw or False
             if question.is_required and not any(values.values()):
                 raise UserError(self.env._("“%s” needs an answer.", question.name))
+            answered = answered or any(values.values())
             commands.append(Command.update(answer.id, values))
         opinion = (opinion or "").strip()
         if len(opinion) > 4000:
             raise UserError(
                 self.env._("Your opinion is too long (at most 4000 characters).")
             )
+        if not answered and not opinion and not any(levels.values()):
+            raise UserError(self.env._("Answer at least one question first."))
+        now = fields.Datetime.now()
         self.write(
             {
+                **levels,
                 "answer_ids": commands,
                 "opinion": opinion or self.opinion,
+                "answer_date": now,
+                "dispatch_state": "answered"
+                if self.dispatch_state == "sent"
+                else self.dispatch_state,
                 "outcome": "reached",
                 "unreached_reason": False,
                 "channel": "portal",
@@ -1977,7 +1994,7 @@ class VisitRecord(models.Model):
             raise UserError(
                 self.env._(
                     "We call during our calling hours (%s): choose a time inside them.",
-                    calendar.name,
+                    self._calling_hours_text(),
                 )
             )
         scheduled = start.astimezone(pytz.utc).replace(tzinfo=None)
@@ -1992,14 +2009,6 @@ class VisitRecord(models.Model):
                 local_start.strftime("%Y-%m-%d %H:%M"),
             )
         )
-
-    def _portal_opt_out(self):
-        """The customer asks not to be contacted again."""
-        self.ensure_one()
-        self.message_post(
-            body=self.env._("The customer asked not to be contacted again (portal).")
-        )
-        self.partner_id.do_not_visit = True
 
     def action_export_ledger(self):
         """Download the ledger (回访台帐) of the selected visits as xlsx."""
@@ -2017,10 +2026,12 @@ class VisitRecord(models.Model):
         }
 
     def action_send_sign_request(self):
-        """Open the mail composer with the portal link to sign the visit."""
-        self.ensure_one()
-        template = self.env.ref(
-            "customer_visit.mail_template_visit_sign_request", raise_if_not_found=False
+        """Open the mail composer on the selection with each visit's portal
+        link, to read, answer or sign it (one message per visit)."""
+        if not self:
+            raise UserError(self.env._("Select the visits to send first."))
+        template = self._common_template(
+            "mail_template_id", "customer_visit.mail_template_visit_sign_request"
         )
         return {
             "type": "ir.actions.act_window",

@@ -143,6 +143,11 @@ class TestDispatch(VisitCommon, MailCase):
             self._visit("email", partner=blocked),
             self._visit("sms", partner=blocked),
         ]
+        # Given to a call at planning time, not when the message would go.
+        self.assertEqual([visit.channel for visit in visits], ["phone"] * 4)
+        self.assertEqual(
+            [visit.dispatch_channel for visit in visits], ["email", "sms"] * 2
+        )
         with self.mock_mail_gateway(), self.mockSMSGateway():
             self.env["visit.record"]._cron_dispatch()
         for visit, reason in zip(
@@ -263,3 +268,102 @@ class TestDispatch(VisitCommon, MailCase):
             self.type_plain.write({"reminder_hours": 72, "answer_hours": 48})
         with self.assertRefused(ValidationError, "not before it"):
             self.type_plain.write({"reminder_hours": -1})
+
+    def test_blacklisted_after_planning_is_given_to_a_call_when_due(self):
+        email = self._visit("email")
+        sms = self._visit("sms")
+        self.assertEqual((email.channel, sms.channel), ("email", "sms"))
+        self.env["mail.blacklist"]._add(self.zh.email)
+        self.env["phone.blacklist"]._add(["+8613800138000"])
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            self.env["visit.record"]._cron_dispatch()
+        self.assertEqual(
+            [(v.channel, v.dispatch_state, v.dispatch_channel) for v in email | sms],
+            [("phone", "fell_back", "email"), ("phone", "fell_back", "sms")],
+        )
+        self.assertFalse(self._new_mails)
+        self.assertFalse(self._new_sms)
+
+    def test_sent_again_after_reopening_with_a_new_link(self):
+        visit = self._visit("email")
+        with self.mock_mail_gateway():
+            self.env["visit.record"]._cron_dispatch()
+        first = visit.access_token
+        self.assertTrue(first)
+        visit.with_user(self.manager).action_cancel()
+        visit.with_user(self.manager).action_reset()
+        self.assertFalse(visit.dispatch_state)
+        with self.mock_mail_gateway():
+            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 1)
+        self.assertEqual(visit.dispatch_state, "sent")
+        self.assertNotEqual(visit.access_token, first)
+        mail = self.env["mail.mail"].search(
+            [("mail_message_id", "=", visit.dispatch_message_id.id)]
+        )
+        self.assertIn(visit.access_token, mail.body_html)
+        self.assertNotIn(first, mail.body_html)
+        # A reminder is the same sending: the same link.
+        token = visit.access_token
+        visit.type_id.write({"reminder_hours": 1, "answer_hours": 0})
+        with (
+            freeze_time(self.now + timedelta(hours=2)),
+            self.mock_mail_gateway(),
+        ):
+            self.env["visit.record"]._cron_dispatch()
+        self.assertTrue(visit.dispatch_reminded)
+        self.assertEqual(visit.access_token, token)
+
+    def test_delivery_status_read_from_odoo(self):
+        visit = self._visit("sms")
+        with self.mockSMSGateway():
+            self.env["visit.record"]._cron_dispatch()
+        # Handed to IAP: pending in Odoo's terms, sent in ours.
+        self.assertEqual(visit.dispatch_delivery, "sent")
+        visit.dispatch_message_id.notification_ids.notification_status = "sent"
+        visit.invalidate_recordset(["dispatch_delivery"])
+        self.assertEqual(visit.dispatch_delivery, "delivered")
+
+    def test_send_to_customer_on_a_selection_by_sms_and_by_email(self):
+        other = self.env["res.partner"].create(
+            {
+                "name": "张伟",
+                "email": "zhang.wei@example.cn",
+                "mobile": "+86 138 0013 8002",
+                "country_id": self.env.ref("base.cn").id,
+            }
+        )
+        visits = self._visit("phone") | self._visit("phone", partner=other)
+        action = visits.with_user(self.agent).action_send_sms()
+        self.assertEqual(action["res_model"], "sms.composer")
+        composer = (
+            self.env["sms.composer"]
+            .with_user(self.agent)
+            .with_context(**action["context"])
+            .create({})
+        )
+        self.assertEqual(composer.composition_mode, "mass")
+        with self.mockSMSGateway():
+            composer.action_send_sms()
+            self.env["sms.sms"].sudo().search([("state", "=", "outgoing")]).send()
+        self.assertEqual(
+            sorted(sms["number"] for sms in self._sms),
+            ["+8613800138000", "+8613800138002"],
+        )
+        for visit in visits:
+            self.assertTrue(
+                any(visit.access_token in sms["body"] for sms in self._sms),
+                visit.name,
+            )
+        action = visits.with_user(self.agent).action_send_sign_request()
+        wizard = (
+            self.env["mail.compose.message"]
+            .with_user(self.agent)
+            .with_context(**action["context"])
+            .create({})
+        )
+        with self.mock_mail_gateway():
+            wizard.action_send_mail()
+        for visit, partner in zip(visits, self.zh | other, strict=True):
+            mail = self._new_mails.filtered(lambda m, v=visit: m.res_id == v.id)
+            self.assertEqual(mail.recipient_ids, partner)
+            self.assertIn(visit.access_token, mail.body_html)

@@ -208,7 +208,7 @@ class TestVisitPortal(HttpCase):
 
     def test_customer_opts_out_and_open_visits_are_cancelled(self):
         second = self._visit(self.customer)
-        response = self._post(self.visit, "/optout", {})
+        response = self._post(self.visit, "/optout", {"confirm": "yes"})
         self.assertEqual(response.status_code, 303)
         self.assertTrue(self.customer.do_not_visit)
         self.assertEqual(
