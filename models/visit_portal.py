@@ -87,6 +87,33 @@ class VisitRecord(models.Model):
         now = now or fields.Datetime.now()
         return self.date_done + timedelta(days=self.company_id.visit_link_days) < now
 
+    def get_portal_url(
+        self, suffix=None, report_type=None, download=None, query_string=None, anchor=None
+    ):
+        """The link speaks the customer's language: prefixed with it (Odoo's
+        frontend routing) unless it is the default one."""
+        url = super().get_portal_url(
+            suffix=suffix,
+            report_type=report_type,
+            download=download,
+            query_string=query_string,
+            anchor=anchor,
+        )
+        lang = self._portal_url_lang()
+        return f"/{lang}{url}" if lang else url
+
+    def _portal_url_lang(self):
+        """The URL code of the customer's language, when it is installed and
+        not the default language of the frontend."""
+        self.ensure_one()
+        code = (self.contact_id or self.partner_id).lang
+        # sudo: the default language is read whoever renders the link.
+        default = self.env["ir.default"].sudo()._get("res.partner", "lang") or "en_US"
+        if not code or code == default:
+            return ""
+        # Only an active language has a URL code.
+        return self.env["res.lang"]._get_data(code=code).url_code or ""
+
     def _portal_opened(self):
         """The customer opened the link of a sent message: noted once."""
         self.ensure_one()

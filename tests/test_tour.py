@@ -259,3 +259,60 @@ class TestVisitTour(HttpCase):
                 for body in visit.message_ids.mapped("body")
             )
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPhoneTour(HttpCase):
+    """The customer's page at phone size (390 x 844, touch), in 简体中文."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_chinese_customer_answers_on_a_phone(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["base", "web", "portal", "customer_visit"], ["zh_CN"], overwrite=True
+        )
+        calendar = self.env["resource.calendar"].create(
+            {
+                "name": "上海回访时间",
+                "tz": "Asia/Shanghai",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"{day} {start}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": stop,
+                            "day_period": "morning" if start < 12 else "afternoon",
+                        }
+                    )
+                    for day in range(5)
+                    for start, stop in ((8.5, 11), (14, 16))
+                ],
+            }
+        )
+        visit_type = self.env["visit.type"].create(
+            {"name": "维修回访", "default_channel": "sms", "calendar_id": calendar.id}
+        )
+        customer = self.env["res.partner"].create(
+            {
+                "name": "陈静",
+                "mobile": "+86 139 0000 0001",
+                "country_id": self.env.ref("base.cn").id,
+                "lang": "zh_CN",
+            }
+        )
+        visit = self.env["visit.record"].create(
+            {"partner_id": customer.id, "type_id": visit_type.id}
+        )
+        url = visit.get_portal_url()
+        self.assertTrue(url.startswith("/zh_CN/my/visits/"), url)
+        self.start_tour(url, "customer_visit_portal_answer_tour")
+        self.assertEqual(visit.state, "done")
+        self.assertEqual(visit.channel, "portal")
+        self.assertEqual(
+            (visit.satisfaction_product, visit.satisfaction_service),
+            ("satisfied", "fairly_satisfied"),
+        )
+        self.assertEqual(visit.opinion, "师傅很专业")
