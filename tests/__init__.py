@@ -28,3 +28,4 @@ from . import test_rule_templates
 from . import test_rule_triggers
 from . import test_rule_sampling
 from . import test_dispatch
+from . import test_dispatch_indicators
