@@ -25,7 +25,9 @@ class VisitCase(models.Model):
     skipped case only while its source still qualifies.  Every
     figure of the indicators, the dashboard and the monthly report reads
     this view, so they all count the same cases.  Satisfaction scores are
-    NULL for unrated visits: averages are over rated visits only.
+    NULL for unrated visits: averages are over rated visits only.  The
+    digital channels' figures count a visit planned for a message on its
+    *message day* (``dispatch_day``), not on its due day.
     """
 
     _name = "visit.case"
@@ -56,6 +58,10 @@ class VisitCase(models.Model):
             "is_rated",
             "round",
             "date_done",
+            "dispatch_channel",
+            "dispatch_state",
+            "dispatch_date",
+            "answer_date",
             *SATISFACTION_FIELDS,
         ],
         "visit.plan": ["rule_id"],
@@ -155,6 +161,38 @@ class VisitCase(models.Model):
     score_result = fields.Float(
         string="Result (1-4)", aggregator="avg", digits=(3, 2), readonly=True
     )
+    # Digital channels: what became of the message of a visit planned for
+    # e-mail, SMS or a questionnaire (empty for the other cases).
+    dispatch_channel = fields.Selection(
+        selection="_selection_dispatch_channel",
+        string="Message channel",
+        readonly=True,
+    )
+    dispatch_date = fields.Datetime(string="Sent on", readonly=True)
+    answer_date = fields.Datetime(string="Answered on", readonly=True)
+    dispatch_day = fields.Date(
+        string="Message day",
+        readonly=True,
+        help="The day the message was sent in the company's time zone, or the "
+        "visit's due day when it never was (given to a call before): the day "
+        "that decides the period of the digital channels' figures.",
+    )
+    digital_count = fields.Integer(string="Planned for a message", readonly=True)
+    sent_count = fields.Integer(string="Messages sent", readonly=True)
+    answered_count = fields.Integer(string="Messages answered", readonly=True)
+    answered_day_count = fields.Integer(
+        string="Answered within 24 hours", readonly=True
+    )
+    answered_week_count = fields.Integer(string="Answered within 7 days", readonly=True)
+    fell_back_count = fields.Integer(string="Given to a call", readonly=True)
+
+    def _selection_dispatch_channel(self):
+        # The visit's own vocabulary (the Dispatch job's), translated.
+        return (
+            self.env["visit.record"]
+            ._fields["dispatch_channel"]
+            ._description_selection(self.env)
+        )
 
     @property
     def _table_query(self):
@@ -228,7 +266,26 @@ class VisitCase(models.Model):
                    %(s0)s AS score_product,
                    %(s1)s AS score_service,
                    %(s2)s AS score_timeliness,
-                   %(s3)s AS score_result
+                   %(s3)s AS score_result,
+                   r.dispatch_channel,
+                   r.dispatch_date,
+                   r.answer_date,
+                   CASE WHEN r.dispatch_channel IS NOT NULL
+                        THEN (COALESCE(r.dispatch_date, r.due_date, r.scheduled_date)
+                              AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                   END AS dispatch_day,
+                   (r.dispatch_channel IS NOT NULL)::int AS digital_count,
+                   d.is_sent::int AS sent_count,
+                   d.is_answered::int AS answered_count,
+                   (d.is_answered AND r.answer_date
+                        <= r.dispatch_date + interval '24 hours')::int
+                        AS answered_day_count,
+                   (d.is_answered AND r.answer_date
+                        <= r.dispatch_date + interval '7 days')::int
+                        AS answered_week_count,
+                   ((r.dispatch_channel IS NOT NULL
+                        AND r.dispatch_state IN ('bounced', 'fell_back'))
+                        IS TRUE)::int AS fell_back_count
               FROM visit_record r
               JOIN res_company c ON c.id = r.company_id
               JOIN res_partner cp ON cp.id = c.partner_id
@@ -239,6 +296,15 @@ class VisitCase(models.Model):
                            OR COALESCE(r.due_date, r.scheduled_date) <= %(now)s)
                           AS is_owed
              ) o
+             CROSS JOIN LATERAL (
+                   -- An answer from before the message (a reopened visit
+                   -- sent again) does not answer it.
+                   SELECT (r.dispatch_channel IS NOT NULL
+                           AND r.dispatch_date IS NOT NULL) AS is_sent,
+                          (r.dispatch_channel IS NOT NULL
+                           AND r.answer_date >= r.dispatch_date) IS TRUE
+                          AS is_answered
+             ) d
              WHERE r.state != 'cancelled'
             UNION ALL
             SELECT s.id * 2 + 1 AS id,
@@ -284,7 +350,17 @@ class VisitCase(models.Model):
                    NULL::numeric AS score_product,
                    NULL::numeric AS score_service,
                    NULL::numeric AS score_timeliness,
-                   NULL::numeric AS score_result
+                   NULL::numeric AS score_result,
+                   NULL::varchar AS dispatch_channel,
+                   NULL::timestamp AS dispatch_date,
+                   NULL::timestamp AS answer_date,
+                   NULL::date AS dispatch_day,
+                   0 AS digital_count,
+                   0 AS sent_count,
+                   0 AS answered_count,
+                   0 AS answered_day_count,
+                   0 AS answered_week_count,
+                   0 AS fell_back_count
               FROM visit_rule_skip s
               JOIN visit_rule rule ON rule.id = s.rule_id
               JOIN res_company c ON c.id = s.company_id

@@ -22,11 +22,17 @@ EXTRA_INDICATORS = [
     ("recovery_rate", _lt("Recovery rate")),
     ("coverage", _lt("Coverage per source kind (visited / owed)")),
     ("rule_callback_rate", _lt("Callback rate per rule")),
+    ("response_rate", _lt("Response rate (answered / sent)")),
+    ("answered_24h", _lt("Answered within 24 hours")),
+    ("answered_7d", _lt("Answered within 7 days")),
+    ("fallback_share", _lt("Given to a call (share of digital visits)")),
+    ("calls_avoided", _lt("Calls avoided")),
 ]
 SECTIONS = [
     ("coverage", _lt("Coverage")),
     ("reach", _lt("Reach")),
     ("channels", _lt("Channels and signatures")),
+    ("digital", _lt("Digital channels")),
     ("agents", _lt("Agents")),
     ("satisfaction", _lt("Satisfaction")),
     ("problems", _lt("Open problems")),
@@ -41,6 +47,11 @@ SECTION_OF = {
     "channel_mix": "channels",
     "channel_share": "channels",
     "signature_share": "channels",
+    "response_rate": "digital",
+    "answered_24h": "digital",
+    "answered_7d": "digital",
+    "fallback_share": "digital",
+    "calls_avoided": "digital",
     "agent_callback_rate": "agents",
     "satisfaction": "satisfaction",
     "recovery_rate": "satisfaction",
@@ -68,6 +79,25 @@ HELP = {
     "signature_share": _lt("Signed visits done / visits done (on site, or all)."),
     "agent_callback_rate": _lt(
         "Owed visits of the agent done / owed visits of the agent."
+    ),
+    "response_rate": _lt(
+        "Messages (e-mail, SMS, questionnaire) the customer answered on the "
+        "portal / messages sent, in the period of the day they were sent."
+    ),
+    "answered_24h": _lt(
+        "Messages answered at most 24 hours after they were sent / messages sent."
+    ),
+    "answered_7d": _lt(
+        "Messages answered at most 7 days after they were sent / messages sent."
+    ),
+    "fallback_share": _lt(
+        "Visits planned for a message that became a phone call (bounced, no "
+        "address or number the channel can use, or no answer) / visits planned "
+        "for a message; counted on the day the message was sent, or on the "
+        "visit's due day when it never was."
+    ),
+    "calls_avoided": _lt(
+        "Messages answered on the portal: each one a call nobody had to make."
     ),
     "satisfaction": _lt(
         "Average of the rated visits only (4 satisfied … 1 unsatisfied)."
@@ -115,15 +145,17 @@ class VisitIndicator(models.AbstractModel):
     # Figures
     # ------------------------------------------------------------------
     @api.model
-    def _period_domain(self, date_from, date_to, company, team=None):
+    def _period_domain(self, date_from, date_to, company, team=None, day="date"):
         """Cases of ``company`` due on the local days ``date_from`` to
-        ``date_to`` (both included), of the team's members when given."""
+        ``date_to`` (both included), of the team's members when given.
+        ``day``: the case's day that decides (``dispatch_day``: the day of
+        the message)."""
         if date_to < date_from:
             raise UserError(self.env._("The period ends before it starts."))
         domain = [
             ("company_id", "=", company.id),
-            ("date", ">=", date_from),
-            ("date", "<=", date_to),
+            (day, ">=", date_from),
+            (day, "<=", date_to),
         ]
         if team:
             domain.append(("user_id", "in", (team.member_ids | team.user_id).ids))
@@ -132,7 +164,11 @@ class VisitIndicator(models.AbstractModel):
     @api.model
     def _compute(self, date_from, date_to, company, team=None):
         """Indicator lines of the cases due from ``date_from`` to ``date_to``
-        (local days of the company, both included)."""
+        (local days of the company, both included).
+
+        The digital channels' figures take the visits whose message was
+        sent on those days (``dispatch_date``), and those given to a call
+        without a message whose due day is one of them."""
         date_from, date_to = (
             fields.Date.to_date(date_from),
             fields.Date.to_date(date_to),
@@ -141,11 +177,17 @@ class VisitIndicator(models.AbstractModel):
         year_domain = self._period_domain(
             date(date_to.year, 1, 1), date_to, company, team
         )
-        return self._compute_domain(domain, company, year_domain=year_domain)
+        dispatch_domain = self._period_domain(
+            date_from, date_to, company, team, day="dispatch_day"
+        )
+        return self._compute_domain(
+            domain, company, year_domain=year_domain, dispatch_domain=dispatch_domain
+        )
 
     @api.model
-    def _compute_domain(self, domain, company, year_domain=None):  # noqa: C901 -- one pass over two groupings, every indicator
-        """Indicator lines of the ``visit.case`` rows of ``domain``.
+    def _compute_domain(self, domain, company, year_domain=None, dispatch_domain=None):  # noqa: C901 -- one pass over two groupings, every indicator
+        """Indicator lines of the ``visit.case`` rows of ``domain``
+        (``dispatch_domain``, when given, for the digital channels' figures).
 
         Each line: section, indicator, label, type_id, user_id, rule_id,
         value (None when there is nothing to divide by), numerator and
@@ -577,6 +619,15 @@ class VisitIndicator(models.AbstractModel):
             domain + [("plan_id", "in", [plan.id for plan in unsatisfied])],
         )
 
+        # Digital channels: their messages sent, answered, given to a call.
+        for indicator, label, part, whole, line_domain in self._dispatch_figures(
+            domain if dispatch_domain is None else dispatch_domain
+        ):
+            if whole is None:
+                add(indicator, label, part, line_domain, unit="count")
+            else:
+                add_rate(indicator, label, part, whole, line_domain)
+
         # Open problems (counted with the satisfaction above).
         overdue = domain + [("is_overdue", "=", True)]
         add(
@@ -602,6 +653,76 @@ class VisitIndicator(models.AbstractModel):
             unit="days",
         )
         return lines
+
+    @api.model
+    def _dispatch_figures(self, domain):
+        """The digital channels' figures of the ``visit.case`` rows of
+        ``domain`` that were planned for a message, per message channel and
+        for all of them, in one query: (indicator, label, part, whole or
+        None for a count, domain of the cases behind the figure).
+
+        Sent: the message went out (``dispatch_date``); answered: the
+        customer answered on the portal after it (``answer_date``), within
+        24 hours or 7 days of it (elapsed time).  Given to a call: the
+        message bounced, could not go out (then it was never sent) or had
+        no answer.  A period selects these cases on their ``dispatch_day``
+        (see visit.case)."""
+        Case = self.env["visit.case"]
+        digital = list(domain) + [("digital_count", "=", 1)]
+        counters = [
+            "digital_count",
+            "sent_count",
+            "answered_count",
+            "answered_day_count",
+            "answered_week_count",
+            "fell_back_count",
+        ]
+        per_channel = {
+            channel: dict(zip(counters, counts, strict=True))
+            for channel, *counts in Case._read_group(
+                digital,
+                ["dispatch_channel"],
+                [f"{counter}:sum" for counter in counters],
+            )
+        }
+        labels = dict(Case._fields["dispatch_channel"]._description_selection(self.env))
+        # Each channel with a visit planned for it, then all of them.
+        rows = [
+            (
+                labels[channel],
+                per_channel[channel],
+                [("dispatch_channel", "=", channel)],
+            )
+            for channel in labels
+            if channel in per_channel
+        ]
+        totals = {
+            counter: sum(counts[counter] for counts in per_channel.values())
+            for counter in counters
+        }
+        rows.append((self.env._("All digital channels"), totals, []))
+        figures = []
+        # (indicator, part, whole or None for a count)
+        for indicator, part, whole in (
+            ("response_rate", "answered_count", "sent_count"),
+            ("answered_24h", "answered_day_count", "sent_count"),
+            ("answered_7d", "answered_week_count", "sent_count"),
+            ("fallback_share", "fell_back_count", "digital_count"),
+            ("calls_avoided", "answered_count", None),
+        ):
+            for label, counts, channel_domain in rows:
+                figures.append(
+                    (
+                        indicator,
+                        label,
+                        counts[part],
+                        counts[whole] if whole else None,
+                        # The cases behind a rate are its whole; behind a
+                        # count, the cases counted.
+                        digital + channel_domain + [(whole or part, "=", 1)],
+                    )
+                )
+        return figures
 
     # ------------------------------------------------------------------
     # The Indicators page (client action)

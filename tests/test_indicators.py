@@ -547,7 +547,15 @@ class TestVisitIndicators(VisitCommon):
         self.assertEqual(page["date_from"], fields.Date.to_string(cycle.date_from))
         self.assertEqual(
             [s["key"] for s in page["sections"]],
-            ["coverage", "reach", "channels", "agents", "satisfaction", "problems"],
+            [
+                "coverage",
+                "reach",
+                "channels",
+                "digital",
+                "agents",
+                "satisfaction",
+                "problems",
+            ],
         )
         coverage = page["sections"][0]["groups"][0]
         self.assertEqual(coverage["indicator"], "callback_rate")
