@@ -175,7 +175,12 @@ class VisitRecord(models.Model):
         """A reopened visit is sent again, with a new link."""
         result = super().action_reset()
         self.filtered("dispatch_state").write(
-            {"dispatch_state": False, "dispatch_reminded": False}
+            {
+                "dispatch_state": False,
+                "dispatch_reminded": False,
+                "dispatch_opened": False,
+                "answer_date": False,
+            }
         )
         return result
 
@@ -254,9 +259,11 @@ class VisitRecord(models.Model):
         (no address, a blacklisted one, no valid mobile) becomes a phone
         call at once, with the reason, rather than waiting to fail."""
         digital = self.filtered(
-            lambda visit: visit.channel in DIGITAL_CHANNELS
-            and visit.state == "planned"
-            and not visit.dispatch_state
+            lambda visit: (
+                visit.channel in DIGITAL_CHANNELS
+                and visit.state == "planned"
+                and not visit.dispatch_state
+            )
         )
         if not digital:
             return digital

@@ -88,7 +88,12 @@ class VisitRecord(models.Model):
         return self.date_done + timedelta(days=self.company_id.visit_link_days) < now
 
     def get_portal_url(
-        self, suffix=None, report_type=None, download=None, query_string=None, anchor=None
+        self,
+        suffix=None,
+        report_type=None,
+        download=None,
+        query_string=None,
+        anchor=None,
     ):
         """The link speaks the customer's language: prefixed with it (Odoo's
         frontend routing) unless it is the default one."""

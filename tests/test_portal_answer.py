@@ -161,13 +161,17 @@ class TestPortalAnswer(HttpCase):
             },
         )
         self.assertEqual(response.status_code, 303)
-        ticket = self.env["helpdesk.ticket"].search([("origin_visit_id", "=", visit.id)])
+        ticket = self.env["helpdesk.ticket"].search(
+            [("origin_visit_id", "=", visit.id)]
+        )
         self.assertEqual(len(ticket), 1)
         self.assertEqual(ticket.team_id, self.team)
         self.assertIn("Unsatisfied customer", ticket.name)
         self.assertTrue(visit.is_problem_open)
         # The team closes the ticket: a confirmation visit is the next round.
-        closed = self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
+        closed = self.env["helpdesk.ticket.stage"].search(
+            [("closed", "=", True)], limit=1
+        )
         ticket.stage_id = closed
         confirmation = visit.next_record_ids.filtered("is_confirmation")
         self.assertEqual(len(confirmation), 1)
@@ -187,14 +191,18 @@ class TestPortalAnswer(HttpCase):
         self.assertEqual(response.status_code, 303)
         self.assertTrue(visit.is_problem_open)
         self.assertIn("Is the repair holding?", visit.problem_description)
-        ticket = self.env["helpdesk.ticket"].search([("origin_visit_id", "=", visit.id)])
+        ticket = self.env["helpdesk.ticket"].search(
+            [("origin_visit_id", "=", visit.id)]
+        )
         self.assertIn("Problem raised", ticket.name)
 
     def test_signature_asked_when_the_type_requires_it(self):
         self.visit_type.signature_required = True
         visit = self._visit()
         page = self.url_open(self._url(visit))
-        self.assertNotIn("modalvisitsign", page.text, "nothing to sign before answering")
+        self.assertNotIn(
+            "modalvisitsign", page.text, "nothing to sign before answering"
+        )
         self._post(visit, "/answer", {"rating_satisfaction_service": "satisfied"})
         page = self.url_open(self._url(visit) + "&message=answered")
         self.assertIn("modalvisitsign", page.text)
@@ -266,7 +274,12 @@ class TestPortalAnswer(HttpCase):
         # An hour's notice: 11:10 is past the morning; 14:00 is the first.
         self.assertEqual(
             [value for value, _label in first_slots],
-            ["2026-12-04T14:00", "2026-12-04T14:30", "2026-12-04T15:00", "2026-12-04T15:30"],
+            [
+                "2026-12-04T14:00",
+                "2026-12-04T14:30",
+                "2026-12-04T15:00",
+                "2026-12-04T15:30",
+            ],
         )
         # Monday: the whole day, and nothing at the weekend.
         self.assertEqual(
@@ -343,15 +356,11 @@ class TestPortalAnswer(HttpCase):
             self.assertEqual(response.status_code, status, days)
         self.assertNotIn(visit.name, response.text)
         self.env.company.visit_link_days = 0
-        with patch.object(
-            fields.Datetime, "now", lambda: closed + timedelta(hours=1)
-        ):
+        with patch.object(fields.Datetime, "now", lambda: closed + timedelta(hours=1)):
             self.assertEqual(self.url_open(url).status_code, 404)
             # Its agent still opens it, logged in.
             self.authenticate("admin", "admin")
-            self.assertEqual(
-                self.url_open(f"/my/visits/{visit.id}").status_code, 200
-            )
+            self.assertEqual(self.url_open(f"/my/visits/{visit.id}").status_code, 200)
 
     def test_link_days_setting_is_checked(self):
         with self.assertRaises(Exception) as caught:
