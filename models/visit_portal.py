@@ -7,6 +7,7 @@ customer's language), or a wish not to be contacted again.  Every input is
 checked here, on the server; the controller only reads the request.
 """
 
+import functools
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -157,7 +158,8 @@ class VisitRecord(models.Model):
                 groups[-1][1] = day
             else:
                 groups.append([day, day, day_hours])
-        separator = self.env._(", ")
+        # The locale's own list separator: ', ' in English, '、' in Chinese.
+        middle = locale.list_patterns["standard"]["middle"]
         parts = []
         for first, last, day_hours in groups:
             days = day_names[first]
@@ -165,11 +167,24 @@ class VisitRecord(models.Model):
                 days = self.env._(
                     "%(first)s–%(last)s", first=day_names[first], last=day_names[last]
                 )
-            text = separator.join(
-                f"{_hour_text(start)}–{_hour_text(stop)}" for start, stop in day_hours
+            text = functools.reduce(
+                lambda first, then: middle.format(first, then),
+                (
+                    f"{_hour_text(start)}–{_hour_text(stop)}"
+                    for start, stop in day_hours
+                ),
             )
             parts.append(self.env._("%(days)s %(hours)s", days=days, hours=text))
-        return self.env._("; ").join(parts)
+        return (
+            functools.reduce(
+                lambda first, then: self.env._(
+                    "%(first)s; %(then)s", first=first, then=then
+                ),
+                parts,
+            )
+            if parts
+            else ""
+        )
 
     def _callback_slots(self, now=None):
         """[(day label, [(value, time label)])]: the half hours of the next
