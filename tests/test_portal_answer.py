@@ -259,7 +259,10 @@ class TestPortalAnswer(HttpCase):
             "周一至周五 08:30–11:00、14:00–16:00",
         )
         self.customer.lang = "zh_CN"
-        page = self.url_open(self._url(visit))
+        # The link of the customer's messages carries their language.
+        url = visit.get_portal_url()
+        self.assertTrue(url.startswith("/zh_CN/my/visits/"), url)
+        page = self.url_open(url)
         self.assertIn("周一至周五 08:30–11:00、14:00–16:00", page.text)
         self.assertNotIn("Shanghai calling hours", page.text)
 
