@@ -8,6 +8,8 @@ to a phone call instead, with the reason in the chatter; a bounced e-mail
 or an SMS Odoo reports as undeliverable falls back the same way.
 """
 
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -230,17 +232,19 @@ class VisitRecord(models.Model):
 
     def _give_to_a_call(self, reason, state="fell_back"):
         """The visit becomes a phone call for its agent, saying why."""
-        for visit in self:
-            channels = dict(visit._fields["channel"]._description_selection(self.env))
-            visit.message_post(
-                body=self.env._(
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        # One insert for the batch (a rule may plan thousands at once).
+        self._message_log_batch(
+            bodies={
+                visit.id: self.env._(
                     "Not sent by %(channel)s: %(reason)s. The visit is now a "
                     "phone call.",
                     channel=channels.get(visit.channel, visit.channel),
                     reason=reason,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+                )
+                for visit in self
+            }
+        )
         for channel, visits in self.grouped(
             lambda visit: visit.dispatch_channel or visit.channel
         ).items():
@@ -268,13 +272,13 @@ class VisitRecord(models.Model):
         if not digital:
             return digital
         numbers, blacklisted = digital._dispatch_blacklist()
-        unreachable = self.browse()
+        by_reason = defaultdict(lambda: self.browse())
         for visit in digital:
-            obstacle = visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
-            if obstacle:
-                visit._give_to_a_call(obstacle)
-                unreachable |= visit
-        return unreachable
+            if obstacle := visit._dispatch_obstacle(numbers.get(visit.id), blacklisted):
+                by_reason[obstacle] |= visit
+        for obstacle, visits in by_reason.items():
+            visits._give_to_a_call(obstacle)
+        return self.browse().union(*by_reason.values())
 
     def _dispatch_blacklist(self):
         """The SMS visits' numbers, and the numbers and e-mail addresses of
