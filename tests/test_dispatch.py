@@ -367,3 +367,15 @@ class TestDispatch(VisitCommon, MailCase):
             mail = self._new_mails.filtered(lambda m, v=visit: m.res_id == v.id)
             self.assertEqual(mail.recipient_ids, partner)
             self.assertIn(visit.access_token, mail.body_html)
+
+    def test_a_do_not_visit_customer_is_never_sent_to(self):
+        email = self._visit("email")
+        sms = self._visit("sms")
+        self.zh.do_not_visit = True
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 0)
+        self.assertEqual((email | sms).mapped("state"), ["cancelled", "cancelled"])
+        self.assertFalse(self._new_mails)
+        self.assertFalse(self._new_sms)
+        with self.assertRaises(ValidationError):
+            self._visit("email")
