@@ -10,9 +10,11 @@ or an SMS Odoo reports as undeliverable falls back the same way.
 
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+
+from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
 # Channels the Dispatch job sends; a questionnaire goes by e-mail.
 DIGITAL_CHANNELS = ("email", "sms", "questionnaire")
@@ -355,46 +357,147 @@ class VisitRecord(models.Model):
     def _dispatch(self):
         """Send each visit's message, in its customer's language."""
         numbers, blacklisted = self._dispatch_blacklist()
+        by_reason = defaultdict(lambda: self.browse())
         for visit in self:
-            obstacle = visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
-            if obstacle:
-                visit._give_to_a_call(obstacle)
-                continue
-            message = visit._send_message(new_link=bool(visit.dispatch_date))
+            if obstacle := visit._dispatch_obstacle(numbers.get(visit.id), blacklisted):
+                by_reason[obstacle] |= visit
+        for obstacle, visits in by_reason.items():
+            visits._give_to_a_call(obstacle)
+        sending = self - self.browse().union(*by_reason.values())
+        resent = sending.filtered("dispatch_date")
+        # Sent again (a reopened visit): its earlier link stops working.
+        resent.access_token = False
+        messages = sending._send_messages(numbers)
+        now = fields.Datetime.now()
+        for visit in sending:
             visit.write(
                 {
                     "dispatch_state": "sent",
                     "dispatch_channel": visit.channel,
-                    "dispatch_date": fields.Datetime.now(),
-                    "dispatch_message_id": message.id,
+                    "dispatch_date": now,
+                    "dispatch_message_id": messages[visit.id],
                     "dispatch_reminded": False,
                     "dispatch_opened": False,
                 }
             )
 
-    def _send_message(self, new_link=False):
-        """Queue the visit's message in its customer's language; the
-        ``mail.message`` posted. ``new_link``: the visit is sent again, its
-        earlier link stops working."""
-        self.ensure_one()
-        partner = self._dispatch_recipient()
-        if new_link:
-            self.access_token = False
-        self._portal_ensure_token()
-        record = self.with_context(lang=partner.lang or self.env.lang)
-        if self.channel == "sms":
-            template = self.type_id.sms_template_id or self.env.ref(
-                "customer_visit.sms_template_visit_dispatch"
+    def _send_messages(self, numbers=None):
+        """Queue the visits' messages, each in its customer's language, a
+        batch at a time: Odoo's mass-mail composer for e-mail (a kept log
+        message per visit), the ``sms`` module's queue for SMS. Each message
+        gets its recipient's ``mail.notification``, so that Odoo's delivery
+        reports, bounces and SMS errors land on it. The queues' jobs send
+        after the commit: a run killed before it sends nothing.
+        {visit id: mail.message id}."""
+        for visit in self.filtered(lambda visit: not visit.access_token):
+            visit._portal_ensure_token()
+        sms = self.filtered(lambda visit: visit.channel == "sms")
+        messages = {}
+        default_sms = self.env.ref("customer_visit.sms_template_visit_dispatch")
+        for template, visits in sms.grouped(
+            lambda visit: visit.type_id.sms_template_id or default_sms
+        ).items():
+            messages.update(visits._queue_sms(template, numbers))
+        default_mail = self.env.ref("customer_visit.mail_template_visit_dispatch")
+        for template, visits in (
+            (self - sms)
+            .grouped(lambda visit: visit.type_id.mail_template_id or default_mail)
+            .items()
+        ):
+            messages.update(visits._queue_mail(template))
+        return messages
+
+    def _queue_mail(self, template):
+        """E-mails of one template through Odoo's mass-mail composer."""
+        composer = (
+            self.env["mail.compose.message"]
+            # sudo: the job queues the messages of every agent's visits.
+            .sudo()
+            .create(
+                {
+                    "composition_mode": "mass_mail",
+                    "model": self._name,
+                    "res_ids": self.ids,
+                    "template_id": template.id,
+                    "auto_delete_keep_log": True,
+                    "force_send": False,
+                }
             )
-            return record._message_sms_with_template(
-                template=template, partner_ids=partner.ids
+        )
+        mails = composer._action_send_mail_mass_mail(self.ids)
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        recipients = {visit.id: visit._dispatch_recipient() for visit in self}
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": mail.author_id.id,
+                    "mail_message_id": mail.mail_message_id.id,
+                    "mail_mail_id": mail.id,
+                    "res_partner_id": recipients[mail.res_id].id,
+                    "notification_type": "email",
+                    "is_read": True,
+                    "notification_status": "ready"
+                    if mail.state == "outgoing"
+                    else "exception",
+                    "failure_type": mail.failure_type
+                    if mail.state != "outgoing"
+                    else False,
+                }
+                for mail in mails
+                if recipients.get(mail.res_id)
+            ]
+        )
+        return {mail.res_id: mail.mail_message_id.id for mail in mails}
+
+    def _queue_sms(self, template, numbers=None):
+        """SMS of one template in the ``sms`` module's queue, with a log
+        message and a notification per visit (as Odoo's SMS notifications)."""
+        numbers = numbers if numbers is not None else self._dispatch_numbers()
+        bodies = template._render_field("body", self.ids, compute_lang=True)
+        logs = self._message_log_batch(
+            bodies={
+                visit_id: sms_content_to_rendered_html(body)
+                for visit_id, body in bodies.items()
+            },
+            message_type="sms",
+        )
+        message_of = {message.res_id: message for message in logs}
+        # sudo: the queue is a technical model, as in Odoo's SMS composer.
+        queued = (
+            self.env["sms.sms"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "body": bodies[visit.id],
+                        "partner_id": visit._dispatch_recipient().id,
+                        "number": numbers.get(visit.id),
+                        "mail_message_id": message_of[visit.id].id,
+                        "state": "outgoing",
+                    }
+                    for visit in self
+                ]
             )
-        template = self.type_id.mail_template_id or self.env.ref(
-            "customer_visit.mail_template_visit_dispatch"
         )
-        return record.message_post_with_source(
-            template, subtype_xmlid="mail.mt_comment", partner_ids=partner.ids
+        # sudo: as above.
+        self.env["mail.notification"].sudo().create(
+            [
+                {
+                    "author_id": sms.mail_message_id.author_id.id,
+                    "mail_message_id": sms.mail_message_id.id,
+                    "res_partner_id": sms.partner_id.id,
+                    "sms_number": sms.number,
+                    "notification_type": "sms",
+                    "sms_id_int": sms.id,
+                    "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
+                    "is_read": True,
+                    "notification_status": "ready",
+                }
+                for sms in queued
+            ]
         )
+        self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
+        return {visit.id: message_of[visit.id].id for visit in self}
 
     def _unanswered_ids(self, delay_field, extra, limit):
         """Sent visits still open ``delay_field`` hours after the message,
@@ -426,8 +529,7 @@ class VisitRecord(models.Model):
                 "reminder_hours", SQL("r.dispatch_reminded IS NULL"), limit
             )
         )
-        for visit in reminded:
-            visit._send_message()
+        reminded._send_messages()
         reminded.write({"dispatch_reminded": fields.Datetime.now()})
         late = self.browse(self._unanswered_ids("answer_hours", SQL("TRUE"), limit))
         # Their scheduled time has passed: they are due in the agent's list.

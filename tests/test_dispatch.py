@@ -76,6 +76,13 @@ class TestDispatch(VisitCommon, MailCase):
         )
         cls.past = cls.now - timedelta(hours=1)
 
+    def _dispatch(self):
+        """One Dispatch run, then the SMS queue's job (as the cron runner
+        does once the run has committed)."""
+        count = self.env["visit.record"]._cron_dispatch()
+        self.env["sms.sms"].sudo()._process_queue()
+        return count
+
     def _visit(self, channel, partner=None, **values):
         values.setdefault("scheduled_date", self.past)
         return self._create_visit(
@@ -90,7 +97,7 @@ class TestDispatch(VisitCommon, MailCase):
         sms = self._visit("sms")
         later = self._visit("email", scheduled_date=self.now + timedelta(days=1))
         with self.mock_mail_gateway(), self.mockSMSGateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         self.assertEqual(
             (email.dispatch_state, sms.dispatch_state, later.dispatch_state),
             ("sent", "sent", False),
@@ -107,7 +114,7 @@ class TestDispatch(VisitCommon, MailCase):
         self.assertIn(sms.access_token, self._sms[0]["body"])
         # A second run sends nothing again.
         with self.mock_mail_gateway(), self.mockSMSGateway():
-            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 0)
+            self.assertEqual(self._dispatch(), 0)
         self.assertEqual(
             self.env["mail.mail"].search_count(
                 [("mail_message_id", "=", email.dispatch_message_id.id)]
@@ -122,7 +129,7 @@ class TestDispatch(VisitCommon, MailCase):
         self.zh.lang = "zh_CN"
         visit = self._visit("questionnaire")
         with self.mock_mail_gateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         self.assertEqual(visit.dispatch_message_id.subject, f"{visit.name}：回访问卷")
 
     def test_no_address_or_a_blacklisted_one_is_given_to_a_call(self):
@@ -149,7 +156,7 @@ class TestDispatch(VisitCommon, MailCase):
             [visit.dispatch_channel for visit in visits], ["email", "sms"] * 2
         )
         with self.mock_mail_gateway(), self.mockSMSGateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         for visit, reason in zip(
             visits,
             (
@@ -176,7 +183,7 @@ class TestDispatch(VisitCommon, MailCase):
             self.mock_mail_gateway(),
             self.mockSMSGateway(sim_error="wrong_number_format"),
         ):
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         self.assertEqual(sms.dispatch_state, "sent")
         # The mail server bounces the e-mail.
         email.dispatch_message_id.notification_ids.write(
@@ -185,12 +192,12 @@ class TestDispatch(VisitCommon, MailCase):
         self.assertEqual(
             sms.dispatch_message_id.notification_ids.failure_type, "sms_number_format"
         )
-        self.env["visit.record"]._cron_dispatch()
+        self._dispatch()
         self.assertEqual((email.channel, email.dispatch_state), ("phone", "bounced"))
         self.assertEqual((sms.channel, sms.dispatch_state), ("phone", "bounced"))
         self.assertIn("undeliverable", email.message_ids[:1].body)
         # The visit is now a call in its agent's list, not sent again.
-        self.assertEqual(self.env["visit.record"]._cron_dispatch(), 0)
+        self.assertEqual(self._dispatch(), 0)
 
     def test_a_run_killed_before_its_commit_sends_nothing_twice(self):
         visits = [self._visit("email") for _i in range(3)]
@@ -204,7 +211,7 @@ class TestDispatch(VisitCommon, MailCase):
         with self.mock_mail_gateway(), patch.object(VisitRecord, "_dispatch", dying):
             try:
                 with self.env.cr.savepoint():
-                    self.env["visit.record"]._cron_dispatch()
+                    self._dispatch()
             except Crash:
                 crashed = True
         self.assertTrue(crashed)
@@ -219,7 +226,7 @@ class TestDispatch(VisitCommon, MailCase):
             )
         )
         with self.mock_mail_gateway():
-            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 3)
+            self.assertEqual(self._dispatch(), 3)
         for visit in visits:
             self.assertEqual(
                 self.env["mail.mail"].search_count(
@@ -234,7 +241,7 @@ class TestDispatch(VisitCommon, MailCase):
         answered = self._visit("email")
         sent_at = self.now
         with freeze_time(sent_at), self.mock_mail_gateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         self.assertEqual(quiet.dispatch_state, "sent")
         answered.write({"state": "done", "outcome": "reached"})
 
@@ -244,17 +251,17 @@ class TestDispatch(VisitCommon, MailCase):
             )
 
         with freeze_time(sent_at + timedelta(hours=47)), self.mock_mail_gateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         self.assertEqual((mails(quiet), quiet.dispatch_reminded), (1, False))
         with freeze_time(sent_at + timedelta(hours=48)), self.mock_mail_gateway():
-            self.env["visit.record"]._cron_dispatch()
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
+            self._dispatch()
         # One reminder, the same message again; none to who answered.
         self.assertEqual(mails(quiet), 2)
         self.assertEqual(quiet.dispatch_reminded, sent_at + timedelta(hours=48))
         self.assertEqual(mails(answered), 1)
         with freeze_time(sent_at + timedelta(hours=120)), self.mock_mail_gateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         # Now a call for the agent, with the attempt "no answer" logged.
         self.assertEqual((quiet.channel, quiet.dispatch_state), ("phone", "fell_back"))
         self.assertEqual(quiet.attempt_ids.mapped("result"), ["no_answer"])
@@ -276,7 +283,7 @@ class TestDispatch(VisitCommon, MailCase):
         self.env["mail.blacklist"]._add(self.zh.email)
         self.env["phone.blacklist"]._add(["+8613800138000"])
         with self.mock_mail_gateway(), self.mockSMSGateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         self.assertEqual(
             [(v.channel, v.dispatch_state, v.dispatch_channel) for v in email | sms],
             [("phone", "fell_back", "email"), ("phone", "fell_back", "sms")],
@@ -287,14 +294,14 @@ class TestDispatch(VisitCommon, MailCase):
     def test_sent_again_after_reopening_with_a_new_link(self):
         visit = self._visit("email")
         with self.mock_mail_gateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         first = visit.access_token
         self.assertTrue(first)
         visit.with_user(self.manager).action_cancel()
         visit.with_user(self.manager).action_reset()
         self.assertFalse(visit.dispatch_state)
         with self.mock_mail_gateway():
-            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 1)
+            self.assertEqual(self._dispatch(), 1)
         self.assertEqual(visit.dispatch_state, "sent")
         self.assertNotEqual(visit.access_token, first)
         mail = self.env["mail.mail"].search(
@@ -309,14 +316,14 @@ class TestDispatch(VisitCommon, MailCase):
             freeze_time(self.now + timedelta(hours=2)),
             self.mock_mail_gateway(),
         ):
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         self.assertTrue(visit.dispatch_reminded)
         self.assertEqual(visit.access_token, token)
 
     def test_delivery_status_read_from_odoo(self):
         visit = self._visit("sms")
         with self.mockSMSGateway():
-            self.env["visit.record"]._cron_dispatch()
+            self._dispatch()
         # Handed to IAP: pending in Odoo's terms, sent in ours.
         self.assertEqual(visit.dispatch_delivery, "sent")
         visit.dispatch_message_id.notification_ids.notification_status = "sent"
@@ -373,7 +380,7 @@ class TestDispatch(VisitCommon, MailCase):
         sms = self._visit("sms")
         self.zh.do_not_visit = True
         with self.mock_mail_gateway(), self.mockSMSGateway():
-            self.assertEqual(self.env["visit.record"]._cron_dispatch(), 0)
+            self.assertEqual(self._dispatch(), 0)
         self.assertEqual((email | sms).mapped("state"), ["cancelled", "cancelled"])
         self.assertFalse(self._new_mails)
         self.assertFalse(self._new_sms)
