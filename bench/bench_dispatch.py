@@ -422,6 +422,13 @@ print(
     f"{len(all_ids) - len(wrong)} with exactly one message "
     f"(one mail.mail or one sms.sms to the customer); {len(wrong)} wrong"
 )
+main_set = set(main_ids)
+main_mails = sum(r[3] for r in rows if r[0] in main_set)
+main_sms = sum(r[4] for r in rows if r[0] in main_set)
+print(
+    f"main run: {main_mails} mail.mail + {main_sms} sms.sms = "
+    f"{main_mails + main_sms} messages for {N} visits"
+)
 print(f"peak RSS {peak_mb():.0f} MB")
 print(
     f"target (everything queued in < {TARGET_SECONDS:.0f} s): "
@@ -451,5 +458,5 @@ for each in patches:
 for label, rows_ in (("not sent", not_sent), ("wrong", wrong)):
     for row in rows_[:5]:
         print(f"  {label}: {row}")
-if not_sent or wrong:
+if not_sent or wrong or main_mails + main_sms != N:
     sys.exit(1)
