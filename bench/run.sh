@@ -24,7 +24,8 @@
 #   bench/run.sh portal [ANSWERS] [CLIENTS]  customers answering their visit
 #                              on the portal (GET the page, POST the answer)
 #                              against 2 workers, then every acknowledged
-#                              answer checked in the database (1000 20)
+#                              answer checked in the database (1000 20);
+#                              CV_BENCH_THINK=5: 5 s on the page before answering
 #
 # Prints the figures; the database is dropped at the end.
 source "$(dirname "$0")/../scripts/lib.sh"
