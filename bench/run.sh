@@ -16,6 +16,16 @@
 #                              uninstall it; checks what is kept and left
 #   bench/run.sh load [AGENTS] [SECONDS]  agents logging outcomes over
 #                              JSON-RPC against 2 workers (20 60)
+#   bench/run.sh dispatch [N]  the Dispatch job on N e-mail, SMS and
+#                              questionnaire visits due at once, a batch per
+#                              call and a commit after each, then batches of
+#                              100, 500 and 1000 compared; IAP and SMTP are
+#                              answered in the process, nothing leaves (10000)
+#   bench/run.sh portal [ANSWERS] [CLIENTS]  customers answering their visit
+#                              on the portal (GET the page, POST the answer)
+#                              against 2 workers, then every acknowledged
+#                              answer checked in the database (1000 20);
+#                              CV_BENCH_THINK=5: 5 s on the page before answering
 #
 # Prints the figures; the database is dropped at the end.
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -100,6 +110,31 @@ case "$what" in
         done
         "$PYTHON" "$CV_REPO/bench/bench_load.py" "http://127.0.0.1:$port" "$db" || {
             tail -20 "$work/server.log"; exit 1; }
+        ;;
+    dispatch)
+        export CV_BENCH_N="${2:-10000}"
+        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_dispatch.py"
+        ;;
+    portal)
+        export CV_BENCH_ANSWERS="${2:-1000}" CV_BENCH_CLIENTS="${3:-20}"
+        export CV_BENCH_PORTAL_FILE="$work/portal.json"
+        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_portal_fixture.py"
+        port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
+            --http-interface=127.0.0.1 --http-port="$port" --workers=2 --max-cron-threads=0 \
+            --log-level=warn --log-handler=werkzeug:INFO >"$work/server.log" 2>&1 &
+        server=$!
+        trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+        for _ in $(seq 60); do
+            "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+                "http://127.0.0.1:$port/web/health" 2>/dev/null && break
+            sleep 1
+        done
+        # werkzeug's request lines give the server side's queries and times.
+        "$PYTHON" "$CV_REPO/bench/bench_portal.py" "http://127.0.0.1:$port" "$db" "$work/server.log" || {
+            grep -v ' werkzeug: ' "$work/server.log" | tail -20; exit 1; }
         ;;
     kill)
         source "$CV_REPO/bench/kill.sh" "${2:-20000}"
