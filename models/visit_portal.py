@@ -114,7 +114,14 @@ class VisitRecord(models.Model):
         self.ensure_one()
         code = (self.contact_id or self.partner_id).lang
         # sudo: the default language is read whoever renders the link.
-        default = self.env["ir.default"].sudo()._get("res.partner", "lang") or "en_US"
+        default = (
+            self.env["ir.default"]
+            .sudo()
+            # Cached: read once, not once per link of a batch of messages.
+            ._get_model_defaults("res.partner")
+            .get("lang")
+            or "en_US"
+        )
         if not code or code == default:
             return ""
         # Only an active language has a URL code.
