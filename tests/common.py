@@ -7,6 +7,30 @@ from odoo.tests import new_test_user
 from odoo.addons.base.tests.common import BaseCommon
 
 
+def calling_hours(env, name="Calling hours", tz="Asia/Shanghai"):
+    """A calendar of calling hours 08:30-11:00 and 14:00-16:00, Monday to
+    Friday, in ``tz``."""
+    return env["resource.calendar"].create(
+        {
+            "name": name,
+            "tz": tz,
+            "attendance_ids": [
+                Command.create(
+                    {
+                        "name": f"{day} {start}",
+                        "dayofweek": str(day),
+                        "hour_from": start,
+                        "hour_to": stop,
+                        "day_period": "morning" if start < 12 else "afternoon",
+                    }
+                )
+                for day in range(5)
+                for start, stop in ((8.5, 11.0), (14.0, 16.0))
+            ],
+        }
+    )
+
+
 class VisitCommon(BaseCommon):
     """Users per role, a second company, visit types and sources."""
 
@@ -83,25 +107,7 @@ class VisitCommon(BaseCommon):
     def _calling_calendar(cls):
         """Calling hours 08:30-11:00 and 14:00-16:00, Monday to Friday, in
         Shanghai, with a public holiday on Monday 28 September 2026."""
-        calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Calling hours",
-                "tz": "Asia/Shanghai",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": stop,
-                            "day_period": "morning" if start < 12 else "afternoon",
-                        }
-                    )
-                    for day in range(5)
-                    for start, stop in ((8.5, 11.0), (14.0, 16.0))
-                ],
-            }
-        )
+        calendar = calling_hours(cls.env)
         cls.env["resource.calendar.leaves"].create(
             {
                 "name": "Public holiday",

@@ -9,6 +9,8 @@ from odoo import Command, fields
 from odoo.http import Request
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import calling_hours
+
 
 @tagged("post_install", "-at_install")
 class TestPortalAnswer(HttpCase):
@@ -20,25 +22,7 @@ class TestPortalAnswer(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         # Calling hours Mon–Fri 08:30–11:00 and 14:00–16:00 in Shanghai.
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Shanghai calling hours",
-                "tz": "Asia/Shanghai",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": stop,
-                            "day_period": "morning" if start < 12 else "afternoon",
-                        }
-                    )
-                    for day in range(5)
-                    for start, stop in ((8.5, 11), (14, 16))
-                ],
-            }
-        )
+        cls.calendar = calling_hours(cls.env, "Shanghai calling hours")
         cls.team = cls.env["helpdesk.ticket.team"].create({"name": "Care"})
         cls.visit_type = cls.env["visit.type"].create(
             {

@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import HttpCase, common, new_test_user, tagged
 
+from .common import calling_hours
 from .test_signature import png_signature
 
 # Odoo waits 10 s (100 x 0.1 s) for Chromium's devtools port, then skips the
@@ -273,25 +274,7 @@ class TestPortalPhoneTour(HttpCase):
         self.env["ir.module.module"]._load_module_terms(
             ["base", "web", "portal", "customer_visit"], ["zh_CN"], overwrite=True
         )
-        calendar = self.env["resource.calendar"].create(
-            {
-                "name": "上海回访时间",
-                "tz": "Asia/Shanghai",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {start}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": stop,
-                            "day_period": "morning" if start < 12 else "afternoon",
-                        }
-                    )
-                    for day in range(5)
-                    for start, stop in ((8.5, 11), (14, 16))
-                ],
-            }
-        )
+        calendar = calling_hours(self.env, "上海回访时间")
         visit_type = self.env["visit.type"].create(
             {"name": "维修回访", "default_channel": "sms", "calendar_id": calendar.id}
         )
