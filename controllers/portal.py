@@ -115,7 +115,7 @@ class VisitPortal(CustomerPortal):
             "can_sign": visit.state in ("planned", "in_progress", "done")
             and visit.outcome == "reached"
             and not visit.signature_hash,
-            "can_answer": is_open,
+            "can_answer": is_open and visit._portal_can_answer(),
             "can_pick_slot": is_open,
             "can_opt_out": not opted_out,
             "calling_hours": visit._calling_hours_text() if is_open else "",
@@ -136,8 +136,8 @@ class VisitPortal(CustomerPortal):
     def portal_visit_sign(self, visit_id, access_token=None, name=None, signature=None):
         access_token = access_token or request.httprequest.args.get("access_token")
         try:
-            visit = self._document_check_access("visit.record", visit_id, access_token)
-        except (AccessError, MissingError):
+            visit = self._visit_or_404(visit_id, access_token)
+        except NotFound:
             return self._sign_refused(
                 visit_id, request.env._("This visit cannot be found.")
             )

@@ -369,7 +369,7 @@ class VisitRecord(models.Model):
         resent.access_token = False
         messages = sending._send_messages(numbers)
         now = fields.Datetime.now()
-        for visit in sending:
+        for visit in sending.filtered(lambda visit: visit.id in messages):
             visit.write(
                 {
                     "dispatch_state": "sent",
@@ -393,18 +393,31 @@ class VisitRecord(models.Model):
             visit._portal_ensure_token()
         sms = self.filtered(lambda visit: visit.channel == "sms")
         messages = {}
-        default_sms = self.env.ref("customer_visit.sms_template_visit_dispatch")
-        for template, visits in sms.grouped(
-            lambda visit: visit.type_id.sms_template_id or default_sms
-        ).items():
-            messages.update(visits._queue_sms(template, numbers))
-        default_mail = self.env.ref("customer_visit.mail_template_visit_dispatch")
-        for template, visits in (
+        if not self:
+            return messages
+        default_sms = self.env.ref(
+            "customer_visit.sms_template_visit_dispatch", raise_if_not_found=False
+        )
+        default_mail = self.env.ref(
+            "customer_visit.mail_template_visit_dispatch", raise_if_not_found=False
+        )
+        groups = list(
+            sms.grouped(
+                lambda visit: visit.type_id.sms_template_id or default_sms
+            ).items()
+        ) + list(
             (self - sms)
             .grouped(lambda visit: visit.type_id.mail_template_id or default_mail)
             .items()
-        ):
-            messages.update(visits._queue_mail(template))
+        )
+        for template, visits in groups:
+            if not template:
+                # The shipped template was deleted and the type names none.
+                visits._give_to_a_call(self.env._("the visit type has no template"))
+            elif template._name == "sms.template":
+                messages.update(visits._queue_sms(template, numbers))
+            else:
+                messages.update(visits._queue_mail(template))
         return messages
 
     def _queue_mail(self, template):
@@ -427,6 +440,7 @@ class VisitRecord(models.Model):
         mails = composer._action_send_mail_mass_mail(self.ids)
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         recipients = {visit.id: visit._dispatch_recipient() for visit in self}
+        # sudo: notifications are technical, as in Odoo's own notifying.
         self.env["mail.notification"].sudo().create(
             [
                 {
@@ -509,11 +523,13 @@ class VisitRecord(models.Model):
                 """SELECT r.id FROM visit_record r
                      JOIN visit_type t ON t.id = r.type_id
                     WHERE r.dispatch_state = 'sent' AND r.state = 'planned'
+                      AND r.channel IN %(digital)s
                       AND %(delay)s > 0 AND %(extra)s
                       AND r.dispatch_date + %(delay)s * interval '1 hour' <= %(now)s
                     ORDER BY r.dispatch_date, r.id
                     LIMIT %(limit)s FOR UPDATE OF r SKIP LOCKED""",
                 delay=SQL.identifier("t", delay_field),
+                digital=DIGITAL_CHANNELS,
                 extra=extra,
                 now=fields.Datetime.now(),
                 limit=limit,
@@ -529,9 +545,27 @@ class VisitRecord(models.Model):
                 "reminder_hours", SQL("r.dispatch_reminded IS NULL"), limit
             )
         )
-        reminded._send_messages()
-        reminded.write({"dispatch_reminded": fields.Datetime.now()})
-        late = self.browse(self._unanswered_ids("answer_hours", SQL("TRUE"), limit))
+        # The blacklists may have changed since the first message.
+        numbers, blacklisted = reminded._dispatch_blacklist()
+        blocked = reminded.filtered(
+            lambda visit: visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
+        )
+        for visit in blocked:
+            visit._give_to_a_call(
+                visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
+            )
+        messages = (reminded - blocked)._send_messages(numbers)
+        now = fields.Datetime.now()
+        reminded = reminded.filtered(lambda visit: visit.id in messages)
+        for visit in reminded:
+            # The reminder is the message whose delivery is followed now.
+            visit.write(
+                {"dispatch_reminded": now, "dispatch_message_id": messages[visit.id]}
+            )
+        late = (
+            self.browse(self._unanswered_ids("answer_hours", SQL("TRUE"), limit))
+            - reminded
+        )
         # Their scheduled time has passed: they are due in the agent's list.
         self.env["visit.attempt"].create(
             [

@@ -127,6 +127,17 @@ class VisitRecord(models.Model):
         # Only an active language has a URL code.
         return self.env["res.lang"]._get_data(code=code).url_code or ""
 
+    def _portal_can_answer(self):
+        """The customer answers online the visits sent to them as a message
+        (or planned for one), and those with a script to fill in; a call or
+        a site visit is closed by its agent."""
+        self.ensure_one()
+        return bool(
+            self.dispatch_channel
+            or self.channel in ("email", "sms", "questionnaire", "portal")
+            or self.answer_ids
+        )
+
     def _portal_opened(self):
         """The customer opened the link of a sent message: noted once."""
         self.ensure_one()

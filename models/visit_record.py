@@ -1904,6 +1904,10 @@ class VisitRecord(models.Model):
             raise UserError(
                 self.env._("This visit is already closed: thank you, nothing to do.")
             )
+        if not self._portal_can_answer():
+            raise UserError(
+                self.env._("This visit is answered with our agent, not online.")
+            )
         levels = self._check_portal_ratings(ratings)
         if self.env["visit.planner"]._is_opted_out(self.partner_id):
             raise UserError(
@@ -1999,6 +2003,9 @@ class VisitRecord(models.Model):
             )
         scheduled = start.astimezone(pytz.utc).replace(tzinfo=None)
         values = {"scheduled_date": scheduled, "channel": "phone"}
+        if self.dispatch_state == "sent":
+            # The customer chose a call: no reminder, no "no answer".
+            values["dispatch_state"] = "fell_back"
         if self.deadline and self.deadline < scheduled:
             values["deadline"] = scheduled + CALLBACK_SLOT
         self.write(values)
@@ -2030,8 +2037,8 @@ class VisitRecord(models.Model):
         link, to read, answer or sign it (one message per visit)."""
         if not self:
             raise UserError(self.env._("Select the visits to send first."))
-        template = self._common_template(
-            "mail_template_id", "customer_visit.mail_template_visit_sign_request"
+        template = self.env.ref(
+            "customer_visit.mail_template_visit_sign_request", raise_if_not_found=False
         )
         return {
             "type": "ir.actions.act_window",

@@ -386,3 +386,33 @@ class TestDispatch(VisitCommon, MailCase):
         self.assertFalse(self._new_sms)
         with self.assertRaises(ValidationError):
             self._visit("email")
+
+    def test_a_reminder_respects_a_blacklist_added_since_and_is_followed(self):
+        self.type_plain.write({"reminder_hours": 1, "answer_hours": 0})
+        email = self._visit("email")
+        sms = self._visit("sms")
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            self._dispatch()
+        first = email.dispatch_message_id
+        self.env["phone.blacklist"]._add(["+8613800138000"])
+        with (
+            freeze_time(self.now + timedelta(hours=2)),
+            self.mock_mail_gateway(),
+            self.mockSMSGateway(),
+        ):
+            self._dispatch()
+        self.assertEqual((sms.channel, sms.dispatch_state), ("phone", "fell_back"))
+        self.assertFalse(self._new_sms)
+        # The e-mail's reminder is the message whose delivery is followed.
+        self.assertTrue(email.dispatch_reminded)
+        self.assertNotEqual(email.dispatch_message_id, first)
+
+    def test_no_template_gives_the_visit_to_a_call(self):
+        self.env.ref("customer_visit.sms_template_visit_dispatch").unlink()
+        sms = self._visit("sms")
+        email = self._visit("email")
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            self.assertEqual(self._dispatch(), 2)
+        self.assertEqual((sms.channel, sms.dispatch_state), ("phone", "fell_back"))
+        self.assertIn("no template", sms.message_ids[:1].body)
+        self.assertEqual(email.dispatch_state, "sent")

@@ -280,12 +280,15 @@ class TestPortalAnswer(HttpCase):
                 "2026-12-07T14:00",
             ],
         )
+        visit.sudo().write({"dispatch_state": "sent", "dispatch_channel": "email"})
         # Every slot offered is accepted by the server.
         with freeze_time(now.replace(tzinfo=None)):
             value = slots[1][1][2][0]
             visit._portal_pick_callback(visit._portal_check_slot(value))
         self.assertEqual(visit.scheduled_date, datetime(2026, 12, 7, 1, 30))
         self.assertEqual(visit.channel, "phone")
+        # A call the customer chose: no reminder, no "no answer" to follow.
+        self.assertEqual(visit.dispatch_state, "fell_back")
 
     def test_slot_in_a_negative_offset_zone(self):
         self.calendar.tz = "America/New_York"
