@@ -273,14 +273,20 @@ class VisitRecord(models.Model):
         )
         if not digital:
             return digital
-        numbers, blacklisted = digital._dispatch_blacklist()
+        return digital - digital._give_unreachable_to_a_call()[0]
+
+    def _give_unreachable_to_a_call(self):
+        """Give the visits their channel cannot reach to a call, with the
+        reason (one note batch per reason). The others, and their numbers:
+        (reachable visits, {visit id: number})."""
+        numbers, blacklisted = self._dispatch_blacklist()
         by_reason = defaultdict(lambda: self.browse())
-        for visit in digital:
+        for visit in self:
             if obstacle := visit._dispatch_obstacle(numbers.get(visit.id), blacklisted):
                 by_reason[obstacle] |= visit
         for obstacle, visits in by_reason.items():
             visits._give_to_a_call(obstacle)
-        return self.browse().union(*by_reason.values())
+        return self - self.browse().union(*by_reason.values()), numbers
 
     def _dispatch_blacklist(self):
         """The SMS visits' numbers, and the numbers and e-mail addresses of
@@ -356,14 +362,7 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     def _dispatch(self):
         """Send each visit's message, in its customer's language."""
-        numbers, blacklisted = self._dispatch_blacklist()
-        by_reason = defaultdict(lambda: self.browse())
-        for visit in self:
-            if obstacle := visit._dispatch_obstacle(numbers.get(visit.id), blacklisted):
-                by_reason[obstacle] |= visit
-        for obstacle, visits in by_reason.items():
-            visits._give_to_a_call(obstacle)
-        sending = self - self.browse().union(*by_reason.values())
+        sending, numbers = self._give_unreachable_to_a_call()
         resent = sending.filtered("dispatch_date")
         # Sent again (a reopened visit): its earlier link stops working.
         resent.access_token = False
@@ -546,15 +545,8 @@ class VisitRecord(models.Model):
             )
         )
         # The blacklists may have changed since the first message.
-        numbers, blacklisted = reminded._dispatch_blacklist()
-        blocked = reminded.filtered(
-            lambda visit: visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
-        )
-        for visit in blocked:
-            visit._give_to_a_call(
-                visit._dispatch_obstacle(numbers.get(visit.id), blacklisted)
-            )
-        messages = (reminded - blocked)._send_messages(numbers)
+        reachable, numbers = reminded._give_unreachable_to_a_call()
+        messages = reachable._send_messages(numbers)
         now = fields.Datetime.now()
         reminded = reminded.filtered(lambda visit: visit.id in messages)
         for visit in reminded:
