@@ -44,6 +44,22 @@ db="cv_bench_$(date +%s)_$$"
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 ADDONS="$(cv_addons_path "$work/addons")"
 
+# A server with 2 workers on a free loopback port, for the benchmarks that
+# drive it over HTTP (extra Odoo options as arguments); stopped on exit.
+start_server() {
+    port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
+        --http-interface=127.0.0.1 --http-port="$port" --workers=2 --max-cron-threads=0 \
+        --log-level=warn "$@" >"$work/server.log" 2>&1 &
+    server=$!
+    trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    for _ in $(seq 60); do
+        "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+            "http://127.0.0.1:$port/web/health" 2>/dev/null && break
+        sleep 1
+    done
+}
+
 if [ "$what" = lifecycle ]; then
     cv_log "installing customer_visit with its demo data in $db"
     cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" -i customer_visit \
@@ -97,17 +113,7 @@ case "$what" in
         export CV_BENCH_AGENTS="${2:-20}" CV_BENCH_SECONDS="${3:-60}"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "$CV_REPO/bench/bench_load_fixture.py"
-        port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
-            --http-interface=127.0.0.1 --http-port="$port" --workers=2 --max-cron-threads=0 \
-            --log-level=warn >"$work/server.log" 2>&1 &
-        server=$!
-        trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-        for _ in $(seq 60); do
-            "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-                "http://127.0.0.1:$port/web/health" 2>/dev/null && break
-            sleep 1
-        done
+        start_server
         "$PYTHON" "$CV_REPO/bench/bench_load.py" "http://127.0.0.1:$port" "$db" || {
             tail -20 "$work/server.log"; exit 1; }
         ;;
@@ -121,17 +127,7 @@ case "$what" in
         export CV_BENCH_PORTAL_FILE="$work/portal.json"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "$CV_REPO/bench/bench_portal_fixture.py"
-        port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
-            --http-interface=127.0.0.1 --http-port="$port" --workers=2 --max-cron-threads=0 \
-            --log-level=warn --log-handler=werkzeug:INFO >"$work/server.log" 2>&1 &
-        server=$!
-        trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-        for _ in $(seq 60); do
-            "$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-                "http://127.0.0.1:$port/web/health" 2>/dev/null && break
-            sleep 1
-        done
+        start_server --log-handler=werkzeug:INFO
         # werkzeug's request lines give the server side's queries and times.
         "$PYTHON" "$CV_REPO/bench/bench_portal.py" "http://127.0.0.1:$port" "$db" "$work/server.log" || {
             grep -v ' werkzeug: ' "$work/server.log" | tail -20; exit 1; }

@@ -17,7 +17,6 @@ from odoo.tools import SQL
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
 # Channels the Dispatch job sends; a questionnaire goes by e-mail.
-DIGITAL_CHANNELS = ("email", "sms", "questionnaire")
 DISPATCH_BATCH = 500
 DISPATCH_STATES = [
     ("sent", "Sent"),
@@ -30,6 +29,7 @@ DISPATCH_CHANNELS = [
     ("sms", "SMS"),
     ("questionnaire", "Questionnaire"),
 ]
+DIGITAL_CHANNELS = tuple(channel for channel, _label in DISPATCH_CHANNELS)
 # What Odoo knows of the message's delivery (mail.notification's status).
 DELIVERY_STATES = [
     ("queued", "Queued"),

@@ -18,6 +18,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import babel_locale_parse
 
+from .visit_dispatch import DIGITAL_CHANNELS
 from .visit_record import CALLBACK_SLOT, SATISFACTION_FIELDS, SATISFACTION_LEVELS
 
 # Slots offered to the customer: every half hour of the calling hours, from
@@ -134,7 +135,7 @@ class VisitRecord(models.Model):
         self.ensure_one()
         return bool(
             self.dispatch_channel
-            or self.channel in ("email", "sms", "questionnaire", "portal")
+            or self.channel in (*DIGITAL_CHANNELS, "portal")
             or self.answer_ids
         )
 
