@@ -231,7 +231,7 @@ results = {}
 lane_pipes = list(zip(workers, reports_ends, strict=True))
 for rule, lanes in zip(rules, PHASES, strict=True):
     env["ir.config_parameter"].set_param("customer_visit.generate_workers", lanes)
-    Rule._sync_generate_jobs()
+    Rule._sync_worker_jobs()
     jobs = Rule._generate_jobs()
     env["ir.cron"].search([("id", "not in", jobs.ids)]).active = False
     Rule.with_context(active_test=False).search([]).active = False

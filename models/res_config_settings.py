@@ -12,19 +12,25 @@ class IrCron(models.Model):
         help="Technical: the part of every follow-up rule this Generate job "
         "plans (0 for the first job).",
     )
+    visit_dispatch_part = fields.Integer(
+        string="Follow-up dispatch part",
+        help="Technical: the part of the due e-mail and SMS visits this "
+        "Dispatch job sends (0 for the first job).",
+    )
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     visit_generate_workers = fields.Integer(
-        string="Generation workers",
+        string="Job workers",
         config_parameter=WORKERS_PARAM,
         default=DEFAULT_WORKERS,
         help="How many Generate jobs plan the rules at once, each on its own "
-        "part of every rule's sources. Up to the cron workers of all the "
-        "servers sharing the database (Odoo's --max-cron-threads, 2 by "
-        "default on each server).",
+        "part of every rule's sources, and how many Dispatch jobs send the "
+        "due messages at once, each its own part of the visits. Up to the "
+        "cron workers of all the servers sharing the database (Odoo's "
+        "--max-cron-threads, 2 by default on each server).",
     )
 
     @api.constrains("visit_generate_workers")
@@ -41,5 +47,5 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         result = super().set_values()
-        self.env["visit.rule"]._sync_generate_jobs()
+        self.env["visit.rule"]._sync_worker_jobs()
         return result

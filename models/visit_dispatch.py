@@ -10,6 +10,8 @@ or an SMS Odoo reports as undeliverable falls back the same way.
 
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -168,6 +170,78 @@ class VisitRecord(models.Model):
         "mail.message", string="Sent message", readonly=True, copy=False
     )
     dispatch_reminded = fields.Datetime(string="Reminded on", readonly=True, copy=False)
+    # What the shipped templates print, as plain field paths: Odoo renders a
+    # template made only of those without QWeb or safe_eval (the
+    # ``mail_allowed_qweb_expressions`` fast path), which is most of the
+    # cost of a batch of thousands of messages.
+    message_partner_id = fields.Many2one(
+        "res.partner",
+        string="Addressee",
+        compute="_compute_message_values",
+        help="Who the messages go to: the contact person, else the customer.",
+    )
+    message_sender_name = fields.Char(
+        string="Signed by", compute="_compute_message_values"
+    )
+    message_email_from = fields.Char(
+        string="Sent from",
+        compute="_compute_message_values",
+        help="The agent's address, else the company's.",
+    )
+    message_link = fields.Char(
+        string="Answer link",
+        compute="_compute_message_values",
+        help="The visit's portal link, with its token, as the messages carry it.",
+    )
+    message_button = fields.Html(
+        string="Answer button",
+        compute="_compute_message_values",
+        sanitize=False,
+        help="The visit's portal link as a button, in the addressee's language.",
+    )
+
+    @api.depends_context("lang", "uid")
+    @api.depends(
+        "contact_id.lang",
+        "partner_id.lang",
+        "user_id.name",
+        "user_id.email",
+        "company_id.name",
+        "company_id.email",
+        "access_token",
+    )
+    def _compute_message_values(self):
+        label = self.env._("Answer now")
+        for visit in self:
+            # A record not saved yet has no link; a saved one gets its token
+            # here if it has none, as get_portal_url() gives it in QWeb.
+            link = visit.id and visit.get_base_url() + visit.get_portal_url()
+            visit.message_partner_id = visit._dispatch_recipient()
+            visit.message_sender_name = visit.user_id.name or visit.company_id.name
+            visit.message_email_from = (
+                visit.user_id.email_formatted
+                or visit.company_id.email_formatted
+                or self.env.user.email_formatted
+            )
+            visit.message_link = link or False
+            visit.message_button = link and Markup(
+                '<a href="%s" style="background-color: #875A7B; padding: 8px 16px; '
+                'color: #fff; border-radius: 5px; text-decoration: none;">%s</a>'
+            ) % (link, label)
+
+    @api.model
+    def mail_allowed_qweb_expressions(self):
+        return super().mail_allowed_qweb_expressions() + (
+            "object.company_id.name",
+            "object.type_id.name",
+            "object.message_partner_id.id",
+            "object.message_partner_id.lang",
+            "object.message_partner_id.name",
+            "object.message_sender_name",
+            "object.message_email_from",
+            "object.message_link",
+            "object.message_button",
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -512,9 +586,9 @@ class VisitRecord(models.Model):
         self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
         return {visit.id: message_of[visit.id].id for visit in self}
 
-    def _unanswered_ids(self, delay_field, extra, limit):
-        """Sent visits still open ``delay_field`` hours after the message,
-        locked for this run."""
+    def _unanswered_ids(self, delay_field, extra, limit, part=0, parts=1):
+        """Sent visits of ``part`` still open ``delay_field`` hours after
+        the message, locked for this run."""
         self.flush_model()
         self.env["visit.type"].flush_model([delay_field])
         self.env.cr.execute(
@@ -525,6 +599,7 @@ class VisitRecord(models.Model):
                       AND r.channel IN %(digital)s
                       AND %(delay)s > 0 AND %(extra)s
                       AND r.dispatch_date + %(delay)s * interval '1 hour' <= %(now)s
+                      AND MOD(r.id, %(parts)s) = %(part)s
                     ORDER BY r.dispatch_date, r.id
                     LIMIT %(limit)s FOR UPDATE OF r SKIP LOCKED""",
                 delay=SQL.identifier("t", delay_field),
@@ -532,16 +607,18 @@ class VisitRecord(models.Model):
                 extra=extra,
                 now=fields.Datetime.now(),
                 limit=limit,
+                part=part,
+                parts=parts,
             )
         )
         return [visit_id for (visit_id,) in self.env.cr.fetchall()]
 
-    def _follow_up_unanswered(self, limit):
+    def _follow_up_unanswered(self, limit, part=0, parts=1):
         """One reminder, then a phone call: the type's delays after the
         message with no answer (an answer closes the visit)."""
         reminded = self.browse(
             self._unanswered_ids(
-                "reminder_hours", SQL("r.dispatch_reminded IS NULL"), limit
+                "reminder_hours", SQL("r.dispatch_reminded IS NULL"), limit, part, parts
             )
         )
         # The blacklists may have changed since the first message.
@@ -555,7 +632,9 @@ class VisitRecord(models.Model):
                 {"dispatch_reminded": now, "dispatch_message_id": messages[visit.id]}
             )
         late = (
-            self.browse(self._unanswered_ids("answer_hours", SQL("TRUE"), limit))
+            self.browse(
+                self._unanswered_ids("answer_hours", SQL("TRUE"), limit, part, parts)
+            )
             - reminded
         )
         # Their scheduled time has passed: they are due in the agent's list.
@@ -579,39 +658,48 @@ class VisitRecord(models.Model):
             )
         return reminded, late
 
-    def _dispatch_due_ids(self, limit):
-        """Ids of due digital visits not sent yet, locked for this run:
-        another run at the same time skips them (never sent twice)."""
+    def _dispatch_due_ids(self, limit, part=0, parts=1):
+        """Ids of due digital visits of ``part`` not sent yet, locked for
+        this run: another run at the same time skips them (never sent
+        twice)."""
         self.flush_model(["state", "channel", "dispatch_state", "scheduled_date"])
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM visit_record
                     WHERE state = 'planned' AND channel IN %s
                       AND dispatch_state IS NULL AND scheduled_date <= %s
+                      AND MOD(id, %s) = %s
                     ORDER BY scheduled_date, id
                     LIMIT %s FOR UPDATE SKIP LOCKED""",
                 DIGITAL_CHANNELS,
                 fields.Datetime.now(),
+                parts,
+                part,
                 limit,
             )
         )
         return [visit_id for (visit_id,) in self.env.cr.fetchall()]
 
-    def _check_undelivered(self):
-        """Sent messages Odoo reports as undeliverable (a bounce, a wrong
-        number) fall back to a call at once."""
+    def _check_undelivered(self, part=0, parts=1):
+        """Sent messages of ``part`` Odoo reports as undeliverable (a
+        bounce, a wrong number) fall back to a call at once."""
         self.env["mail.notification"].flush_model()
         self.flush_model(["dispatch_state", "dispatch_message_id", "state"])
         self.env.cr.execute(
             SQL(
-                """SELECT DISTINCT ON (r.id) r.id, n.failure_type
-                     FROM visit_record r
-                     JOIN mail_notification n
-                       ON n.mail_message_id = r.dispatch_message_id
+                """SELECT r.id, f.failure_type
+                     FROM visit_record r,
+                          LATERAL (SELECT n.failure_type FROM mail_notification n
+                                    WHERE n.mail_message_id = r.dispatch_message_id
+                                      AND n.notification_status IN ('bounce', 'exception')
+                                      AND n.failure_type IN %s
+                                    ORDER BY n.id LIMIT 1) f
                     WHERE r.dispatch_state = 'sent' AND r.state = 'planned'
-                      AND n.notification_status IN ('bounce', 'exception')
-                      AND n.failure_type IN %s""",
+                      AND MOD(r.id, %s) = %s
+                    FOR UPDATE OF r SKIP LOCKED""",
                 UNDELIVERABLE,
+                parts,
+                part,
             )
         )
         rows = self.env.cr.fetchall()
@@ -634,20 +722,34 @@ class VisitRecord(models.Model):
         return bounced
 
     @api.model
-    def _cron_dispatch(self, batch_size=DISPATCH_BATCH):
-        """Scheduled action *Dispatch*: send due e-mail, SMS and
-        questionnaire visits, and give the undeliverable ones to a call.
+    def _dispatch_jobs(self):
+        """The Dispatch jobs, one per part (the first one shipped in XML)."""
+        return self.env["visit.rule"]._worker_jobs(
+            "customer_visit.ir_cron_visit_dispatch", "visit_dispatch_part"
+        )
+
+    @api.model
+    def _cron_dispatch(self, part=0, batch_size=DISPATCH_BATCH):
+        """Scheduled action *Dispatch* (one job per worker, the job of
+        ``part``): send due e-mail, SMS and questionnaire visits, and give
+        the undeliverable ones to a call.
 
         Odoo's batched cron protocol: a batch per call, committed by the
         cron runner with the visits marked sent, so a run killed before
         its commit sends nothing (its mails and SMS are rolled back with
-        the marks) and two runs at once never take the same visit.
+        the marks) and two runs at once never take the same visit. The
+        visits are split by id into as many parts as there are workers
+        (the *Job workers* setting): the workers send at once, each on
+        rows no other one touches, on a core of its own.
         """
-        self._check_undelivered()
+        parts = self.env["visit.rule"]._generate_workers()
+        if part >= parts:
+            return 0  # a job left from a larger setting: nothing is its part
+        self._check_undelivered(part, parts)
         # sudo: the job sends and follows up every agent's visits.
-        self.sudo()._follow_up_unanswered(batch_size)
+        self.sudo()._follow_up_unanswered(batch_size, part, parts)
         # sudo: as above.
-        visits = self.sudo().browse(self._dispatch_due_ids(batch_size))
+        visits = self.sudo().browse(self._dispatch_due_ids(batch_size, part, parts))
         visits._dispatch()
         remaining = 0
         if len(visits) == batch_size:
@@ -655,9 +757,12 @@ class VisitRecord(models.Model):
                 SQL(
                     """SELECT COUNT(*) FROM visit_record
                         WHERE state = 'planned' AND channel IN %s
-                          AND dispatch_state IS NULL AND scheduled_date <= %s""",
+                          AND dispatch_state IS NULL AND scheduled_date <= %s
+                          AND MOD(id, %s) = %s""",
                     DIGITAL_CHANNELS,
                     fields.Datetime.now(),
+                    parts,
+                    part,
                 )
             )
             remaining = self.env.cr.fetchone()[0]

@@ -1523,44 +1523,60 @@ class VisitRule(models.Model):
     @api.model
     def _generate_jobs(self):
         """The Generate jobs, one per part (the first one shipped in XML)."""
-        first = self.env.ref("customer_visit.ir_cron_visit_generate")
+        return self._worker_jobs(
+            "customer_visit.ir_cron_visit_generate", "visit_generate_part"
+        )
+
+    @api.model
+    def _worker_jobs(self, xmlid, part_field):
+        """The jobs of one scheduled action run by every worker, one per
+        part: the first one shipped in XML, the others copies of it."""
+        first = self.env.ref(xmlid)
         # sudo: scheduled actions are read whatever the user may read.
         others = (
             self.env["ir.cron"]
             .sudo()
             .with_context(active_test=False)
-            .search([("visit_generate_part", ">", 0)], order="visit_generate_part")
+            .search([(part_field, ">", 0)], order=part_field)
         )
         # sudo: as the other jobs above.
         return first.sudo() | others
 
     @api.model
-    def _sync_generate_jobs(self):
-        """One active Generate job per worker of the setting: the jobs
-        beyond it are switched off, the missing ones copied from the first."""
+    def _sync_worker_jobs(self):
+        """One active Generate job and one active Dispatch job per worker
+        of the setting: the jobs beyond it are switched off, the missing
+        ones copied from the first."""
         workers = self._generate_workers()
-        jobs = self._generate_jobs()
-        first = jobs[:1]
-        for job in jobs[1:]:
-            # Switched off, not deleted: a job at work keeps its row.
-            wanted = job.visit_generate_part < workers
-            if job.active != (wanted and first.active):
-                job.active = wanted and first.active
-        have = set(jobs.mapped("visit_generate_part"))
-        for part in range(1, workers):
-            if part not in have:
-                first.copy(
-                    {
-                        "name": self.env._(
-                            "%(job)s (worker %(part)s)",
-                            job=first.with_context(lang="en_US").name,
-                            part=part + 1,
-                        ),
-                        "code": f"model._cron_generate({part})",
-                        "visit_generate_part": part,
-                        "active": first.active,
-                    }
-                )
+        for jobs, part_field, code in (
+            (self._generate_jobs(), "visit_generate_part", "model._cron_generate({})"),
+            (
+                self.env["visit.record"]._dispatch_jobs(),
+                "visit_dispatch_part",
+                "model._cron_dispatch({})",
+            ),
+        ):
+            first = jobs[:1]
+            for job in jobs[1:]:
+                # Switched off, not deleted: a job at work keeps its row.
+                wanted = job[part_field] < workers
+                if job.active != (wanted and first.active):
+                    job.active = wanted and first.active
+            have = set(jobs.mapped(part_field))
+            for part in range(1, workers):
+                if part not in have:
+                    first.copy(
+                        {
+                            "name": self.env._(
+                                "%(job)s (worker %(part)s)",
+                                job=first.with_context(lang="en_US").name,
+                                part=part + 1,
+                            ),
+                            "code": code.format(part),
+                            part_field: part,
+                            "active": first.active,
+                        }
+                    )
 
     def _report_generation(self):
         """Tell who asked for a generation what it planned (a notification

@@ -77,9 +77,13 @@ class TestDispatch(VisitCommon, MailCase):
         cls.past = cls.now - timedelta(hours=1)
 
     def _dispatch(self):
-        """One Dispatch run, then the SMS queue's job (as the cron runner
-        does once the run has committed)."""
-        count = self.env["visit.record"]._cron_dispatch()
+        """One run of every Dispatch job (one per worker, each its part of
+        the visits), then the SMS queue's job (as the cron runner does once
+        the runs have committed)."""
+        workers = self.env["visit.rule"]._generate_workers()
+        count = sum(
+            self.env["visit.record"]._cron_dispatch(part) for part in range(workers)
+        )
         self.env["sms.sms"].sudo()._process_queue()
         return count
 
@@ -234,6 +238,28 @@ class TestDispatch(VisitCommon, MailCase):
                 ),
                 1,
             )
+
+    def test_each_worker_sends_its_own_part_of_the_visits(self):
+        visits = [self._visit(channel) for channel in ("email", "sms", "email", "sms")]
+        self.env["res.config.settings"].create({"visit_generate_workers": 3}).execute()
+        jobs = self.env["visit.record"]._dispatch_jobs()
+        self.assertEqual(jobs.mapped("visit_dispatch_part"), [0, 1, 2])
+        self.assertEqual(jobs[2].code, "model._cron_dispatch(2)")
+        self.env["res.config.settings"].create({"visit_generate_workers": 2}).execute()
+        self.assertEqual(jobs.filtered("active").mapped("visit_dispatch_part"), [0, 1])
+        odd = [visit for visit in visits if visit.id % 2]
+        with self.mock_mail_gateway(), self.mockSMSGateway():
+            # The job of the third worker, switched off, has no part left.
+            self.assertEqual(self.env["visit.record"]._cron_dispatch(2), 0)
+            self.assertEqual(self.env["visit.record"]._cron_dispatch(1), len(odd))
+            self.assertEqual(
+                [visit.dispatch_state for visit in visits],
+                ["sent" if visit in odd else False for visit in visits],
+            )
+            self.assertEqual(
+                self.env["visit.record"]._cron_dispatch(0), len(visits) - len(odd)
+            )
+        self.assertEqual([visit.dispatch_state for visit in visits], ["sent"] * 4)
 
     def test_one_reminder_then_a_call_when_the_customer_does_not_answer(self):
         self.type_plain.write({"reminder_hours": 48, "answer_hours": 120})
