@@ -181,7 +181,7 @@ class VisitRecord(models.Model):
         help="Who the messages go to: the contact person, else the customer.",
     )
     message_sender_name = fields.Char(
-        string="Signed by", compute="_compute_message_values"
+        string="Sender", compute="_compute_message_values"
     )
     message_email_from = fields.Char(
         string="Sent from",

@@ -1,38 +1,145 @@
-"""The Dispatch templates the pre-migration released are replaced: their
-translations are read again from the module's files (Odoo's update keeps
-the translations a record already has), then they are noupdate again."""
+"""The shipped Dispatch templates print plain field paths; one Dispatch
+job per worker.
+
+Odoo renders a template made only of the model's allowed expressions
+(``mail_allowed_qweb_expressions``) without QWeb or safe_eval, which is
+most of the cost of a batch of thousands of messages. The templates are
+noupdate data, which an update leaves alone: one still as shipped is
+loaded again here from the module's file, with its translations; one a
+company edited is kept as it is, and still renders, through QWeb.
+"""
+
+import logging
+import re
+
+from lxml import etree
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.module import get_module_path
+from odoo.tools import convert, file_open, file_path
 from odoo.tools.translate import TranslationImporter
 
-NAMES = ("mail_template_visit_dispatch", "sms_template_visit_dispatch")
+_logger = logging.getLogger(__name__)
+
+# The fields as 18.0.1.3.0 shipped them, in English.
+OLD = {
+    "mail_template_visit_dispatch": (
+        "mail_template",
+        {
+            "email_from": "{{ (object.user_id.email_formatted or "
+            "object.company_id.email_formatted or user.email_formatted) }}",
+            "partner_to": "{{ (object.contact_id or object.partner_id).id }}",
+            "lang": "{{ (object.contact_id or object.partner_id).lang }}",
+            "body_html": """
+<div style="margin: 0px; padding: 0px;">
+    <p style="margin: 0px; padding: 0px; font-size: 13px;">
+        Dear <t t-out="(object.contact_id or object.partner_id).name or ''">Customer</t>,
+        <br /><br />
+        We would like to know how our <t t-out="object.type_id.name or ''">repair</t> went for you.
+        A few questions take two minutes:
+        <br /><br />
+        <a t-att-href="object.get_portal_url()" style="background-color: #875A7B; padding: 8px 16px; color: #fff; border-radius: 5px; text-decoration: none;">Answer now</a>
+        <br /><br />
+        On the same page you can choose a time for us to call you instead, or ask us not to contact you again.
+        <br /><br />
+        Best regards,<br />
+        <t t-out="object.user_id.name or object.company_id.name or ''">The after-sales team</t>
+    </p>
+</div>
+""",
+        },
+    ),
+    "sms_template_visit_dispatch": (
+        "sms_template",
+        {
+            "lang": "{{ (object.contact_id or object.partner_id).lang }}",
+            "body": "{{ object.company_id.name }}: how did our "
+            "{{ object.type_id.name }} go? Answer in 2 minutes: "
+            "{{ object.get_base_url() + object.get_portal_url() }}",
+        },
+    ),
+}
+TRANSLATED = ("body_html", "body")
+
+
+def _normal(value):
+    """The text without its layout: white space and ``<br/>``'s spelling
+    are what storing it changes."""
+    return re.sub(r"\s+", "", re.sub(r"<br\s*/?>", "<br>", value or ""))
+
+
+def _as_shipped(cr, name, table, old):
+    """True when the template ``name`` is as the previous version shipped it."""
+    cr.execute(
+        "SELECT res_id FROM ir_model_data WHERE module = 'customer_visit' AND name = %s",
+        [name],
+    )
+    row = cr.fetchone()
+    if not row:
+        return False
+    columns = ", ".join(
+        f"{field}->>'en_US'" if field in TRANSLATED else field for field in old
+    )
+    cr.execute(f"SELECT {columns} FROM {table} WHERE id = %s", [row[0]])  # noqa: S608
+    current = cr.fetchone()
+    return current is not None and all(
+        _normal(value) == _normal(old_value)
+        for value, old_value in zip(current, old.values(), strict=True)
+    )
+
+
+def _reload(env, names):
+    """Load the records ``names`` of the templates' file again, as a first
+    install does, then their translations from the module's files."""
+    path = "customer_visit/data/mail_template_data.xml"
+    with file_open(path, "rb") as data:
+        root = etree.parse(data).getroot()
+    for record in list(root):
+        if record.get("id") not in names:
+            root.remove(record)
+    root.attrib.pop("noupdate", None)
+    # Released for this load, noupdate again after it.
+    names = tuple(names)
+    cr = env.cr
+    cr.execute(
+        "UPDATE ir_model_data SET noupdate = FALSE"
+        " WHERE module = 'customer_visit' AND name IN %s",
+        [names],
+    )
+    convert.xml_import(
+        env, "customer_visit", {}, "update", noupdate=False, xml_filename=path
+    ).parse(root)
+    cr.execute(
+        "UPDATE ir_model_data SET noupdate = TRUE"
+        " WHERE module = 'customer_visit' AND name IN %s",
+        [names],
+    )
+    xmlids = [f"customer_visit.{name}" for name in names]
+    importer = TranslationImporter(env.cr, verbose=False)
+    for code, _name in env["res.lang"].get_installed():
+        if code == "en_US":
+            continue
+        # The base language's file first, then the variant's, as Odoo does.
+        for base in dict.fromkeys((code.split("_")[0], code)):
+            try:
+                po = file_path(f"customer_visit/i18n/{base}.po")
+            except FileNotFoundError:
+                continue
+            importer.load_file(po, code, xmlids=xmlids)
+    importer.save(overwrite=True, force_overwrite=True)
 
 
 def migrate(cr, version):
     if not version:
         return
-    cr.execute(
-        "SELECT name FROM ir_model_data"
-        " WHERE module = 'customer_visit' AND name IN %s AND NOT noupdate",
-        [NAMES],
-    )
-    released = [f"customer_visit.{name}" for (name,) in cr.fetchall()]
-    if not released:
-        return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    importer = TranslationImporter(cr, verbose=False)
-    path = get_module_path("customer_visit")
-    for lang in env["res.lang"].get_installed():
-        code = lang[0]
-        if code == "en_US":
-            continue
-        # The base language's file first, then the variant's, as Odoo does.
-        for name in dict.fromkeys((code.split("_")[0], code)):
-            importer.load_file(f"{path}/i18n/{name}.po", code, xmlids=released)
-    importer.save(overwrite=True)
-    cr.execute(
-        "UPDATE ir_model_data SET noupdate = TRUE"
-        " WHERE module = 'customer_visit' AND name IN %s",
-        [NAMES],
-    )
+    shipped = []
+    for name, (table, old) in OLD.items():
+        if _as_shipped(cr, name, table, old):
+            shipped.append(name)
+        else:
+            _logger.info(
+                "customer_visit: %s was edited, kept as it is (rendered by QWeb)", name
+            )
+    if shipped:
+        _reload(env, shipped)
+    env["visit.rule"]._sync_worker_jobs()
