@@ -14,8 +14,17 @@
 # CV_BENCH_SIZES the batch sizes compared ("100,500,1000"); CV_BENCH_IAP_MS
 # a delay per IAP call, to see what the provider's round trip costs (0);
 # CV_BENCH_PROFILE=1 prints cProfile's heaviest functions of one batch.
+#
+# This process is one worker (the Job workers setting at 1). With
+# CV_BENCH_WORKERS_FILE, it then leaves N more due visits for the run of a
+# real server's cron workers (bench/bench_dispatch_workers.py): the
+# setting at CV_BENCH_WORKERS (2), one Dispatch job per worker, every
+# scheduled action put off a day so that nothing starts before the
+# benchmark triggers the Dispatch jobs, and the mail and SMS queues' jobs
+# switched off (their sending needs an SMTP server and IAP, outside).
 import cProfile
 import io
+import json
 import os
 import pstats
 import resource
@@ -31,6 +40,7 @@ import odoo.sql_db
 from odoo import SUPERUSER_ID, api, fields
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
+from odoo.addons.customer_visit.models.visit_rule import WORKERS_PARAM
 from odoo.addons.sms.tools.sms_api import SmsApi
 
 N = int(os.environ.get("CV_BENCH_N", "10000"))
@@ -39,6 +49,8 @@ SIZES = [int(s) for s in os.environ.get("CV_BENCH_SIZES", "100,500,1000").split(
 IAP_DELAY = float(os.environ.get("CV_BENCH_IAP_MS", "0")) / 1000
 PROFILE = os.environ.get("CV_BENCH_PROFILE") == "1"
 TARGET_SECONDS = 30 * N / 10000  # 30 s for 10,000
+WORKERS_FILE = os.environ.get("CV_BENCH_WORKERS_FILE")
+WORKERS = int(os.environ.get("CV_BENCH_WORKERS", "2"))
 cr = env.cr  # noqa: F821 (odoo shell)
 
 
@@ -113,6 +125,9 @@ fixture_env = env(  # noqa: F821
     )
 )
 cn = fixture_env.ref("base.cn")
+# One worker: this process sends every part.
+fixture_env["ir.config_parameter"].set_param(WORKERS_PARAM, 1)
+fixture_env["visit.rule"]._sync_worker_jobs()
 agent = fixture_env["res.users"].create(
     {
         "name": "Agent",
@@ -124,7 +139,9 @@ agent = fixture_env["res.users"].create(
 visit_type = fixture_env["visit.type"].create(
     {"name": "Dispatch benchmark", "default_channel": "email"}
 )
-CHANNELS = ("sms", "email", "sms", "questionnaire")  # by visit index % 4
+CHANNELS = ("sms", "email", "sms", "questionnaire")
+# By pairs of visits: the part of each of 2 workers (the id's parity) gets
+# the same mix of channels.
 serial = 0
 
 
@@ -153,7 +170,7 @@ def due_visits(count):
                 {
                     "partner_id": partner.id,
                     "type_id": visit_type.id,
-                    "channel": CHANNELS[i % 4],
+                    "channel": CHANNELS[i // 2 % 4],
                     "user_id": agent.id,
                     "scheduled_date": due,
                     "deadline": due + timedelta(days=7),
@@ -472,3 +489,36 @@ for label, rows_ in (("not sent", not_sent), ("wrong", wrong)):
         print(f"  {label}: {row}")
 if not_sent or wrong or main_mails + main_sms != N:
     sys.exit(1)
+
+
+# ------------------------------------------- for the cron workers' run
+if WORKERS_FILE:
+    start = time.perf_counter()
+    visit_type = fixture_env["visit.type"].create(
+        {"name": "Dispatch benchmark (cron workers)", "default_channel": "email"}
+    )
+    worker_ids = due_visits(N)
+    fixture_env["ir.config_parameter"].set_param(WORKERS_PARAM, WORKERS)
+    fixture_env["visit.rule"]._sync_worker_jobs()
+    crons = fixture_env["ir.cron"].search([])
+    crons.write({"nextcall": fields.Datetime.now() + timedelta(days=1)})
+    (
+        fixture_env.ref("mail.ir_cron_mail_scheduler_action")
+        | fixture_env.ref("sms.ir_cron_sms_scheduler_action")
+    ).active = False
+    jobs = fixture_env["visit.record"]._dispatch_jobs().filtered("active")
+    cr.commit()
+    with open(WORKERS_FILE, "w") as out:
+        json.dump(
+            {
+                "ids": worker_ids,
+                "type": visit_type.id,
+                "jobs": jobs.ids,
+                "workers": WORKERS,
+            },
+            out,
+        )
+    print(
+        f"\nfixture for the cron workers: {N} more due visits, {len(jobs)} Dispatch "
+        f"jobs, in {time.perf_counter() - start:.1f} s"
+    )

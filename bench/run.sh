@@ -20,7 +20,9 @@
 #                              questionnaire visits due at once, a batch per
 #                              call and a commit after each, then batches of
 #                              100, 500 and 1000 compared; IAP and SMTP are
-#                              answered in the process, nothing leaves (10000)
+#                              answered in the process, nothing leaves; then
+#                              N more sent by the Dispatch jobs of a server's
+#                              2 cron workers (CV_BENCH_WORKERS) (10000)
 #   bench/run.sh portal [ANSWERS] [CLIENTS]  customers answering their visit
 #                              on the portal (GET the page, POST the answer)
 #                              against 2 workers, then every acknowledged
@@ -118,9 +120,13 @@ case "$what" in
             tail -20 "$work/server.log"; exit 1; }
         ;;
     dispatch)
-        export CV_BENCH_N="${2:-10000}"
+        export CV_BENCH_N="${2:-10000}" CV_BENCH_WORKERS_FILE="$work/workers.json"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
-            --log-level=warn --no-http < "$CV_REPO/bench/bench_dispatch.py"
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_dispatch.py" || exit 1
+        # Then the same job run by a server's cron workers, one per process.
+        start_server --max-cron-threads="${CV_BENCH_WORKERS:-2}"
+        "$PYTHON" "$CV_REPO/bench/bench_dispatch_workers.py" "$db" "$work/server.log" || {
+            tail -20 "$work/server.log"; exit 1; }
         ;;
     portal)
         export CV_BENCH_ANSWERS="${2:-1000}" CV_BENCH_CLIENTS="${3:-20}"

@@ -441,18 +441,52 @@ class VisitRecord(models.Model):
         # Sent again (a reopened visit): its earlier link stops working.
         resent.access_token = False
         messages = sending._send_messages(numbers)
+        sent = sending.filtered(lambda visit: visit.id in messages)
         now = fields.Datetime.now()
-        for visit in sending.filtered(lambda visit: visit.id in messages):
-            visit.write(
+        for channel, visits in sent.grouped("channel").items():
+            visits.write(
                 {
                     "dispatch_state": "sent",
-                    "dispatch_channel": visit.channel,
+                    "dispatch_channel": channel,
                     "dispatch_date": now,
-                    "dispatch_message_id": messages[visit.id],
                     "dispatch_reminded": False,
                     "dispatch_opened": False,
                 }
             )
+        sent._set_dispatch_messages(messages)
+
+    def _set_dispatch_messages(self, messages):
+        """Each visit's sent message ({visit id: mail.message id}), in one
+        UPDATE for the batch: a write per visit was a tenth of its time."""
+        if not self:
+            return
+        self.flush_recordset(["dispatch_message_id"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE visit_record r SET dispatch_message_id = m.message_id
+                     FROM unnest(%s::int[], %s::int[]) AS m(visit_id, message_id)
+                    WHERE r.id = m.visit_id""",
+                self.ids,
+                [messages[visit_id] for visit_id in self.ids],
+            )
+        )
+        self.invalidate_recordset(["dispatch_message_id", "dispatch_delivery"])
+
+    def _ensure_tokens(self):
+        """portal.mixin's token for the visits that have none, in one UPDATE
+        for the batch (the mixin writes them one visit at a time)."""
+        missing = self.filtered(lambda visit: not visit.access_token)
+        if not missing:
+            return
+        missing.flush_recordset(["access_token"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE visit_record SET access_token = gen_random_uuid()::text
+                    WHERE id IN %s AND access_token IS NULL""",
+                tuple(missing.ids),
+            )
+        )
+        missing.invalidate_recordset(["access_token", "message_link", "message_button"])
 
     def _send_messages(self, numbers=None):
         """Queue the visits' messages, each in its customer's language, a
@@ -462,8 +496,7 @@ class VisitRecord(models.Model):
         reports, bounces and SMS errors land on it. The queues' jobs send
         after the commit: a run killed before it sends nothing.
         {visit id: mail.message id}."""
-        for visit in self.filtered(lambda visit: not visit.access_token):
-            visit._portal_ensure_token()
+        self._ensure_tokens()
         sms = self.filtered(lambda visit: visit.channel == "sms")
         messages = {}
         if not self:
@@ -626,11 +659,9 @@ class VisitRecord(models.Model):
         messages = reachable._send_messages(numbers)
         now = fields.Datetime.now()
         reminded = reminded.filtered(lambda visit: visit.id in messages)
-        for visit in reminded:
-            # The reminder is the message whose delivery is followed now.
-            visit.write(
-                {"dispatch_reminded": now, "dispatch_message_id": messages[visit.id]}
-            )
+        reminded.write({"dispatch_reminded": now})
+        # The reminder is the message whose delivery is followed now.
+        reminded._set_dispatch_messages(messages)
         late = (
             self.browse(
                 self._unanswered_ids("answer_hours", SQL("TRUE"), limit, part, parts)
@@ -689,11 +720,12 @@ class VisitRecord(models.Model):
             SQL(
                 """SELECT r.id, f.failure_type
                      FROM visit_record r,
-                          LATERAL (SELECT n.failure_type FROM mail_notification n
-                                    WHERE n.mail_message_id = r.dispatch_message_id
-                                      AND n.notification_status IN ('bounce', 'exception')
-                                      AND n.failure_type IN %s
-                                    ORDER BY n.id LIMIT 1) f
+                          LATERAL (
+                            SELECT n.failure_type FROM mail_notification n
+                             WHERE n.mail_message_id = r.dispatch_message_id
+                               AND n.notification_status IN ('bounce', 'exception')
+                               AND n.failure_type IN %s
+                             ORDER BY n.id LIMIT 1) f
                     WHERE r.dispatch_state = 'sent' AND r.state = 'planned'
                       AND MOD(r.id, %s) = %s
                     FOR UPDATE OF r SKIP LOCKED""",
@@ -767,4 +799,9 @@ class VisitRecord(models.Model):
             )
             remaining = self.env.cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=len(visits), remaining=remaining)
+        if visits and remaining and (cron_id := self.env.context.get("cron_id")):
+            # The cron runner calls a job ten times per turn; a trigger wakes
+            # the cron workers for the next turn at once, as Generate does.
+            # sudo: the cron user may not be allowed to write scheduled actions.
+            self.env["ir.cron"].sudo().browse(cron_id)._trigger()
         return len(visits)

@@ -133,5 +133,5 @@ cv_addons_path() {
 }
 
 cv_odoo() {
-    "$PYTHON" -m odoo "$@" --db_host="$CV_DB_HOST" --db_port="$CV_DB_PORT" --db_user="$CV_DB_USER"
+    "$PYTHON" "$CV_REPO/scripts/odoo-run" "$@" --db_host="$CV_DB_HOST" --db_port="$CV_DB_PORT" --db_user="$CV_DB_USER"
 }

@@ -26,6 +26,6 @@ elif [ "${CV_UPDATE:-0}" = 1 ]; then
 fi
 [ "${CV_NO_SERVE:-0}" = 1 ] && { cv_log "database $CV_DB ready"; exit 0; }
 cv_log "serving on http://127.0.0.1:${CV_HTTP_PORT:-8069} (login admin, password admin)"
-exec "$PYTHON" -m odoo --db_host="$CV_DB_HOST" --db_port="$CV_DB_PORT" --db_user="$CV_DB_USER" \
+exec "$PYTHON" "$CV_REPO/scripts/odoo-run" --db_host="$CV_DB_HOST" --db_port="$CV_DB_PORT" --db_user="$CV_DB_USER" \
     -d "$CV_DB" --db-filter="^$CV_DB\$" --addons-path="$ADDONS" \
     --http-interface=127.0.0.1 --http-port="${CV_HTTP_PORT:-8069}"

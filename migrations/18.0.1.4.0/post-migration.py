@@ -20,7 +20,9 @@ from odoo.tools.translate import TranslationImporter
 
 _logger = logging.getLogger(__name__)
 
-# The fields as 18.0.1.3.0 shipped them, in English.
+# The fields as 18.0.1.3.0 shipped them, in English (the body's lines as
+# they were, hence longer than the house's lines).
+# ruff: noqa: E501
 OLD = {
     "mail_template_visit_dispatch": (
         "mail_template",
@@ -70,7 +72,8 @@ def _normal(value):
 def _as_shipped(cr, name, table, old):
     """True when the template ``name`` is as the previous version shipped it."""
     cr.execute(
-        "SELECT res_id FROM ir_model_data WHERE module = 'customer_visit' AND name = %s",
+        "SELECT res_id FROM ir_model_data"
+        " WHERE module = 'customer_visit' AND name = %s",
         [name],
     )
     row = cr.fetchone()
