@@ -39,8 +39,7 @@ class ResConfigSettings(models.TransientModel):
             if settings.visit_generate_workers < 1:
                 raise ValidationError(
                     self.env._(
-                        "Follow-ups: at least one worker generates the visits "
-                        "(found %s).",
+                        "Follow-ups: at least one worker runs the jobs (found %s).",
                         settings.visit_generate_workers,
                     )
                 )

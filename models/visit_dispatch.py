@@ -8,6 +8,7 @@ to a phone call instead, with the reason in the chatter; a bounced e-mail
 or an SMS Odoo reports as undeliverable falls back the same way.
 """
 
+import uuid
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -481,9 +482,12 @@ class VisitRecord(models.Model):
         missing.flush_recordset(["access_token"])
         self.env.cr.execute(
             SQL(
-                """UPDATE visit_record SET access_token = gen_random_uuid()::text
-                    WHERE id IN %s AND access_token IS NULL""",
-                tuple(missing.ids),
+                """UPDATE visit_record r SET access_token = t.token
+                     FROM unnest(%s::int[], %s::varchar[]) AS t(visit_id, token)
+                    WHERE r.id = t.visit_id AND r.access_token IS NULL""",
+                missing.ids,
+                # As portal.mixin's _portal_ensure_token.
+                [str(uuid.uuid4()) for _visit in missing],
             )
         )
         missing.invalidate_recordset(["access_token", "message_link", "message_button"])
@@ -619,9 +623,9 @@ class VisitRecord(models.Model):
         self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
         return {visit.id: message_of[visit.id].id for visit in self}
 
-    def _unanswered_ids(self, delay_field, extra, limit, part=0, parts=1):
-        """Sent visits of ``part`` still open ``delay_field`` hours after
-        the message, locked for this run."""
+    def _unanswered_ids(self, delay_field, extra, limit, mine=(0,), parts=1):
+        """Sent visits of the parts ``mine`` (of ``parts``) still open
+        ``delay_field`` hours after the message, locked for this run."""
         self.flush_model()
         self.env["visit.type"].flush_model([delay_field])
         self.env.cr.execute(
@@ -632,7 +636,7 @@ class VisitRecord(models.Model):
                       AND r.channel IN %(digital)s
                       AND %(delay)s > 0 AND %(extra)s
                       AND r.dispatch_date + %(delay)s * interval '1 hour' <= %(now)s
-                      AND MOD(r.id, %(parts)s) = %(part)s
+                      AND MOD(r.id, %(parts)s) = ANY(%(mine)s)
                     ORDER BY r.dispatch_date, r.id
                     LIMIT %(limit)s FOR UPDATE OF r SKIP LOCKED""",
                 delay=SQL.identifier("t", delay_field),
@@ -640,18 +644,18 @@ class VisitRecord(models.Model):
                 extra=extra,
                 now=fields.Datetime.now(),
                 limit=limit,
-                part=part,
+                mine=list(mine),
                 parts=parts,
             )
         )
         return [visit_id for (visit_id,) in self.env.cr.fetchall()]
 
-    def _follow_up_unanswered(self, limit, part=0, parts=1):
+    def _follow_up_unanswered(self, limit, mine=(0,), parts=1):
         """One reminder, then a phone call: the type's delays after the
         message with no answer (an answer closes the visit)."""
         reminded = self.browse(
             self._unanswered_ids(
-                "reminder_hours", SQL("r.dispatch_reminded IS NULL"), limit, part, parts
+                "reminder_hours", SQL("r.dispatch_reminded IS NULL"), limit, mine, parts
             )
         )
         # The blacklists may have changed since the first message.
@@ -664,7 +668,7 @@ class VisitRecord(models.Model):
         reminded._set_dispatch_messages(messages)
         late = (
             self.browse(
-                self._unanswered_ids("answer_hours", SQL("TRUE"), limit, part, parts)
+                self._unanswered_ids("answer_hours", SQL("TRUE"), limit, mine, parts)
             )
             - reminded
         )
@@ -689,31 +693,32 @@ class VisitRecord(models.Model):
             )
         return reminded, late
 
-    def _dispatch_due_ids(self, limit, part=0, parts=1):
-        """Ids of due digital visits of ``part`` not sent yet, locked for
-        this run: another run at the same time skips them (never sent
-        twice)."""
+    def _dispatch_due_ids(self, limit, mine=(0,), parts=1):
+        """Ids of due digital visits of the parts ``mine`` (of ``parts``)
+        not sent yet, locked for this run: another run at the same time
+        skips them (never sent twice)."""
         self.flush_model(["state", "channel", "dispatch_state", "scheduled_date"])
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM visit_record
                     WHERE state = 'planned' AND channel IN %s
                       AND dispatch_state IS NULL AND scheduled_date <= %s
-                      AND MOD(id, %s) = %s
+                      AND MOD(id, %s) = ANY(%s)
                     ORDER BY scheduled_date, id
                     LIMIT %s FOR UPDATE SKIP LOCKED""",
                 DIGITAL_CHANNELS,
                 fields.Datetime.now(),
                 parts,
-                part,
+                list(mine),
                 limit,
             )
         )
         return [visit_id for (visit_id,) in self.env.cr.fetchall()]
 
-    def _check_undelivered(self, part=0, parts=1):
-        """Sent messages of ``part`` Odoo reports as undeliverable (a
-        bounce, a wrong number) fall back to a call at once."""
+    def _check_undelivered(self, mine=(0,), parts=1):
+        """Sent messages of the parts ``mine`` (of ``parts``) Odoo reports
+        as undeliverable (a bounce, a wrong number) fall back to a call at
+        once."""
         self.env["mail.notification"].flush_model()
         self.flush_model(["dispatch_state", "dispatch_message_id", "state"])
         self.env.cr.execute(
@@ -727,11 +732,11 @@ class VisitRecord(models.Model):
                                AND n.failure_type IN %s
                              ORDER BY n.id LIMIT 1) f
                     WHERE r.dispatch_state = 'sent' AND r.state = 'planned'
-                      AND MOD(r.id, %s) = %s
+                      AND MOD(r.id, %s) = ANY(%s)
                     FOR UPDATE OF r SKIP LOCKED""",
                 UNDELIVERABLE,
                 parts,
-                part,
+                list(mine),
             )
         )
         rows = self.env.cr.fetchall()
@@ -761,6 +766,19 @@ class VisitRecord(models.Model):
         )
 
     @api.model
+    def _dispatch_parts(self, part, parts):
+        """The parts the job of ``part`` sends: its own; the first job also
+        those whose job is switched off or gone (Odoo switches off a job
+        that keeps failing), so that no visit waits for a job that never
+        runs."""
+        if part:
+            return [part]
+        running = set(
+            self._dispatch_jobs().filtered("active").mapped("visit_dispatch_part")
+        )
+        return [0] + [other for other in range(1, parts) if other not in running]
+
+    @api.model
     def _cron_dispatch(self, part=0, batch_size=DISPATCH_BATCH):
         """Scheduled action *Dispatch* (one job per worker, the job of
         ``part``): send due e-mail, SMS and questionnaire visits, and give
@@ -777,24 +795,26 @@ class VisitRecord(models.Model):
         parts = self.env["visit.rule"]._generate_workers()
         if part >= parts:
             return 0  # a job left from a larger setting: nothing is its part
-        self._check_undelivered(part, parts)
+        mine = self._dispatch_parts(part, parts)
+        self._check_undelivered(mine, parts)
         # sudo: the job sends and follows up every agent's visits.
-        self.sudo()._follow_up_unanswered(batch_size, part, parts)
+        self.sudo()._follow_up_unanswered(batch_size, mine, parts)
         # sudo: as above.
-        visits = self.sudo().browse(self._dispatch_due_ids(batch_size, part, parts))
+        visits = self.sudo().browse(self._dispatch_due_ids(batch_size, mine, parts))
         visits._dispatch()
         remaining = 0
         if len(visits) == batch_size:
+            self.flush_model(["state", "dispatch_state"])
             self.env.cr.execute(
                 SQL(
                     """SELECT COUNT(*) FROM visit_record
                         WHERE state = 'planned' AND channel IN %s
                           AND dispatch_state IS NULL AND scheduled_date <= %s
-                          AND MOD(id, %s) = %s""",
+                          AND MOD(id, %s) = ANY(%s)""",
                     DIGITAL_CHANNELS,
                     fields.Datetime.now(),
                     parts,
-                    part,
+                    mine,
                 )
             )
             remaining = self.env.cr.fetchone()[0]

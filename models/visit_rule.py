@@ -1531,7 +1531,10 @@ class VisitRule(models.Model):
     def _worker_jobs(self, xmlid, part_field):
         """The jobs of one scheduled action run by every worker, one per
         part: the first one shipped in XML, the others copies of it."""
-        first = self.env.ref(xmlid)
+        # Gone when deleted by hand: then no job, and nothing is copied.
+        first = self.env.ref(xmlid, raise_if_not_found=False)
+        if not first:
+            return self.env["ir.cron"]
         # sudo: scheduled actions are read whatever the user may read.
         others = (
             self.env["ir.cron"]
@@ -1557,6 +1560,8 @@ class VisitRule(models.Model):
             ),
         ):
             first = jobs[:1]
+            if not first:
+                continue
             for job in jobs[1:]:
                 # Switched off, not deleted: a job at work keeps its row.
                 wanted = job[part_field] < workers

@@ -261,6 +261,16 @@ class TestDispatch(VisitCommon, MailCase):
             )
         self.assertEqual([visit.dispatch_state for visit in visits], ["sent"] * 4)
 
+    def test_the_first_job_sends_the_part_of_a_job_switched_off(self):
+        visits = [self._visit("email") for _i in range(4)]
+        self.env["res.config.settings"].create({"visit_generate_workers": 2}).execute()
+        jobs = self.env["visit.record"]._dispatch_jobs()
+        # As Odoo does with a job that keeps failing.
+        jobs.filtered("visit_dispatch_part").active = False
+        with self.mock_mail_gateway():
+            self.assertEqual(self.env["visit.record"]._cron_dispatch(0), 4)
+        self.assertEqual([visit.dispatch_state for visit in visits], ["sent"] * 4)
+
     def test_one_reminder_then_a_call_when_the_customer_does_not_answer(self):
         self.type_plain.write({"reminder_hours": 48, "answer_hours": 120})
         quiet = self._visit("email")

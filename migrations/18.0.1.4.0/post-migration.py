@@ -4,9 +4,12 @@ job per worker.
 Odoo renders a template made only of the model's allowed expressions
 (``mail_allowed_qweb_expressions``) without QWeb or safe_eval, which is
 most of the cost of a batch of thousands of messages. The templates are
-noupdate data, which an update leaves alone: one still as shipped is
-loaded again here from the module's file, with its translations; one a
-company edited is kept as it is, and still renders, through QWeb.
+noupdate data, which an update leaves alone: the fields that changed
+(the body, the sender, the addressee, the language) are loaded again
+here from the module's file when they are still as shipped, and each
+translation of the body that is still as shipped (or untranslated) from
+the module's translation files; a template a company edited is kept as it
+is, and still renders, through QWeb.
 """
 
 import logging
@@ -61,6 +64,32 @@ OLD = {
     ),
 }
 TRANSLATED = ("body_html", "body")
+# Their translations as 18.0.1.3.0 shipped them.
+OLD_TRANSLATIONS = {
+    "mail_template_visit_dispatch": {
+        "zh_CN": """
+<div style="margin: 0px; padding: 0px;">
+    <p style="margin: 0px; padding: 0px; font-size: 13px;">
+        尊敬的<t t-out="(object.contact_id or object.partner_id).name or ''">客户</t>，您好：
+        <br/><br/>
+        我们想了解本次<t t-out="object.type_id.name or ''">维修</t>您是否满意。
+        回答几个问题只需两分钟：
+        <br/><br/>
+        <a t-att-href="object.get_portal_url()" style="background-color: #875A7B; padding: 8px 16px; color: #fff; border-radius: 5px; text-decoration: none;">立即作答</a>
+        <br/><br/>
+        您也可以在同一页面选择方便我们致电的时间，或要求我们不再联系您。
+        <br/><br/>
+        此致敬礼！<br/>
+        <t t-out="object.user_id.name or object.company_id.name or ''">售后服务团队</t>
+    </p>
+</div>
+""",
+    },
+    "sms_template_visit_dispatch": {
+        "zh_CN": "【{{ object.company_id.name }}】您对本次{{ object.type_id.name }}"
+        "满意吗？2分钟在线作答：{{ object.get_base_url() + object.get_portal_url() }}",
+    },
+}
 
 
 def _normal(value):
@@ -69,20 +98,23 @@ def _normal(value):
     return re.sub(r"\s+", "", re.sub(r"<br\s*/?>", "<br>", value or ""))
 
 
-def _as_shipped(cr, name, table, old):
-    """True when the template ``name`` is as the previous version shipped it."""
+def _record(cr, name):
     cr.execute(
         "SELECT res_id FROM ir_model_data"
         " WHERE module = 'customer_visit' AND name = %s",
         [name],
     )
     row = cr.fetchone()
-    if not row:
-        return False
+    return row and row[0]
+
+
+def _as_shipped(cr, res_id, table, old):
+    """True when the template's changed fields are as the previous version
+    shipped them (in English)."""
     columns = ", ".join(
         f"{field}->>'en_US'" if field in TRANSLATED else field for field in old
     )
-    cr.execute(f"SELECT {columns} FROM {table} WHERE id = %s", [row[0]])  # noqa: S608
+    cr.execute(f"SELECT {columns} FROM {table} WHERE id = %s", [res_id])  # noqa: S608
     current = cr.fetchone()
     return current is not None and all(
         _normal(value) == _normal(old_value)
@@ -90,37 +122,59 @@ def _as_shipped(cr, name, table, old):
     )
 
 
-def _reload(env, names):
-    """Load the records ``names`` of the templates' file again, as a first
-    install does, then their translations from the module's files."""
+def _shipped_translations(cr, name, res_id, table, old):
+    """The languages whose translation of the body is as shipped, or a
+    copy of the English (untranslated)."""
+    field = next(field for field in old if field in TRANSLATED)
+    cr.execute(f"SELECT {field} FROM {table} WHERE id = %s", [res_id])  # noqa: S608
+    values = cr.fetchone()[0] or {}
+    english = _normal(old[field])
+    return [
+        lang
+        for lang, value in values.items()
+        if lang != "en_US"
+        and _normal(value)
+        in (english, _normal(OLD_TRANSLATIONS.get(name, {}).get(lang)))
+    ]
+
+
+def _reload(env, name, fields_):
+    """Load the fields ``fields_`` of the record ``name`` of the templates'
+    file again, as a first install does (its other fields are left as they
+    are)."""
     path = "customer_visit/data/mail_template_data.xml"
     with file_open(path, "rb") as data:
         root = etree.parse(data).getroot()
     for record in list(root):
-        if record.get("id") not in names:
+        if record.get("id") != name:
             root.remove(record)
+            continue
+        for field in list(record):
+            if field.get("name") not in (*fields_, "model_id"):
+                record.remove(field)
     root.attrib.pop("noupdate", None)
     # Released for this load, noupdate again after it.
-    names = tuple(names)
     cr = env.cr
     cr.execute(
         "UPDATE ir_model_data SET noupdate = FALSE"
-        " WHERE module = 'customer_visit' AND name IN %s",
-        [names],
+        " WHERE module = 'customer_visit' AND name = %s",
+        [name],
     )
     convert.xml_import(
         env, "customer_visit", {}, "update", noupdate=False, xml_filename=path
     ).parse(root)
     cr.execute(
         "UPDATE ir_model_data SET noupdate = TRUE"
-        " WHERE module = 'customer_visit' AND name IN %s",
-        [names],
+        " WHERE module = 'customer_visit' AND name = %s",
+        [name],
     )
-    xmlids = [f"customer_visit.{name}" for name in names]
+
+
+def _reload_translations(env, name, langs):
+    """The record's translations in ``langs`` from the module's files."""
+    xmlids = [f"customer_visit.{name}"]
     importer = TranslationImporter(env.cr, verbose=False)
-    for code, _name in env["res.lang"].get_installed():
-        if code == "en_US":
-            continue
+    for code in langs:
         # The base language's file first, then the variant's, as Odoo does.
         for base in dict.fromkeys((code.split("_")[0], code)):
             try:
@@ -135,14 +189,21 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    shipped = []
+    installed = {code for code, _name in env["res.lang"].get_installed()}
     for name, (table, old) in OLD.items():
-        if _as_shipped(cr, name, table, old):
-            shipped.append(name)
-        else:
+        res_id = _record(cr, name)
+        if not res_id:
+            _logger.info("customer_visit: %s was deleted, not replaced", name)
+        elif not _as_shipped(cr, res_id, table, old):
             _logger.info(
                 "customer_visit: %s was edited, kept as it is (rendered by QWeb)", name
             )
-    if shipped:
-        _reload(env, shipped)
+        else:
+            langs = [
+                lang
+                for lang in _shipped_translations(cr, name, res_id, table, old)
+                if lang in installed
+            ]
+            _reload(env, name, old)
+            _reload_translations(env, name, langs)
     env["visit.rule"]._sync_worker_jobs()
