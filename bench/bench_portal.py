@@ -30,6 +30,7 @@ URL, DB = sys.argv[1], sys.argv[2]
 LOG = sys.argv[3] if len(sys.argv) > 3 else None
 THINK = float(os.environ.get("CV_BENCH_THINK", "0"))
 CLIENTS = int(os.environ.get("CV_BENCH_CLIENTS", "20"))
+WORKERS = int(os.environ.get("CV_BENCH_HTTP_WORKERS", "2"))
 with open(os.environ["CV_BENCH_PORTAL_FILE"]) as fixture:
     FIXTURE = json.load(fixture)
 TARGET_P95 = 0.5  # seconds, the POST
@@ -268,7 +269,7 @@ def main():
     p95 = percentile(sorted(post_times), 0.95)
     print()
     print(
-        f"=== Portal: {answers} customers answering, {CLIENTS} at a time, 2 workers ==="
+        f"=== Portal: {answers} customers answering, {CLIENTS} at a time, {WORKERS} workers ==="
     )
     print(
         f"{elapsed:.1f} s: {len(acknowledged)} answers acknowledged "
@@ -278,8 +279,8 @@ def main():
     print(figures("POST answer", post_times))
     print(figures("GET page   ", get_times))
     print(
-        f"server time per request (2 workers busy all along): at most "
-        f"{2 * elapsed / max(requests, 1) * 1000:.0f} ms; load average "
+        f"server time per request ({WORKERS} workers busy all along): at most "
+        f"{WORKERS * elapsed / max(requests, 1) * 1000:.0f} ms; load average "
         f"{load_before:.1f} before, {load_after:.1f} after, {os.cpu_count()} cores"
     )
     for route, values in sorted(server_side().items(), reverse=True):

@@ -27,7 +27,8 @@
 #                              on the portal (GET the page, POST the answer)
 #                              against 2 workers, then every acknowledged
 #                              answer checked in the database (1000 20);
-#                              CV_BENCH_THINK=5: 5 s on the page before answering
+#                              CV_BENCH_THINK=5: 5 s on the page before answering;
+#                              CV_BENCH_HTTP_WORKERS=5: 5 HTTP workers
 #
 # Prints the figures; the database is dropped at the end.
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -46,12 +47,13 @@ db="cv_bench_$(date +%s)_$$"
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 ADDONS="$(cv_addons_path "$work/addons")"
 
-# A server with 2 workers on a free loopback port, for the benchmarks that
-# drive it over HTTP (extra Odoo options as arguments); stopped on exit.
+# A server with 2 workers (CV_BENCH_HTTP_WORKERS) on a free loopback port,
+# for the benchmarks that drive it over HTTP (extra Odoo options as
+# arguments); stopped on exit.
 start_server() {
     port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
-        --http-interface=127.0.0.1 --http-port="$port" --workers=2 --max-cron-threads=0 \
+        --http-interface=127.0.0.1 --http-port="$port" --workers="${CV_BENCH_HTTP_WORKERS:-2}" --max-cron-threads=0 \
         --log-level=warn "$@" >"$work/server.log" 2>&1 &
     server=$!
     trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT

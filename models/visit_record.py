@@ -1276,6 +1276,11 @@ class VisitRecord(models.Model):
         at the time the customer gave, or failed.  Each close is logged as
         an attempt and closes the assignee's activity.
         """
+        return self._close_with_outcome()
+
+    def _close_with_outcome(self, feedback=None):
+        """action_done; ``feedback``: the note of the closed visits'
+        activities (default "Visit closed")."""
         self._check_open()
         if missing := self.filtered(lambda rec: not rec.outcome):
             raise UserError(
@@ -1352,7 +1357,7 @@ class VisitRecord(models.Model):
             )
         (
             closing._visit_activities() | closing._escalation_activities()
-        ).action_feedback(feedback=self.env._("Visit closed"))
+        ).action_feedback(feedback=feedback or self.env._("Visit closed"))
         done = closing.filtered(lambda rec: rec.state == "done")
         done._open_problem_tickets()
         done.filtered("type_id.review_required").write(
@@ -1971,10 +1976,12 @@ class VisitRecord(models.Model):
                 "answered_by_id": self.partner_id.id,
             }
         )
-        self.action_done()
-        self.message_post(
-            body=self.env._("The customer answered the visit on the portal.")
-        )
+        note = self.env._("The customer answered the visit on the portal.")
+        # The note goes with the closed activity's message, one message
+        # where two were posted; a visit with no activity gets it alone.
+        if not (self._visit_activities() or self._escalation_activities()):
+            self.message_post(body=note)
+        self._close_with_outcome(feedback=note)
 
     def _visit_calendar(self):
         """Calling hours: the rule's calendar, else the type's, else the company's."""

@@ -80,6 +80,12 @@ class TestPortalAnswer(HttpCase):
     def _question(self, visit):
         return visit.answer_ids.question_id
 
+    @staticmethod
+    def _portal_notes(visit):
+        return visit.message_ids.filtered(
+            lambda message: "answered the visit on the portal" in message.body
+        )
+
     # -- answering ---------------------------------------------------------
     def test_satisfied_answer_closes_through_the_portal_without_ticket(self):
         visit = self._visit()
@@ -123,6 +129,11 @@ class TestPortalAnswer(HttpCase):
         self.assertFalse(
             self.env["helpdesk.ticket"].search([("origin_visit_id", "=", visit.id)])
         )
+        # The agent's activity is closed with the portal's note: one message.
+        self.assertFalse(visit.activity_ids)
+        notes = self._portal_notes(visit)
+        self.assertEqual(len(notes), 1)
+        self.assertEqual(notes.mail_activity_type_id, visit._visit_activity_type())
         # The closed visit shows what was answered, and takes no second answer.
         page = self.url_open(self._url(visit))
         self.assertNotIn("o_visit_answer_form", page.text)
@@ -133,6 +144,22 @@ class TestPortalAnswer(HttpCase):
         self.assertIn("already closed", again.text)
         visit.invalidate_recordset()
         self.assertEqual(visit.satisfaction_product, "satisfied")
+
+    def test_an_answer_to_a_visit_without_activity_is_noted_alone(self):
+        visit = self._visit()
+        self.assertTrue(visit.activity_ids, "the agent's activity")
+        visit.activity_ids.unlink()
+        response = self._post(
+            visit,
+            "/answer",
+            {f"answer_{self._question(visit).id}": "yes", "opinion": "好"},
+        )
+        self.assertEqual(response.status_code, 303)
+        visit.invalidate_recordset()
+        self.assertEqual(visit.state, "done")
+        notes = self._portal_notes(visit)
+        self.assertEqual(len(notes), 1)
+        self.assertFalse(notes.mail_activity_type_id)
 
     def test_unsatisfied_answer_opens_a_ticket_then_a_confirmation_round(self):
         visit = self._visit()
