@@ -399,6 +399,59 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     # By hand: Send to Customer on a selection
     # ------------------------------------------------------------------
+    # The composers opened by the actions below carry ``visit_mark_sent``
+    # (as sale's ``mark_so_as_sent``): what they send to an open digital
+    # visit is followed as the Dispatch job's message is.
+    def _mark_sent_by_hand(self, channel, messages=None):
+        """Messages sent by hand to the customers of these visits
+        (``channel``: "email" or "sms"; ``messages``: {visit id:
+        mail.message id}, where the message is known): a visit of a digital
+        channel not tried yet is then sent, its reminder and call follow,
+        the Dispatch job does not send it again, and it counts in the
+        digital channels' figures."""
+        followed = self.filtered(
+            lambda visit: visit.state == "planned"
+            and visit.channel in DIGITAL_CHANNELS
+            and visit.dispatch_state in (False, "sent")
+        )
+        now = fields.Datetime.now()
+        by_channel = followed.grouped(
+            lambda visit: "sms"
+            if channel == "sms"
+            else ("questionnaire" if visit.channel == "questionnaire" else "email")
+        )
+        for dispatch_channel, visits in by_channel.items():
+            visits.write(
+                {
+                    "dispatch_state": "sent",
+                    "dispatch_channel": dispatch_channel,
+                    "dispatch_date": now,
+                    "dispatch_reminded": False,
+                    "dispatch_opened": False,
+                }
+            )
+        messages = messages or {}
+        followed.filtered(lambda visit: visit.id in messages)._set_dispatch_messages(
+            messages
+        )
+        followed.filtered(
+            lambda visit: visit.id not in messages
+        ).dispatch_message_id = False
+        return followed
+
+    @api.returns("mail.message", lambda value: value.id)
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        if self.env.context.get("visit_mark_sent") and message:
+            # The mail composer (each visit) or the SMS composer (one visit).
+            customers = self._dispatch_recipient()
+            if customers & message.partner_ids or message.message_type == "sms":
+                self._mark_sent_by_hand(
+                    "sms" if message.message_type == "sms" else "email",
+                    {self.id: message.id},
+                )
+        return message
+
     def _common_template(self, fname, default_xmlid):
         """The selected visits' type template when they share one, else the
         shipped one."""
@@ -429,6 +482,7 @@ class VisitRecord(models.Model):
                 "default_composition_mode": "comment" if len(self) == 1 else "mass",
                 "default_template_id": template.id if template else False,
                 "default_mass_keep_log": True,
+                "visit_mark_sent": True,
             },
         }
 

@@ -2060,6 +2060,7 @@ class VisitRecord(models.Model):
                 "default_composition_mode": "comment",
                 "default_email_layout_xmlid": "mail.mail_notification_light",
                 "force_email": True,
+                "visit_mark_sent": True,
             },
         }
 

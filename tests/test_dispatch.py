@@ -411,6 +411,92 @@ class TestDispatch(VisitCommon, MailCase):
             self.assertEqual(mail.recipient_ids, partner)
             self.assertIn(visit.access_token, mail.body_html)
 
+    def test_a_message_sent_by_hand_is_followed_as_the_jobs(self):
+        self.type_plain.write({"reminder_hours": 48, "answer_hours": 120})
+        email = self._visit("email")
+        phone = self._visit("phone")
+        done = self._visit("email", scheduled_date=self.now + timedelta(days=1))
+        done.write({"state": "done", "outcome": "reached"})
+        action = (email | phone | done).with_user(self.agent).action_send_sign_request()
+        wizard = (
+            self.env["mail.compose.message"]
+            .with_user(self.agent)
+            .with_context(**action["context"])
+            .create({})
+        )
+        sent_at = self.now
+        with freeze_time(sent_at), self.mock_mail_gateway():
+            wizard.action_send_mail()
+        self.assertEqual(
+            (email.dispatch_state, email.dispatch_channel, email.dispatch_date),
+            ("sent", "email", sent_at),
+        )
+        self.assertEqual(email.dispatch_message_id.res_id, email.id)
+        self.assertEqual(email.dispatch_message_id.partner_ids, self.zh)
+        # Only an open digital visit is followed: not a call, not a done visit.
+        self.assertFalse(phone.dispatch_state)
+        self.assertFalse(done.dispatch_state)
+        # The job does not send it again, then reminds it on time.
+        with freeze_time(sent_at + timedelta(hours=1)), self.mock_mail_gateway():
+            self._dispatch()
+            self.assertFalse(self._new_mails)
+        with freeze_time(sent_at + timedelta(hours=48)), self.mock_mail_gateway():
+            self._dispatch()
+            reminder = self._new_mails.filtered(lambda mail: mail.res_id == email.id)
+        self.assertEqual(reminder.recipient_ids, self.zh)
+        self.assertEqual(email.dispatch_reminded, sent_at + timedelta(hours=48))
+        # A chatter message of the agent's own is no send.
+        note = self._visit("email", scheduled_date=self.now + timedelta(days=1))
+        note.with_user(self.agent).message_post(
+            body="Called the shop", partner_ids=self.zh.ids
+        )
+        self.assertFalse(note.dispatch_state)
+
+    def test_sms_sent_by_hand_to_a_selection_are_followed_when_queued(self):
+        other = self.env["res.partner"].create(
+            {
+                "name": "张伟",
+                "mobile": "+86 138 0013 8002",
+                "country_id": self.env.ref("base.cn").id,
+            }
+        )
+        later = self.now + timedelta(days=1)
+        sms = self._visit("sms", scheduled_date=later)
+        blocked = self._visit("sms", partner=other, scheduled_date=later)
+        self.env["phone.blacklist"]._add(["+8613800138002"])
+        action = (sms | blocked).with_user(self.agent).action_send_sms()
+        composer = (
+            self.env["sms.composer"]
+            .with_user(self.agent)
+            .with_context(**action["context"])
+            .create({})
+        )
+        self.assertEqual(composer.composition_mode, "mass")
+        with self.mockSMSGateway():
+            composer.action_send_sms()
+        self.assertEqual(
+            [(v.dispatch_state, v.dispatch_channel) for v in sms | blocked],
+            [("sent", "sms"), (False, False)],
+        )
+        self.assertEqual(sms.dispatch_date, self.now)
+        # One visit: the composer's comment mode, its message followed.
+        single = self._visit("sms", scheduled_date=later)
+        action = single.with_user(self.agent).action_send_sms()
+        composer = (
+            self.env["sms.composer"]
+            .with_user(self.agent)
+            .with_context(**action["context"])
+            .create({})
+        )
+        self.assertEqual(composer.composition_mode, "comment")
+        with self.mockSMSGateway():
+            composer.action_send_sms()
+        self.assertEqual(
+            (single.dispatch_state, single.dispatch_channel), ("sent", "sms")
+        )
+        self.assertEqual(single.dispatch_message_id.message_type, "sms")
+        self.assertIn(single.access_token, single.dispatch_message_id.body)
+
     def test_a_do_not_visit_customer_is_never_sent_to(self):
         email = self._visit("email")
         sms = self._visit("sms")

@@ -3,3 +3,4 @@ from . import visit_outcome_wizard
 from . import visit_review_wizard
 from . import visit_batch_wizard
 from . import visit_public_letter_wizard
+from . import sms_composer
