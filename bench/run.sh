@@ -46,6 +46,7 @@ work="$(mktemp -d)"
 db="cv_bench_$(date +%s)_$$"
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 ADDONS="$(cv_addons_path "$work/addons")"
+"$PYTHON" "$CV_REPO/bench/machine.py"
 
 # A server with 2 workers (CV_BENCH_HTTP_WORKERS) on a free loopback port,
 # for the benchmarks that drive it over HTTP (extra Odoo options as
