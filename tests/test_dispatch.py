@@ -472,7 +472,7 @@ class TestDispatch(VisitCommon, MailCase):
             .create({})
         )
         self.assertEqual(composer.composition_mode, "mass")
-        with self.mockSMSGateway():
+        with freeze_time(self.now), self.mockSMSGateway():
             composer.action_send_sms()
         self.assertEqual(
             [(v.dispatch_state, v.dispatch_channel) for v in sms | blocked],
