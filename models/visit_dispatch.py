@@ -410,15 +410,19 @@ class VisitRecord(models.Model):
         the Dispatch job does not send it again, and it counts in the
         digital channels' figures."""
         followed = self.filtered(
-            lambda visit: visit.state == "planned"
-            and visit.channel in DIGITAL_CHANNELS
-            and visit.dispatch_state in (False, "sent")
+            lambda visit: (
+                visit.state == "planned"
+                and visit.channel in DIGITAL_CHANNELS
+                and visit.dispatch_state in (False, "sent")
+            )
         )
         now = fields.Datetime.now()
         by_channel = followed.grouped(
-            lambda visit: "sms"
-            if channel == "sms"
-            else ("questionnaire" if visit.channel == "questionnaire" else "email")
+            lambda visit: (
+                "sms"
+                if channel == "sms"
+                else ("questionnaire" if visit.channel == "questionnaire" else "email")
+            )
         )
         for dispatch_channel, visits in by_channel.items():
             visits.write(

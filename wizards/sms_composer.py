@@ -10,9 +10,7 @@ class SmsComposer(models.TransientModel):
         Blacklisted, opted-out or wrong numbers are cancelled by Odoo: their
         visits are left as they were."""
         sms_all = super()._prepare_mass_sms(records, sms_record_values)
-        if records._name == "visit.record" and self.env.context.get(
-            "visit_mark_sent"
-        ):
+        if records._name == "visit.record" and self.env.context.get("visit_mark_sent"):
             records.filtered(
                 lambda visit: sms_record_values[visit.id]["state"] == "outgoing"
             )._mark_sent_by_hand("sms")
