@@ -152,19 +152,47 @@ class VisitRecord(models.Model):
         partner = self.contact_id or self.partner_id
         return self.env.context.get("lang") or partner.lang or "en_US"
 
-    def _calling_hours_text(self):
+    def _calling_hours_text(self, now=None):
         """The calendar's hours in the reader's language, days with the same
-        hours grouped: 'Mon–Fri 08:30–11:00, 14:00–16:00'."""
+        hours grouped: 'Mon–Fri 08:30–11:00, 14:00–16:00'. A two-week
+        calendar whose weeks differ says both, this week's first (the
+        week of ``now`` in the calendar's time zone)."""
         self.ensure_one()
         calendar = self._visit_calendar()
         if not calendar:
             return ""
+        attendances = calendar.attendance_ids.filtered(
+            lambda attendance: (
+                attendance.day_period != "lunch" and not attendance.display_type
+            )
+        )
+        if not calendar.two_weeks_calendar:
+            return self._hours_text(attendances)
+        tz = pytz.timezone(calendar.tz or "UTC")
+        today = pytz.utc.localize(now or fields.Datetime.now()).astimezone(tz).date()
+        this_week = self.env["resource.calendar.attendance"].get_week_type(today)
+        this, following = (
+            self._hours_text(
+                attendances.filtered(
+                    lambda attendance, week=week: attendance.week_type == str(week)
+                )
+            )
+            for week in (this_week, 1 - this_week)
+        )
+        if this == following:
+            return this
+        return self.env._(
+            "This week: %(this_week)s. Next week: %(next_week)s.",
+            this_week=this or self.env._("no calls"),
+            next_week=following or self.env._("no calls"),
+        )
+
+    def _hours_text(self, attendances):
+        """'Mon–Fri 08:30–11:00, 14:00–16:00' of these attendances."""
         locale = babel_locale_parse(self._portal_lang())
         day_names = get_day_names("abbreviated", locale=locale)
         hours = defaultdict(set)
-        for attendance in calendar.attendance_ids:
-            if attendance.day_period == "lunch" or attendance.display_type:
-                continue
+        for attendance in attendances:
             hours[int(attendance.dayofweek)].add(
                 (attendance.hour_from, attendance.hour_to)
             )

@@ -1570,18 +1570,22 @@ class VisitRule(models.Model):
             have = set(jobs.mapped(part_field))
             for part in range(1, workers):
                 if part not in have:
-                    first.copy(
+                    job = first.copy(
                         {
-                            "name": self.env._(
-                                "%(job)s (worker %(part)s)",
-                                job=first.with_context(lang="en_US").name,
-                                part=part + 1,
-                            ),
                             "code": code.format(part),
                             part_field: part,
                             "active": first.active,
                         }
                     )
+                    # Named in every installed language, as the first job is.
+                    for lang, _lang_name in self.env["res.lang"].get_installed():
+                        job.with_context(lang=lang).name = self.with_context(
+                            lang=lang
+                        ).env._(
+                            "%(job)s (worker %(part)s)",
+                            job=first.with_context(lang=lang).name,
+                            part=part + 1,
+                        )
 
     def _report_generation(self):
         """Tell who asked for a generation what it planned (a notification

@@ -277,6 +277,65 @@ class TestPortalAnswer(HttpCase):
         self.assertIn("周一至周五 08:30–11:00、14:00–16:00", page.text)
         self.assertNotIn("Shanghai calling hours", page.text)
 
+    def test_a_two_week_calendar_says_this_weeks_hours_then_the_next(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["customer_visit"], ["zh_CN"], overwrite=True
+        )
+
+        def hours(week, days, sequence):
+            section = {
+                "name": f"Week {week}",
+                "display_type": "line_section",
+                "week_type": week,
+                "dayofweek": "0",
+                "hour_from": 0,
+                "hour_to": 0,
+                "sequence": sequence,
+            }
+            return [Command.create(section)] + [
+                Command.create(
+                    {
+                        "name": f"{week} {day}",
+                        "dayofweek": str(day),
+                        "week_type": week,
+                        "hour_from": 9,
+                        "hour_to": 12,
+                        "day_period": "morning",
+                        "sequence": sequence + 1 + day,
+                    }
+                )
+                for day in days
+            ]
+
+        self.visit_type.calendar_id = self.env["resource.calendar"].create(
+            {
+                "name": "Two weeks in New York",
+                "tz": "America/New_York",
+                "two_weeks_calendar": True,
+                "attendance_ids": hours("0", range(5), 0) + hours("1", range(3), 10),
+            }
+        )
+        visit = self._visit()
+        # Sunday 6 December 2026, 22:00 in New York (UTC-5) is Monday 03:00
+        # UTC: the week is New York's, the odd one (week type 1), Mon–Wed.
+        sunday_night = datetime(2026, 12, 7, 3, 0)
+        self.assertEqual(
+            visit.with_context(lang="en_US")._calling_hours_text(now=sunday_night),
+            "This week: Mon–Wed 09:00–12:00. Next week: Mon–Fri 09:00–12:00.",
+        )
+        self.assertEqual(
+            visit.with_context(lang="zh_CN")._calling_hours_text(now=sunday_night),
+            "本周：周一至周三 09:00–12:00。下周：周一至周五 09:00–12:00。",
+        )
+        # An hour after midnight in New York the even week begins.
+        self.assertEqual(
+            visit.with_context(lang="en_US")._calling_hours_text(
+                now=sunday_night + timedelta(hours=3)
+            ),
+            "This week: Mon–Fri 09:00–12:00. Next week: Mon–Wed 09:00–12:00.",
+        )
+
     def test_slots_are_half_hours_inside_the_calling_hours(self):
         visit = self._visit()
         tz = pytz.timezone("Asia/Shanghai")

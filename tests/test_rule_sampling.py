@@ -188,11 +188,28 @@ class TestRuleSampling(VisitCommon):
             self.env["res.config.settings"].create({"visit_generate_workers": 0})
 
     def test_workers_setting_keeps_one_generate_job_per_worker(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["customer_visit"], ["zh_CN"], overwrite=True
+        )
         settings = self.env["res.config.settings"].create({"visit_generate_workers": 4})
         settings.execute()
         jobs = self.env["visit.rule"]._generate_jobs()
         self.assertEqual(jobs.mapped("visit_generate_part"), [0, 1, 2, 3])
         self.assertEqual(jobs[3].code, "model._cron_generate(3)")
+        # The copies are named in each language, as the first job is.
+        first, last = jobs[0], jobs[3]
+        self.assertEqual(
+            last.with_context(lang="en_US").name,
+            f"{first.with_context(lang='en_US').name} (worker 4)",
+        )
+        self.assertEqual(
+            last.with_context(lang="zh_CN").name,
+            f"{first.with_context(lang='zh_CN').name}（进程 4）",
+        )
+        self.assertNotEqual(
+            first.with_context(lang="zh_CN").name, first.with_context(lang="en_US").name
+        )
         self.env["res.config.settings"].create({"visit_generate_workers": 1}).execute()
         jobs = self.env["visit.rule"]._generate_jobs()
         self.assertEqual(jobs.filtered("active").mapped("visit_generate_part"), [0])
