@@ -168,19 +168,21 @@ class VisitPortal(CustomerPortal):
     def portal_visit_answer(self, visit_id, access_token=None, **post):
         visit = self._visit_or_404(visit_id, access_token)
         try:
-            visit._portal_answer(
-                {
-                    key[len("answer_") :]: value
-                    for key, value in post.items()
-                    if key.startswith("answer_")
-                },
-                post.get("opinion", ""),
-                {
-                    key[len("rating_") :]: value
-                    for key, value in post.items()
-                    if key.startswith("rating_")
-                },
-            )
+            # A refused answer writes nothing (the request still commits).
+            with request.env.cr.savepoint():
+                visit._portal_answer(
+                    {
+                        key[len("answer_") :]: value
+                        for key, value in post.items()
+                        if key.startswith("answer_")
+                    },
+                    post.get("opinion", ""),
+                    {
+                        key[len("rating_") :]: value
+                        for key, value in post.items()
+                        if key.startswith("rating_")
+                    },
+                )
         except (UserError, ValidationError) as error:
             return self._visit_error(visit, access_token, error)
         return self._visit_redirect(visit, access_token, "answered")

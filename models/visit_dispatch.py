@@ -405,26 +405,22 @@ class VisitRecord(models.Model):
     def _mark_sent_by_hand(self, channel, messages=None):
         """Messages sent by hand to the customers of these visits
         (``channel``: "email" or "sms"; ``messages``: {visit id:
-        mail.message id}, where the message is known): a visit of a digital
-        channel not tried yet is then sent, its reminder and call follow,
-        the Dispatch job does not send it again, and it counts in the
-        digital channels' figures."""
+        mail.message id}, where the message is known). An open visit not
+        tried yet (no outcome, no message) whose channel the message took
+        (e-mail for e-mail and questionnaire visits, SMS for SMS) is then
+        sent: its reminder and call follow, the Dispatch job does not send
+        it, and it counts in the digital channels' figures."""
+        channels = ("sms",) if channel == "sms" else ("email", "questionnaire")
         followed = self.filtered(
             lambda visit: (
                 visit.state == "planned"
-                and visit.channel in DIGITAL_CHANNELS
-                and visit.dispatch_state in (False, "sent")
+                and visit.channel in channels
+                and not visit.outcome
+                and not visit.dispatch_state
             )
         )
         now = fields.Datetime.now()
-        by_channel = followed.grouped(
-            lambda visit: (
-                "sms"
-                if channel == "sms"
-                else ("questionnaire" if visit.channel == "questionnaire" else "email")
-            )
-        )
-        for dispatch_channel, visits in by_channel.items():
+        for dispatch_channel, visits in followed.grouped("channel").items():
             visits.write(
                 {
                     "dispatch_state": "sent",
@@ -438,6 +434,7 @@ class VisitRecord(models.Model):
         followed.filtered(lambda visit: visit.id in messages)._set_dispatch_messages(
             messages
         )
+        # A message of a reopened visit's earlier round is no longer followed.
         followed.filtered(
             lambda visit: visit.id not in messages
         ).dispatch_message_id = False
@@ -446,14 +443,17 @@ class VisitRecord(models.Model):
     @api.returns("mail.message", lambda value: value.id)
     def message_post(self, **kwargs):
         message = super().message_post(**kwargs)
-        if self.env.context.get("visit_mark_sent") and message:
+        if (
+            self.env.context.get("visit_mark_sent")
+            and message
+            and message.message_type in ("comment", "sms")
+            and self._dispatch_recipient() & message.partner_ids
+        ):
             # The mail composer (each visit) or the SMS composer (one visit).
-            customers = self._dispatch_recipient()
-            if customers & message.partner_ids or message.message_type == "sms":
-                self._mark_sent_by_hand(
-                    "sms" if message.message_type == "sms" else "email",
-                    {self.id: message.id},
-                )
+            self._mark_sent_by_hand(
+                "sms" if message.message_type == "sms" else "email",
+                {self.id: message.id},
+            )
         return message
 
     def _common_template(self, fname, default_xmlid):

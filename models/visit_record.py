@@ -1276,11 +1276,6 @@ class VisitRecord(models.Model):
         at the time the customer gave, or failed.  Each close is logged as
         an attempt and closes the assignee's activity.
         """
-        return self._close_with_outcome()
-
-    def _close_with_outcome(self, feedback=None):
-        """action_done; ``feedback``: the note of the closed visits'
-        activities (default "Visit closed")."""
         self._check_open()
         if missing := self.filtered(lambda rec: not rec.outcome):
             raise UserError(
@@ -1357,7 +1352,11 @@ class VisitRecord(models.Model):
             )
         (
             closing._visit_activities() | closing._escalation_activities()
-        ).action_feedback(feedback=feedback or self.env._("Visit closed"))
+        ).action_feedback(
+            # The note of who closed it (the portal's answer), else this.
+            feedback=self.env.context.get("visit_close_feedback")
+            or self.env._("Visit closed")
+        )
         done = closing.filtered(lambda rec: rec.state == "done")
         done._open_problem_tickets()
         done.filtered("type_id.review_required").write(
@@ -1979,9 +1978,10 @@ class VisitRecord(models.Model):
         note = self.env._("The customer answered the visit on the portal.")
         # The note goes with the closed activity's message, one message
         # where two were posted; a visit with no activity gets it alone.
-        if not (self._visit_activities() or self._escalation_activities()):
+        had_activity = bool(self._visit_activities() or self._escalation_activities())
+        self.with_context(visit_close_feedback=note).action_done()
+        if not had_activity:
             self.message_post(body=note)
-        self._close_with_outcome(feedback=note)
 
     def _visit_calendar(self):
         """Calling hours: the rule's calendar, else the type's, else the company's."""

@@ -1570,22 +1570,24 @@ class VisitRule(models.Model):
             have = set(jobs.mapped(part_field))
             for part in range(1, workers):
                 if part not in have:
-                    job = first.copy(
+                    jobs |= first.copy(
                         {
                             "code": code.format(part),
                             part_field: part,
                             "active": first.active,
                         }
                     )
-                    # Named in every installed language, as the first job is.
-                    for lang, _lang_name in self.env["res.lang"].get_installed():
-                        job.with_context(lang=lang).name = self.with_context(
-                            lang=lang
-                        ).env._(
-                            "%(job)s (worker %(part)s)",
-                            job=first.with_context(lang=lang).name,
-                            part=part + 1,
-                        )
+            # Named in every installed language, as the first job is (also
+            # the copies of a version that named them in one language).
+            for lang, _lang_name in self.env["res.lang"].get_installed():
+                for job in jobs[1:]:
+                    name = self.with_context(lang=lang).env._(
+                        "%(job)s (worker %(part)s)",
+                        job=first.with_context(lang=lang).name,
+                        part=job[part_field] + 1,
+                    )
+                    if job.with_context(lang=lang).name != name:
+                        job.with_context(lang=lang).name = name
 
     def _report_generation(self):
         """Tell who asked for a generation what it planned (a notification

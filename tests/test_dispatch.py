@@ -415,9 +415,26 @@ class TestDispatch(VisitCommon, MailCase):
         self.type_plain.write({"reminder_hours": 48, "answer_hours": 120})
         email = self._visit("email")
         phone = self._visit("phone")
-        done = self._visit("email", scheduled_date=self.now + timedelta(days=1))
+        later = self.now + timedelta(days=1)
+        done = self._visit("email", scheduled_date=later)
         done.write({"state": "done", "outcome": "reached"})
-        action = (email | phone | done).with_user(self.agent).action_send_sign_request()
+        # Reached on the phone, still open: sent to sign, not to answer.
+        reached = self._visit("email", scheduled_date=later)
+        reached.write({"outcome": "reached"})
+        # An e-mail to an SMS visit: its own channel is not the one taken.
+        sms = self._visit("sms", scheduled_date=later)
+        # Already sent by the job: its reminder and call keep their time.
+        earlier = self.now - timedelta(hours=2)
+        already = self._visit("email", scheduled_date=later)
+        already.write(
+            {
+                "dispatch_state": "sent",
+                "dispatch_channel": "email",
+                "dispatch_date": earlier,
+            }
+        )
+        visits = email | phone | done | reached | sms | already
+        action = visits.with_user(self.agent).action_send_sign_request()
         wizard = (
             self.env["mail.compose.message"]
             .with_user(self.agent)
@@ -433,9 +450,9 @@ class TestDispatch(VisitCommon, MailCase):
         )
         self.assertEqual(email.dispatch_message_id.res_id, email.id)
         self.assertEqual(email.dispatch_message_id.partner_ids, self.zh)
-        # Only an open digital visit is followed: not a call, not a done visit.
-        self.assertFalse(phone.dispatch_state)
-        self.assertFalse(done.dispatch_state)
+        # Only an open visit of that channel not tried yet is followed.
+        self.assertFalse((phone | done | reached | sms).filtered("dispatch_state"))
+        self.assertEqual(already.dispatch_date, earlier)
         # The job does not send it again, then reminds it on time.
         with freeze_time(sent_at + timedelta(hours=1)), self.mock_mail_gateway():
             self._dispatch()

@@ -161,6 +161,31 @@ class TestPortalAnswer(HttpCase):
         self.assertEqual(len(notes), 1)
         self.assertFalse(notes.mail_activity_type_id)
 
+    def test_an_answer_refused_at_closing_writes_nothing(self):
+        # The type asks a reason of a customer less than satisfied: checked
+        # when the visit closes, after the answer was written.
+        self.visit_type.reason_required = True
+        visit = self._visit()
+        response = self._post(
+            visit,
+            "/answer",
+            {
+                "rating_satisfaction_product": "unsatisfied",
+                f"answer_{self._question(visit).id}": "yes",
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("write their reason", response.text)
+        visit.invalidate_recordset()
+        self.assertEqual(
+            (visit.state, visit.outcome, visit.channel), ("planned", False, "email")
+        )
+        self.assertFalse(visit.satisfaction_product)
+        self.assertFalse(visit.answer_ids.filtered(lambda answer: answer._has_value()))
+        self.assertFalse(visit.answer_date)
+        self.assertTrue(visit.activity_ids)
+        self.assertFalse(self._portal_notes(visit))
+
     def test_unsatisfied_answer_opens_a_ticket_then_a_confirmation_round(self):
         visit = self._visit()
         response = self._post(

@@ -210,6 +210,13 @@ class TestRuleSampling(VisitCommon):
         self.assertNotEqual(
             first.with_context(lang="zh_CN").name, first.with_context(lang="en_US").name
         )
+        # A copy named in one language by an earlier version is named again.
+        last.with_context(lang="zh_CN").name = last.with_context(lang="en_US").name
+        self.env["visit.rule"]._sync_worker_jobs()
+        self.assertEqual(
+            last.with_context(lang="zh_CN").name,
+            f"{first.with_context(lang='zh_CN').name}（进程 4）",
+        )
         self.env["res.config.settings"].create({"visit_generate_workers": 1}).execute()
         jobs = self.env["visit.rule"]._generate_jobs()
         self.assertEqual(jobs.filtered("active").mapped("visit_generate_part"), [0])
