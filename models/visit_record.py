@@ -2041,14 +2041,26 @@ class VisitRecord(models.Model):
 
     def action_send_sign_request(self):
         """Open the mail composer on the selection with each visit's portal
-        link, to read, answer or sign it (one message per visit)."""
+        link (one message per visit): visits still to be answered get the
+        type's e-mail (to answer online), the others the request to read
+        and sign their record."""
         if not self:
             raise UserError(self.env._("Select the visits to send first."))
-        template = self.env.ref(
-            "customer_visit.mail_template_visit_sign_request", raise_if_not_found=False
-        )
+        if all(
+            visit.state in ("planned", "in_progress") and not visit.outcome
+            for visit in self
+        ):
+            template = self._common_template(
+                "mail_template_id", "customer_visit.mail_template_visit_dispatch"
+            )
+        else:
+            template = self.env.ref(
+                "customer_visit.mail_template_visit_sign_request",
+                raise_if_not_found=False,
+            )
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Send to Customer"),
             "res_model": "mail.compose.message",
             "view_mode": "form",
             "views": [(False, "form")],

@@ -404,12 +404,25 @@ class TestDispatch(VisitCommon, MailCase):
             .with_context(**action["context"])
             .create({})
         )
+        # Still to be answered: the type's e-mail, to answer online.
+        self.assertEqual(
+            wizard.template_id,
+            self.env.ref("customer_visit.mail_template_visit_dispatch"),
+        )
         with self.mock_mail_gateway():
             wizard.action_send_mail()
         for visit, partner in zip(visits, self.zh | other, strict=True):
             mail = self._new_mails.filtered(lambda m, v=visit: m.res_id == v.id)
             self.assertEqual(mail.recipient_ids, partner)
             self.assertIn(visit.access_token, mail.body_html)
+        # Reached: the request to read and sign the record.
+        visits[0].outcome = "reached"
+        action = visits.with_user(self.agent).action_send_sign_request()
+        self.assertEqual(
+            action["context"]["default_template_id"],
+            self.env.ref("customer_visit.mail_template_visit_sign_request").id,
+        )
+        self.assertEqual(action["name"], "Send to Customer")
 
     def test_a_message_sent_by_hand_is_followed_as_the_jobs(self):
         self.type_plain.write({"reminder_hours": 48, "answer_hours": 120})
