@@ -1958,6 +1958,8 @@ class VisitRecord(models.Model):
         if not answered and not opinion and not any(levels.values()):
             raise UserError(self.env._("Answer at least one question first."))
         now = fields.Datetime.now()
+        # The changes are the customer's (Odoo's tracking message).
+        self._track_set_author(self.partner_id)
         self.write(
             {
                 **levels,
@@ -1981,7 +1983,7 @@ class VisitRecord(models.Model):
         had_activity = bool(self._visit_activities() or self._escalation_activities())
         self.with_context(visit_close_feedback=note).action_done()
         if not had_activity:
-            self.message_post(body=note)
+            self.message_post(body=note, author_id=self.partner_id.id)
 
     def _visit_calendar(self):
         """Calling hours: the rule's calendar, else the type's, else the company's."""

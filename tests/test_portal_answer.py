@@ -160,6 +160,11 @@ class TestPortalAnswer(HttpCase):
         notes = self._portal_notes(visit)
         self.assertEqual(len(notes), 1)
         self.assertFalse(notes.mail_activity_type_id)
+        self.assertEqual(notes.author_id, self.customer)
+        # The changes it made are tracked as the customer's.
+        tracked = visit.message_ids.filtered("tracking_value_ids")
+        self.assertTrue(tracked)
+        self.assertEqual(tracked.author_id, self.customer)
 
     def test_an_answer_refused_at_closing_writes_nothing(self):
         # The type asks a reason of a customer less than satisfied: checked
