@@ -50,10 +50,12 @@ ADDONS="$(cv_addons_path "$work/addons")"
 
 # A server with 2 workers (CV_BENCH_HTTP_WORKERS) on a free loopback port,
 # for the benchmarks that drive it over HTTP (extra Odoo options as
-# arguments); stopped on exit.
+# arguments); stopped on exit. Its one database by -d alone, no
+# --db-filter: with a filter Odoo lists PostgreSQL's databases on every
+# request.
 start_server() {
     port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
+    cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
         --http-interface=127.0.0.1 --http-port="$port" --workers="${CV_BENCH_HTTP_WORKERS:-2}" --max-cron-threads=0 \
         --log-level=warn "$@" >"$work/server.log" 2>&1 &
     server=$!
@@ -99,7 +101,7 @@ case "$what" in
     report|indicators)
         # wkhtmltopdf fetches the report's CSS over HTTP: serve the database.
         port="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" --db-filter="^$db\$" \
+        cv_odoo -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --log-level=warn >"$work/server.log" 2>&1 &
         server=$!
         trap 'pkill -TERM -P $server 2>/dev/null || true; kill $server 2>/dev/null || true; dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
