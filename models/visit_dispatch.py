@@ -419,25 +419,7 @@ class VisitRecord(models.Model):
                 and not visit.dispatch_state
             )
         )
-        now = fields.Datetime.now()
-        for dispatch_channel, visits in followed.grouped("channel").items():
-            visits.write(
-                {
-                    "dispatch_state": "sent",
-                    "dispatch_channel": dispatch_channel,
-                    "dispatch_date": now,
-                    "dispatch_reminded": False,
-                    "dispatch_opened": False,
-                }
-            )
-        messages = messages or {}
-        followed.filtered(lambda visit: visit.id in messages)._set_dispatch_messages(
-            messages
-        )
-        # A message of a reopened visit's earlier round is no longer followed.
-        followed.filtered(
-            lambda visit: visit.id not in messages
-        ).dispatch_message_id = False
+        followed._mark_sent(messages or {})
         return followed
 
     @api.returns("mail.message", lambda value: value.id)
@@ -500,9 +482,13 @@ class VisitRecord(models.Model):
         # Sent again (a reopened visit): its earlier link stops working.
         resent.access_token = False
         messages = sending._send_messages(numbers)
-        sent = sending.filtered(lambda visit: visit.id in messages)
+        sending.filtered(lambda visit: visit.id in messages)._mark_sent(messages)
+
+    def _mark_sent(self, messages):
+        """The visits' message went out now, by their channel (``messages``:
+        {visit id: mail.message id}, where the message is known)."""
         now = fields.Datetime.now()
-        for channel, visits in sent.grouped("channel").items():
+        for channel, visits in self.grouped("channel").items():
             visits.write(
                 {
                     "dispatch_state": "sent",
@@ -512,7 +498,14 @@ class VisitRecord(models.Model):
                     "dispatch_opened": False,
                 }
             )
-        sent._set_dispatch_messages(messages)
+        self.filtered(lambda visit: visit.id in messages)._set_dispatch_messages(
+            messages
+        )
+        # Unknown (SMS sent by hand to a selection): no message followed,
+        # not the one of a reopened visit's earlier round.
+        self.filtered(
+            lambda visit: visit.id not in messages
+        ).dispatch_message_id = False
 
     def _set_per_visit(self, fname, values, sql_type, dependents=()):
         """Write ``values`` (one per visit, in the order of ``self``) to the

@@ -87,6 +87,15 @@ class TestDispatch(VisitCommon, MailCase):
         self.env["sms.sms"].sudo()._process_queue()
         return count
 
+    def _composer(self, action):
+        """The composer ``action`` opens, as the agent opens it."""
+        return (
+            self.env[action["res_model"]]
+            .with_user(self.agent)
+            .with_context(**action["context"])
+            .create({})
+        )
+
     def _visit(self, channel, partner=None, **values):
         values.setdefault("scheduled_date", self.past)
         return self._create_visit(
@@ -378,12 +387,7 @@ class TestDispatch(VisitCommon, MailCase):
         visits = self._visit("phone") | self._visit("phone", partner=other)
         action = visits.with_user(self.agent).action_send_sms()
         self.assertEqual(action["res_model"], "sms.composer")
-        composer = (
-            self.env["sms.composer"]
-            .with_user(self.agent)
-            .with_context(**action["context"])
-            .create({})
-        )
+        composer = self._composer(action)
         self.assertEqual(composer.composition_mode, "mass")
         with self.mockSMSGateway():
             composer.action_send_sms()
@@ -398,12 +402,7 @@ class TestDispatch(VisitCommon, MailCase):
                 visit.name,
             )
         action = visits.with_user(self.agent).action_send_sign_request()
-        wizard = (
-            self.env["mail.compose.message"]
-            .with_user(self.agent)
-            .with_context(**action["context"])
-            .create({})
-        )
+        wizard = self._composer(action)
         # Still to be answered: the type's e-mail, to answer online.
         self.assertEqual(
             wizard.template_id,
@@ -448,12 +447,7 @@ class TestDispatch(VisitCommon, MailCase):
         )
         visits = email | phone | done | reached | sms | already
         action = visits.with_user(self.agent).action_send_sign_request()
-        wizard = (
-            self.env["mail.compose.message"]
-            .with_user(self.agent)
-            .with_context(**action["context"])
-            .create({})
-        )
+        wizard = self._composer(action)
         sent_at = self.now
         with freeze_time(sent_at), self.mock_mail_gateway():
             wizard.action_send_mail()
@@ -495,12 +489,7 @@ class TestDispatch(VisitCommon, MailCase):
         blocked = self._visit("sms", partner=other, scheduled_date=later)
         self.env["phone.blacklist"]._add(["+8613800138002"])
         action = (sms | blocked).with_user(self.agent).action_send_sms()
-        composer = (
-            self.env["sms.composer"]
-            .with_user(self.agent)
-            .with_context(**action["context"])
-            .create({})
-        )
+        composer = self._composer(action)
         self.assertEqual(composer.composition_mode, "mass")
         with freeze_time(self.now), self.mockSMSGateway():
             composer.action_send_sms()
@@ -512,12 +501,7 @@ class TestDispatch(VisitCommon, MailCase):
         # One visit: the composer's comment mode, its message followed.
         single = self._visit("sms", scheduled_date=later)
         action = single.with_user(self.agent).action_send_sms()
-        composer = (
-            self.env["sms.composer"]
-            .with_user(self.agent)
-            .with_context(**action["context"])
-            .create({})
-        )
+        composer = self._composer(action)
         self.assertEqual(composer.composition_mode, "comment")
         with self.mockSMSGateway():
             composer.action_send_sms()
