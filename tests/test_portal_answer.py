@@ -305,6 +305,8 @@ class TestPortalAnswer(HttpCase):
         self.assertTrue(url.startswith("/zh_CN/my/visits/"), url)
         page = self.url_open(url)
         self.assertIn("周一至周五 08:30–11:00、14:00–16:00", page.text)
+        # No space after the full-width colon, as Chinese writes it.
+        self.assertRegex(page.text, r"我们的回访时间：<span[^>]*o_visit_calling_hours")
         self.assertNotIn("Shanghai calling hours", page.text)
 
     def test_a_two_week_calendar_says_this_weeks_hours_then_the_next(self):
