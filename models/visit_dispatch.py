@@ -420,7 +420,6 @@ class VisitRecord(models.Model):
             )
         )
         followed._mark_sent(messages or {})
-        return followed
 
     @api.returns("mail.message", lambda value: value.id)
     def message_post(self, **kwargs):
