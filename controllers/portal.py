@@ -1,6 +1,6 @@
 import logging
 
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -11,13 +11,23 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 _logger = logging.getLogger(__name__)
 
+# Ids beyond PostgreSQL's integer never exist (and would fail the query).
+MAX_ID = 2**31 - 1
+# portal.mixin's tokens are UUIDs; anything much longer is not one.
+MAX_TOKEN = 64
+
 
 class VisitPortal(CustomerPortal):
     """My visits, and the customer's tokenized visit page: read, sign,
     answer, pick a callback slot, or ask not to be contacted again.
 
     Thin on purpose: every route checks access and input, then calls the
-    model; any refused access answers 404 and reveals nothing.
+    model, which checks again who acts; any refused access answers 404 and
+    reveals nothing. Only the customer acts (answer, callback, opt-out,
+    signature): with the visit's valid link, or signed in as a portal user
+    of the customer's company. An employee reads the page, without its
+    forms, and is refused the actions (403): Log Outcome in the back office
+    is theirs.
     """
 
     def _prepare_home_portal_values(self, counters):
@@ -35,10 +45,21 @@ class VisitPortal(CustomerPortal):
         partner = request.env.user.partner_id
         return [("partner_id", "child_of", [partner.commercial_partner_id.id])]
 
+    @staticmethod
+    def _clean_token(access_token):
+        """The token as sent, if it can be one (the sign route's JSON may
+        carry anything)."""
+        if isinstance(access_token, str) and 0 < len(access_token) <= MAX_TOKEN:
+            return access_token
+        return None
+
     def _visit_or_404(self, visit_id, access_token):
-        """The visit, or 404. Reached by its token (not by the user's own
-        rights), the link works while the visit is open and the company's
-        days after it closed, then answers as a wrong token."""
+        """The visit (sudo, to render), or 404. Reached by its token (not by
+        the user's own rights), the link works while the visit is open and
+        the company's days after it closed, then answers as a wrong token."""
+        access_token = self._clean_token(access_token)
+        if not 0 < visit_id <= MAX_ID:
+            raise NotFound()
         Visit = request.env["visit.record"]
         own = Visit.browse(visit_id).exists().has_access("read")
         try:
@@ -48,6 +69,35 @@ class VisitPortal(CustomerPortal):
         if not own and visit._portal_link_expired():
             raise NotFound()
         return visit
+
+    def _visit_customer(self, visit, access_token):
+        """The partner acting as the visit's customer, or None (an employee
+        reading the page)."""
+        try:
+            return (
+                request.env["visit.record"]
+                .browse(visit.id)
+                ._portal_customer(self._clean_token(access_token))
+            )
+        except AccessError:
+            return None
+
+    def _visit_for_action(self, visit_id, access_token):
+        """The visit (sudo, to render) for one of the customer's actions:
+        404 when not found or not theirs, 403 for an employee."""
+        visit = self._visit_or_404(visit_id, access_token)
+        if request.env.user._is_internal():
+            raise Forbidden(
+                request.env._(
+                    "Only the customer acts on this page: log the outcome in "
+                    "the back office."
+                )
+            )
+        return visit
+
+    def _as_user(self, visit):
+        """The visit as the request's user, for the model to check who acts."""
+        return request.env["visit.record"].browse(visit.id)
 
     @staticmethod
     def _visit_url(visit, access_token, message):
@@ -82,7 +132,9 @@ class VisitPortal(CustomerPortal):
         return request.render(
             "customer_visit.portal_my_visits",
             {
-                "visits": visits,
+                # sudo: the visits the user's rules let them list, rendered
+                # with their links (whose tokens the user may not read).
+                "visits": visits.sudo(),
                 "page_name": "visit",
                 "pager": pager,
                 "default_url": "/my/visits",
@@ -92,8 +144,10 @@ class VisitPortal(CustomerPortal):
     @http.route(["/my/visits/<int:visit_id>"], type="http", auth="public", website=True)
     def portal_visit_page(self, visit_id, access_token=None, message=None, **kw):
         visit = self._visit_or_404(visit_id, access_token)
-        if access_token and not request.env.user._is_internal():
-            visit._portal_opened()
+        # Opening the page is not noted as opened: link scanners open it too
+        # (the customer's first action is, see _portal_opened).
+        if message not in ("signed", "answered", "callback", "optout"):
+            message = None
         return self._visit_render(visit, access_token, {"message": message}, **kw)
 
     def _visit_render(self, visit, access_token, values, status=200, **kw):
@@ -105,19 +159,28 @@ class VisitPortal(CustomerPortal):
             False,
             **kw,
         )
-        values.update(self._visit_page_flags(visit))
+        values.update(self._visit_page_flags(visit, access_token))
         return request.render("customer_visit.portal_visit_page", values, status=status)
 
-    def _visit_page_flags(self, visit):
+    def _visit_page_flags(self, visit, access_token):
+        """What the page offers: the customer's forms, to the customer only
+        (an employee reads the page without them)."""
+        customer = self._visit_customer(visit, access_token)
         opted_out = visit.env["visit.planner"]._is_opted_out(visit.partner_id)
-        is_open = visit.state in ("planned", "in_progress") and not opted_out
+        is_open = bool(
+            customer and visit.state in ("planned", "in_progress") and not opted_out
+        )
+        identified = bool(customer) and self._as_user(visit)._portal_identified(
+            customer
+        )
         return {
-            "can_sign": visit.state in ("planned", "in_progress", "done")
+            "can_sign": bool(customer)
+            and visit.state in ("planned", "in_progress", "done")
             and visit.outcome == "reached"
             and not visit.signature_hash,
-            "can_answer": is_open and visit._portal_can_answer(),
+            "can_answer": is_open and visit._portal_can_answer(identified),
             "can_pick_slot": is_open,
-            "can_opt_out": not opted_out,
+            "can_opt_out": bool(customer) and not opted_out,
             "calling_hours": visit._calling_hours_text() if is_open else "",
             "slots": visit._callback_slots() if is_open else [],
             "aspects": visit._portal_aspects(),
@@ -133,24 +196,30 @@ class VisitPortal(CustomerPortal):
     @http.route(
         ["/my/visits/<int:visit_id>/sign"], type="json", auth="public", website=True
     )
-    def portal_visit_sign(self, visit_id, access_token=None, name=None, signature=None):
+    def portal_visit_sign(
+        self, visit_id, access_token=None, name=None, signature=None, **kw
+    ):
         access_token = access_token or request.httprequest.args.get("access_token")
+        if kw:
+            return self._sign_refused(
+                visit_id, request.env._("Send only a name and a signature.")
+            )
         try:
-            visit = self._visit_or_404(visit_id, access_token)
+            visit = self._visit_for_action(visit_id, access_token)
+        except Forbidden as error:
+            return self._sign_refused(visit_id, error.description)
         except NotFound:
             return self._sign_refused(
                 visit_id, request.env._("This visit cannot be found.")
             )
-        if not isinstance(name, str) or not name.strip() or len(name) > 128:
-            return self._sign_refused(
-                visit_id, request.env._("Give your name (at most 128 characters).")
-            )
-        if not isinstance(signature, str) or not signature:
-            return self._sign_refused(
-                visit_id, request.env._("The signature is missing.")
-            )
         try:
-            visit._sign(name.strip(), signature)
+            self._as_user(visit)._portal_sign(
+                name, signature, self._clean_token(access_token)
+            )
+        except AccessError:
+            return self._sign_refused(
+                visit_id, request.env._("This visit cannot be found.")
+            )
         except (UserError, ValidationError) as error:
             return self._sign_refused(visit_id, str(error.args[0]))
         return {
@@ -166,11 +235,11 @@ class VisitPortal(CustomerPortal):
         website=True,
     )
     def portal_visit_answer(self, visit_id, access_token=None, **post):
-        visit = self._visit_or_404(visit_id, access_token)
+        visit = self._visit_for_action(visit_id, access_token)
         try:
             # A refused answer writes nothing (the request still commits).
             with request.env.cr.savepoint():
-                visit._portal_answer(
+                self._as_user(visit)._portal_answer(
                     {
                         key[len("answer_") :]: value
                         for key, value in post.items()
@@ -182,7 +251,10 @@ class VisitPortal(CustomerPortal):
                         for key, value in post.items()
                         if key.startswith("rating_")
                     },
+                    self._clean_token(access_token),
                 )
+        except AccessError as error:
+            raise NotFound() from error
         except (UserError, ValidationError) as error:
             return self._visit_error(visit, access_token, error)
         return self._visit_redirect(visit, access_token, "answered")
@@ -195,9 +267,15 @@ class VisitPortal(CustomerPortal):
         website=True,
     )
     def portal_visit_callback(self, visit_id, access_token=None, slot=None, **post):
-        visit = self._visit_or_404(visit_id, access_token)
+        visit = self._visit_for_action(visit_id, access_token)
         try:
-            visit._portal_pick_callback(visit._portal_check_slot(slot))
+            # A refused time writes nothing (the request still commits).
+            with request.env.cr.savepoint():
+                self._as_user(visit)._portal_pick_callback(
+                    slot, self._clean_token(access_token)
+                )
+        except AccessError as error:
+            raise NotFound() from error
         except (UserError, ValidationError) as error:
             return self._visit_error(visit, access_token, error)
         return self._visit_redirect(visit, access_token, "callback")
@@ -211,12 +289,15 @@ class VisitPortal(CustomerPortal):
     )
     def portal_visit_optout(self, visit_id, access_token=None, confirm=None, **post):
         """Two steps: the page asks to confirm, only then the wish is kept."""
-        visit = self._visit_or_404(visit_id, access_token)
+        visit = self._visit_for_action(visit_id, access_token)
         if visit.env["visit.planner"]._is_opted_out(visit.partner_id):
             return self._visit_redirect(visit, access_token, "optout")
         if confirm != "yes":
             return self._visit_render(visit, access_token, {"confirm_opt_out": True})
-        visit._portal_opt_out()
+        try:
+            self._as_user(visit)._portal_opt_out(self._clean_token(access_token))
+        except AccessError as error:
+            raise NotFound() from error
         return self._visit_redirect(visit, access_token, "optout")
 
     def _visit_error(self, visit, access_token, error):

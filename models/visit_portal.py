@@ -7,18 +7,26 @@ customer's language), or a wish not to be contacted again.  Every input is
 checked here, on the server; the controller only reads the request.
 """
 
+import base64
+import binascii
 import functools
+import io
+import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 import pytz
 from babel.dates import format_skeleton, get_day_names
+from PIL import Image
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import SUPERUSER_ID, Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import consteq
 from odoo.tools.misc import babel_locale_parse
 
 from .visit_dispatch import DIGITAL_CHANNELS
+from .visit_planner import OPEN_STATES
+from .visit_portal_fields import employee_only_fields
 from .visit_record import CALLBACK_SLOT, SATISFACTION_FIELDS, SATISFACTION_LEVELS
 
 # Slots offered to the customer: every half hour of the calling hours, from
@@ -34,6 +42,57 @@ LEVEL_FACES = {
     "fairly_satisfied": ("fa-smile-o", "text-info"),
     "basically_satisfied": ("fa-meh-o", "text-warning"),
     "unsatisfied": ("fa-frown-o", "text-danger"),
+}
+
+
+# What the customer may send, checked again on the server whatever the page
+# allows: a longer text, a NUL byte (PostgreSQL refuses it) or a bigger image
+# is a clear 400, never a server error.
+OPINION_MAX = 4000
+ANSWER_MAX = 2000
+SIGNER_MAX = 128
+# A drawn signature is a few tens of kB; its pixels are counted from the
+# image header before anything is decoded (an image of 100000 × 100000
+# pixels fits in a few kB and would take 40 GB once decoded).
+SIGNATURE_MAX_CHARS = 1024 * 1024
+SIGNATURE_MAX_SIDE = 3000
+SIGNATURE_FORMATS = ("PNG", "JPEG")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What a portal user may read of a visit over RPC: what the page shows them.
+# Every other field, of any slice now or later, is the employees' (review,
+# open problem, team, plan, tokens of the other visits of their company...).
+PORTAL_READABLE_FIELDS = {
+    "id",
+    "display_name",
+    "name",
+    "partner_id",
+    "contact_id",
+    "company_id",
+    "type_id",
+    "user_id",
+    "scheduled_date",
+    "deadline",
+    "state",
+    "outcome",
+    "channel",
+    "answer_ids",
+    *SATISFACTION_FIELDS,
+    "is_rated",
+    "opinion",
+    "signature",
+    "signed_by",
+    "signed_on",
+    "signature_status",
+    "access_url",
+    "access_warning",
+    "create_date",
+    "write_date",
+    # Flags and counts the back office's views test in their modifiers
+    # (is_overdue is computed from the deadline, as the reader).
+    "is_overdue",
+    "is_confirmation",
+    "is_unsatisfied",
+    "complaint_ticket_count",
 }
 
 
@@ -81,13 +140,96 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     # The link
     # ------------------------------------------------------------------
+    @api.model
+    def _setup_fields(self):
+        super()._setup_fields()
+        employee_only_fields(self, PORTAL_READABLE_FIELDS)
+
+    def write(self, vals):
+        reopened = (
+            self.filtered(lambda rec: rec.state not in OPEN_STATES)
+            if vals.get("state") in OPEN_STATES
+            else self.browse()
+        )
+        res = super().write(vals)
+        if reopened:
+            # A reopened visit gets a new link: the one of its earlier round
+            # expired with it and must not work again.
+            reopened.access_token = False
+        return res
+
     def _portal_link_expired(self, now=None):
         """True when the visit closed more than the company's days ago."""
         self.ensure_one()
-        if self.state in ("planned", "in_progress") or not self.date_done:
+        if self.state in OPEN_STATES:
             return False
+        # A visit closed without a closing date (cancelled before the date
+        # was kept, or closed by a data fix) counts from its last change:
+        # never from nothing, or its link would work forever.
+        closed_on = self.date_done or self.write_date or fields.Datetime.now()
         now = now or fields.Datetime.now()
-        return self.date_done + timedelta(days=self.company_id.visit_link_days) < now
+        return closed_on + timedelta(days=self.company_id.visit_link_days) < now
+
+    # ------------------------------------------------------------------
+    # Who acts as the customer
+    # ------------------------------------------------------------------
+    def _portal_customer(self, access_token=None):
+        """The partner acting as this visit's customer, or AccessError.
+
+        Called on the visit as the request's user (not sudo): the holder of
+        the visit's valid link acts as its customer; a signed-in portal user
+        of the customer's company acts as themself; an employee never does,
+        even with the link (the back office's Log Outcome is theirs), and
+        neither does anyone else.
+        """
+        self.ensure_one()
+        user = self.env.user
+        # sudo: the token and the customer are read to check the caller,
+        # who may have no right on visits; nothing read is returned.
+        visit = self.sudo().exists()
+        if not visit or not user.share:
+            raise AccessError(
+                self.env._("Only the customer acts on the visit's portal page.")
+            )
+        if (
+            not user._is_public()
+            and user.commercial_partner_id == visit.partner_id.commercial_partner_id
+            and visit.state != "cancelled"
+        ):
+            return user.partner_id
+        if (
+            isinstance(access_token, str)
+            and visit.access_token
+            and consteq(visit.access_token, access_token)
+            and not visit._portal_link_expired()
+        ):
+            return visit.partner_id
+        raise AccessError(
+            self.env._("Only the customer acts on the visit's portal page.")
+        )
+
+    def _portal_identified(self, customer):
+        """Whether ``customer`` (from _portal_customer) counts as identified:
+        signed in as themself, or holding the link of a type whose link
+        counts as proof of identity."""
+        self.ensure_one()
+        user = self.env.user
+        signed_in = not user._is_public() and customer == user.partner_id
+        # sudo: the type's setting, whoever asks.
+        return bool(signed_in or self.sudo().type_id.link_confirms_identity)
+
+    def _portal_sudo(self):
+        """This visit for the customer's action, once _portal_customer
+        allowed it.
+
+        sudo, as the superuser (as portal.mixin's _document_check_access
+        gives the record): the customer has no right on visits, and what
+        closing creates (tickets, activity notes) must be neither assigned
+        to nor authored by the public user. The customer's own messages and
+        tracked changes name the customer explicitly.
+        """
+        self.ensure_one()
+        return self.with_user(SUPERUSER_ID)
 
     def get_portal_url(
         self,
@@ -128,11 +270,15 @@ class VisitRecord(models.Model):
         # Only an active language has a URL code.
         return self.env["res.lang"]._get_data(code=code).url_code or ""
 
-    def _portal_can_answer(self):
+    def _portal_can_answer(self, identified=False):
         """The customer answers online the visits sent to them as a message
         (or planned for one), and those with a script to fill in; a call or
-        a site visit is closed by its agent."""
+        a site visit is closed by its agent. A type that needs the
+        customer's identity confirmed is answered online only by an
+        ``identified`` customer (see _portal_identified)."""
         self.ensure_one()
+        if self.type_id.identity_required and not identified:
+            return False
         return bool(
             self.dispatch_channel
             or self.channel in (*DIGITAL_CHANNELS, "portal")
@@ -140,7 +286,12 @@ class VisitRecord(models.Model):
         )
 
     def _portal_opened(self):
-        """The customer opened the link of a sent message: noted once."""
+        """The customer acted on the page of a sent message: noted once.
+
+        Not when the page is merely fetched: mail scanners and link
+        previews open every link of a message. The customer's first action
+        (an answer, a callback time, a signature, an opt-out) counts.
+        """
         self.ensure_one()
         if self.dispatch_date and not self.dispatch_opened:
             self.dispatch_opened = fields.Datetime.now()
@@ -318,33 +469,251 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     # Not to be contacted again
     # ------------------------------------------------------------------
-    def _portal_opt_out(self):
+    def _portal_opt_out(self, access_token=None):
         """The customer confirmed they do not want to be contacted again:
         do-not-visit, and their address and numbers on Odoo's blacklists
         (the Dispatch job and every mailing respect them)."""
         self.ensure_one()
-        partner = self.partner_id
-        people = partner | self.contact_id
-        self.message_post(
-            body=self.env._("The customer asked not to be contacted again (portal).")
+        customer = self._portal_customer(access_token)
+        visit = self._portal_sudo()
+        partner = visit.partner_id
+        people = partner | visit.contact_id
+        visit._portal_opened()
+        visit.message_post(
+            body=self.env._("The customer asked not to be contacted again (portal)."),
+            author_id=customer.id,
         )
-        reason = self.env._("Asked not to be contacted (follow-up visit %s)", self.name)
+        reason = self.env._(
+            "Asked not to be contacted (follow-up visit %s)", visit.name
+        )
         for person in people:
             if person.email_normalized:
-                self.env["mail.blacklist"]._add(person.email_normalized, message=reason)
+                visit.env["mail.blacklist"]._add(
+                    person.email_normalized, message=reason
+                )
             numbers = {
                 person._phone_format(number=number)
                 for number in (person.mobile, person.phone)
                 if number
             } - {False}
             if numbers:
-                self.env["phone.blacklist"]._add(sorted(numbers), message=reason)
+                visit.env["phone.blacklist"]._add(sorted(numbers), message=reason)
         partner.do_not_visit = True
 
+    # ------------------------------------------------------------------
+    # A callback time
+    # ------------------------------------------------------------------
     def _portal_check_slot(self, value):
-        """The posted slot, a local 'YYYY-MM-DDTHH:MM' among the calling
-        hours, as a naive local datetime."""
+        """The posted slot, one of those the page offered (_callback_slots),
+        as a naive local datetime of the calling hours' calendar."""
+        self.ensure_one()
+        offered = {
+            slot for _day, slots in self._callback_slots() for slot, _label in slots
+        }
+        if not isinstance(value, str) or value not in offered:
+            raise UserError(
+                self.env._(
+                    "Choose one of the times offered: we call during our calling "
+                    "hours (%s), over the next days.",
+                    self._calling_hours_text(),
+                )
+            )
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M")
+
+    def _portal_pick_callback(self, slot, access_token=None):
+        """The customer picks one of the offered slots (``slot``, as posted):
+        the visit becomes a call at that time."""
+        self.ensure_one()
+        customer = self._portal_customer(access_token)
+        visit = self._portal_sudo()
+        visit._check_open()
+        local_start = visit._portal_check_slot(slot)
+        tz = pytz.timezone(visit._visit_calendar().tz or "UTC")
+        start = tz.localize(local_start)
+        scheduled = start.astimezone(pytz.utc).replace(tzinfo=None)
+        values = {"scheduled_date": scheduled, "channel": "phone"}
+        if visit.dispatch_state == "sent":
+            # The customer chose a call: no reminder, no "no answer".
+            values["dispatch_state"] = "fell_back"
+        if visit.deadline and visit.deadline < scheduled:
+            values["deadline"] = scheduled + CALLBACK_SLOT
+        visit._portal_opened()
+        visit.write(values)
+        visit._visit_activities().write({"date_deadline": start.date()})
+        visit.message_post(
+            body=self.env._(
+                "The customer asked to be called on %s.",
+                local_start.strftime("%Y-%m-%d %H:%M"),
+            ),
+            author_id=customer.id,
+        )
+
+    # ------------------------------------------------------------------
+    # Answers and signature
+    # ------------------------------------------------------------------
+    @api.model
+    def _check_portal_text(self, value, limit, message):
+        """``value`` as posted, stripped: a string of at most ``limit``
+        characters without NUL or control characters (newlines and tabs
+        allowed), else UserError(``message``)."""
+        if value is None or value is False:
+            return ""
+        if not isinstance(value, str) or len(value) > limit:
+            raise UserError(message)
+        if CONTROL_CHARS.search(value):
+            raise UserError(message)
+        return value.strip()
+
+    def _portal_answer(self, raw_answers, opinion, ratings=None, access_token=None):
+        """The customer answers the script and rates each aspect (``ratings``:
+        {aspect field: level}): the visit is done via the portal, with the
+        consequences of an agent's outcome (a ticket when unsatisfied, a
+        next round for a problem)."""
+        self.ensure_one()
+        customer = self._portal_customer(access_token)
+        identified = self._portal_identified(customer)
+        visit = self._portal_sudo()
+        if visit.state not in OPEN_STATES:
+            raise UserError(
+                self.env._("This visit is already closed: thank you, nothing to do.")
+            )
+        if not visit._portal_can_answer(identified):
+            raise UserError(
+                self.env._("This visit is answered with our agent, not online.")
+            )
+        levels = visit._check_portal_ratings(ratings)
+        if visit.env["visit.planner"]._is_opted_out(visit.partner_id):
+            raise UserError(
+                self.env._("You asked not to be contacted: this visit is closed.")
+            )
+        known = {str(answer.question_id.id): answer for answer in visit.answer_ids}
+        if unknown := set(raw_answers) - set(known):
+            raise UserError(
+                self.env._("Unknown questions: %s", ", ".join(sorted(unknown)))
+            )
+        commands = []
+        answered = False
+        for key, answer in known.items():
+            question = answer.question_id
+            raw = self._check_portal_text(
+                raw_answers.get(key),
+                ANSWER_MAX,
+                self.env._(
+                    "“%(question)s”: the answer is too long (at most %(limit)s "
+                    "characters) or holds characters that are not text.",
+                    question=question.name,
+                    limit=ANSWER_MAX,
+                ),
+            )
+            values = {"value_yes_no": False, "value_rating": 0, "value_text": False}
+            if question.answer_kind == "yes_no":
+                if raw not in ("", "yes", "no"):
+                    raise UserError(
+                        self.env._("“%s”: answer yes or no.", question.name)
+                    )
+                values["value_yes_no"] = raw or False
+            elif question.answer_kind == "rating":
+                if raw and raw not in ("1", "2", "3", "4", "5"):
+                    raise UserError(
+                        self.env._("“%s”: give a rating from 1 to 5.", question.name)
+                    )
+                values["value_rating"] = int(raw or 0)
+            else:
+                values["value_text"] = raw or False
+            if question.is_required and not any(values.values()):
+                raise UserError(self.env._("“%s” needs an answer.", question.name))
+            answered = answered or any(values.values())
+            commands.append(Command.update(answer.id, values))
+        opinion = self._check_portal_text(
+            opinion,
+            OPINION_MAX,
+            self.env._(
+                "Your opinion is too long (at most %s characters) or holds "
+                "characters that are not text.",
+                OPINION_MAX,
+            ),
+        )
+        if not answered and not opinion and not any(levels.values()):
+            raise UserError(self.env._("Answer at least one question first."))
+        now = fields.Datetime.now()
+        visit._portal_opened()
+        # The changes are the customer's (Odoo's tracking message).
+        visit._track_set_author(customer)
+        visit.write(
+            {
+                **levels,
+                "answer_ids": commands,
+                "opinion": opinion or visit.opinion,
+                "answer_date": now,
+                "dispatch_state": "answered"
+                if visit.dispatch_state == "sent"
+                else visit.dispatch_state,
+                "outcome": "reached",
+                "unreached_reason": False,
+                "channel": "portal",
+                # Holding the link proves who answers only where the type
+                # says so (a compliance type asks more: a call, a sign-in).
+                "identity_confirmed": identified,
+                "answered_by_id": customer.id,
+            }
+        )
+        note = self.env._("The customer answered the visit on the portal.")
+        # The note goes with the closed activity's message, one message
+        # where two were posted; a visit with no activity gets it alone.
+        had_activity = bool(visit._visit_activities() or visit._escalation_activities())
+        visit.with_context(visit_close_feedback=note).action_done()
+        if not had_activity:
+            visit.message_post(body=note, author_id=customer.id)
+
+    @api.model
+    def _check_portal_signature(self, signature):
+        """Refuse what is not a reasonably small PNG or JPEG image, reading
+        only its header (before any pixel is decoded)."""
+        message = self.env._(
+            "The signature must be an image (PNG or JPEG) of at most "
+            "%(side)s × %(side)s pixels.",
+            side=SIGNATURE_MAX_SIDE,
+        )
+        if (
+            not isinstance(signature, str)
+            or not signature
+            or len(signature) > SIGNATURE_MAX_CHARS
+        ):
+            raise UserError(message)
         try:
-            return datetime.strptime(value or "", "%Y-%m-%dT%H:%M")
-        except ValueError as error:
-            raise UserError(self.env._("Choose a date and a time.")) from error
+            raw = base64.b64decode(signature, validate=True)
+            with Image.open(io.BytesIO(raw)) as image:
+                width, height, kind = image.width, image.height, image.format
+        except (
+            ValueError,
+            TypeError,
+            binascii.Error,
+            OSError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as error:
+            raise UserError(message) from error
+        if (
+            kind not in SIGNATURE_FORMATS
+            or width > SIGNATURE_MAX_SIDE
+            or height > SIGNATURE_MAX_SIDE
+        ):
+            raise UserError(message)
+
+    def _portal_sign(self, name, signature, access_token=None):
+        """The customer signs the visit's sheet on the portal."""
+        self.ensure_one()
+        self._portal_customer(access_token)
+        name = self._check_portal_text(
+            name,
+            SIGNER_MAX,
+            self.env._("Give your name (at most %s characters).", SIGNER_MAX),
+        )
+        if not name:
+            raise UserError(
+                self.env._("Give your name (at most %s characters).", SIGNER_MAX)
+            )
+        self._check_portal_signature(signature)
+        visit = self._portal_sudo()
+        visit._sign(name, signature)
+        visit._portal_opened()

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_datetime
+from odoo.tools import SQL, format_datetime, plaintext2html
 from odoo.tools.image import base64_to_image
 
 from .visit_calendar import WorkCalendar
@@ -1823,7 +1823,8 @@ class VisitRecord(models.Model):
         visit_type = self.type_id
         values = {
             "name": title,
-            "description": description,
+            # The customer's words are text, never markup, in the ticket.
+            "description": plaintext2html(description or ""),
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
             "team_id": (team or visit_type._team_for(self.opinion_category)).id,
@@ -1895,135 +1896,11 @@ class VisitRecord(models.Model):
         )
         return confirmation
 
-    # ------------------------------------------------------------------
-    # Customer self-service (called by the portal on the checked record)
-    # ------------------------------------------------------------------
-    def _portal_answer(self, raw_answers, opinion, ratings=None):
-        """The customer answers the script and rates each aspect (``ratings``:
-        {aspect field: level}): the visit is done via the portal, with the
-        consequences of an agent's outcome (a ticket when unsatisfied, a
-        next round for a problem)."""
-        self.ensure_one()
-        if self.state not in ("planned", "in_progress"):
-            raise UserError(
-                self.env._("This visit is already closed: thank you, nothing to do.")
-            )
-        if not self._portal_can_answer():
-            raise UserError(
-                self.env._("This visit is answered with our agent, not online.")
-            )
-        levels = self._check_portal_ratings(ratings)
-        if self.env["visit.planner"]._is_opted_out(self.partner_id):
-            raise UserError(
-                self.env._("You asked not to be contacted: this visit is closed.")
-            )
-        known = {str(answer.question_id.id): answer for answer in self.answer_ids}
-        if unknown := set(raw_answers) - set(known):
-            raise UserError(
-                self.env._("Unknown questions: %s", ", ".join(sorted(unknown)))
-            )
-        commands = []
-        answered = False
-        for key, answer in known.items():
-            raw = (raw_answers.get(key) or "").strip()
-            question = answer.question_id
-            values = {"value_yes_no": False, "value_rating": 0, "value_text": False}
-            if question.answer_kind == "yes_no":
-                if raw not in ("", "yes", "no"):
-                    raise UserError(
-                        self.env._("“%s”: answer yes or no.", question.name)
-                    )
-                values["value_yes_no"] = raw or False
-            elif question.answer_kind == "rating":
-                if raw and raw not in ("1", "2", "3", "4", "5"):
-                    raise UserError(
-                        self.env._("“%s”: give a rating from 1 to 5.", question.name)
-                    )
-                values["value_rating"] = int(raw or 0)
-            else:
-                if len(raw) > 2000:
-                    raise UserError(
-                        self.env._("“%s”: the answer is too long.", question.name)
-                    )
-                values["value_text"] = raw or False
-            if question.is_required and not any(values.values()):
-                raise UserError(self.env._("“%s” needs an answer.", question.name))
-            answered = answered or any(values.values())
-            commands.append(Command.update(answer.id, values))
-        opinion = (opinion or "").strip()
-        if len(opinion) > 4000:
-            raise UserError(
-                self.env._("Your opinion is too long (at most 4000 characters).")
-            )
-        if not answered and not opinion and not any(levels.values()):
-            raise UserError(self.env._("Answer at least one question first."))
-        now = fields.Datetime.now()
-        # The changes are the customer's (Odoo's tracking message).
-        self._track_set_author(self.partner_id)
-        self.write(
-            {
-                **levels,
-                "answer_ids": commands,
-                "opinion": opinion or self.opinion,
-                "answer_date": now,
-                "dispatch_state": "answered"
-                if self.dispatch_state == "sent"
-                else self.dispatch_state,
-                "outcome": "reached",
-                "unreached_reason": False,
-                "channel": "portal",
-                # The customer answered through their own tokenized link.
-                "identity_confirmed": True,
-                "answered_by_id": self.partner_id.id,
-            }
-        )
-        note = self.env._("The customer answered the visit on the portal.")
-        # The note goes with the closed activity's message, one message
-        # where two were posted; a visit with no activity gets it alone.
-        had_activity = bool(self._visit_activities() or self._escalation_activities())
-        self.with_context(visit_close_feedback=note).action_done()
-        if not had_activity:
-            self.message_post(body=note, author_id=self.partner_id.id)
-
     def _visit_calendar(self):
         """Calling hours: the rule's calendar, else the type's, else the company's."""
         self.ensure_one()
         return self.env["visit.planner"]._calendar(
             self.type_id, self.plan_id.rule_id, self.company_id
-        )
-
-    def _portal_pick_callback(self, local_start):
-        """The customer picks a quarter of an hour inside the calling hours."""
-        self.ensure_one()
-        self._check_open()
-        calendar = self._visit_calendar()
-        tz = pytz.timezone(calendar.tz or "UTC")
-        start = tz.localize(local_start)
-        if start <= fields.Datetime.now().replace(tzinfo=pytz.utc):
-            raise UserError(self.env._("Choose a time in the future."))
-        intervals = calendar._work_intervals_batch(start, start + CALLBACK_SLOT)[False]
-        covered = sum((stop - begin for begin, stop, _meta in intervals), timedelta())
-        if covered < CALLBACK_SLOT:
-            raise UserError(
-                self.env._(
-                    "We call during our calling hours (%s): choose a time inside them.",
-                    self._calling_hours_text(),
-                )
-            )
-        scheduled = start.astimezone(pytz.utc).replace(tzinfo=None)
-        values = {"scheduled_date": scheduled, "channel": "phone"}
-        if self.dispatch_state == "sent":
-            # The customer chose a call: no reminder, no "no answer".
-            values["dispatch_state"] = "fell_back"
-        if self.deadline and self.deadline < scheduled:
-            values["deadline"] = scheduled + CALLBACK_SLOT
-        self.write(values)
-        self._visit_activities().write({"date_deadline": start.date()})
-        self.message_post(
-            body=self.env._(
-                "The customer asked to be called on %s.",
-                local_start.strftime("%Y-%m-%d %H:%M"),
-            )
         )
 
     def action_export_ledger(self):

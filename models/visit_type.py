@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .visit_portal_fields import employee_only_fields
+
 # Stable keys, translated labels.  Shared by types, plans, records and
 # attempts so that every place speaks of the same channels.
 CHANNELS = [
@@ -21,6 +23,16 @@ OPINION_CATEGORIES = [
 ]
 # Scripts longer than this tire the customer (domain: "about five questions").
 SCRIPT_ADVISED_LENGTH = 5
+# What a portal user may read of a type (the rest is configuration).
+PORTAL_READABLE_FIELDS = {
+    "id",
+    "display_name",
+    "name",
+    "description",
+    # Flags the back office's form tests in its modifiers.
+    "active",
+    "is_script_long",
+}
 
 
 class VisitType(models.Model):
@@ -87,6 +99,13 @@ class VisitType(models.Model):
     identity_required = fields.Boolean(
         string="Identity confirmed required",
         help="A reached visit closes only once the customer's identity is confirmed.",
+    )
+    link_confirms_identity = fields.Boolean(
+        string="The link confirms identity",
+        help="A customer who answers on the portal with the visit's link, "
+        "without signing in, counts as identified. Off, a visit that needs "
+        "the identity confirmed is answered online only by the customer "
+        "signed in to the portal, else by a call.",
     )
     recording_required = fields.Boolean(
         string="Recording required",
@@ -159,6 +178,11 @@ class VisitType(models.Model):
             "A visit type allows at least one attempt, and no negative delay.",
         ),
     ]
+
+    @api.model
+    def _setup_fields(self):
+        super()._setup_fields()
+        employee_only_fields(self, PORTAL_READABLE_FIELDS)
 
     @api.depends("question_ids")
     def _compute_question_count(self):

@@ -30,3 +30,4 @@ from . import test_rule_sampling
 from . import test_dispatch
 from . import test_portal_answer
 from . import test_dispatch_indicators
+from . import test_portal_trust

@@ -77,6 +77,12 @@ class TestPortalAnswer(HttpCase):
             self._url(visit, suffix, token), data=data, allow_redirects=False
         )
 
+    def _pick_as_link_holder(self, visit, slot):
+        """Pick ``slot`` as the anonymous holder of the visit's link."""
+        token = visit._portal_ensure_token()
+        public = self.env.ref("base.public_user")
+        visit.with_user(public)._portal_pick_callback(slot, token)
+
     def _question(self, visit):
         return visit.answer_ids.question_id
 
@@ -101,7 +107,9 @@ class TestPortalAnswer(HttpCase):
         # Four faces for each of the four aspects.
         self.assertEqual(page.text.count('class="btn-check"'), 16)
         visit.invalidate_recordset()
-        self.assertTrue(visit.dispatch_opened, "opening the link is noted")
+        self.assertFalse(
+            visit.dispatch_opened, "merely fetched (link scanners fetch it too)"
+        )
         response = self._post(
             visit,
             "/answer",
@@ -121,6 +129,7 @@ class TestPortalAnswer(HttpCase):
         self.assertEqual(visit.dispatch_channel, "email")
         self.assertEqual(visit.dispatch_state, "answered")
         self.assertTrue(visit.answer_date)
+        self.assertTrue(visit.dispatch_opened, "the customer's first action")
         self.assertEqual(visit.satisfaction_product, "satisfied")
         self.assertEqual(visit.satisfaction_service, "fairly_satisfied")
         self.assertFalse(visit.satisfaction_timeliness)
@@ -402,7 +411,7 @@ class TestPortalAnswer(HttpCase):
         # Every slot offered is accepted by the server.
         with freeze_time(now.replace(tzinfo=None)):
             value = slots[1][1][2][0]
-            visit._portal_pick_callback(visit._portal_check_slot(value))
+            self._pick_as_link_holder(visit, value)
         self.assertEqual(visit.scheduled_date, datetime(2026, 12, 7, 1, 30))
         self.assertEqual(visit.channel, "phone")
         # A call the customer chose: no reminder, no "no answer" to follow.
@@ -417,7 +426,7 @@ class TestPortalAnswer(HttpCase):
         slots = visit._callback_slots(now=now)
         self.assertEqual(slots[0][1][0][0], "2026-12-07T08:30")
         with freeze_time(now):
-            visit._portal_pick_callback(visit._portal_check_slot("2026-12-07T08:30"))
+            self._pick_as_link_holder(visit, "2026-12-07T08:30")
         self.assertEqual(visit.scheduled_date, datetime(2026, 12, 7, 13, 30))
 
     def test_slot_outside_hours_is_refused_with_the_hours(self):
