@@ -3,7 +3,7 @@
     "name": "Customer Follow-up Visits",
     "summary": "Plan, run and record customer follow-up visits (回访): "
     "calls and site visits after a sale, a repair or a complaint",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Services/Follow-ups",
     "license": "AGPL-3",
     "author": "customer_visit contributors",
@@ -46,6 +46,7 @@
         "wizards/visit_batch_wizard_views.xml",
         "wizards/visit_public_letter_wizard_views.xml",
         "views/visit_indicator_views.xml",
+        "views/visit_report_run_views.xml",
         "views/visit_record_portal_templates.xml",
         "views/visit_plan_views.xml",
         "views/res_partner_views.xml",

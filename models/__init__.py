@@ -22,6 +22,7 @@ from . import res_partner
 from . import sale_order
 from . import helpdesk_ticket
 from . import res_company
+from . import visit_report_run
 from . import ir_actions_report
 from . import res_config_settings
 from . import visit_dispatch

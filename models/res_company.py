@@ -242,7 +242,8 @@ class ResCompany(models.Model):
     def _send_visit_monthly_report(self, date_from, date_to):
         """Queue the mail of the report and ledger of the local days
         ``date_from`` to ``date_to`` (both included) to the company's visit
-        managers, in their language; return the mail."""
+        managers, in their language, and keep both files in a
+        ``visit.report.run`` that only those managers read; return the mail."""
         self.ensure_one()
         managers = self.env.ref("customer_visit.group_visit_manager").users.filtered(
             lambda user: self in user.company_ids and user.email and not user.share
@@ -280,8 +281,30 @@ class ResCompany(models.Model):
                 "mimetype": XLSX_MIMETYPE,
             }
         )
-        attachments = self.env["ir.attachment"].create(
-            [dict(values, res_model="res.company", res_id=self.id) for values in files]
+        # sudo: the report job files the report; managers only read it.
+        run = (
+            self.env["visit.report.run"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("Follow-up report %(month)s", month=label),
+                    "company_id": self.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "visit_count": report["visit_count"],
+                    "missed_count": report["missed_count"],
+                }
+            )
+        )
+        # Attached to the report sent, which only the company's visit
+        # managers read: never to the company, which every employee reads.
+        # sudo: as the report sent above.
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                [dict(values, res_model=run._name, res_id=run.id) for values in files]
+            )
         )
         # Markup: our own translated HTML; its values are numbers and dates.
         body = Markup(

@@ -18,7 +18,8 @@ from .common import VisitCommon
 MODEL_ACCESS = {
     #                              public portal internal user    manager
     "visit.type": ("", "r", "", "r", "rwcu"),
-    "visit.type.question": ("", "r", "", "r", "rwcu"),
+    # The portal shows a visit's questions through the visit it checked.
+    "visit.type.question": ("", "", "", "r", "rwcu"),
     "visit.plan": ("", "", "", "rwc", "rwcu"),
     "visit.record": ("", "r", "", "rwc", "rwcu"),
     "visit.attempt": ("", "", "", "rc", "rwcu"),
@@ -46,6 +47,7 @@ MODEL_ACCESS = {
     "visit.unreached.reason": ("", "", "", "r", "rwcu"),
     "visit.fallback.step": ("", "", "", "r", "rwcu"),
     "visit.type.team": ("", "", "", "r", "rwcu"),
+    "visit.report.run": ("", "", "", "", "ru"),
 }
 PROFILES = ("public", "portal", "internal", "user", "manager")
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

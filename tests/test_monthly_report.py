@@ -332,9 +332,7 @@ class TestReportCycles(VisitCommon):
             self.assertEqual(self._cron_at("2027-03-08 12:00:00"), [])
         self.assertEqual(self.company.visit_report_last_end, date(2027, 1, 31))
         self.assertFalse(
-            self.env["ir.attachment"].search(
-                [("res_model", "=", "res.company"), ("res_id", "=", self.company.id)]
-            )
+            self.env["visit.report.run"].search([("company_id", "=", self.company.id)])
         )
         self.assertTrue(
             self._mails(self.company_b), "the other companies still get theirs"
