@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 
 
 class HelpdeskTicket(models.Model):
@@ -35,6 +36,8 @@ class HelpdeskTicket(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if vals.get("origin_visit_id"):
+            self._check_origin_visit()
         if vals.get("stage_id"):
             self._schedule_visit_confirmations()
         return res
@@ -42,13 +45,56 @@ class HelpdeskTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         tickets = super().create(vals_list)
+        tickets.filtered("origin_visit_id")._check_origin_visit()
         tickets.filtered("closed")._schedule_visit_confirmations()
         return tickets
 
+    def _check_origin_visit(self):
+        """A user links a ticket only to a visit they may open, of the
+        ticket's customer: closing the ticket plans a visit to that
+        customer (the addon's own tickets are filed as superuser)."""
+        if self.env.su:
+            return
+        for ticket in self:
+            if not ticket.origin_visit_id.has_access("read"):
+                raise AccessError(
+                    self.env._(
+                        "A ticket can be linked only to a follow-up visit you may open."
+                    )
+                )
+            if not ticket._origin_visit_matches():
+                raise ValidationError(
+                    self.env._(
+                        "A ticket can be linked only to a follow-up visit of "
+                        "its own customer and company."
+                    )
+                )
+
+    def _origin_visit_matches(self):
+        """Whether the visit the ticket was raised in is of the ticket's
+        customer (commercial entity) and company."""
+        self.ensure_one()
+        # sudo: only the customer and company are compared (a helpdesk user
+        # closing the ticket may not read the visit).
+        visit = self.origin_visit_id.sudo()
+        return (
+            bool(visit)
+            and bool(self.partner_id)
+            and visit.partner_id.commercial_partner_id
+            == self.partner_id.commercial_partner_id
+            and (not self.company_id or visit.company_id == self.company_id)
+        )
+
     def _schedule_visit_confirmations(self):
-        """Closed tickets raised by an unsatisfied customer: visit again."""
+        """Closed tickets raised by an unsatisfied customer: visit again,
+        only when the ticket and its visit are of the same customer."""
         for ticket in self.filtered(
-            lambda t: t.closed and t.visit_confirmation_required and t.origin_visit_id
+            lambda t: (
+                t.closed
+                and t.visit_confirmation_required
+                and t.origin_visit_id
+                and t._origin_visit_matches()
+            )
         ):
             # sudo: whoever closes the ticket (a helpdesk user) schedules the
             # visit for the agent of the original visit.

@@ -3,6 +3,10 @@ from odoo.exceptions import ValidationError
 
 from .visit_rule import DEFAULT_WORKERS, WORKERS_PARAM
 
+# Each worker is a cron job, and a cron thread (or a database connection)
+# while it runs: beyond this many, workers only wait for each other.
+MAX_WORKERS = 16
+
 
 class IrCron(models.Model):
     _inherit = "ir.cron"
@@ -30,7 +34,7 @@ class ResConfigSettings(models.TransientModel):
         "part of every rule's sources, and how many Dispatch jobs send the "
         "due messages at once, each its own part of the visits. Up to the "
         "cron workers of all the servers sharing the database (Odoo's "
-        "--max-cron-threads, 2 by default on each server).",
+        "--max-cron-threads, 2 by default on each server); 1 to 16.",
     )
 
     @api.constrains("visit_generate_workers")
@@ -41,6 +45,17 @@ class ResConfigSettings(models.TransientModel):
                     self.env._(
                         "Follow-ups: at least one worker runs the jobs (found %s).",
                         settings.visit_generate_workers,
+                    )
+                )
+            if settings.visit_generate_workers > MAX_WORKERS:
+                raise ValidationError(
+                    self.env._(
+                        "Follow-ups: at most %(max)s job workers (found "
+                        "%(workers)s). Each one is a cron job that needs a cron "
+                        "thread of its own: choose at most the cron threads of "
+                        "all your servers.",
+                        max=MAX_WORKERS,
+                        workers=settings.visit_generate_workers,
                     )
                 )
 

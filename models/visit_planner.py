@@ -30,6 +30,17 @@ SKIP_REASONS = [
     ("error", "Error"),
 ]
 PHONE_CHANNELS = ("phone", "sms")
+# Models never an *Other Source*: the addon's own, settings, mails, users,
+# companies (see VisitPlanner._other_source_models).
+TECHNICAL_MODEL_PREFIXES = (
+    "visit.",
+    "ir.",
+    "base.",
+    "bus.",
+    "mail.",
+    "res.users",
+    "res.company",
+)
 
 
 class VisitPlanner(models.AbstractModel):
@@ -55,6 +66,35 @@ class VisitPlanner(models.AbstractModel):
             for name in sorted(mixin._inherit_children)
             if name in self.env and self.env.registry[name]._visit_link_field
         )
+
+    @api.model
+    def _other_source_models(self):
+        """The models an *Other Source* (``source_ref``) may point to: the
+        documents with follow-up visits (visit.document.mixin) and the
+        documents a rule may apply to (a customer field, ``partner_id``).
+        Never the addon's own models, wizards, nor the technical models
+        (settings, mails, users, companies): their records are not sources
+        of a follow-up, and their names are not for every agent."""
+        return self._other_source_models_cached()
+
+    @tools.ormcache()
+    def _other_source_models_cached(self):
+        # The registry is rebuilt, and the cache cleared, when modules change.
+        names = {name for name, _link in self._source_link_fields_cached()}
+        for name, model in self.env.registry.items():
+            field = model._fields.get("partner_id")
+            if (
+                model._abstract
+                or model._transient
+                or name.startswith(TECHNICAL_MODEL_PREFIXES)
+                or "res.partner" in model._inherits
+                or not field
+                or field.type != "many2one"
+                or field.comodel_name != "res.partner"
+            ):
+                continue
+            names.add(name)
+        return frozenset(names)
 
     @api.model
     def _typed_link_fields(self):

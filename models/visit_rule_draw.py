@@ -165,11 +165,19 @@ class VisitRuleStratum(models.Model):
         "visit.rule", required=True, ondelete="cascade", index=True
     )
     sequence = fields.Integer(default=10)
+    # The sample's internals: an agent who knew them could tell which
+    # records will be drawn.
     value = fields.Char(
         required=True,
+        groups="customer_visit.group_visit_manager",
         help="The field's value as shown (a choice, a record's name) or its key.",
     )
-    percent = fields.Float(string="Sample (%)", required=True, default=10.0)
+    percent = fields.Float(
+        string="Sample (%)",
+        required=True,
+        default=10.0,
+        groups="customer_visit.group_visit_manager",
+    )
 
     @api.constrains("percent")
     def _check_percent(self):

@@ -46,14 +46,87 @@ class VisitSourceMixin(models.AbstractModel):
 
     @tools.ormcache("lang")
     def _source_model_selection(self, lang):
+        # Only the documents the addon supports (the planner's registry).
         # sudo: the list of models is the same for every user (ormcache).
         models_ = (
             self.env["ir.model"]
             .sudo()
             .with_context(lang=lang)
-            .search([("transient", "=", False), ("model", "not like", "visit.%")])
+            .search(
+                [
+                    (
+                        "model",
+                        "in",
+                        list(self.env["visit.planner"]._other_source_models()),
+                    )
+                ]
+            )
         )
         return tuple((model.model, model.name) for model in models_)
+
+    @api.model
+    def _source_ref_key(self, value):
+        """(model, id) of a ``source_ref`` value (a record or "model,id")."""
+        if isinstance(value, models.BaseModel):
+            return (value._name, value.id) if value else None
+        if isinstance(value, str) and "," in value:
+            model, res_id = value.split(",", 1)
+            if res_id.strip().isdigit():
+                return model.strip(), int(res_id)
+        return None
+
+    def _check_source_ref_access(self, values, inherited=()):
+        """Refuse an *Other Source* the addon does not support, or that the
+        current user may not read: its name is stored (read as superuser)
+        and shown to everyone who reads the visit. ``inherited``: the
+        sources of the plan or visit the values continue, which the user
+        may keep whoever can read them (a next round of a sale order's
+        visit, made by an agent). The messages name no record."""
+        key = self._source_ref_key(values.get("source_ref"))
+        if not key:
+            return
+        model, res_id = key
+        if model not in self.env["visit.planner"]._other_source_models():
+            raise ValidationError(
+                self.env._(
+                    "Other Source: only a document of a kind follow-ups are "
+                    "made for (a sale order, a ticket, a contact, a document "
+                    "of a follow-up rule) can be the source of a visit."
+                )
+            )
+        if self.env.su or key in inherited:
+            return
+        source = self.env[model].browse(res_id)
+        if not source.exists() or not source.has_access("read"):
+            raise ValidationError(
+                self.env._(
+                    "Other Source: this document does not exist or you may not "
+                    "read it. Choose a document you can open."
+                )
+            )
+
+    def _inherited_sources(self, vals):
+        """The (model, id) sources a new record continues: those of the
+        plan and of the previous visit it belongs to, if the user may read
+        them."""
+        keys = set()
+        for fname in ("plan_id", "previous_record_id"):
+            field = self._fields.get(fname)
+            if not field or not vals.get(fname) or field.type != "many2one":
+                continue
+            parent = self.env[field.comodel_name].browse(vals[fname])
+            if parent.exists() and parent.has_access("read"):
+                # sudo: only its link is compared, the user may read it.
+                keys.add(self._source_ref_key(parent.sudo().source_ref))
+        return keys
+
+    def write(self, vals):
+        if vals.get("source_ref"):
+            key = self._source_ref_key(vals["source_ref"])
+            # sudo: the links already stored, compared with the new one.
+            kept = {self._source_ref_key(rec.source_ref) for rec in self.sudo()}
+            self._check_source_ref_access(vals, inherited=kept if kept == {key} else ())
+        return super().write(vals)
 
     def _check_company(self, fnames=None):
         """Odoo's company check, first run per company on the whole set of
@@ -116,6 +189,13 @@ class VisitSourceMixin(models.AbstractModel):
         return self.source_ref or None
 
     def _prepare_create_values(self, vals_list):
+        # Before anything reads the source (its name is stored at the INSERT).
+        for vals in vals_list:
+            if vals.get("source_ref"):
+                self._check_source_ref_access(
+                    vals,
+                    inherited=() if self.env.su else self._inherited_sources(vals),
+                )
         vals_list = super()._prepare_create_values(vals_list)
         self._add_creation_hints(vals_list)
         return vals_list
@@ -188,15 +268,13 @@ class VisitSourceMixin(models.AbstractModel):
             # read the source (an agent and a sale order).
             company = source.sudo().company_id
             if company and rec.company_id and company != rec.company_id:
+                # No name of the source nor of its company: the user may
+                # not be allowed to read them.
                 raise ValidationError(
                     self.env._(
-                        "%(record)s belongs to %(company)s, but its source "
-                        "%(document)s belongs to %(source_company)s. Choose a "
-                        "source of the same company.",
-                        record=rec.display_name,
+                        "The follow-up belongs to %(company)s, but its Other "
+                        "Source belongs to another company. Choose a source of "
+                        "the same company.",
                         company=rec.company_id.name,
-                        # sudo: as for the company above.
-                        document=source.sudo().display_name,
-                        source_company=company.name,
                     )
                 )
