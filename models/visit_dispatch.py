@@ -151,7 +151,9 @@ class VisitRecord(models.Model):
         string="Opened on",
         readonly=True,
         copy=False,
-        help="When the customer first opened the visit's link.",
+        help="When the customer first acted on the visit's page (an answer, "
+        "a callback time, a signature, an opt-out): merely opening the link "
+        "is not counted, as mail scanners open every link.",
     )
     answer_date = fields.Datetime(
         string="Answered on",
