@@ -45,6 +45,7 @@
         "wizards/visit_review_wizard_views.xml",
         "wizards/visit_batch_wizard_views.xml",
         "wizards/visit_public_letter_wizard_views.xml",
+        "wizards/visit_erase_wizard_views.xml",
         "views/visit_indicator_views.xml",
         "views/visit_report_run_views.xml",
         "views/visit_record_portal_templates.xml",

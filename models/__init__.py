@@ -27,3 +27,4 @@ from . import ir_actions_report
 from . import res_config_settings
 from . import visit_dispatch
 from . import visit_portal
+from . import visit_record_erasure

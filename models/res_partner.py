@@ -1,4 +1,7 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class ResPartner(models.Model):
@@ -99,3 +102,43 @@ class ResPartner(models.Model):
         if mandatory:
             mandatory._close_refused()
         return visits
+
+    def _visit_erase_personal_data(self, include_signed=False):
+        """Erase what the follow-ups hold about these customers and their
+        contacts (on a request under PIPL / GDPR), in the visits the current
+        visit manager can read: see visit.record's _erase_personal_data.
+        Logged on each customer: who, when, how much. Returns the counts."""
+        if not self.env.user.has_group("customer_visit.group_visit_manager"):
+            raise AccessError(
+                self.env._("Only follow-up managers can erase personal data.")
+            )
+        # With the manager's rights: the visits of their companies.
+        visits = (
+            self.env["visit.record"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    "|",
+                    ("partner_id", "child_of", self.ids),
+                    ("contact_id", "child_of", self.ids),
+                ]
+            )
+        )
+        visits.check_access("write")
+        kept = len(visits.filtered("signature_hash")) if not include_signed else 0
+        counts = visits._erase_personal_data(include_signed=include_signed)
+        body = Markup("<p>%s</p>") % self.env._(
+            "Follow-up personal data erased by %(user)s: %(visits)s visits, "
+            "%(answers)s answers, %(attempts)s attempts, %(messages)s messages, "
+            "%(files)s files; %(signed)s signed sheets erased, %(kept)s kept.",
+            user=self.env.user.name,
+            kept=kept,
+            **counts,
+        )
+        # sudo: the log of the erasure stays on the customer even when the
+        # manager may not edit contacts; its author is still the manager.
+        for partner in self.sudo():
+            partner.message_post(
+                body=body, subtype_xmlid="mail.mt_note", message_type="comment"
+            )
+        return dict(counts, kept=kept)

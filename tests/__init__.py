@@ -31,3 +31,4 @@ from . import test_dispatch
 from . import test_portal_answer
 from . import test_dispatch_indicators
 from . import test_portal_trust
+from . import test_trust_data

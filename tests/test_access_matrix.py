@@ -48,6 +48,7 @@ MODEL_ACCESS = {
     "visit.fallback.step": ("", "", "", "r", "rwcu"),
     "visit.type.team": ("", "", "", "r", "rwcu"),
     "visit.report.run": ("", "", "", "", "ru"),
+    "visit.erase.wizard": ("", "", "", "", "rwcu"),
 }
 PROFILES = ("public", "portal", "internal", "user", "manager")
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}

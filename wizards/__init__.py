@@ -4,3 +4,4 @@ from . import visit_review_wizard
 from . import visit_batch_wizard
 from . import visit_public_letter_wizard
 from . import sms_composer
+from . import visit_erase_wizard
