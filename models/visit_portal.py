@@ -142,8 +142,9 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _setup_fields(self):
-        super()._setup_fields()
+        res = super()._setup_fields()
         employee_only_fields(self, PORTAL_READABLE_FIELDS)
+        return res
 
     def write(self, vals):
         reopened = (

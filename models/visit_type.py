@@ -181,8 +181,9 @@ class VisitType(models.Model):
 
     @api.model
     def _setup_fields(self):
-        super()._setup_fields()
+        res = super()._setup_fields()
         employee_only_fields(self, PORTAL_READABLE_FIELDS)
+        return res
 
     @api.depends("question_ids")
     def _compute_question_count(self):
