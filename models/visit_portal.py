@@ -60,7 +60,8 @@ SIGNATURE_FORMATS = ("PNG", "JPEG")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What a portal user may read of a visit over RPC: what the page shows them.
 # Every other field, of any slice now or later, is the employees' (review,
-# open problem, team, plan, tokens of the other visits of their company...).
+# open problem, team, plan, tokens of the other visits of their company, the
+# agent and the users who wrote it: the page shows the agent's name only).
 PORTAL_READABLE_FIELDS = {
     "id",
     "display_name",
@@ -69,7 +70,6 @@ PORTAL_READABLE_FIELDS = {
     "contact_id",
     "company_id",
     "type_id",
-    "user_id",
     "scheduled_date",
     "deadline",
     "state",

@@ -389,6 +389,8 @@ class TestPortalTrust(PortalAttackCommon):
             "plan_id",
             "signature_hash",
             "phone",
+            "user_id",
+            "create_uid",
         ):
             with self.assertRaises(AccessError, msg=fname):
                 as_portal.read([fname])
@@ -396,7 +398,7 @@ class TestPortalTrust(PortalAttackCommon):
             as_portal.search_read([], ["access_token"])
         # What the page shows stays readable; an unqualified read returns
         # only that.
-        rows = as_portal.read(["name", "state", "opinion", "type_id", "user_id"])
+        rows = as_portal.read(["name", "state", "opinion", "type_id", "signed_by"])
         self.assertEqual(len(rows), 2)
         self.assertNotIn("review_comment", as_portal.read()[0])
         with self.assertRaises(AccessError):
