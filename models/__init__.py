@@ -28,3 +28,4 @@ from . import res_config_settings
 from . import visit_dispatch
 from . import visit_portal
 from . import visit_record_erasure
+from . import ir_model_fields

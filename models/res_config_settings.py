@@ -1,11 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .visit_rule import DEFAULT_WORKERS, WORKERS_PARAM
-
-# Each worker is a cron job, and a cron thread (or a database connection)
-# while it runs: beyond this many, workers only wait for each other.
-MAX_WORKERS = 16
+from .visit_rule import DEFAULT_WORKERS, MAX_WORKERS, WORKERS_PARAM
 
 
 class IrCron(models.Model):

@@ -4,15 +4,16 @@ import random
 from datetime import timedelta
 
 import pytz
-from dateutil.relativedelta import relativedelta
 from psycopg2.errors import LockNotAvailable, TransactionRollbackError, UniqueViolation
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, safe_eval
+from odoo.tools import SQL
 
 from .visit_calendar import WorkCalendar, local_midnight
+from .visit_domain import literal_domain
+from .visit_protect import addon_action
 from .visit_rule_step import shift
 
 _logger = logging.getLogger(__name__)
@@ -44,6 +45,16 @@ PPM = 1_000_000
 # The parameter holding how many workers generate (the Generate jobs).
 WORKERS_PARAM = "customer_visit.generate_workers"
 DEFAULT_WORKERS = 2
+# Each worker is a cron job needing a cron thread of its own.
+MAX_WORKERS = 16
+# The filters of a rule; whoever changes one becomes its filter_user_id.
+FILTER_FIELDS = {
+    "model_id",
+    "domain",
+    "exclude_domain",
+    "sample_cap_model_id",
+    "sample_cap_domain",
+}
 SAMPLE_PERIODS = [
     ("month", "Month"),
     ("quarter", "Quarter"),
@@ -86,17 +97,21 @@ class VisitRule(models.Model):
         string="Qualifying records",
         default="[]",
         help="Which records owe a visit: a closed ticket, a confirmed order...",
+        groups="customer_visit.group_visit_manager",
     )
     exclude_domain = fields.Char(
         string="Exclusions",
         default="[]",
         help="Records matching this filter are never visited "
         "(anonymous complaints, written reply only...).",
+        groups="customer_visit.group_visit_manager",
     )
     date_field_id = fields.Many2one(
         "ir.model.fields",
         string="Reference date",
-        ondelete="cascade",
+        # Removing the field (uninstalling its module) archives the rule
+        # (see ir.model.fields' unlink), it never deletes it and its audit.
+        ondelete="set null",
         domain="[('model_id', '=', model_id), ('ttype', 'in', ('date', 'datetime'))]",
         help="The steps count from this date; records where it is not set "
         "are left out. Empty: from the moment the record first qualifies.",
@@ -136,6 +151,7 @@ class VisitRule(models.Model):
         string="Seed",
         default=lambda self: random.SystemRandom().randint(1, 999999),
         help="The same seed on the same records draws the same sample.",
+        groups="customer_visit.group_visit_manager",
     )
     stratum_field_id = fields.Many2one(
         "ir.model.fields",
@@ -145,6 +161,7 @@ class VisitRule(models.Model):
         "('ttype', 'in', ('selection', 'many2one', 'char', 'boolean', 'integer'))]",
         help="Draw each value of this field apart, with its own percentage "
         "(10 % of business customers, 1 % of residential ones).",
+        groups="customer_visit.group_visit_manager",
     )
     stratum_ids = fields.One2many(
         "visit.rule.stratum",
@@ -152,11 +169,13 @@ class VisitRule(models.Model):
         string="Percent per value",
         copy=True,
         help="Values not listed are drawn at the rule's percentage.",
+        groups="customer_visit.group_visit_manager",
     )
     sample_cap_percent = fields.Float(
         string="At most (% of a population)",
         help="Cap per period as a share of the records of a population "
         "(at most 5 % of the households); 0 for none.",
+        groups="customer_visit.group_visit_manager",
     )
     sample_cap_model_id = fields.Many2one(
         "ir.model",
@@ -164,15 +183,19 @@ class VisitRule(models.Model):
         ondelete="set null",
         domain="[('transient', '=', False)]",
         default=lambda self: self.env["ir.model"]._get("res.partner"),
+        groups="customer_visit.group_visit_manager",
     )
     sample_cap_model = fields.Char(
-        related="sample_cap_model_id.model", string="Population model"
+        related="sample_cap_model_id.model",
+        string="Population model",
+        groups="customer_visit.group_visit_manager",
     )
     sample_cap_domain = fields.Char(
         string="Population",
         default="[]",
         help="The records the cap is a share of (the households: customers "
         "of a tag); counted when the period's sample starts.",
+        groups="customer_visit.group_visit_manager",
     )
     past_steps = fields.Selection(
         [("now", "Plan it now"), ("skip", "Skip it, with the reason")],
@@ -205,6 +228,16 @@ class VisitRule(models.Model):
         "the step's channel are used up (phone → on-site → letter). Empty: "
         "the visit fails with its reason.",
     )
+    filter_user_id = fields.Many2one(
+        "res.users",
+        string="Filters set by",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="The user who last changed the rule's filters: the Generate job "
+        "counts the population of the cap with that user's rights.",
+        groups="customer_visit.group_visit_manager",
+    )
     generate_request_uid = fields.Many2one(
         "res.users",
         string="Generation asked by",
@@ -231,6 +264,7 @@ class VisitRule(models.Model):
         string="Some records are excluded",
         compute="_compute_has_exclusions",
         inverse="_inverse_has_exclusions",
+        groups="customer_visit.group_visit_manager",
     )
     template = fields.Selection(
         RULE_TEMPLATES,
@@ -461,18 +495,47 @@ class VisitRule(models.Model):
             rule.skip_count = counts.get(rule, 0)
 
     # ------------------------------------------------------------------
+    # CRUD: who set the filters; rules are archived, never deleted once used
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                vals["filter_user_id"] = self.env.uid
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            # Who set the filters is recorded, never given.
+            vals = dict(vals)
+            vals.pop("filter_user_id", None)
+            if FILTER_FIELDS.intersection(vals):
+                vals["filter_user_id"] = self.env.uid
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        """A rule that planned, skipped or sampled anything is the audit of
+        what was owed: archive it instead."""
+        used = self.filtered(
+            lambda rule: rule.plan_ids or rule.skip_ids or rule.draw_ids
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Rules %s have planned, skipped or sampled records: their "
+                    "counters and decisions are the audit of what was owed. "
+                    "Archive them instead of deleting them.",
+                    ", ".join(used.mapped("name")),
+                )
+            )
+
+    # ------------------------------------------------------------------
     # Checks: everything that could break the cron is refused when saved
     # ------------------------------------------------------------------
     def _eval_domain(self, text):
-        context = {
-            "uid": self.env.uid,
-            "user": self.env.user,
-            "time": safe_eval.time,
-            "datetime": safe_eval.datetime,
-            "relativedelta": relativedelta,
-            "context_today": lambda: fields.Date.context_today(self),
-        }
-        return safe_eval.safe_eval(text or "[]", context)
+        """The literal domain of ``text`` (see visit_domain): data, never code."""
+        return literal_domain(self.env, text)
 
     def _partner_field(self):
         """The field of the source holding the customer, '' for partners."""
@@ -488,13 +551,32 @@ class VisitRule(models.Model):
                 raise ValidationError(
                     self.env._("Rule %s: choose the records it applies to.", rule.name)
                 )
+            if rule.model_name not in self.env["visit.planner"]._other_source_models():
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: a rule applies to documents follow-ups "
+                        "are made for (sale orders, tickets, contacts, documents "
+                        "with a customer), not to %(model)s.",
+                        rule=rule.name,
+                        model=rule.env[rule.model_name]._description,
+                    )
+                )
+            if not rule.env[rule.model_name].has_access("read"):
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: you may not read the records of "
+                        "%(model)s, so a rule of yours cannot apply to them.",
+                        rule=rule.name,
+                        model=rule.env[rule.model_name]._description,
+                    )
+                )
             if rule._partner_field() is None:
                 raise ValidationError(
                     self.env._(
                         "Rule %(rule)s: %(model)s has no customer field "
                         "(partner_id), so nobody could be visited.",
                         rule=rule.name,
-                        model=rule.model_id.name,
+                        model=rule.env[rule.model_name]._description,
                     )
                 )
             field = rule.date_field_id
@@ -507,7 +589,7 @@ class VisitRule(models.Model):
                         "Rule %(rule)s: the reference date must be a date field of "
                         "%(model)s; %(field)s is not.",
                         rule=rule.name,
-                        model=rule.model_id.name,
+                        model=rule.env[rule.model_name]._description,
                         field=field.field_description,
                     )
                 )
@@ -526,15 +608,13 @@ class VisitRule(models.Model):
                 rule._check_domain(label, text)
 
     def _check_domain(self, label, text):
-        # sudo: the domain is checked on the whole model, whatever the
-        # manager may read of it.
-        Model = self.env[self.model_name].sudo()
+        # With the rights of the user who saves it: a filter may only name
+        # fields and follow paths that user may search themselves.
+        Model = self.env[self.model_name]
         try:
             domain = self._eval_domain(text)
-            if not isinstance(domain, (list, tuple)):
-                raise ValueError(self.env._("a filter is a list of conditions"))
             with self.env.cr.savepoint():
-                Model.search_count(expression.normalize_domain(domain), limit=1)
+                Model.search_count(domain, limit=1)
         except Exception as error:  # noqa: BLE001 -- any failure is the user's filter
             raise ValidationError(
                 self.env._(
@@ -583,7 +663,7 @@ class VisitRule(models.Model):
                         "Rule %(rule)s: sample by a field of %(model)s; "
                         "%(field)s is not one.",
                         rule=self.name,
-                        model=self.model_id.name,
+                        model=self.env[self.model_name]._description,
                         field=field.field_description,
                     )
                 )
@@ -634,6 +714,15 @@ class VisitRule(models.Model):
                     "Rule %s: say which records the cap is a share of.", self.name
                 )
             )
+        if not self.env[self.sample_cap_model].has_access("read"):
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: you may not read the records of %(model)s, "
+                    "so the cap cannot be a share of them.",
+                    rule=self.name,
+                    model=self.env[self.sample_cap_model]._description,
+                )
+            )
         try:
             self._population_count()
         except Exception as error:  # noqa: BLE001 -- any failure is the user's filter
@@ -647,17 +736,29 @@ class VisitRule(models.Model):
             ) from error
 
     def _population_count(self):
-        """Records of the cap's population now (the households)."""
+        """Records of the cap's population now (the households), counted
+        with the rights of the user who set the rule's filters: the Generate
+        job runs as superuser, and a count it made with its own rights
+        would show a manager figures of records they may not read."""
         domain = self._eval_domain(self.sample_cap_domain)
-        if not isinstance(domain, (list, tuple)):
-            raise ValueError(self.env._("a filter is a list of conditions"))
-        # sudo: the population is counted whatever the manager may read.
+        Model = self._filter_env()[self.sample_cap_model]
         with self.env.cr.savepoint(flush=False):
-            return (
-                self.env[self.sample_cap_model_id.model]
-                .sudo()
-                .search_count(expression.normalize_domain(domain))
-            )
+            return Model.search_count(domain)
+
+    def _filter_env(self):
+        """The environment filters are applied in: the current user's, or,
+        in a job run as superuser, that of the user who last set the rule's
+        filters, restricted to the rule's company."""
+        self.ensure_one()
+        if not self.env.su or not self.filter_user_id:
+            return self.env
+        user = self.filter_user_id
+        companies = (self.company_id & user.company_ids) or user.company_id
+        return self.env(
+            user=user,
+            su=False,
+            context=dict(self.env.context, allowed_company_ids=companies.ids),
+        )
 
     @api.constrains("step_ids", "fallback_ids")
     def _check_fallback_chain(self):
@@ -1339,7 +1440,7 @@ class VisitRule(models.Model):
         # sudo: a system parameter, read by the cron user and managers.
         value = self.env["ir.config_parameter"].sudo().get_param(WORKERS_PARAM)
         try:
-            return max(1, int(value or DEFAULT_WORKERS))
+            return min(max(1, int(value or DEFAULT_WORKERS)), MAX_WORKERS)
         except ValueError:
             return DEFAULT_WORKERS
 
@@ -1487,6 +1588,7 @@ class VisitRule(models.Model):
         self.env["visit.rule.skip"].sudo().create(vals_list)
 
     @api.model
+    @addon_action
     def _cron_generate(self, part=0):
         """Scheduled action *Generate* (one job per generation worker, the
         job of ``part``): plan what every active rule owes.
@@ -1612,6 +1714,7 @@ class VisitRule(models.Model):
             )
         self.write({"generate_request_uid": False, "generate_request_plans": 0})
 
+    @addon_action
     def action_generate(self):
         """Button: queue the generation of the selected rules in the
         Generate job, which plans them in batches (a large rule cannot time

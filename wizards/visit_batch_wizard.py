@@ -5,9 +5,10 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import safe_eval
 
+from ..models.visit_domain import literal_domain
 from ..models.visit_planner import SKIP_REASONS
+from ..models.visit_protect import addon_action
 from ..models.visit_type import CHANNELS
 
 CREATE_BATCH = 1000
@@ -122,7 +123,8 @@ class VisitBatchWizard(models.TransientModel):
             ids = [int(i) for i in self.source_ids_text.split(",") if i.strip()]
             return model.browse(ids).exists()
         try:
-            domain = safe_eval.safe_eval(self.source_domain or "[]")
+            # A literal domain, searched with the user's rights (data, never code).
+            domain = literal_domain(self.env, self.source_domain)
             return model.search(domain, order="id")
         except Exception as error:
             raise UserError(
@@ -272,6 +274,7 @@ class VisitBatchWizard(models.TransientModel):
             "name": self.env._("Batch Callbacks"),
         }
 
+    @addon_action
     def action_confirm(self):
         """Create the visits, in batches, all or nothing."""
         self.ensure_one()
