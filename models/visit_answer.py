@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 
 class VisitAnswer(models.Model):
@@ -68,6 +68,12 @@ class VisitAnswer(models.Model):
         return records
 
     def write(self, vals):
+        if not self.env.su and {"record_id", "question_id"}.intersection(vals):
+            raise AccessError(
+                self.env._(
+                    "An answer stays with the visit and the question it was given for."
+                )
+            )
         self._check_not_signed()
         return super().write(vals)
 

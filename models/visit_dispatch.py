@@ -19,6 +19,8 @@ from odoo.tools import SQL
 
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
+from .visit_protect import addon_action
+
 # Channels the Dispatch job sends; a questionnaire goes by e-mail.
 DISPATCH_BATCH = 500
 DISPATCH_STATES = [
@@ -252,6 +254,7 @@ class VisitRecord(models.Model):
         records._check_reachable()
         return records
 
+    @addon_action
     def action_reset(self):
         """A reopened visit is sent again, with a new link."""
         result = super().action_reset()
@@ -836,6 +839,7 @@ class VisitRecord(models.Model):
         return [0] + [other for other in range(1, parts) if other not in running]
 
     @api.model
+    @addon_action
     def _cron_dispatch(self, part=0, batch_size=DISPATCH_BATCH):
         """Scheduled action *Dispatch* (one job per worker, the job of
         ``part``): send due e-mail, SMS and questionnaire visits, and give

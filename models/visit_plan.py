@@ -1,9 +1,26 @@
 from datetime import datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
+from .visit_protect import addon_action, refused_fields
 from .visit_type import CHANNELS
+
+# What ties a plan to its rule and source: written by the rule's job and the
+# addon's actions only (a plan pointed at a ticket by hand would mark the
+# ticket as followed up, and the rule would never plan it).
+PROTECTED_FIELDS = {
+    "rule_id",
+    "rule_source_id",
+    "reference_date",
+    "draw_id",
+    "skipped_steps",
+    "merged_record_ids",
+    "date_cancelled",
+    "cancel_reason",
+}
+# A rule's plan keeps its source document too.
+RULE_PLAN_FIELDS = {"partner_id", "sale_order_id", "ticket_id", "source_ref"}
 
 
 class VisitPlan(models.Model):
@@ -215,6 +232,33 @@ class VisitPlan(models.Model):
             ).mapped("scheduled_date")
             plan.next_date = min(dates) if dates else False
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self.browse()._check_protected(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_protected(vals)
+        self.filtered("rule_id")._check_protected(vals, RULE_PLAN_FIELDS)
+        return super().write(vals)
+
+    def _check_protected(self, vals, protected=PROTECTED_FIELDS):
+        if refused := refused_fields(self, vals, protected):
+            raise AccessError(
+                self.env._(
+                    "%s of a plan change only through the rule's job and the "
+                    "plan's buttons, not by a direct write.",
+                    ", ".join(
+                        sorted(
+                            self._fields[fname]._description_string(self.env)
+                            for fname in refused
+                        )
+                    ),
+                )
+            )
+
+    @addon_action
     def action_cancel(self, reason):
         """Cancel the plans and their open steps, keeping the reason."""
         reason = (reason or "").strip()
@@ -259,6 +303,7 @@ class VisitPlan(models.Model):
         }
         return action
 
+    @addon_action
     def action_add_step(self):
         """Open a new visit of this plan (a further round), prefilled by the
         planner as any other round: same customer, source, assignee and

@@ -9,12 +9,13 @@ import pytz
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_datetime, plaintext2html
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, format_date, format_datetime, plaintext2html
 from odoo.tools.image import base64_to_image
 
 from .visit_calendar import WorkCalendar
 from .visit_planner import OPEN_STATES
+from .visit_protect import addon_action, refused_fields
 from .visit_type import CHANNELS, OPINION_CATEGORIES
 from .visit_unreached_reason import unreached_reason_selection
 
@@ -42,6 +43,11 @@ SATISFACTION_FIELDS = (
 # these any more; a correction is a new round.
 SIGNED_FIELDS = {
     "partner_id",
+    "contact_id",
+    "type_id",
+    "channel",
+    "scheduled_date",
+    "problem_description",
     "outcome",
     "unreached_reason",
     "identity_confirmed",
@@ -51,8 +57,31 @@ SIGNED_FIELDS = {
     "signed_by",
     "signed_on",
     "signature_hash",
+    "signed_content",
     *SATISFACTION_FIELDS,
 }
+# Written only by the addon's own actions (buttons, wizards, jobs): read-only
+# on screen, refused to a direct write (see visit_protect).
+PROTECTED_FIELDS = {
+    "state",
+    "date_done",
+    "due_date",
+    "review_state",
+    "reviewer_id",
+    "review_date",
+    "review_comment",
+    "signature_hash",
+    "signed_content",
+    "signed_on",
+    "plan_id",
+    "rule_step_id",
+    "occurrence",
+    "merged_plan_ids",
+}
+# What a visit manager may still correct by hand (tracked).
+MANAGER_CORRECTABLE_FIELDS = {"due_date"}
+# A visit created by hand starts open, unreviewed and unsigned.
+CREATE_PROTECTED_FIELDS = PROTECTED_FIELDS - {"state", "due_date", "plan_id"}
 CALLBACK_SLOT = timedelta(minutes=15)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Visits retried per call of the Retry job (the cron runner commits between).
@@ -151,6 +180,7 @@ class VisitRecord(models.Model):
         string="Due",
         readonly=True,
         copy=False,
+        tracking=True,
         help="When the visit became owed: its scheduled time until a first "
         "attempt; retries and callbacks asked for later do not move it.",
     )
@@ -268,11 +298,18 @@ class VisitRecord(models.Model):
     )
     signed_by = fields.Char(copy=False, tracking=True)
     signed_on = fields.Datetime(copy=False, tracking=True)
+    signed_content = fields.Text(
+        copy=False,
+        readonly=True,
+        help="What the customer saw and signed, frozen at signing (JSON): the "
+        "questions as worded then, the answers, ratings, opinion, type, "
+        "channel, agent, contact, dates and company. A signed sheet is "
+        "printed from it.",
+    )
     signature_hash = fields.Char(
         copy=False,
         readonly=True,
-        help="SHA-256 of the signed content: answers, opinion, outcome, "
-        "satisfaction, signer and date.",
+        help="SHA-256 of the signed content.",
     )
     is_signature_valid = fields.Boolean(
         string="Signed content unchanged", compute="_compute_is_signature_valid"
@@ -478,34 +515,129 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     # Signature
     # ------------------------------------------------------------------
-    def _signed_content(self):
-        """The canonical text of what the customer signs."""
+    def _sheet_lang(self):
+        """The language of the sheet: the customer's, else the user's."""
+        langs = {code for code, _name in self.env["res.lang"].get_installed()}
+        lang = self.partner_id.lang or self.env.user.lang
+        return lang if lang in langs else "en_US"
+
+    def _sheet_content(self):
+        """What the visit sheet shows the customer, as text in the
+        customer's language and the company's time zone (labelled). Frozen
+        as the signed content when the customer signs."""
         self.ensure_one()
-        answers = [
-            [
-                answer.question_id.id,
-                answer.value_yes_no or "",
-                answer.value_rating or 0,
-                answer.value_text or "",
-            ]
-            for answer in self.answer_ids.sorted(
-                lambda a: (a.sequence, a.question_id.id)
+        rec = self.with_context(lang=self._sheet_lang())
+        env = rec.env
+        tz_name = self.company_id._visit_tz().zone
+
+        def when(value):
+            if not value:
+                return ""
+            text = format_datetime(env, value, tz=tz_name, dt_format="yyyy-MM-dd HH:mm")
+            return f"{text} ({tz_name})"
+
+        def label(record, fname):
+            selection = dict(record._fields[fname]._description_selection(env))
+            return selection.get(record[fname], "") if record[fname] else ""
+
+        answers = []
+        for answer in rec.answer_ids.sorted(lambda a: (a.sequence, a.question_id.id)):
+            question = answer.question_id
+            value = answer._display_value()
+            if answer.answer_kind == "rating" and answer.value_rating:
+                value = f"{answer.value_rating} / 5"
+            answers.append(
+                {
+                    "question": question.name or "",
+                    "kind": question.answer_kind or "",
+                    "choices": question._get_choices()
+                    if question.answer_kind == "choice"
+                    else [],
+                    "answer": value or "",
+                }
             )
-        ]
-        content = {
-            "number": self.name,
+        return {
+            "version": 2,
+            "lang": env.lang,
+            "company": rec.company_id.name or "",
+            "number": rec.name or "",
+            "customer": rec.partner_id.display_name or "",
+            "contact": (rec.contact_id or rec.partner_id).name or "",
+            "phone": rec.phone or "",
+            "source": rec.source_name or "",
+            "type": rec.type_id.name or "",
+            "round": rec.round or 0,
+            "channel": label(rec, "channel"),
+            "agent": rec.user_id.name or "",
+            "date": when(rec.scheduled_date),
+            "outcome": label(rec, "outcome"),
+            "reason": label(rec, "unreached_reason"),
+            "identity_confirmed": bool(rec.identity_confirmed),
+            "answers": answers,
+            "satisfaction": [
+                {
+                    "aspect": rec._fields[fname]._description_string(env),
+                    "level": label(rec, fname),
+                }
+                for fname in SATISFACTION_FIELDS
+            ],
+            "opinion": rec.opinion or "",
+            "problem": rec.problem_description or "",
+            "reply_date": rec.reply_date
+            and format_date(env, rec.reply_date, date_format="yyyy-MM-dd")
+            or "",
+            "signed_by": rec.signed_by or "",
+            "signed_on": when(rec.signed_on),
+            "signature": hashlib.sha256(rec._signature_image()).hexdigest()
+            if rec.signature
+            else "",
+            "values": self._signed_values(),
+        }
+
+    def _signed_values(self):
+        """The signed fields as stored (ids and keys, no wording): what the
+        live record must still hold for its snapshot to match it."""
+        self.ensure_one()
+        return {
             "partner": self.partner_id.id,
+            "contact": self.contact_id.id or False,
+            "type": self.type_id.id or False,
+            "channel": self.channel or "",
+            "scheduled": fields.Datetime.to_string(self.scheduled_date) or "",
             "outcome": self.outcome or "",
             "reason": self.unreached_reason or "",
             "identity_confirmed": bool(self.identity_confirmed),
             "satisfaction": [self[fname] or "" for fname in SATISFACTION_FIELDS],
             "opinion": self.opinion or "",
-            "answers": answers,
+            "problem": self.problem_description or "",
+            "answers": [
+                [
+                    answer.question_id.id,
+                    answer.value_yes_no or "",
+                    answer.value_rating or 0,
+                    answer.value_text or "",
+                ]
+                for answer in self.answer_ids.sorted(
+                    lambda a: (a.sequence, a.question_id.id)
+                )
+            ],
             "signed_by": self.signed_by or "",
             "signed_on": fields.Datetime.to_string(self.signed_on) or "",
             "signature": hashlib.sha256(self._signature_image()).hexdigest(),
         }
-        return json.dumps(content, sort_keys=True, ensure_ascii=False)
+
+    def _signed_content(self):
+        """The canonical text of what the customer signs (stored at signing)."""
+        return json.dumps(
+            self._sheet_content(), sort_keys=True, ensure_ascii=False, indent=1
+        )
+
+    def _sheet(self):
+        """The content the sheet prints: the frozen snapshot once signed."""
+        self.ensure_one()
+        if self.signed_content:
+            return json.loads(self.signed_content)
+        return self._sheet_content()
 
     def _signature_image(self):
         """The signature image as stored (base64), whatever the read context."""
@@ -523,12 +655,13 @@ class VisitRecord(models.Model):
             self.with_context(bin_size=False, bin_size_signature=False).signature or b""
         )
 
-    def _signature_digest(self):
-        self.ensure_one()
-        return hashlib.sha256(self._signed_content().encode()).hexdigest()
+    @api.model
+    def _content_digest(self, content):
+        return hashlib.sha256((content or "").encode()).hexdigest()
 
     @api.depends(
         "signature_hash",
+        "signed_content",
         "signature",
         "signed_by",
         "signed_on",
@@ -540,12 +673,23 @@ class VisitRecord(models.Model):
         *SATISFACTION_FIELDS,
     )
     def _compute_is_signature_valid(self):
+        """The stored snapshot is the one signed (its hash), and the record
+        still holds what it froze (values and image)."""
         signed = self.filtered("signature_hash")
         (self - signed).is_signature_valid = False
         # Prefetch on the signed records only: the images are fetched in one
         # query, and only those that are checked.
         for rec in signed.with_prefetch(signed._ids):
-            rec.is_signature_valid = rec.signature_hash == rec._signature_digest()
+            try:
+                frozen = json.loads(rec.signed_content or "{}").get("values")
+            except ValueError:
+                frozen = None
+            live = json.loads(json.dumps(rec._signed_values()))
+            rec.is_signature_valid = bool(
+                rec.signed_content
+                and rec.signature_hash == rec._content_digest(rec.signed_content)
+                and frozen == live
+            )
 
     @api.depends("signature", "channel", "type_id.signature_required")
     def _compute_signature_status(self):
@@ -612,10 +756,13 @@ class VisitRecord(models.Model):
                 "signed_on": fields.Datetime.now(),
             }
         )
-        # The digest covers the image as stored (the Image field may resize
+        # The snapshot names the image as stored (the Image field may resize
         # it), hence a second write once the first is done.
+        content = self._signed_content()
         # pylint: disable-next=super-method-mismatch
-        super().write({"signature_hash": self._signature_digest()})
+        super().write(
+            {"signed_content": content, "signature_hash": self._content_digest(content)}
+        )
         self.message_post(body=self.env._("Visit sheet signed by %s.", name))
         return True
 
@@ -989,6 +1136,8 @@ class VisitRecord(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_protected_create(vals)
         # Defaults first: plans and numbers are derived from complete values
         # (asked once for the batch, see visit.batch.defaults.mixin).
         merged, vals_list = self._with_batch_defaults(vals_list)
@@ -1120,7 +1269,55 @@ class VisitRecord(models.Model):
         for vals, plan in zip(planless, plans, strict=True):
             vals["plan_id"] = plan.id
 
+    @api.model
+    def _check_protected_create(self, vals):
+        """A visit created by hand starts open, unreviewed and unsigned."""
+        refused = refused_fields(self.browse(), vals, CREATE_PROTECTED_FIELDS)
+        if vals.get("state") and vals["state"] not in OPEN_STATES:
+            refused = refused_fields(self.browse(), vals, {"state"}) | refused
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "A new visit starts open, unreviewed and unsigned: "
+                    "%(fields)s cannot be given when it is created.",
+                    fields=", ".join(
+                        sorted(
+                            self._fields[fname]._description_string(self.env)
+                            for fname in refused
+                        )
+                    ),
+                )
+            )
+
+    def _check_protected_write(self, vals):
+        """Refuse a direct write of fields only the addon's actions write
+        (the back-office signature, which signs through _sign, aside)."""
+        protected = PROTECTED_FIELDS
+        if vals.get("signature"):
+            protected = protected - {"signed_on"}
+        refused = refused_fields(
+            self,
+            vals,
+            protected,
+            MANAGER_CORRECTABLE_FIELDS,
+            "customer_visit.group_visit_manager",
+        )
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of a visit change only through its buttons, "
+                    "wizards and jobs, not by a direct write.",
+                    fields=", ".join(
+                        sorted(
+                            self._fields[fname]._description_string(self.env)
+                            for fname in refused
+                        )
+                    ),
+                )
+            )
+
     def write(self, vals):
+        self._check_protected_write(vals)
         signed = (
             self.filtered("signature_hash") if SIGNED_FIELDS.intersection(vals) else ()
         )
@@ -1173,6 +1370,7 @@ class VisitRecord(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
+        self._check_not_signed("delete")
         if closed := self.filtered(lambda rec: rec.state in ("done", "failed")):
             raise UserError(
                 self.env._(
@@ -1263,11 +1461,13 @@ class VisitRecord(models.Model):
                 )
             )
 
+    @addon_action
     def action_start(self):
         self._check_open()
         self.write({"state": "in_progress"})
         return True
 
+    @addon_action
     def action_done(self):
         """Close the visits with their recorded outcome.
 
@@ -1500,6 +1700,7 @@ class VisitRecord(models.Model):
             "context": {"default_record_ids": self.ids},
         }
 
+    @addon_action
     def _review(self, approve, comment):
         """Approve the visits, or send them back to their agent."""
         if not self.env.user.has_group("customer_visit.group_visit_manager"):
@@ -1541,7 +1742,26 @@ class VisitRecord(models.Model):
             ]
         )
 
+    def _check_not_signed(self, action):
+        """A signed sheet is the legal record: it is never cancelled,
+        reopened or deleted (``action``: cancel, reopen or delete)."""
+        if signed := self.filtered("signature_hash"):
+            names = ", ".join(signed.mapped("name"))
+            messages = {
+                "cancel": self.env._(
+                    "%s is signed by the customer: it cannot be cancelled.", names
+                ),
+                "reopen": self.env._(
+                    "%s is signed by the customer: it cannot be reopened.", names
+                ),
+                "delete": self.env._(
+                    "%s is signed by the customer: it cannot be deleted.", names
+                ),
+            }
+            raise UserError(messages[action])
+
     def _do_cancel(self):
+        self._check_not_signed("cancel")
         self._visit_activities().unlink()
         self.write({"state": "cancelled", "date_done": fields.Datetime.now()})
 
@@ -1578,11 +1798,13 @@ class VisitRecord(models.Model):
         )
         self._message_log_batch(bodies=dict.fromkeys(self.ids, body))
 
+    @addon_action
     def action_cancel(self):
         self._check_open()
         self._do_cancel()
         return True
 
+    @addon_action
     def action_reset(self):
         """Reopen a failed or cancelled visit (managers only)."""
         if not self.env.user.has_group("customer_visit.group_visit_manager"):
@@ -1591,6 +1813,7 @@ class VisitRecord(models.Model):
             raise UserError(
                 self.env._("Only failed or cancelled visits can be reopened.")
             )
+        self._check_not_signed("reopen")
         self.write(
             {
                 "state": "planned",
@@ -1647,6 +1870,7 @@ class VisitRecord(models.Model):
         return self.env["visit.planner"]._place(self._visit_calendar(), now, calendars)
 
     @api.model
+    @addon_action
     def _cron_retry(self, batch_size=RETRY_BATCH):
         """Scheduled action *Retry*: unreached visits whose delay is over get
         their next attempt, or the next channel of their fallback chain.
@@ -1713,6 +1937,7 @@ class VisitRecord(models.Model):
         return due
 
     @api.model
+    @addon_action
     def _cron_escalate(self):
         """Scheduled action *Escalate*: tell the team manager (or the rule's
         escalation user) of every visit past its deadline, once."""

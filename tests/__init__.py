@@ -30,5 +30,7 @@ from . import test_rule_sampling
 from . import test_dispatch
 from . import test_portal_answer
 from . import test_dispatch_indicators
-from . import test_portal_trust
 from . import test_trust_data
+from . import test_portal_trust
+from . import test_trust_rules
+from . import test_trust_records

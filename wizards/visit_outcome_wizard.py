@@ -5,6 +5,7 @@ import pytz
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.visit_protect import addon_action
 from ..models.visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS
 from ..models.visit_type import CHANNELS
 from ..models.visit_unreached_reason import (
@@ -220,6 +221,7 @@ class VisitOutcomeWizard(models.TransientModel):
                     )
                 )
 
+    @addon_action
     def action_confirm(self):
         """Write the outcome, close the visit, and open what it raised."""
         self.ensure_one()

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..models.visit_protect import addon_action
+
 
 class VisitPlanCancelWizard(models.TransientModel):
     """Ask for the reason before cancelling visit plans."""
@@ -10,6 +12,7 @@ class VisitPlanCancelWizard(models.TransientModel):
     plan_ids = fields.Many2many("visit.plan", required=True)
     reason = fields.Text(required=True)
 
+    @addon_action
     def action_confirm(self):
         self.ensure_one()
         self.plan_ids.action_cancel(self.reason)

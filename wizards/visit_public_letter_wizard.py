@@ -6,6 +6,8 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html_sanitize, is_html_empty
 
+from ..models.visit_protect import addon_action
+
 
 class VisitPublicLetterWizard(models.TransientModel):
     """One letter answering many customers about the same issue (公开信)."""
@@ -17,6 +19,7 @@ class VisitPublicLetterWizard(models.TransientModel):
     subject = fields.Char(required=True)
     body = fields.Html(required=True, sanitize=True)
 
+    @addon_action
     def action_generate(self):
         """Render the letter once and archive it on every visit it answers."""
         self.ensure_one()
