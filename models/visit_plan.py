@@ -243,8 +243,8 @@ class VisitPlan(models.Model):
         self.filtered("rule_id")._check_protected(vals, RULE_PLAN_FIELDS)
         return super().write(vals)
 
-    def _check_protected(self, vals, protected=PROTECTED_FIELDS):
-        if refused := refused_fields(self, vals, protected):
+    def _check_protected(self, vals, protected=None):
+        if refused := refused_fields(self, vals, protected or PROTECTED_FIELDS):
             raise AccessError(
                 self.env._(
                     "%s of a plan change only through the rule's job and the "

@@ -1,5 +1,7 @@
+import base64
 import binascii
 import hashlib
+import io
 import json
 import logging
 from collections import defaultdict
@@ -7,15 +9,15 @@ from datetime import timedelta
 
 import pytz
 from markupsafe import Markup
+from PIL import Image
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date, format_datetime, plaintext2html
-from odoo.tools.image import base64_to_image
 
 from .visit_calendar import WorkCalendar
 from .visit_planner import OPEN_STATES
-from .visit_protect import addon_action, refused_fields
+from .visit_protect import addon_action, is_addon_write, refused_fields
 from .visit_type import CHANNELS, OPINION_CATEGORIES
 from .visit_unreached_reason import unreached_reason_selection
 
@@ -82,6 +84,8 @@ PROTECTED_FIELDS = {
 MANAGER_CORRECTABLE_FIELDS = {"due_date"}
 # A visit created by hand starts open, unreviewed and unsigned.
 CREATE_PROTECTED_FIELDS = PROTECTED_FIELDS - {"state", "due_date", "plan_id"}
+# The largest side of a signature image, in pixels.
+SIGNATURE_MAX_SIDE = 3000
 CALLBACK_SLOT = timedelta(minutes=15)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Visits retried per call of the Retry job (the cron runner commits between).
@@ -708,11 +712,26 @@ class VisitRecord(models.Model):
 
     @api.model
     def _check_signature_image(self, signature):
-        """Refuse anything but an image as a signature."""
+        """Refuse anything but a PNG or JPEG image of a sensible size as a
+        signature; the size is read from the header, before any pixel is
+        decoded (an image announcing gigapixels is refused unread)."""
         try:
-            image = base64_to_image(signature)
-            image.verify()
-        except (UserError, ValueError, TypeError, binascii.Error, OSError) as error:
+            raw = base64.b64decode(signature, validate=True)
+            with Image.open(io.BytesIO(raw)) as image:
+                if (
+                    image.format not in ("PNG", "JPEG")
+                    or max(image.width, image.height) > SIGNATURE_MAX_SIDE
+                ):
+                    raise ValueError("not a signature image")
+                image.verify()
+        except (
+            ValueError,
+            TypeError,
+            binascii.Error,
+            OSError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as error:
             raise ValidationError(
                 self.env._("The signature must be an image (PNG or JPEG).")
             ) from error
@@ -1318,6 +1337,13 @@ class VisitRecord(models.Model):
 
     def write(self, vals):
         self._check_protected_write(vals)
+        # A manager's correction by hand (outside the addon's actions) is
+        # noted on each visit, whatever the tracking context.
+        corrected = (
+            {rec: rec.due_date for rec in self if rec.due_date != vals["due_date"]}
+            if "due_date" in vals and not is_addon_write(self.env)
+            else {}
+        )
         signed = (
             self.filtered("signature_hash") if SIGNED_FIELDS.intersection(vals) else ()
         )
@@ -1358,6 +1384,15 @@ class VisitRecord(models.Model):
             if vals["user_id"]:
                 activities.write({"user_id": vals["user_id"]})
         res = super().write(vals)
+        for rec, old_due in corrected.items():
+            rec._message_log(
+                body=self.env._(
+                    "Due date corrected by %(user)s: %(old)s → %(new)s (UTC).",
+                    user=self.env.user.name,
+                    old=fields.Datetime.to_string(old_due) or "—",
+                    new=fields.Datetime.to_string(rec.due_date) or "—",
+                )
+            )
         if "user_id" in vals:
             self.filtered(
                 lambda rec: (

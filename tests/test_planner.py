@@ -703,7 +703,15 @@ class TestPlanner(VisitCommon):
         contract = self.env.ref("customer_visit.visit_type_new_contract")
         visit = self._create_visit(type_id=contract.id, user_id=self.caller.id)
         answers = {str(answer.question_id.id): "yes" for answer in visit.answer_ids}
-        visit.sudo()._portal_answer(answers, "")
+        # Signed in to the portal as themself: identified (a link alone is
+        # not, for this type).
+        customer_user = new_test_user(
+            self.env,
+            login="cv_compliance_customer",
+            groups="base.group_portal",
+            partner_id=self.customer.id,
+        )
+        visit.with_user(customer_user)._portal_answer(answers, "")
         self.assertEqual(
             (visit.state, visit.identity_confirmed, visit.answered_by_id),
             ("done", True, self.customer),

@@ -231,7 +231,7 @@ class TestRuleCadence(VisitCommon):
             )
 
     def test_model_without_customer_and_rule_without_steps_are_refused(self):
-        with self.assertRefused(ValidationError, "no customer field"):
+        with self.assertRefused(ValidationError, "a rule applies to documents"):
             self.env["visit.rule"].create(
                 self._rule_vals(
                     model_id=self.env["ir.model"]._get_id("product.product"),

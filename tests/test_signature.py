@@ -58,6 +58,7 @@ class TestVisitSignature(VisitCommon):
         self.assertEqual(visit.opinion, "Fine")
         self.assertTrue(visit.is_signature_valid)
         # Tampering behind the ORM's back is seen by the hash.
+        self.env.flush_all()
         self.env.cr.execute(
             "UPDATE visit_record SET opinion = 'Forged' WHERE id = %s", [visit.id]
         )

@@ -2,15 +2,32 @@
 frozen document: tested as the agent, the salesperson and the manager who
 would try."""
 
+import base64
+import io
 import json
+import struct
+import zlib
 from datetime import timedelta
 
-from odoo.exceptions import AccessError, UserError
+from PIL import Image
+
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.migration import load_script
 from odoo.tests import tagged
 
 from .common import VisitCommon
 from .test_signature import png_signature
+
+
+def bomb_png(side=100_000):
+    """A PNG of a few bytes whose header announces side × side pixels."""
+    buffer = io.BytesIO()
+    Image.new("1", (1, 1)).save(buffer, format="PNG")
+    data = bytearray(buffer.getvalue())
+    data[16:24] = struct.pack(">II", side, side)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return base64.b64encode(bytes(data))
+
 
 signed_snapshots = load_script(
     "customer_visit/migrations/18.0.1.5.0/post-30-signed-snapshots.py",
@@ -71,17 +88,11 @@ class TestProtectedFields(VisitCommon):
 
     def test_a_manager_may_correct_the_due_date_and_it_is_tracked(self):
         later = self.visit.due_date + timedelta(days=2)
-        # The tests' environment switches tracking off (BaseCommon): on again.
-        self.visit.with_user(self.manager).with_context(
-            tracking_disable=False, mail_notrack=False
-        ).write({"due_date": later})
+        self.visit.with_user(self.manager).write({"due_date": later})
         self.assertEqual(self.visit.due_date, later)
-        self.env.flush_all()
-        self.env.cr.precommit.run()  # tracking is written at commit
-        tracked = self.visit.message_ids.tracking_value_ids.filtered(
-            lambda value: value.field_id.name == "due_date"
-        )
-        self.assertTrue(tracked)
+        note = self.visit.message_ids[:1]
+        self.assertIn("Due date corrected by Manager Mia", note.body)
+        self.assertEqual(note.author_id, self.manager.partner_id)
         with self.assertRefused(AccessError, "not by a direct write"):
             self.visit.with_user(self.manager).write({"state": "done"})
 
@@ -220,6 +231,17 @@ class TestSignedSheet(VisitCommon):
         with self.assertRefused(UserError, "cannot be deleted"):
             visit.with_user(self.manager).unlink()
         self.assertEqual(visit.state, "done")
+
+    def test_a_decompression_bomb_is_no_signature_in_the_back_office(self):
+        visit = self._create_visit(type_id=self.type_onsite.id, user_id=self.agent.id)
+        visit.write({"outcome": "reached"})
+        for image in (bomb_png(), bomb_png(8000)):
+            with self.assertRefused(ValidationError, "must be an image"):
+                visit.with_user(self.agent).write(
+                    {"signature": image, "signed_by": "王建国"}
+                )
+        self.assertFalse(visit.signature_hash)
+        self.assertFalse(visit.signature)
 
     def test_a_closed_visit_is_not_deleted(self):
         visit = self._create_visit(user_id=self.agent.id, outcome="reached")
