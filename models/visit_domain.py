@@ -14,6 +14,7 @@ from odoo.osv import expression
 # A filter longer than this is refused before it is parsed (literal_eval
 # of a huge or deeply nested text costs memory and recursion).
 MAX_DOMAIN_LENGTH = 100_000
+LIMIT_TEXT = f"{MAX_DOMAIN_LENGTH:,}"
 LOGIC_OPERATORS = ("&", "|", "!")
 SCALARS = (str, int, float, bool, type(None))
 
@@ -51,9 +52,7 @@ def literal_domain(env, text):
     """
     text = (text or "").strip() or "[]"
     if len(text) > MAX_DOMAIN_LENGTH:
-        raise ValueError(
-            env._("the filter is longer than %s characters", f"{MAX_DOMAIN_LENGTH:,}")
-        )
+        raise ValueError(env._("the filter is longer than %s characters", LIMIT_TEXT))
     try:
         domain = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
