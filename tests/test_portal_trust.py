@@ -411,6 +411,14 @@ class TestPortalTrust(PortalAttackCommon):
             .search([("id", "=", colleagues_visit.id)]),
             self.env["visit.record"],
         )
+        # Nor are its answers.
+        self.assertTrue(colleagues_visit.answer_ids)
+        self.assertEqual(
+            self.env["visit.answer"]
+            .with_user(self.portal_user)
+            .search([("record_id", "=", colleagues_visit.id)]),
+            self.env["visit.answer"],
+        )
 
     def test_the_portal_pages_still_render_for_the_customer(self):
         visit = self._visit()
