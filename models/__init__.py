@@ -29,3 +29,4 @@ from . import visit_dispatch
 from . import visit_portal
 from . import visit_record_erasure
 from . import ir_model_fields
+from . import mail_message

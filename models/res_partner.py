@@ -72,6 +72,19 @@ class ResPartner(models.Model):
         return self._phone_format(number=number, force_format=force_format)
 
     def write(self, vals):
+        if (
+            "do_not_visit" in vals
+            and not self.env.su
+            and not self.env.user.has_group("customer_visit.group_visit_user")
+            and self.filtered(lambda p: p.do_not_visit != bool(vals["do_not_visit"]))
+        ):
+            # It cancels the customer's visits: a follow-up decision.
+            raise AccessError(
+                self.env._(
+                    "Only follow-up users may record that a customer does not "
+                    "want to be visited."
+                )
+            )
         res = super().write(vals)
         if vals.get("do_not_visit"):
             self._cancel_open_visits()
@@ -82,17 +95,15 @@ class ResPartner(models.Model):
         mandatory callbacks, which close as not reached (refused) with the
         customer's wish recorded, so that the callback rate shows them."""
         # sudo: the wish applies to all visits, including those of agents
-        # the user flagging the partner cannot see.
-        visits = (
-            self.env["visit.record"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "child_of", self.ids),
-                    ("state", "in", ("planned", "in_progress")),
-                ]
-            )
-        )
+        # the user flagging the partner cannot see, in the user's companies
+        # (the customer's own wish, on the portal, runs as superuser: all).
+        domain = [
+            ("partner_id", "child_of", self.ids),
+            ("state", "in", ("planned", "in_progress")),
+        ]
+        if not self.env.su:
+            domain.append(("company_id", "in", self.env.companies.ids))
+        visits = self.env["visit.record"].sudo().search(domain)
         mandatory = visits.filtered("type_id.is_mandatory")
         cancelled = visits - mandatory
         if cancelled:

@@ -3,13 +3,14 @@ from datetime import datetime
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .visit_protect import addon_action, refused_fields
+from .visit_protect import addon_action, is_addon_write, refused_fields
 from .visit_type import CHANNELS
 
 # What ties a plan to its rule and source: written by the rule's job and the
 # addon's actions only (a plan pointed at a ticket by hand would mark the
 # ticket as followed up, and the rule would never plan it).
 PROTECTED_FIELDS = {
+    "state",
     "rule_id",
     "rule_source_id",
     "reference_date",
@@ -231,6 +232,16 @@ class VisitPlan(models.Model):
                 lambda step: step.state in ("planned", "in_progress")
             ).mapped("scheduled_date")
             plan.next_date = min(dates) if dates else False
+
+    @api.model
+    def default_get(self, fields_list):
+        """Defaults never fill protected fields for a user (``default_*``
+        context keys are the caller's to choose)."""
+        values = super().default_get(fields_list)
+        if not is_addon_write(self.env):
+            for fname in PROTECTED_FIELDS.intersection(values):
+                del values[fname]
+        return values
 
     @api.model_create_multi
     def create(self, vals_list):

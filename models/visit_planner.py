@@ -40,6 +40,10 @@ TECHNICAL_MODEL_PREFIXES = (
     "mail.",
     "res.users",
     "res.company",
+    "res.partner.bank",
+    "discuss.",
+    "payment.",
+    "snailmail.",
 )
 
 

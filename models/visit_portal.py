@@ -144,6 +144,9 @@ class VisitRecord(models.Model):
     def _setup_fields(self):
         res = super()._setup_fields()
         employee_only_fields(self, PORTAL_READABLE_FIELDS)
+        # The customer's link is read by the server (links, mails), never
+        # over RPC: whoever holds it acts as the customer.
+        self._fields["access_token"].groups = "base.group_system"
         return res
 
     def write(self, vals):

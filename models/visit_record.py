@@ -79,6 +79,15 @@ PROTECTED_FIELDS = {
     "rule_step_id",
     "occurrence",
     "merged_plan_ids",
+    # The customer's link: whoever writes it holds the customer's actions.
+    "access_token",
+    # What decides when a visit is overdue, retried or escalated, and who
+    # may call (never the salesperson).
+    "date_escalated",
+    "retry_date",
+    "fallback_step",
+    "is_confirmation",
+    "is_independent",
 }
 # What a visit manager may still correct by hand (tracked).
 MANAGER_CORRECTABLE_FIELDS = {"due_date"}
@@ -1289,8 +1298,23 @@ class VisitRecord(models.Model):
             vals["plan_id"] = plan.id
 
     @api.model
+    def default_get(self, fields_list):
+        """Defaults never fill protected fields for a user (``default_*``
+        context keys are the caller's to choose)."""
+        values = super().default_get(fields_list)
+        if not is_addon_write(self.env):
+            for fname in CREATE_PROTECTED_FIELDS.intersection(values):
+                del values[fname]
+            if values.get("state") not in (None, *OPEN_STATES):
+                values["state"] = "planned"
+        return values
+
+    @api.model
     def _check_protected_create(self, vals):
-        """A visit created by hand starts open, unreviewed and unsigned."""
+        """A visit created by hand starts open, unreviewed and unsigned, in a
+        plan its creator may read."""
+        if vals.get("plan_id") and not is_addon_write(self.env):
+            self.env["visit.plan"].browse(vals["plan_id"]).check_access("read")
         refused = refused_fields(self.browse(), vals, CREATE_PROTECTED_FIELDS)
         if vals.get("state") and vals["state"] not in OPEN_STATES:
             refused = refused_fields(self.browse(), vals, {"state"}) | refused
@@ -1375,6 +1399,12 @@ class VisitRecord(models.Model):
             # an attempt (a retry, a callback time) it stays owed from the
             # first due time, in the report that counted it.
             untried = self.filtered(lambda rec: not rec.attempt_count)
+            if not is_addon_write(self.env) and not self.env.user.has_group(
+                "customer_visit.group_visit_manager"
+            ):
+                # An agent's reschedule keeps the visit owed from when it
+                # was due (it cannot leave the period's figures that way).
+                untried = self.browse()
             if untried and untried != self:
                 super(VisitRecord, untried).write({"due_date": vals["scheduled_date"]})
             elif untried:
@@ -1402,6 +1432,17 @@ class VisitRecord(models.Model):
                 )
             )._schedule_visit_activities()
         return res
+
+    def _message_update_content(self, message, body, *args, **kwargs):
+        """A visit's chatter is its history: its messages are not edited."""
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The messages of a follow-up visit are its history: they "
+                    "cannot be edited."
+                )
+            )
+        return super()._message_update_content(message, body, *args, **kwargs)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
@@ -1757,6 +1798,7 @@ class VisitRecord(models.Model):
             raise UserError(
                 self.env._("Say what the agent must redo before sending a visit back.")
             )
+        self._check_not_signed("reopen")
         self.write(
             dict(values, review_state="sent_back", state="in_progress", date_done=False)
         )

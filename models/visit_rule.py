@@ -7,7 +7,7 @@ import pytz
 from psycopg2.errors import LockNotAvailable, TransactionRollbackError, UniqueViolation
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -849,9 +849,21 @@ class VisitRule(models.Model):
         return domain
 
     def _qualifying_query(self):
-        """The qualifying records as a query, never read into Python."""
-        # sudo: the rule, not the user who runs it, decides what is owed.
-        return self.env[self.model_name].sudo()._search(self._qualifying_domain())
+        """The qualifying records as a query, never read into Python: with
+        the rights of the user who set the rule's filters (a filter must not
+        find, through a path, what that user may not read), else of the
+        job."""
+        env = self._filter_env() if self.env.su else self.env
+        try:
+            return env[self.model_name]._search(self._qualifying_domain())
+        except AccessError:
+            _logger.warning(
+                "Follow-up rule %s: %s may no longer read its records; "
+                "nothing is planned until a manager saves its filters again",
+                self.id,
+                self.filter_user_id.login,
+            )
+            return env[self.model_name].browse()._as_query()
 
     def _part_clause(self, column, part, parts):
         """``column`` (a customer, else a record id) in ``part`` of ``parts``.

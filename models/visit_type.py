@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .visit_portal_fields import employee_only_fields
 
@@ -191,6 +191,32 @@ class VisitType(models.Model):
             visit_type.question_count = len(visit_type.question_ids)
             visit_type.is_script_long = (
                 visit_type.question_count > SCRIPT_ADVISED_LENGTH
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        """A type that visits or rules use is the record of how they were
+        made: archive it instead."""
+        # sudo: counted over every company and agent (a refusal, no data).
+        used = {
+            type_
+            for type_, _count in self.env["visit.record"]
+            .sudo()
+            ._read_group([("type_id", "in", self.ids)], ["type_id"], ["__count"])
+        } | set(
+            # sudo: as above, every company's rules.
+            self.env["visit.rule.step"]
+            .sudo()
+            .search([("type_id", "in", self.ids)])
+            .type_id
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Visit types %s are used by visits or rules: archive them "
+                    "instead of deleting them.",
+                    ", ".join(type_.name for type_ in self if type_ in used),
+                )
             )
 
     @api.constrains("max_attempts", "retry_delay_hours", "reply_days")

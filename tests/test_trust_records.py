@@ -13,7 +13,7 @@ from PIL import Image
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.migration import load_script
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import VisitCommon
 from .test_signature import png_signature
@@ -232,6 +232,19 @@ class TestSignedSheet(VisitCommon):
             visit.with_user(self.manager).unlink()
         self.assertEqual(visit.state, "done")
 
+    def test_a_signed_visit_is_not_sent_back_by_a_review(self):
+        visit = self._signed()
+        visit.with_user(self.agent).action_done()
+        visit.sudo().write({"review_state": "to_review"})
+        wizard = (
+            self.env["visit.review.wizard"]
+            .with_user(self.manager)
+            .create({"record_ids": [(6, 0, visit.ids)], "comment": "Redo"})
+        )
+        with self.assertRefused(UserError, "cannot be reopened"):
+            wizard.action_send_back()
+        self.assertEqual(visit.state, "done")
+
     def test_a_decompression_bomb_is_no_signature_in_the_back_office(self):
         visit = self._create_visit(type_id=self.type_onsite.id, user_id=self.agent.id)
         visit.write({"outcome": "reached"})
@@ -287,3 +300,126 @@ class TestSignedSheet(VisitCommon):
         self.assertIn("是否告知产品使用方法？", self._sheet_text(visit))
         self.assertTrue(visit.is_signature_valid)
         self.assertEqual(snapshot["company"], visit.company_id.name)
+
+
+@tagged("post_install", "-at_install")
+class TestSidePaths(VisitCommon):
+    """Side paths around the protected fields, found by an attack review."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.visit = cls._create_visit(user_id=cls.agent.id)
+
+    def test_default_context_keys_fill_no_protected_field(self):
+        visit = (
+            self.env["visit.record"]
+            .with_user(self.agent)
+            .with_context(
+                default_state="done",
+                default_date_done=self.now,
+                default_review_state="approved",
+                default_reviewer_id=self.manager.id,
+                default_signed_on=self.now,
+                default_signed_content="{}",
+                default_signature_hash="0" * 64,
+                default_access_token="chosen-by-the-agent",
+            )
+            .create(self._visit_vals(user_id=self.agent.id))
+        )
+        self.assertEqual(visit.state, "planned")
+        self.assertFalse(
+            visit.date_done
+            or visit.review_state
+            or visit.reviewer_id
+            or visit.signed_on
+            or visit.signed_content
+            or visit.signature_hash
+        )
+        self.assertNotEqual(visit.sudo().access_token, "chosen-by-the-agent")
+        rule = self.env["visit.rule"].create(self._rule_vals())
+        plan = (
+            self.env["visit.plan"]
+            .with_user(self.agent)
+            .with_context(default_rule_id=rule.id, default_rule_source_id=7)
+            .create({"partner_id": self.customer.id})
+        )
+        self.assertFalse(plan.rule_id)
+        self.assertFalse(plan.rule_source_id)
+
+    def test_the_customers_link_is_neither_written_nor_read_by_an_agent(self):
+        self.visit._portal_ensure_token()
+        token = self.visit.access_token
+        agent_visit = self.visit.with_user(self.agent)
+        with self.assertRefused(AccessError, "not by a direct write"):
+            agent_visit.write({"access_token": "tok-agent"})
+        with self.assertRaises(AccessError):
+            agent_visit.read(["access_token"])
+        self.assertEqual(self.visit.access_token, token)
+
+    def test_an_agents_reschedule_keeps_the_visit_owed_from_its_due_time(self):
+        due = self.visit.due_date
+        later = self.now + timedelta(days=90)
+        self.visit.with_user(self.agent).write(
+            {"scheduled_date": later, "deadline": later + timedelta(days=2)}
+        )
+        self.assertEqual(self.visit.scheduled_date, later)
+        self.assertEqual(self.visit.due_date, due)
+        for vals in (
+            {"date_escalated": self.now},
+            {"retry_date": later},
+            {"fallback_step": 3},
+            {"is_confirmation": True},
+            {"is_independent": not self.visit.is_independent},
+        ):
+            with self.subTest(vals=list(vals)):
+                with self.assertRefused(AccessError, "not by a direct write"):
+                    self.visit.with_user(self.agent).write(vals)
+        self.visit.with_user(self.manager).write({"scheduled_date": later})
+        self.assertEqual(self.visit.due_date, later)
+
+    def test_a_plan_is_joined_only_if_readable_and_its_state_is_computed(self):
+        hidden = self.env["visit.plan"].create(
+            {"partner_id": self.customer.id, "user_id": self.agent_2.id}
+        )
+        self._create_visit(plan_id=hidden.id, user_id=self.agent_2.id)
+        with self.assertRaises(AccessError):
+            self.env["visit.record"].with_user(self.agent).create(
+                self._visit_vals(user_id=self.agent.id, plan_id=hidden.id)
+            )
+        with self.assertRefused(AccessError, "not by a direct write"):
+            self.visit.plan_id.with_user(self.agent).write({"state": "cancelled"})
+        self.assertEqual(self.visit.plan_id.state, "open")
+
+    def test_the_chatter_and_the_attempts_are_history(self):
+        visit = self.visit.with_user(self.agent)
+        visit.write({"outcome": "not_reached", "unreached_reason": "no_answer"})
+        visit.action_done()
+        note = self.visit.message_post(body="Called, no answer", message_type="comment")
+        for user in (self.agent, self.manager):
+            with self.subTest(user=user.login):
+                with self.assertRefused(UserError, "cannot be deleted"):
+                    note.with_user(user).unlink()
+                with self.assertRefused(UserError, "cannot be edited"):
+                    self.visit.with_user(user)._message_update_content(
+                        note.with_user(user), "Reached, satisfied"
+                    )
+                with self.assertRaises(AccessError):
+                    self.visit.attempt_ids.with_user(user).write({"result": "reached"})
+                with self.assertRaises(AccessError):
+                    self.visit.attempt_ids.with_user(user).unlink()
+        self.assertTrue(note.exists())
+        self.assertIn("no answer", note.body)
+
+    def test_only_follow_up_users_flag_do_not_visit(self):
+        clerk = new_test_user(
+            self.env,
+            login="cv_contact_clerk",
+            groups="base.group_user,base.group_partner_manager",
+        )
+        with self.assertRefused(AccessError, "Only follow-up users"):
+            self.customer.with_user(clerk).write({"do_not_visit": True})
+        self.customer.with_user(clerk).write({"comment": "VIP"})
+        self.assertEqual(self.visit.state, "planned")
+        self.customer.with_user(self.manager).write({"do_not_visit": True})
+        self.assertEqual(self.visit.state, "cancelled")

@@ -143,6 +143,37 @@ class TestRuleFilters(VisitCommon):
         self.assertNotIn('name="sample_seed"', arch)
         self.assertNotIn('name="exclude_domain"', arch)
 
+    def test_generation_finds_only_what_the_filters_author_may_read(self):
+        # A private chat between the administrator and the customer.
+        channel = self.env["discuss.channel"].create(
+            {
+                "name": "Payroll",
+                "channel_type": "group",
+                "channel_member_ids": [
+                    Command.create({"partner_id": self.customer.id}),
+                    Command.create({"partner_id": self.env.user.partner_id.id}),
+                ],
+            }
+        )
+        channel.message_post(body="salary=98765", message_type="comment")
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        oracle = self._manager_rule(
+            model_id=partner_model,
+            date_field_id=False,
+            domain="[('channel_ids.message_ids.body', 'ilike', 'salary=9')]",
+        )
+        control = self._manager_rule(
+            name="Control",
+            model_id=partner_model,
+            date_field_id=False,
+            domain=f"[('id', '=', {self.customer.id})]",
+        )
+        # The Generate job runs as superuser.
+        (oracle | control).sudo()._generate_batch()
+        (oracle | control).sudo()._generate_batch()
+        self.assertFalse(oracle.plan_ids)
+        self.assertEqual(control.plan_ids.partner_id, self.customer)
+
     def test_who_set_the_filters_is_recorded_never_given(self):
         rule = self._manager_rule()
         rule.write({"filter_user_id": self.agent.id, "name": "Renamed"})
@@ -225,6 +256,16 @@ class TestRuleAudit(VisitCommon):
         self.assertTrue(rule.exists())
         self.assertFalse(rule.active)
         self.assertIn("Installed on", rule.message_ids[:1].body)
+
+    def test_a_type_with_visits_is_archived_never_deleted(self):
+        self._create_visit(user_id=self.agent.id)
+        with self.assertRefused(UserError, "archive them"):
+            self.type_plain.with_user(self.manager).unlink()
+        self.type_plain.with_user(self.manager).active = False
+        self.assertTrue(self.type_plain.exists())
+        unused = self.env["visit.type"].create({"name": "Unused"})
+        unused.with_user(self.manager).unlink()
+        self.assertFalse(unused.exists())
 
     def test_agents_cannot_delete_or_rewrite_rules(self):
         rule = self.env["visit.rule"].create(self._rule_vals())
