@@ -167,8 +167,12 @@ class VisitPortal(CustomerPortal):
         (an employee reads the page without them)."""
         customer = self._visit_customer(visit, access_token)
         opted_out = visit.env["visit.planner"]._is_opted_out(visit.partner_id)
+        # A signed visit is answered already: nothing left to answer or book.
         is_open = bool(
-            customer and visit.state in ("planned", "in_progress") and not opted_out
+            customer
+            and visit.state in ("planned", "in_progress")
+            and not opted_out
+            and not visit.signature_hash
         )
         identified = bool(customer) and self._as_user(visit)._portal_identified(
             customer

@@ -9,6 +9,7 @@ class MailMessage(models.Model):
         """A visit's chatter is its history (what was tracked, noted and
         corrected): users do not delete it. The addon's own deletions (an
         erasure on request, a visit deleted) run as superuser."""
+        # sudo: which thread each message belongs to, whatever the user reads.
         if not self.env.su and any(
             message.model == "visit.record" for message in self.sudo()
         ):

@@ -94,15 +94,15 @@ class ResPartner(models.Model):
         """Respect a do-not-visit wish: cancel every open visit, except
         mandatory callbacks, which close as not reached (refused) with the
         customer's wish recorded, so that the callback rate shows them."""
-        # sudo: the wish applies to all visits, including those of agents
-        # the user flagging the partner cannot see, in the user's companies
-        # (the customer's own wish, on the portal, runs as superuser: all).
         domain = [
             ("partner_id", "child_of", self.ids),
             ("state", "in", ("planned", "in_progress")),
         ]
         if not self.env.su:
             domain.append(("company_id", "in", self.env.companies.ids))
+        # sudo: the wish applies to all visits, including those of agents
+        # the user flagging the partner cannot see, in the user's companies
+        # (the customer's own wish, on the portal, runs as superuser: all).
         visits = self.env["visit.record"].sudo().search(domain)
         mandatory = visits.filtered("type_id.is_mandatory")
         cancelled = visits - mandatory

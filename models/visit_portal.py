@@ -159,7 +159,9 @@ class VisitRecord(models.Model):
         if reopened:
             # A reopened visit gets a new link: the one of its earlier round
             # expired with it and must not work again.
-            reopened.access_token = False
+            # sudo: the link is readable and writable by the server only;
+            # the reopening itself was checked (a protected state).
+            reopened.sudo().access_token = False
         return res
 
     def _portal_link_expired(self, now=None):
@@ -580,6 +582,10 @@ class VisitRecord(models.Model):
         if visit.state not in OPEN_STATES:
             raise UserError(
                 self.env._("This visit is already closed: thank you, nothing to do.")
+            )
+        if visit.signature_hash:
+            raise UserError(
+                self.env._("You signed this visit already: thank you, nothing to do.")
             )
         if not visit._portal_can_answer(identified):
             raise UserError(

@@ -277,7 +277,9 @@ class VisitRule(models.Model):
     draw_ids = fields.One2many("visit.rule.draw", "rule_id", string="Sample counters")
     sample_ids = fields.One2many("visit.rule.sample", "rule_id", string="Samples")
     skip_ids = fields.One2many("visit.rule.skip", "rule_id", string="Skipped records")
-    skip_count = fields.Integer(compute="_compute_skip_count")
+    skip_count = fields.Integer(
+        compute="_compute_skip_count", groups="customer_visit.group_visit_manager"
+    )
     last_planned = fields.Datetime(
         compute="_compute_plan_count",
         help="When this rule last created a plan. Not stored: generation "

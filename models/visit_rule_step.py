@@ -187,8 +187,10 @@ class VisitRuleStep(models.Model):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for step in self:
             unit = units.get(step.delay_unit, "")
-            reference = step.rule_id.date_field_id.field_description or self.env._(
-                "the record qualifies"
+            # sudo: the label of the reference date, for agents too (they
+            # may not read the field definitions).
+            reference = step.rule_id.date_field_id.sudo().field_description or (
+                self.env._("the record qualifies")
             )
             if step.anchor == "anniversary":
                 reference = self.env._("each anniversary of %s", reference)

@@ -22,7 +22,8 @@ MODEL_ACCESS = {
     "visit.type.question": ("", "", "", "r", "rwcu"),
     "visit.plan": ("", "", "", "rwc", "rwcu"),
     "visit.record": ("", "r", "", "rwc", "rwcu"),
-    "visit.attempt": ("", "", "", "rc", "rwcu"),
+    # Attempts are history: created by closing a visit, never rewritten.
+    "visit.attempt": ("", "", "", "rc", "rc"),
     "visit.answer": ("", "r", "", "rwc", "rwcu"),
     "visit.target": ("", "", "", "r", "rwcu"),
     "visit.rule": ("", "", "", "r", "rwcu"),

@@ -243,6 +243,20 @@ class TestPortalTrust(PortalAttackCommon):
             ):
                 self.assertNotIn(form, page.text)
 
+    def test_a_signed_visit_offers_nothing_more_to_answer(self):
+        visit = self._visit(outcome="reached")
+        self.assertIn("o_visit_answer_form", self.url_open(self._url(visit)).text)
+        visit._sign("王建国", png_signature())
+        page = self.url_open(self._url(visit))
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn("o_visit_answer_form", page.text)
+        self.assertNotIn("o_visit_callback_form", page.text)
+        before = self._state(visit)
+        response = self._post(visit, "/answer", self._answer_data(visit))
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("signed this visit already", response.text)
+        self.assertEqual(self._state(visit), before)
+
     def test_the_model_refuses_an_employee_whatever_calls_it(self):
         visit = self._visit()
         token = visit._portal_ensure_token()

@@ -4,7 +4,7 @@ manager who is not a Settings administrator would attack them."""
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.migration import load_script
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import VisitCommon
 
@@ -139,6 +139,9 @@ class TestRuleFilters(VisitCommon):
                 with self.assertRaises(AccessError):
                     agent_rule.read([fname])
         self.assertEqual(agent_rule.read(["name"])[0]["name"], rule.name)
+        # The form opens for an agent (a visit links to its rule).
+        form = Form(agent_rule)
+        self.assertTrue(form.summary)
         arch = agent_rule.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertNotIn('name="sample_seed"', arch)
         self.assertNotIn('name="exclude_domain"', arch)
