@@ -10,6 +10,7 @@ or an SMS Odoo reports as undeliverable falls back the same way.
 
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -327,6 +328,7 @@ class VisitRecord(models.Model):
                 for visit in self
             }
         )
+        waiting = self.filtered(lambda visit: visit.dispatch_state == "sent")
         for channel, visits in self.grouped(
             lambda visit: visit.dispatch_channel or visit.channel
         ).items():
@@ -339,6 +341,19 @@ class VisitRecord(models.Model):
                     else False,
                 }
             )
+        # The message had been waiting for the customer (its to-do put off,
+        # see _postpone_activities_while_waiting): the call is owed from now.
+        waiting.filtered(
+            lambda visit: not visit._visit_activities()
+        )._schedule_visit_activities()
+        now = fields.Datetime.now()
+        days = defaultdict(lambda: self.env["mail.activity"])  # day -> to-dos
+        for visit in waiting:
+            owed = max(now, visit.scheduled_date) if visit.scheduled_date else now
+            days[visit._assignee_day(owed)] |= visit._visit_activities()
+        # sudo: as in _postpone_activities_while_waiting.
+        for day, activities in days.items():
+            activities.sudo().date_deadline = day
 
     def _check_reachable(self):
         """At planning time: a digital visit its customer cannot receive
@@ -510,6 +525,37 @@ class VisitRecord(models.Model):
         self.filtered(
             lambda visit: visit.id not in messages
         ).dispatch_message_id = False
+        self._postpone_activities_while_waiting()
+
+    def _postpone_activities_while_waiting(self):
+        """A sent visit waits for the customer: its agent owes nothing
+        until the type's *Call after* delay is over (then the Dispatch job
+        gives the visit to a call, see _give_to_a_call). The visit keeps its
+        to-do, so that the agent still sees it and a callback time picked on
+        the portal moves it, but the to-do falls due the day the call would
+        be owed, not the day the message left: never overdue while the
+        customer has the message. A type that never calls (*Call after* 0)
+        leaves it on the visit's deadline; with no deadline either, nothing
+        is owed by the agent and the to-do goes."""
+        days = defaultdict(lambda: self.env["mail.activity"])  # day -> to-dos
+        dropped = self.env["mail.activity"]
+        for visit in self:
+            activities = visit._visit_activities()
+            hours = visit.type_id.answer_hours
+            owed = (
+                visit.dispatch_date + timedelta(hours=hours)
+                if hours
+                else visit.deadline
+            )
+            if not owed:
+                dropped |= activities
+            elif activities:
+                days[visit._assignee_day(owed)] |= activities
+        # sudo: the to-do is the assignee's; whoever sends (the job, an
+        # agent for a colleague's visit) only moves its date.
+        for day, activities in days.items():
+            activities.sudo().date_deadline = day
+        dropped.sudo().unlink()
 
     def _set_per_visit(self, fname, values, sql_type, dependents=()):
         """Write ``values`` (one per visit, in the order of ``self``) to the

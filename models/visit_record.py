@@ -1478,6 +1478,13 @@ class VisitRecord(models.Model):
             lambda act: act.activity_type_id == activity_type
         )
 
+    def _assignee_day(self, when):
+        """The assignee's local day of ``when`` (naive UTC): the day
+        mail.activity calls "today" for them (it reads their time zone)."""
+        self.ensure_one()
+        tz = self.user_id.tz or self.env.context.get("tz") or self.env.user.tz
+        return pytz.utc.localize(when).astimezone(pytz.timezone(tz or "UTC")).date()
+
     def _schedule_visit_activities(self):
         """Put one to-do per open visit in its assignee's activities."""
         activity_type = self._visit_activity_type()
@@ -1488,9 +1495,6 @@ class VisitRecord(models.Model):
         # mail.activity computes its res_name visit by visit (one browse per
         # activity): compute the names of the batch at once beforehand.
         todo.mapped("display_name")
-        # The to-do is due on the assignee's local day of the visit, the day
-        # mail.activity calls "today" for them (it reads their time zone).
-        default_tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
         # mail_activity_quick_update: no "you have been assigned" e-mail per
         # visit (a batch of 10,000 would send 10,000); the assignee sees the
         # visits in My Visits and in the activity menu.
@@ -1510,9 +1514,8 @@ class VisitRecord(models.Model):
                         "res_id": rec.id,
                         "activity_type_id": activity_type.id,
                         "user_id": rec.user_id.id,
-                        "date_deadline": pytz.utc.localize(rec.scheduled_date)
-                        .astimezone(pytz.timezone(rec.user_id.tz or default_tz))
-                        .date(),
+                        # Due on the assignee's local day of the visit.
+                        "date_deadline": rec._assignee_day(rec.scheduled_date),
                         # The customer's name only: a summary is stored, and
                         # read in every agent's language (the type says the rest).
                         "summary": rec.partner_id.name,
@@ -1618,14 +1621,28 @@ class VisitRecord(models.Model):
             rec.write(
                 {"state": "in_progress", "retry_date": now + timedelta(hours=delay)}
             )
-        waiting._visit_activities().action_feedback(
-            feedback=self.env._("Not reached: another attempt is planned.")
+        # Not "<type> done" either: the to-do comes back with the attempt.
+        waiting._visit_activities().unlink()
+        reasons = dict(
+            self._fields["unreached_reason"]._description_selection(self.env)
+        )
+        waiting._message_log_batch(
+            bodies={
+                rec.id: self.env._(
+                    "Not reached (%(reason)s): another attempt is planned.",
+                    reason=reasons.get(rec.unreached_reason, rec.unreached_reason),
+                )
+                for rec in waiting
+            }
         )
         closing = self - waiting - callbacks
         for outcome, state in (("reached", "done"), ("not_reached", "failed")):
             closing.filtered(lambda rec, o=outcome: rec.outcome == o).write(
                 {"state": state, "date_done": now}
             )
+        failed = closing.filtered(lambda rec: rec.state == "failed")
+        failed._close_failed_activities()
+        closing -= failed
         (
             closing._visit_activities() | closing._escalation_activities()
         ).action_feedback(
@@ -1713,6 +1730,26 @@ class VisitRecord(models.Model):
                         rec.name,
                     )
                 )
+
+    def _close_failed_activities(self):
+        """The to-dos of failed visits go, and the chatter says the visit
+        failed: marked done, an activity would log "<type> done" for a
+        visit nobody reached."""
+        (self._visit_activities() | self._escalation_activities()).unlink()
+        reasons = dict(
+            self._fields["unreached_reason"]._description_selection(self.env)
+        )
+        self._message_log_batch(
+            bodies={
+                rec.id: self.env._(
+                    "Visit failed: not reached (%(reason)s) after %(count)s attempts.",
+                    reason=reasons.get(rec.unreached_reason)
+                    or self.env._("no reason given"),
+                    count=rec.attempt_count,
+                )
+                for rec in self
+            }
+        )
 
     def _call_back_later(self):
         """The customer asked to be called at a given time: the next
@@ -1866,9 +1903,8 @@ class VisitRecord(models.Model):
                 "date_done": now,
             }
         )
-        self._visit_activities().action_feedback(
-            feedback=self.env._("The customer asked not to be contacted.")
-        )
+        # Not "<type> done": the body below says how the visit closed.
+        (self._visit_activities() | self._escalation_activities()).unlink()
         body = self.env._(
             "Mandatory callback: the customer asked not to be contacted. Closed as "
             "not reached (refused), the customer's wish recorded."
@@ -2006,6 +2042,7 @@ class VisitRecord(models.Model):
             groups[tuple(sorted(values.items()))] |= rec
         for values, visits in groups.items():
             visits.write(dict(values))
+        due.filtered(lambda rec: rec.state == "failed")._close_failed_activities()
         if bodies:
             due.browse(list(bodies))._message_log_batch(bodies=bodies)
         due.filtered(lambda rec: rec.state == "planned")._schedule_visit_activities()

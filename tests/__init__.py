@@ -34,3 +34,4 @@ from . import test_trust_data
 from . import test_portal_trust
 from . import test_trust_rules
 from . import test_trust_records
+from . import test_first_day_retries
