@@ -104,6 +104,10 @@ class WorkCalendar:
         """The ``count``-th working day after the day of ``moment`` (local),
         or before it for a negative ``count``."""
         day = self._local_date(moment)
+        # The day itself first: counted from a moment before (or far after)
+        # what was read, the days next to it must be there, or the count
+        # would start from the first day read (weeks late for an old date).
+        self._ensure(moment)
         if count < 0:
             # Before the day (3 working days before a due date): read back.
             self._ensure(moment - timedelta(days=-count * 2 + 14))

@@ -1513,11 +1513,15 @@ class VisitRule(models.Model):
         # sudo: sources are read whatever the running user may read of them.
         sources = self.env[self.model_name].sudo().browse(source_ids)
         references = self._reference_dates(sources)
-        # Intervals from a year back at most (a birth date as reference): an
-        # earlier moment asked for is read then.
-        start = max(
-            min(references.values()), fields.Datetime.now() - timedelta(days=366)
-        )
+        # Intervals from the batch's earliest reference when a step counts
+        # from the date itself (+7 working days from a date two years back
+        # needs the days after it; references are bounded by *Records
+        # from*); anniversaries and occasions count from a year back at
+        # most (a birth date as reference): an earlier moment asked for is
+        # read then.
+        start = min(references.values())
+        if not any(step.anchor == "date" for step in self.step_ids):
+            start = max(start, fields.Datetime.now() - timedelta(days=366))
         calendar = WorkCalendar(
             self._calendar(), start, max(max(references.values()), start)
         )
