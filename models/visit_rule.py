@@ -21,7 +21,10 @@ _logger = logging.getLogger(__name__)
 # Policies a manager starts a rule from (see _template_values).
 RULE_TEMPLATES = [
     ("repair", "After a repair: within 24 hours, again after 3 months"),
-    ("sale", "After a sale: +2 hours, +2 days, +7 days, +1 month, +3 months"),
+    (
+        "sale",
+        "After a sale: calls +2 hours, +2 days, +7 days, +1 month, +3 months",
+    ),
     ("complaint", "After a complaint: the next day, within 5 working days"),
     ("discharge", "After a discharge: +3 days, +7 days, +30 days"),
     (
@@ -409,12 +412,14 @@ class VisitRule(models.Model):
             "domain": "[('state', '=', 'sale')]",
         }
 
-        def steps(type_xmlid, *cadence):
+        def steps(type_xmlid, *cadence, channel=None):
+            visit_type = ref(type_xmlid)
             return [Command.clear()] + [
                 Command.create(
                     {
                         "sequence": index,
-                        "type_id": ref(type_xmlid).id,
+                        "type_id": visit_type.id,
+                        "channel": channel or visit_type.default_channel or "phone",
                         "delay": delay,
                         "delay_unit": unit,
                         "deadline_delay": deadline[0] if deadline else 0,
@@ -438,13 +443,15 @@ class VisitRule(models.Model):
             "sale": dict(
                 order_confirmed,
                 name=self.env._("After a sale"),
+                # Dealers call their buyers; each call has its own deadline.
                 step_ids=steps(
                     "customer_visit.visit_type_after_sale",
-                    (2, "hours", None, 0),
-                    (2, "days", None, 0),
-                    (7, "days", None, 0),
-                    (1, "months", None, 0),
-                    (3, "months", None, 0),
+                    (2, "hours", (24, "hours"), 0),
+                    (2, "days", (4, "days"), 0),
+                    (7, "days", (10, "days"), 0),
+                    (1, "months", (5, "weeks"), 0),
+                    (3, "months", (14, "weeks"), 0),
+                    channel="phone",
                 ),
             ),
             "complaint": dict(
@@ -469,7 +476,7 @@ class VisitRule(models.Model):
                 order_confirmed,
                 name=self.env._("After a new policy"),
                 exclude_salesperson=True,
-                assignment="least_loaded",
+                **self._template_team_assignment(),
                 step_ids=steps(
                     "customer_visit.visit_type_new_contract",
                     (1, "days", (15, "days"), 0),
@@ -486,6 +493,27 @@ class VisitRule(models.Model):
             },
         }
         return templates[template]
+
+    @api.model
+    def _template_team_assignment(self):
+        """The least loaded agent of a team with agents (the manager's own
+        sales team first), else the manager: a template saves as shown,
+        and the manager picks another team or user under *Assignment*."""
+
+        def has_agents(team):
+            members = team.member_ids | team.user_id
+            return any(user.active and not user.share for user in members)
+
+        team = self.env.user.sale_team_id
+        if not has_agents(team):
+            team = (
+                self.env["crm.team"]
+                .search([("company_id", "in", [self.env.company.id, False])])
+                .filtered(has_agents)[:1]
+            )
+        if team:
+            return {"assignment": "least_loaded", "team_id": team.id, "user_id": False}
+        return {"assignment": "user", "user_id": self.env.user.id, "team_id": False}
 
     def _compute_skip_count(self):
         counts = dict(

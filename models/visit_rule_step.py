@@ -175,8 +175,10 @@ class VisitRuleStep(models.Model):
     def _compute_summary(self):
         """The step in plain words: "Phone call 24 hours after Closed Date,
         done within 2 days, then every 12 months until 36"."""
-        # Units as counted in a sentence ("3 months", 3个月), not as labelled.
-        units = {
+        # Units as counted in a sentence ("1 month", "3 months", 3个月), not
+        # as labelled: one term for 1 and one for other numbers (Chinese
+        # translates both alike).
+        plurals = {
             "hours": self.env._("hours"),
             "days": self.env._("days"),
             "working_days": self.env._("working days"),
@@ -184,9 +186,20 @@ class VisitRuleStep(models.Model):
             "months": self.env._("months"),
             "years": self.env._("years"),
         }
+        singulars = {
+            "hours": self.env._("hour"),
+            "days": self.env._("day"),
+            "working_days": self.env._("working day"),
+            "weeks": self.env._("week"),
+            "months": self.env._("month"),
+            "years": self.env._("year"),
+        }
+
+        def counted(amount, unit):
+            return (singulars if amount == 1 else plurals).get(unit, "")
+
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for step in self:
-            unit = units.get(step.delay_unit, "")
             # sudo: the label of the reference date, for agents too (they
             # may not read the field definitions).
             reference = step.rule_id.date_field_id.sudo().field_description or (
@@ -201,7 +214,7 @@ class VisitRuleStep(models.Model):
             values = {
                 "channel": channels.get(step.channel, ""),
                 "delay": step.delay,
-                "unit": unit,
+                "unit": counted(step.delay, step.delay_unit),
                 "reference": reference,
             }
             if step.direction == "before":
@@ -219,7 +232,7 @@ class VisitRuleStep(models.Model):
                     self.env._(
                         ", done by %(deadline)s %(unit)s before",
                         deadline=step.deadline_delay,
-                        unit=units.get(step.deadline_unit, ""),
+                        unit=counted(step.deadline_delay, step.deadline_unit),
                     )
                     if step.deadline_delay
                     else self.env._(", done by the date itself")
@@ -228,11 +241,13 @@ class VisitRuleStep(models.Model):
                 text += self.env._(
                     ", done within %(deadline)s %(unit)s",
                     deadline=step.deadline_delay,
-                    unit=units.get(step.deadline_unit, ""),
+                    unit=counted(step.deadline_delay, step.deadline_unit),
                 )
             if step.anchor == "anniversary":
                 text += (
-                    self.env._(", for %s years", step.anniversary_years)
+                    self.env._(", for 1 year")
+                    if step.anniversary_years == 1
+                    else self.env._(", for %s years", step.anniversary_years)
                     if step.anniversary_years
                     else self.env._(", every year while the record qualifies")
                 )
@@ -240,7 +255,7 @@ class VisitRuleStep(models.Model):
                 text += self.env._(
                     ", then every %(every)s %(unit)s",
                     every=step.repeat_every,
-                    unit=unit,
+                    unit=counted(step.repeat_every, step.delay_unit),
                 )
                 text += (
                     self.env._(" until %(until)s", until=step.repeat_until)
