@@ -252,6 +252,7 @@ class VisitPlanner(models.AbstractModel):
         channel=None,
         deadline=False,
         deadline_delta=None,
+        window=None,
         rule=None,
         company=None,
         links=None,
@@ -265,9 +266,11 @@ class VisitPlanner(models.AbstractModel):
         time inside calling hours, deadline and source links.
 
         ``deadline_delta`` (a timedelta) counts the deadline from the time
-        placed.  ``policies`` ({(type id, rule id): policy}) caches the
-        policies of a batch.  Extra keyword arguments (plan, round, step...)
-        are copied.
+        placed.  ``window`` (a timedelta): a visit planned after its step's
+        time is given at least that long from the time placed to its
+        deadline, so that it is never born overdue.  ``policies`` ({(type
+        id, rule id): policy}) caches the policies of a batch.  Extra keyword
+        arguments (plan, round, step...) are copied.
         """
         company = (
             company
@@ -288,6 +291,8 @@ class VisitPlanner(models.AbstractModel):
             policy = policies[key]
         if deadline_delta:
             deadline = scheduled + deadline_delta
+        if deadline and window:
+            deadline = max(deadline, scheduled + window)
         if deadline and deadline < scheduled:
             deadline = scheduled
         if deadline and (deadline.second or deadline.microsecond):

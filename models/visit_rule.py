@@ -1307,38 +1307,50 @@ class VisitRule(models.Model):
             ):
                 if (step.id, occurrence) in existing:
                     continue
-                if due < now and (step.direction == "before" or step.anchor != "date"):
-                    if (deadline and deadline <= now) or self.past_steps == "skip":
-                        passed.append(
-                            self.env._(
-                                "%(step)s: due %(due)s, already past when the "
-                                "record qualified.",
-                                step=step.summary,
-                                due=fields.Datetime.to_string(calendar.to_local(due))[
-                                    :16
-                                ],
-                            )
-                        )
-                        continue
-                    due = now
-                visits.append(
-                    Planner._visit_values(
-                        step.type_id,
-                        partner,
-                        due,
-                        user=user,
-                        channel=step.channel,
-                        deadline=deadline,
-                        rule=self,
-                        company=self.company_id,
-                        links=links,
-                        independent=self.exclude_salesperson,
-                        rule_step_id=step.id,
-                        occurrence=occurrence,
-                        **context,
-                    )
+                late = due < now and (
+                    step.direction == "before" or step.anchor != "date"
                 )
+                window, step_due = None, due
+                if late:
+                    if (deadline and deadline <= now) or self.past_steps == "skip":
+                        passed.append(self._past_step_note(step, due, calendar))
+                        continue
+                    if deadline and step.direction == "after":
+                        # Planned late, it keeps the time its step gives to
+                        # do it: never born overdue.
+                        window = deadline - due
+                    due = now
+                vals = Planner._visit_values(
+                    step.type_id,
+                    partner,
+                    due,
+                    user=user,
+                    channel=step.channel,
+                    deadline=deadline,
+                    window=window,
+                    rule=self,
+                    company=self.company_id,
+                    links=links,
+                    independent=self.exclude_salesperson,
+                    rule_step_id=step.id,
+                    occurrence=occurrence,
+                    **context,
+                )
+                if late and deadline and vals["scheduled_date"] >= deadline:
+                    # Before a date, calling hours open only once it is past:
+                    # owed and missed, with the reason.
+                    passed.append(self._past_step_note(step, step_due, calendar))
+                    continue
+                visits.append(vals)
         return visits, passed
+
+    def _past_step_note(self, step, due, calendar):
+        """Why ``step``, due at ``due`` (naive UTC), was left out."""
+        return self.env._(
+            "%(step)s: due %(due)s, already past when the record qualified.",
+            step=step.summary,
+            due=fields.Datetime.to_string(calendar.to_local(due))[:16],
+        )
 
     def _create_prepared(self, prepared):
         """Create the plans, then their visits (merged under contact pressure)."""
