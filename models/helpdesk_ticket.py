@@ -34,6 +34,27 @@ class HelpdeskTicket(models.Model):
         "confirm they are satisfied.",
     )
 
+    @api.model
+    def _visit_complaint_assignee(self, team, company):
+        """Who handles a ticket a visit files for ``team``: the first member
+        who is free (no open ticket, and allowed in ``company``), else the
+        team's leader, who hands it on; nobody without a team."""
+        # sudo: the agent filing the complaint may read neither the team's
+        # members nor their tickets; only users are returned.
+        team = team.sudo()
+        members = team.user_ids.filtered(
+            lambda user: user.active and not user.share and company in user.company_ids
+        )
+        busy = {
+            user
+            for [user] in self.sudo()._read_group(
+                [("user_id", "in", members.ids), ("stage_id.closed", "=", False)],
+                ["user_id"],
+            )
+        }
+        free = members.filtered(lambda user: user not in busy)
+        return (free[:1] or team.user_id).with_env(self.env)
+
     def write(self, vals):
         res = super().write(vals)
         if vals.get("origin_visit_id"):

@@ -2156,17 +2156,26 @@ class VisitRecord(models.Model):
         self._create_tickets(new_tickets)
 
     def _ticket_values(self, title, description, team=None):
-        """A ticket raised by this visit: the team of its subject, the type's
-        reply deadline in working days, and a visit to confirm once closed."""
+        """A ticket raised by this visit: what the customer rated below
+        satisfied, the answers and ``description`` (the customer's words);
+        the team of its subject and one of its members (never the agent
+        who called, unless a member), the type's reply deadline in working
+        days, and a visit to confirm once closed."""
         self.ensure_one()
         visit_type = self.type_id
+        team = team or visit_type._team_for(self.opinion_category)
         values = {
             "name": title,
             # The customer's words are text, never markup, in the ticket.
-            "description": plaintext2html(description or ""),
+            "description": plaintext2html(self._ticket_description(description)),
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
-            "team_id": (team or visit_type._team_for(self.opinion_category)).id,
+            "team_id": team.id,
+            # Explicit, else helpdesk's auto-assignment gives it to whoever
+            # files it: the agent who called.
+            "user_id": self.env["helpdesk.ticket"]
+            ._visit_complaint_assignee(team, self.company_id)
+            .id,
             "origin_visit_id": self.id,
             "visit_confirmation_required": True,
         }
@@ -2177,6 +2186,39 @@ class VisitRecord(models.Model):
                 calendar, now, now
             ).add_working_days(now, visit_type.reply_days, at_end=True)
         return values
+
+    def _ticket_description(self, description):
+        """The text of a ticket raised by this visit: the aspects rated
+        below satisfied, the answers of its script, then ``description``."""
+        self.ensure_one()
+        levels = dict(
+            self._fields[SATISFACTION_FIELDS[0]]._description_selection(self.env)
+        )
+        aspects = [
+            "- %s: %s"
+            % (self._fields[fname]._description_string(self.env), levels[self[fname]])
+            for fname in SATISFACTION_FIELDS
+            if self[fname] and self[fname] != "satisfied"
+        ]
+        answers = [
+            "- %s: %s" % (answer.question_id.name, answer._display_value())
+            for answer in self.answer_ids
+            if answer._display_value()
+        ]
+        parts = []
+        if aspects:
+            parts.append("\n".join([self.env._("Rated below satisfied:"), *aspects]))
+        if answers:
+            parts.append("\n".join([self.env._("Answers:"), *answers]))
+        if description:
+            # The customer's opinion says so; a complaint's own text or the
+            # problems raised stand as they are.
+            parts.append(
+                "\n".join([self.env._("Opinion:"), description])
+                if parts and description == self.opinion
+                else description
+            )
+        return "\n\n".join(parts)
 
     def _create_tickets(self, vals_list):
         """Create the tickets and tell the agent at once, in the visit's chatter."""
@@ -2198,7 +2240,13 @@ class VisitRecord(models.Model):
                 )
             else:
                 body = self.env._("Ticket %(ticket)s opened for %(team)s.")
-            visit.message_post(body=Markup(body) % values)
+            # The agent gets the link in their inbox (when someone else
+            # closed the visit: the customer on the portal, a job).
+            visit.message_post(
+                body=Markup(body) % values,
+                partner_ids=visit.user_id.partner_id.ids,
+                subtype_xmlid="mail.mt_note",
+            )
         return tickets
 
     def _schedule_confirmation(self, ticket):
