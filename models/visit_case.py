@@ -6,6 +6,14 @@ from .visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, SATISFACTION
 from .visit_type import CHANNELS
 from .visit_unreached_reason import unreached_reason_selection
 
+# Scores are 1 to 4, NULL when the aspect was not rated: read as empty.
+SCORE_FIELDS = (
+    "satisfaction_score",
+    "score_product",
+    "score_service",
+    "score_timeliness",
+    "score_result",
+)
 CASE_STATES = [
     ("planned", "Planned"),
     ("in_progress", "In Progress"),
@@ -161,6 +169,44 @@ class VisitCase(models.Model):
     score_result = fields.Float(
         string="Result (1-4)", aggregator="avg", digits=(3, 2), readonly=True
     )
+    # Rates as measures of the Analysis: 100 or 0 on the cases a rate
+    # divides by, NULL elsewhere, so their average over any group is the
+    # rate of that group, as the indicators compute it.
+    callback_rate = fields.Float(
+        string="Callback rate (%)",
+        aggregator="avg",
+        digits=(5, 2),
+        readonly=True,
+        help="Owed cases visited / owed cases.",
+    )
+    success_rate = fields.Float(
+        string="Success rate (%)",
+        aggregator="avg",
+        digits=(5, 2),
+        readonly=True,
+        help="Visits reached / visits attempted (done or failed).",
+    )
+    signed_rate = fields.Float(
+        string="Signed share (%)",
+        aggregator="avg",
+        digits=(5, 2),
+        readonly=True,
+        help="Signed visits done / visits done.",
+    )
+    unsatisfied_rate = fields.Float(
+        string="Unsatisfied share (%)",
+        aggregator="avg",
+        digits=(5, 2),
+        readonly=True,
+        help="Rated visits with an aspect rated unsatisfied / rated visits.",
+    )
+    response_rate = fields.Float(
+        string="Response rate (%)",
+        aggregator="avg",
+        digits=(5, 2),
+        readonly=True,
+        help="Messages answered on the portal / messages sent.",
+    )
     # Digital channels: what became of the message of a visit planned for
     # e-mail, SMS or a questionnaire (empty for the other cases).
     dispatch_channel = fields.Selection(
@@ -185,6 +231,17 @@ class VisitCase(models.Model):
     )
     answered_week_count = fields.Integer(string="Answered within 7 days", readonly=True)
     fell_back_count = fields.Integer(string="Given to a call", readonly=True)
+
+    def _read_format(self, fnames, load="_classic_read"):
+        # A Float reads NULL as 0.0; a score is never 0, so 0.0 is "not
+        # rated" and is read as empty, as read_group's averages are.
+        result = super()._read_format(fnames, load=load)
+        scores = [fname for fname in fnames if fname in SCORE_FIELDS]
+        for values in result:
+            for fname in scores:
+                if not values.get(fname):
+                    values[fname] = False
+        return result
 
     def _selection_dispatch_channel(self):
         # The visit's own vocabulary (the Dispatch job's), translated.
@@ -267,6 +324,18 @@ class VisitCase(models.Model):
                    %(s1)s AS score_service,
                    %(s2)s AS score_timeliness,
                    %(s3)s AS score_result,
+                   CASE WHEN o.is_owed
+                        THEN 100.0 * (r.state = 'done')::int END AS callback_rate,
+                   CASE WHEN r.state IN ('done', 'failed')
+                        THEN 100.0 * (r.state = 'done')::int END AS success_rate,
+                   CASE WHEN r.state = 'done'
+                        THEN 100.0 * ((r.signature_status = 'signed') IS TRUE)::int
+                   END AS signed_rate,
+                   CASE WHEN r.is_rated
+                        THEN 100.0 * (r.is_unsatisfied IS TRUE)::int
+                   END AS unsatisfied_rate,
+                   CASE WHEN d.is_sent
+                        THEN 100.0 * d.is_answered::int END AS response_rate,
                    r.dispatch_channel,
                    r.dispatch_date,
                    r.answer_date,
@@ -351,6 +420,11 @@ class VisitCase(models.Model):
                    NULL::numeric AS score_service,
                    NULL::numeric AS score_timeliness,
                    NULL::numeric AS score_result,
+                   CASE WHEN o.is_owed THEN 0.0 END AS callback_rate,
+                   NULL::numeric AS success_rate,
+                   NULL::numeric AS signed_rate,
+                   NULL::numeric AS unsatisfied_rate,
+                   NULL::numeric AS response_rate,
                    NULL::varchar AS dispatch_channel,
                    NULL::timestamp AS dispatch_date,
                    NULL::timestamp AS answer_date,

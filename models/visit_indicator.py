@@ -192,8 +192,10 @@ class VisitIndicator(models.AbstractModel):
         Each line: section, indicator, label, type_id, user_id, rule_id,
         value (None when there is nothing to divide by), numerator and
         denominator of a rate, unit (percent, count, days, score), target,
-        is_cap, status (met, missed, bonus or False), is_missed, help, and
-        the domain of the cases behind the figure.
+        target_id, is_cap, status (met, missed, bonus or False), is_missed,
+        help, the domain of the cases behind the figure, and the field of
+        ``visit.case`` that figure measures (``measure``, False for counts
+        and rates: the drill-down shows it).
         """
         Case = self.env["visit.case"]
         domain = list(domain)
@@ -221,6 +223,7 @@ class VisitIndicator(models.AbstractModel):
             target=None,
             numerator=None,
             denominator=None,
+            measure=False,
             **keys,
         ):
             status = target._status(value) if target and value is not None else False
@@ -237,6 +240,7 @@ class VisitIndicator(models.AbstractModel):
                     "denominator": denominator,
                     "unit": unit,
                     "target": target.value if target else None,
+                    "target_id": target.id if target else False,
                     "is_cap": bool(target and target.is_cap),
                     "bonus": target.bonus_value
                     if target and target.bonus_value
@@ -245,6 +249,7 @@ class VisitIndicator(models.AbstractModel):
                     "is_missed": status == "missed",
                     "help": helps.get(indicator, ""),
                     "domain": line_domain,
+                    "measure": measure,
                 }
             )
 
@@ -579,9 +584,15 @@ class VisitIndicator(models.AbstractModel):
                 average,
                 rated + [(case_fname, "!=", False)],
                 unit="score",
+                measure=case_fname,
             )
         add(
-            "satisfaction", self.env._("All aspects"), averages[-1], rated, unit="score"
+            "satisfaction",
+            self.env._("All aspects"),
+            averages[-1],
+            rated,
+            unit="score",
+            measure="satisfaction_score",
         )
         # Per plan: the first unsatisfied round, and the last round rated
         # satisfied; recovered when that came later.
@@ -653,6 +664,13 @@ class VisitIndicator(models.AbstractModel):
             unit="days",
         )
         return lines
+
+    @api.model
+    def _missed_target_count(self, lines):
+        """How many targets the ``lines`` miss: a target measured on several
+        lines (each agent, each type under a target for all types) counts
+        once."""
+        return len({line["target_id"] for line in lines if line["is_missed"]})
 
     @api.model
     def _dispatch_figures(self, domain):
@@ -798,6 +816,6 @@ class VisitIndicator(models.AbstractModel):
             "teams": [
                 {"id": t.id, "name": t.name} for t in self.env["crm.team"].search([])
             ],
-            "missed_count": sum(line["is_missed"] for line in lines),
+            "missed_count": self._missed_target_count(lines),
             "sections": sections,
         }

@@ -14,6 +14,12 @@ TARGET_PERIODS = [("cycle", "Report cycle"), ("year", "Calendar year to date")]
 SIGNATURE_BASES = [("onsite", "On-site visits done"), ("all", "All visits done")]
 
 
+def _hundredths(percentage):
+    """A percentage in whole hundredths: figures and targets are compared
+    as shown (2 decimals), so 94.99999… computed for 95 % counts as 95 %."""
+    return round(percentage * 100)
+
+
 class VisitTarget(models.Model):
     """A company's target for one indicator, as a policy writes it: a floor
     or a cap, over the report cycle or the calendar year, optionally per
@@ -31,7 +37,12 @@ class VisitTarget(models.Model):
         "visit.type", string="Visit Type", help="Leave empty for all types."
     )
     indicator = fields.Selection(INDICATORS, required=True)
-    value = fields.Float(string="Target (%)", required=True)
+    value = fields.Float(
+        string="Target (%)",
+        required=True,
+        help="Inclusive: a floor of 90 % is met at 90 % or more, a ceiling of "
+        "70 % at 70 % or less.",
+    )
     is_cap = fields.Boolean(
         string="Ceiling",
         compute="_compute_is_cap",
@@ -63,9 +74,9 @@ class VisitTarget(models.Model):
         default="onsite",
     )
     bonus_value = fields.Float(
-        string="Bonus above (%)",
-        help="Per-agent callback rate: above this figure the agent earns the bonus; "
-        "0 for none.",
+        string="Bonus from (%)",
+        help="Per-agent callback rate: at this figure or above the agent earns "
+        "the bonus (inclusive: 95 % or more, as 达到95%以上 reads); 0 for none.",
     )
     name = fields.Char(compute="_compute_name")
 
@@ -170,14 +181,18 @@ class VisitTarget(models.Model):
                 )
 
     def _is_missed(self, figure):
+        """Whether ``figure`` (a percentage) misses the target. Floors and
+        ceilings are inclusive: a figure equal to the target meets it."""
         self.ensure_one()
-        return figure > self.value if self.is_cap else figure < self.value
+        figure, value = _hundredths(figure), _hundredths(self.value)
+        return figure > value if self.is_cap else figure < value
 
     def _status(self, figure):
-        """'missed', 'met' or 'bonus' (above the bonus threshold)."""
+        """'missed', 'met' or 'bonus' (at the bonus threshold or above it:
+        inclusive, as policies write 95 % or more)."""
         self.ensure_one()
         if self._is_missed(figure):
             return "missed"
-        if self.bonus_value and figure > self.bonus_value:
+        if self.bonus_value and _hundredths(figure) >= _hundredths(self.bonus_value):
             return "bonus"
         return "met"

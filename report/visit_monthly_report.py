@@ -64,7 +64,7 @@ class VisitMonthlyReport(models.AbstractModel):
             "period": "%s – %s"
             % (fields.Date.to_string(date_from), fields.Date.to_string(date_to)),
             "visit_count": Visit.search_count(domain + [("state", "!=", "cancelled")]),
-            "missed_count": sum(line["is_missed"] for line in lines),
+            "missed_count": self.env["visit.indicator"]._missed_target_count(lines),
             "lines": [
                 dict(
                     line,

@@ -36,3 +36,4 @@ from . import test_trust_rules
 from . import test_trust_records
 from . import test_first_day_retries
 from . import test_first_day_rules
+from . import test_first_day_figures

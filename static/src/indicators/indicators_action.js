@@ -79,7 +79,7 @@ export class VisitIndicators extends Component {
         }
         let text = `${line.is_cap ? "≤" : "≥"} ${this.formatNumber(line.target)} %`;
         if (line.bonus) {
-            text += " · " + _t("bonus above %s %", this.formatNumber(line.bonus));
+            text += " · " + _t("bonus from %s %", this.formatNumber(line.bonus));
         }
         return text;
     }
@@ -103,7 +103,9 @@ export class VisitIndicators extends Component {
                 [false, "pivot"],
                 [false, "form"],
             ],
-            context: { create: false },
+            // The list shows the score the figure averages (an aspect's,
+            // not the overall one).
+            context: { create: false, visit_case_measure: line.measure || false },
         });
     }
 }
