@@ -1,7 +1,14 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.phone_validation.tools import phone_validation
+
+try:
+    import phonenumbers
+except ImportError:  # phone_validation works without it (no number types)
+    phonenumbers = None
 
 
 class ResPartner(models.Model):
@@ -70,6 +77,32 @@ class ResPartner(models.Model):
         """The number formatted for the partner's country, False if invalid."""
         self.ensure_one()
         return self._phone_format(number=number, force_format=force_format)
+
+    def _visit_sms_number(self):
+        """The partner's first number that receives text messages (a mobile,
+        or one its numbering plan cannot tell from a mobile), in E.164, else
+        False: an SMS to a landline reaches no one."""
+        self.ensure_one()
+        for number in (self.mobile, self.phone):
+            formatted = number and self._phone_format(number=number)
+            if formatted and self._visit_is_mobile(formatted):
+                return formatted
+        return False
+
+    @api.model
+    def _visit_is_mobile(self, number):
+        """Whether ``number`` (E.164) is a mobile by phonenumbers' number
+        type; without the library, every valid number counts as one."""
+        if phonenumbers is None:
+            return True
+        try:
+            parsed = phone_validation.phone_parse(number, None)
+        except UserError:
+            return False
+        return phonenumbers.number_type(parsed) in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
 
     def write(self, vals):
         if (

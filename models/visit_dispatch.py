@@ -286,13 +286,11 @@ class VisitRecord(models.Model):
         return self.contact_id or self.partner_id
 
     def _dispatch_numbers(self):
-        """{visit id: its recipient's number in E.164, or False}."""
-        numbers = {}
-        for visit in self:
-            partner = visit._dispatch_recipient()
-            number = partner.mobile or partner.phone
-            numbers[visit.id] = number and partner._phone_format(number=number)
-        return numbers
+        """{visit id: its recipient's mobile number in E.164, or False (a
+        landline receives no SMS: the visit is given to a call)}."""
+        return {
+            visit.id: visit._dispatch_recipient()._visit_sms_number() for visit in self
+        }
 
     def _dispatch_obstacle(self, number, blacklisted):
         """Why the visit's message cannot go out (a translated reason), or
