@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from ..models.visit_domain import literal_domain
 from ..models.visit_planner import SKIP_REASONS
@@ -29,8 +30,13 @@ class VisitBatchWizard(models.TransientModel):
     )
     source_domain = fields.Char(
         string="Records",
-        default="[]",
-        help="Which records get a visit, when none were selected in a list.",
+        compute="_compute_source_domain",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Which records get a visit, when none were selected in a list. "
+        "By default: confirmed orders; customers counted once per company, "
+        "without your own companies and your users.",
     )
     source_ids_text = fields.Text(
         help="Technical: the ids selected in a list, comma separated."
@@ -93,7 +99,15 @@ class VisitBatchWizard(models.TransientModel):
             if context.get("active_domain") is not None and context.get(
                 "batch_use_domain"
             ):
-                values["source_domain"] = repr(context["active_domain"])
+                # The list's filter, within what a batch may call at all.
+                values["source_domain"] = repr(
+                    expression.AND(
+                        [
+                            list(context["active_domain"]),
+                            self._default_source_domain(model),
+                        ]
+                    )
+                )
             else:
                 values["source_ids_text"] = ",".join(map(str, context["active_ids"]))
         if "type_id" in fields_list and not values.get("type_id"):
@@ -102,6 +116,35 @@ class VisitBatchWizard(models.TransientModel):
             if len(types) == 1:
                 values["type_id"] = types.id
         return values
+
+    @api.depends("source_model")
+    def _compute_source_domain(self):
+        for wizard in self:
+            wizard.source_domain = repr(
+                wizard._default_source_domain(wizard.source_model)
+            )
+
+    @api.model
+    def _default_source_domain(self, model):
+        """The records a batch calls when no filter says otherwise: confirmed
+        orders (not quotations nor cancelled ones); customers once per
+        company (its contacts through it), never the user's own companies
+        nor the partners of internal users (the staff)."""
+        if model == "sale.order":
+            return [("state", "=", "sale")]
+        if model == "res.partner":
+            # sudo, without the active filter: every internal user's partner
+            # is excluded, including those the user may not read (archived).
+            staff = (
+                self.env["res.users"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("share", "=", False)])
+                .partner_id
+            )
+            own = self.env.user.company_ids.sudo().partner_id | staff
+            return [("parent_id", "=", False), ("id", "not in", sorted(own.ids))]
+        return []
 
     @api.depends("type_id")
     def _compute_channel(self):
@@ -121,15 +164,29 @@ class VisitBatchWizard(models.TransientModel):
         model = self.env[self.source_model]
         if self.source_ids_text:
             ids = [int(i) for i in self.source_ids_text.split(",") if i.strip()]
-            return model.browse(ids).exists()
+            return self._one_per_customer(model.browse(ids).exists())
         try:
             # A literal domain, searched with the user's rights (data, never code).
-            domain = literal_domain(self.env, self.source_domain)
-            return model.search(domain, order="id")
+            domain = literal_domain(self.env, self.source_domain or "[]")
+            sources = model.search(domain, order="id")
         except Exception as error:
             raise UserError(
                 self.env._("The records filter does not work: %s", error)
             ) from error
+        return self._one_per_customer(sources)
+
+    @api.model
+    def _one_per_customer(self, sources):
+        """Contacts count once per customer (their commercial entity): the
+        company itself when it is among them, else its first contact."""
+        if sources._name != "res.partner":
+            return sources
+        kept = {}
+        for partner in sources:
+            entity = partner.commercial_partner_id
+            if entity.id not in kept or partner == entity:
+                kept[entity.id] = partner.id
+        return sources.browse(list(kept.values()))
 
     @staticmethod
     def _source_partner(source):
