@@ -292,6 +292,27 @@ class VisitPlan(models.Model):
             )
         return True
 
+    def _cancel_emptied(self):
+        """Cancel the open plans left without any visit (their visits were
+        deleted): nothing is owed by them any more, and a plan of a rule
+        stays, so that the rule does not plan its source again."""
+        # sudo: the deletion of the visits was allowed; the plan follows,
+        # whoever may edit it (only its cancellation, with the reason).
+        emptied = (
+            self.exists()
+            .sudo()
+            .filtered(
+                lambda plan: (
+                    plan.state == "open"
+                    and not plan.record_ids
+                    and not plan.merged_record_ids
+                )
+            )
+        )
+        if emptied:
+            emptied.action_cancel(self.env._("Its visits were deleted."))
+        return emptied
+
     def action_open_cancel_wizard(self):
         return {
             "type": "ir.actions.act_window",

@@ -1444,6 +1444,14 @@ class VisitRecord(models.Model):
             )
         return super()._message_update_content(message, body, *args, **kwargs)
 
+    def unlink(self):
+        # A plan whose last visit is deleted would stay open forever, owing
+        # nothing: it is closed as cancelled (see visit.plan).
+        plans = self.plan_id
+        res = super().unlink()
+        plans._cancel_emptied()
+        return res
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_closed(self):
         self._check_not_signed("delete")
