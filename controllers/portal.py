@@ -186,7 +186,12 @@ class VisitPortal(CustomerPortal):
             "can_pick_slot": is_open,
             "can_opt_out": bool(customer) and not opted_out,
             "calling_hours": visit._calling_hours_text() if is_open else "",
+            "calling_hours_zone": visit._calling_hours_zone() if is_open else "",
             "slots": visit._callback_slots() if is_open else [],
+            # Times as the customer reads them: their zone, labelled.
+            "time_zone": visit._portal_tz().zone,
+            "scheduled_text": visit._portal_when(visit.scheduled_date),
+            "signed_on_text": visit._portal_when(visit.signed_on),
             "aspects": visit._portal_aspects(),
             "levels": visit._portal_levels(),
         }

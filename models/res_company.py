@@ -100,6 +100,13 @@ class ResCompany(models.Model):
             self.resource_calendar_id.tz or self.partner_id.tz or "UTC"
         )
 
+    def _visit_tz_of(self, partner):
+        """The time zone a customer reads times in: the contact's, else
+        their company's, where known; else the company's (_visit_tz)."""
+        self.ensure_one()
+        tz = partner.tz or partner.commercial_partner_id.tz
+        return pytz.timezone(tz) if tz else self._visit_tz()
+
     def _visit_utc_bounds(self, date_from, date_to):
         """Naive UTC ``[start, stop)`` of the local days ``date_from`` to
         ``date_to`` (both included) in the company's time zone."""

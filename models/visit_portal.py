@@ -22,7 +22,7 @@ from PIL import Image
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq
-from odoo.tools.misc import babel_locale_parse
+from odoo.tools.misc import babel_locale_parse, format_datetime
 
 from .visit_dispatch import DIGITAL_CHANNELS
 from .visit_planner import OPEN_STATES
@@ -309,6 +309,34 @@ class VisitRecord(models.Model):
         partner = self.contact_id or self.partner_id
         return self.env.context.get("lang") or partner.lang or "en_US"
 
+    def _portal_tz(self):
+        """The zone the customer reads times in: theirs where known, else
+        the company's (as the printed sheet)."""
+        self.ensure_one()
+        return self.company_id._visit_tz_of(self.contact_id or self.partner_id)
+
+    def _portal_when(self, value):
+        """A stored (UTC) datetime as the customer reads it, to the minute
+        and labelled with the zone: '2026-12-07 14:00 (Asia/Shanghai)', the
+        sheet's wording."""
+        self.ensure_one()
+        if not value:
+            return ""
+        tz_name = self._portal_tz().zone
+        text = format_datetime(
+            self.with_context(lang=self._portal_lang()).env,
+            value,
+            tz=tz_name,
+            dt_format="yyyy-MM-dd HH:mm",
+        )
+        return f"{text} ({tz_name})"
+
+    def _calling_hours_zone(self):
+        """The zone the calling hours are written in (their calendar's)."""
+        self.ensure_one()
+        calendar = self._visit_calendar()
+        return (calendar.tz or "UTC") if calendar else ""
+
     def _calling_hours_text(self, now=None):
         """The calendar's hours in the reader's language, days with the same
         hours grouped: 'Mon–Fri 08:30–11:00, 14:00–16:00'. A two-week
@@ -392,13 +420,15 @@ class VisitRecord(models.Model):
 
     def _callback_slots(self, now=None):
         """[(day label, [(value, time label)])]: the half hours of the next
-        working days' calling hours, local to the calendar, from an hour
-        from now. ``value`` is what the page posts back (local time)."""
+        working days' calling hours, from an hour from now, as the customer
+        reads them (days and times in the customer's zone, _portal_tz).
+        ``value`` is what the page posts back (the customer's local time)."""
         self.ensure_one()
         calendar = self._visit_calendar()
         if not calendar:
             return []
         tz = pytz.timezone(calendar.tz or "UTC")
+        reader_tz = self._portal_tz()
         now = pytz.utc.localize(now or fields.Datetime.now())
         earliest = now + SLOT_NOTICE
         intervals = calendar._work_intervals_batch(now, now + SLOT_LOOKAHEAD)[False]
@@ -412,11 +442,12 @@ class VisitRecord(models.Model):
                 start += timedelta(minutes=1)
             start = tz.normalize(start)
             while start + CALLBACK_SLOT <= stop:
-                day = start.date()
+                local = start.astimezone(reader_tz)
+                day = local.date()
                 if day not in days and len(days) >= SLOT_DAYS:
                     break
                 days.setdefault(day, []).append(
-                    (start.strftime("%Y-%m-%dT%H:%M"), start.strftime("%H:%M"))
+                    (local.strftime("%Y-%m-%dT%H:%M"), local.strftime("%H:%M"))
                 )
                 start = tz.normalize(start + SLOT_STEP)
         return [
@@ -511,7 +542,7 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     def _portal_check_slot(self, value):
         """The posted slot, one of those the page offered (_callback_slots),
-        as a naive local datetime of the calling hours' calendar."""
+        as a naive local datetime of the customer's zone (_portal_tz)."""
         self.ensure_one()
         offered = {
             slot for _day, slots in self._callback_slots() for slot, _label in slots
@@ -534,8 +565,7 @@ class VisitRecord(models.Model):
         visit = self._portal_sudo()
         visit._check_open()
         local_start = visit._portal_check_slot(slot)
-        tz = pytz.timezone(visit._visit_calendar().tz or "UTC")
-        start = tz.localize(local_start)
+        start = visit._portal_tz().localize(local_start)
         scheduled = start.astimezone(pytz.utc).replace(tzinfo=None)
         values = {"scheduled_date": scheduled, "channel": "phone"}
         if visit.dispatch_state == "sent":
@@ -545,11 +575,15 @@ class VisitRecord(models.Model):
             values["deadline"] = scheduled + CALLBACK_SLOT
         visit._portal_opened()
         visit.write(values)
-        visit._visit_activities().write({"date_deadline": start.date()})
+        # The agent's to-do falls on the call's day in the calendar's zone.
+        calendar_tz = pytz.timezone(visit._visit_calendar().tz or "UTC")
+        visit._visit_activities().write(
+            {"date_deadline": start.astimezone(calendar_tz).date()}
+        )
         visit.message_post(
             body=self.env._(
                 "The customer asked to be called on %s.",
-                local_start.strftime("%Y-%m-%d %H:%M"),
+                visit._portal_when(scheduled),
             ),
             author_id=customer.id,
         )

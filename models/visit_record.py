@@ -541,7 +541,7 @@ class VisitRecord(models.Model):
         self.ensure_one()
         rec = self.with_context(lang=self._sheet_lang())
         env = rec.env
-        tz_name = self.company_id._visit_tz().zone
+        tz_name = self.company_id._visit_tz_of(self.contact_id or self.partner_id).zone
 
         def when(value):
             if not value:

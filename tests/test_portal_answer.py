@@ -47,6 +47,8 @@ class TestPortalAnswer(HttpCase):
                 "email": "li.ming@example.cn",
                 "mobile": "+86 138 0013 8001",
                 "country_id": cls.env.ref("base.cn").id,
+                # The customer reads times in their zone, the calendar's here.
+                "tz": "Asia/Shanghai",
             }
         )
         cls.other = cls.env["res.partner"].create(
@@ -419,6 +421,7 @@ class TestPortalAnswer(HttpCase):
 
     def test_slot_in_a_negative_offset_zone(self):
         self.calendar.tz = "America/New_York"
+        self.customer.tz = "America/New_York"
         visit = self._visit()
         # Friday 4 December 2026, 15:50 in New York (20:50 UTC): 16:00 is
         # too close, so the first slot is Monday 08:30 (13:30 UTC).
