@@ -37,3 +37,4 @@ from . import test_trust_records
 from . import test_first_day_retries
 from . import test_first_day_rules
 from . import test_first_day_figures
+from . import test_first_day_portal
