@@ -1,3 +1,5 @@
+import importlib.util
+import os
 from datetime import datetime, time, timedelta
 
 import pytz
@@ -79,6 +81,30 @@ class TestFirstDayRetries(VisitCommon, MailCase):
         self.assertFalse(shipped.filtered(lambda t: t.max_attempts < 2))
         self.assertEqual(self.discharge.max_attempts, 3)
         self.assertGreater(self.type_complaint.max_attempts, 3)
+
+    def test_the_upgrade_raises_only_the_attempts_left_as_shipped(self):
+        path = os.path.join(
+            os.path.dirname(os.path.dirname(__file__)),
+            "migrations/18.0.1.5.0/post-50-type-attempts.py",
+        )
+        spec = importlib.util.spec_from_file_location("post_50_type_attempts", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        # As shipped before; the company set the complaint type to 5 itself.
+        self.type_repair.write({"max_attempts": 1, "retry_delay_hours": 4})
+        self.discharge.write({"max_attempts": 1, "retry_delay_hours": 2})
+        self.type_complaint.max_attempts = 5
+        migration.migrate(self.env.cr, "18.0.1.4.0")
+        self.env.invalidate_all()
+        self.assertEqual(
+            (self.type_repair.max_attempts, self.type_repair.retry_delay_hours), (3, 4)
+        )
+        self.assertEqual(
+            (self.discharge.max_attempts, self.discharge.retry_delay_hours),
+            (3, 2),
+            "an edited delay is kept",
+        )
+        self.assertEqual(self.type_complaint.max_attempts, 5, "an edited value")
 
     def test_no_answer_is_retried_on_a_discharge_visit_then_fails_after_the_last(self):
         visit = self._create_visit(type_id=self.discharge.id, user_id=self.agent.id)
