@@ -45,6 +45,7 @@ class HelpdeskTicket(models.Model):
         members = team.user_ids.filtered(
             lambda user: user.active and not user.share and company in user.company_ids
         )
+        # sudo: as above, the members' open tickets are only counted.
         busy = {
             user
             for [user] in self.sudo()._read_group(

@@ -169,17 +169,21 @@ class TestFirstDayFigures(VisitCommon):
 
     def test_pivot_offers_the_rates_as_averaged_measures(self):
         Case = self.env["visit.case"].with_user(self.manager)
-        described = Case.fields_get(
-            ["callback_rate", "success_rate", "signed_rate", "response_rate"],
-            ["aggregator"],
-        )
-        for fname in ("callback_rate", "success_rate", "signed_rate", "response_rate"):
+        rates = [
+            "callback_rate",
+            "success_rate",
+            "signed_rate",
+            "unsatisfied_rate",
+            "response_rate",
+        ]
+        described = Case.fields_get(rates, ["aggregator"])
+        for fname in rates:
             self.assertEqual(described[fname]["aggregator"], "avg", fname)
         groups = {
             group["user_id"][0]: group
             for group in Case.read_group(
                 [("company_id", "=", self.company_f.id)],
-                ["callback_rate:avg", "success_rate:avg"],
+                ["callback_rate:avg", "success_rate:avg", "unsatisfied_rate:avg"],
                 ["user_id"],
             )
         }
@@ -187,6 +191,9 @@ class TestFirstDayFigures(VisitCommon):
         self.assertAlmostEqual(groups[self.agent_2.id]["callback_rate"], 94.74, 2)
         # Success: reached of attempted, the open visits left out.
         self.assertAlmostEqual(groups[self.agent.id]["success_rate"], 100.0)
+        # Unsatisfied: one of Alice's three rated visits; Bob rated none.
+        self.assertAlmostEqual(groups[self.agent.id]["unsatisfied_rate"], 33.33, 2)
+        self.assertIs(groups[self.agent_2.id]["unsatisfied_rate"], False)
         arch = Case.get_views([(False, "pivot")])["views"]["pivot"]["arch"]
         self.assertIn('name="callback_rate"', arch)
 
