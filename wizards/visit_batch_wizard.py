@@ -133,16 +133,13 @@ class VisitBatchWizard(models.TransientModel):
         if model == "sale.order":
             return [("state", "=", "sale")]
         if model == "res.partner":
-            # sudo, without the active filter: every internal user's partner
-            # is excluded, including those the user may not read (archived).
-            staff = (
-                self.env["res.users"]
-                .sudo()
-                .with_context(active_test=False)
-                .search([("share", "=", False)])
-                .partner_id
-            )
-            own = self.env.user.company_ids.sudo().partner_id | staff
+            # sudo: every internal user's partner is excluded, archived
+            # users' too, whether or not the user may read them.
+            Users = self.env["res.users"].sudo().with_context(active_test=False)
+            staff = Users.search([("share", "=", False)]).partner_id
+            # sudo: the partners of the user's companies, as ids only.
+            companies = self.env.user.company_ids.sudo()
+            own = companies.partner_id | staff
             return [("parent_id", "=", False), ("id", "not in", sorted(own.ids))]
         return []
 
