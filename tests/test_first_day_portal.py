@@ -391,7 +391,7 @@ class TestFirstDayCancel(VisitCommon):
         wizard = Form(
             self.env["visit.plan.cancel.wizard"]
             .with_user(self.agent)
-            .with_context(opened["context"])
+            .with_context(**opened["context"])
         )
         wizard.reason = "Customer moved abroad"
         wizard.save().action_confirm()
