@@ -205,10 +205,12 @@ class VisitRule(models.Model):
         string="Step already past",
         required=True,
         default="now",
-        help="A step before a date (or before an anniversary or an occasion) "
-        "that is already past when the record qualifies: planned for now, "
-        "inside calling hours, or skipped. Once the date itself is past, "
-        "the step is skipped.",
+        help="A step already past when the record qualifies (after an old "
+        "date, or before a date, an anniversary or an occasion): planned for "
+        "now, inside calling hours, with all the time its step gives to do "
+        "it, or skipped with the reason. Of a repeated step, only the last "
+        "past repetition is planned. Once the date itself is past, a step "
+        "before it is skipped.",
     )
     override_unreached_policy = fields.Boolean(
         string="Own unreached policy",
@@ -334,7 +336,7 @@ class VisitRule(models.Model):
         for rule in self:
             rule.plan_count, rule.last_planned = stats.get(rule, (0, False))
 
-    @api.depends_context("lang")
+    @api.depends_context("lang", "uid")
     @api.depends(
         "step_ids.summary",
         "coverage",
@@ -362,7 +364,7 @@ class VisitRule(models.Model):
             else:
                 parts.append(self.env._("every record that qualifies"))
             if rule.has_exclusions:
-                parts.append(self.env._("some records excluded"))
+                parts.append(rule._exclusion_words())
             if rule.exclude_salesperson:
                 parts.append(self.env._("never the salesperson"))
             # Chinese punctuation for Chinese readers (punctuation alone is not
@@ -370,6 +372,79 @@ class VisitRule(models.Model):
             chinese = (self.env.lang or "").startswith("zh")
             separator, stop = ("；", "。") if chinese else ("; ", ".")
             rule.summary = separator.join(part for part in parts if part) + stop
+
+    def _exclusion_words(self):
+        """The exclusions as the summary says them: in plain words when they
+        are a few simple conditions ("except records where Contact is not
+        set"), else in general.  Only managers read the exclusions."""
+        self.ensure_one()
+        general = self.env._("except records matching the exclusions")
+        if not self.env.user.has_group("customer_visit.group_visit_manager"):
+            return general
+        try:
+            domain = self._eval_domain(self.exclude_domain)
+        except ValueError:
+            return general
+        model = self.env[self.model_name] if self.model_name in self.env else None
+        # Conditions all joined by "and" (explicitly or not), at most three.
+        leaves = [item for item in domain if item != "&"]
+        if model is None or not leaves or len(leaves) > 3:
+            return general
+        conditions = []
+        for leaf in leaves:
+            words = self._condition_words(model, leaf)
+            if not words:
+                return general
+            conditions.append(words)
+        text = self.env._(" and ").join(conditions)
+        if len(text) > 80:
+            return general
+        return self.env._("except records where %s", text)
+
+    def _condition_words(self, model, leaf):
+        """A condition (field, operator, value) of ``model`` in plain words
+        ("Contact is not set", "Stage is Cancelled"); None when it is not
+        simple enough to say."""
+        if not isinstance(leaf, (list, tuple)) or len(leaf) != 3:
+            return None
+        path, operator, value = leaf
+        field = model._fields.get(path) if isinstance(path, str) else None
+        if field is None or operator not in ("=", "!=", "in", "not in"):
+            return None
+        label = field._description_string(self.env)
+        if value is False or value is None:
+            if operator == "=":
+                return self.env._("%s is not set", label)
+            if operator == "!=":
+                return self.env._("%s is set", label)
+            return None
+        if field.type == "boolean" and isinstance(value, bool):
+            value = value if operator == "=" else not value
+            return (
+                self.env._("%s is set", label)
+                if value
+                else self.env._("%s is not set", label)
+            )
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if not values or field.type not in ("selection", "char", "integer", "float"):
+            return None  # record ids say nothing to a reader
+        labels = (
+            dict(field._description_selection(self.env))
+            if field.type == "selection"
+            else {}
+        )
+        shown = [str(labels.get(item, item)) for item in values]
+        if operator in ("=", "in"):
+            return self.env._(
+                "%(field)s is %(value)s",
+                field=label,
+                value=self.env._(" or ").join(shown),
+            )
+        if len(shown) > 1:
+            return self.env._(
+                "%(field)s is none of %(values)s", field=label, values=", ".join(shown)
+            )
+        return self.env._("%(field)s is not %(value)s", field=label, value=shown[0])
 
     @api.depends("exclude_domain")
     def _compute_has_exclusions(self):
@@ -1287,10 +1362,12 @@ class VisitRule(models.Model):
         ``calendar`` (the rule's WorkCalendar) counts the steps; each visit
         is then placed in its calling hours by the planner.  ``since``:
         when the record qualified (anniversaries and occasions count from
-        then); now by default.  A step before a date (an anniversary, an
-        occasion) already due is planned now, or left out when the rule
-        says so or once the date itself is past.  ``context`` caches
-        calendars and policies over a batch.
+        then); now by default.  A step already due is planned now (with the
+        time its step gives to do it, so never born overdue), or left out
+        when the rule says so, or once the date itself is past for a step
+        before it.  After a date, "already due" means due before the record
+        qualified, and of a repeated step only the last such repetition is
+        planned.  ``context`` caches calendars and policies over a batch.
         """
         Planner = self.env["visit.planner"]
         context = context or {
@@ -1302,17 +1379,32 @@ class VisitRule(models.Model):
         whole_day = self.date_field_id.ttype == "date"
         visits, passed = [], []
         for step in self.step_ids:
-            for occurrence, due, deadline in step._occurrences(
+            occurrences = step._occurrences(
                 reference, horizon, calendar, since, whole_day=whole_day
-            ):
+            )
+            after_date = step.anchor == "date" and step.direction == "after"
+            # After a date, the steps already past when the record qualified
+            # (an old reference): the last one is owed now, the earlier ones
+            # are superseded by it (a monthly call missed a year ago is not
+            # made twelve times today).
+            last_late = max(
+                (item[0] for item in occurrences if item[1] < since),
+                default=None,
+            )
+            for occurrence, due, deadline in occurrences:
                 if (step.id, occurrence) in existing:
                     continue
-                late = due < now and (
-                    step.direction == "before" or step.anchor != "date"
-                )
+                if after_date:
+                    late = due < since
+                else:
+                    late = due < now
                 window, step_due = None, due
                 if late:
-                    if (deadline and deadline <= now) or self.past_steps == "skip":
+                    if (
+                        (deadline and deadline <= now and not after_date)
+                        or self.past_steps == "skip"
+                        or (after_date and occurrence != last_late)
+                    ):
                         passed.append(self._past_step_note(step, due, calendar))
                         continue
                     if deadline and step.direction == "after":
@@ -1336,7 +1428,12 @@ class VisitRule(models.Model):
                     occurrence=occurrence,
                     **context,
                 )
-                if late and deadline and vals["scheduled_date"] >= deadline:
+                if (
+                    late
+                    and not after_date
+                    and deadline
+                    and vals["scheduled_date"] >= deadline
+                ):
                     # Before a date, calling hours open only once it is past:
                     # owed and missed, with the reason.
                     passed.append(self._past_step_note(step, step_due, calendar))
@@ -1760,10 +1857,17 @@ class VisitRule(models.Model):
             count -= rule.generate_request_plans
             # In the language of who asked, not the cron user's.
             requester = rule.generate_request_uid
-            message = rule.with_context(lang=requester.lang).env._(
-                "Generation done: rule %(rule)s planned %(count)s new plans.",
-                count=count,
-                rule=rule.with_context(lang=requester.lang).name,
+            env = rule.with_context(lang=requester.lang).env
+            name = rule.with_context(lang=requester.lang).name
+            # One term for 1 and one for other numbers (Chinese alike).
+            message = (
+                env._("Generation done: rule %(rule)s planned 1 new plan.", rule=name)
+                if count == 1
+                else env._(
+                    "Generation done: rule %(rule)s planned %(count)s new plans.",
+                    count=count,
+                    rule=name,
+                )
             )
             rule.message_post(body=message)
             requester._bus_send(

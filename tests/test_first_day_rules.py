@@ -149,18 +149,26 @@ class TestFirstDayRules(VisitCommon):
                         ],
                         calendar_id=calendar.id,
                         domain=f"[('id', '=', {ticket.id})]",
+                        # Long past, the step would be planned now: the
+                        # reason left says the day it was due.
+                        past_steps="skip",
                     )
                 )
                 rule._generate_batch()
-                visit = rule.plan_ids.record_ids
-                self.assertEqual(visit.scheduled_date, due)
-                self.assertEqual(visit.deadline, deadline)
+                local_due = WorkCalendar(calendar, due, due).to_local(due)
+                self.assertIn(
+                    f"due {local_due:%Y-%m-%d %H:%M}, already past",
+                    rule.skip_ids.message,
+                )
                 # A calendar read from today on reads back to the date too
                 # (a recurring plan extended later).
                 work = WorkCalendar(
                     calendar, datetime(2027, 1, 4), datetime(2027, 1, 4)
                 )
                 self.assertEqual(work.add_working_days(reference, 7), due)
+                self.assertEqual(
+                    work.add_working_days(reference, 9, at_end=True), deadline
+                )
 
     # ------------------------------------------------------------------
     # A step already past: never born overdue

@@ -2,6 +2,7 @@ from datetime import date, datetime, time
 
 import pytz
 from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
@@ -9,6 +10,10 @@ from odoo.tests import tagged
 from odoo.tools import safe_eval
 
 from .common import VisitCommon
+
+# Before every reference date below: the cadences are counted as they come,
+# not planned now as steps already past (see test_first_day_steps).
+BEFORE_THE_DATES = "2026-01-01 00:00:00"
 
 
 def _all_week(env, name, tz, hours=(0, 24), days=range(7)):
@@ -72,6 +77,7 @@ class TestLocalTime(VisitCommon):
     # ------------------------------------------------------------------
     # Months and years on the local calendar
     # ------------------------------------------------------------------
+    @freeze_time(BEFORE_THE_DATES)
     def test_one_month_after_the_31st_is_the_local_month_end_in_shanghai(self):
         # 31 Jan 2026 07:30 Shanghai = 30 Jan 23:30 UTC; 31 Mar 07:30 = 30 Mar
         # 23:30 UTC; 31 May 07:30 = 30 May 23:30 UTC.
@@ -91,6 +97,7 @@ class TestLocalTime(VisitCommon):
         # 30 June 07:30 local = 29 June 23:30 UTC (not 1 July).
         self.assertEqual(visits[may].scheduled_date, datetime(2026, 6, 29, 23, 30))
 
+    @freeze_time(BEFORE_THE_DATES)
     def test_monthly_repetition_counts_each_month_from_the_reference(self):
         # 31 Jan 2026 07:30 Shanghai = 30 Jan 23:30 UTC; +1, +2, +3 months
         # each from the reference: the February clamp does not stick.
@@ -134,6 +141,7 @@ class TestLocalTime(VisitCommon):
     # ------------------------------------------------------------------
     # A negative offset with DST changes
     # ------------------------------------------------------------------
+    @freeze_time(BEFORE_THE_DATES)
     def test_weeks_keep_the_local_time_across_the_spring_dst_change(self):
         # Sunday 1 March 2026 09:00 EST = 14:00 UTC; clocks go forward on
         # Sunday 8 March. +2 weeks: 15 March 09:00 EDT = 13:00 UTC.
@@ -158,6 +166,7 @@ class TestLocalTime(VisitCommon):
             ],
         )
 
+    @freeze_time(BEFORE_THE_DATES)
     def test_days_keep_the_local_time_across_the_autumn_dst_change(self):
         # Saturday 31 October 2026 09:00 EDT = 13:00 UTC; clocks go back on
         # Sunday 1 November. +1 day: 1 November 09:00 EST = 14:00 UTC.
@@ -181,6 +190,7 @@ class TestLocalTime(VisitCommon):
         )
         self.assertEqual(visits[october_1].scheduled_date, datetime(2026, 11, 1, 14, 0))
 
+    @freeze_time(BEFORE_THE_DATES)
     def test_a_wall_time_the_clocks_skip_or_repeat(self):
         # 7 March 2026 02:30 EST = 07:30 UTC. +1 day is 8 March 02:30, which
         # does not exist (02:00 -> 03:00): it moves on by the gap, to
@@ -194,6 +204,7 @@ class TestLocalTime(VisitCommon):
         self.assertEqual(visits[spring].scheduled_date, datetime(2026, 3, 8, 7, 30))
         self.assertEqual(visits[autumn].scheduled_date, datetime(2026, 11, 1, 5, 30))
 
+    @freeze_time(BEFORE_THE_DATES)
     def test_working_days_keep_the_local_time_across_the_dst_change(self):
         # Working hours Monday to Friday 08:00-18:00, New York.
         office = _all_week(
@@ -248,6 +259,7 @@ class TestLocalTime(VisitCommon):
         plans = {plan.rule_source_id: plan for plan in rule.plan_ids}
         return {day: plans[order.id] for day, order in orders.items()}
 
+    @freeze_time(BEFORE_THE_DATES)
     def test_date_reference_counts_from_local_midnight(self):
         july, jan = date(2026, 7, 1), date(2026, 1, 31)
         plans = self._plan_orders(
@@ -265,6 +277,7 @@ class TestLocalTime(VisitCommon):
             plans[jan].record_ids.scheduled_date, datetime(2026, 2, 27, 16, 0)
         )
 
+    @freeze_time(BEFORE_THE_DATES)
     def test_date_reference_across_the_dst_change(self):
         # 1 March 2026 00:00 EST = 05:00 UTC; +2 weeks: 15 March 00:00 EDT
         # = 04:00 UTC.
@@ -302,6 +315,7 @@ class TestLocalTime(VisitCommon):
         self.assertEqual(rule._period_of(july), "2026-H2")
         self.assertEqual(rule._period_of(june), "2026-H1")
 
+    @freeze_time(BEFORE_THE_DATES)
     def test_time_zone_falls_back_to_the_company_calendar_then_utc(self):
         july = datetime(2026, 6, 30, 23, 30)  # 1 July 07:30 in Shanghai
         self.env.company.resource_calendar_id.tz = "Asia/Shanghai"
