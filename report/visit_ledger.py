@@ -43,7 +43,21 @@ STORED = (
     "satisfaction_score",
     "is_rated",
     "opinion",
+    "deadline",
+    "round",
+    "problem_description",
+    "is_problem_open",
+    "signed_by",
 )
+# The ledger sheet: a title row (period and filter), then the header row
+# (frozen, with the autofilter), then the visits.
+TITLE_ROW = 0
+HEADER_ROW = 1
+FIRST_ROW = 2
+# Number formats: every rate is a fraction shown as a percentage, every
+# average rounded to 2 decimals.
+PERCENT = "0.00%"
+DECIMAL = "0.00"
 # Attachments of ledger downloads are kept this long, then removed by the
 # daily autovacuum.
 DOWNLOAD_KEPT = timedelta(hours=1)
@@ -68,9 +82,10 @@ class VisitLedger(models.AbstractModel):
             Column("source_name", self.env._("Source"), 22, "text"),
             Column("products", self.env._("Products"), 30, "text"),
             Column("quantity", self.env._("Quantity"), 10, "number"),
-            Column("amount", self.env._("Amount"), 12, "number"),
+            Column("amount", self.env._("Amount"), 12, "amount"),
             Column("delivery", self.env._("Delivery date"), 12, "date"),
             Column("type", self.env._("Visit Type"), 18, "text"),
+            Column("round", self.env._("Round"), 7, "integer"),
             # The channel used; the message channel it was planned for (a
             # message given to a call, or answered on the portal, keeps it).
             Column("channel", self.env._("Channel"), 12, "text", "channel"),
@@ -83,6 +98,7 @@ class VisitLedger(models.AbstractModel):
             ),
             Column("agent", self.env._("Agent"), 16, "text"),
             Column("scheduled_date", self.env._("Scheduled"), 17, "datetime"),
+            Column("deadline", self.env._("Deadline"), 17, "datetime"),
             Column("dispatch_date", self.env._("Sent on"), 17, "datetime"),
             Column("answer_date", self.env._("Answered on"), 17, "datetime"),
             Column("date_done", self.env._("Closed on"), 17, "datetime"),
@@ -124,9 +140,12 @@ class VisitLedger(models.AbstractModel):
                 "satisfaction_result",
             ),
             Column(
-                "satisfaction_score", self.env._("Satisfaction Score"), 10, "number"
+                "satisfaction_score", self.env._("Satisfaction Score"), 10, "average"
             ),
             Column("opinion", self.env._("Opinion"), 40, "text"),
+            Column("open_problem", self.env._("Open problem"), 30, "text"),
+            Column("tickets", self.env._("Complaint ticket"), 24, "text"),
+            Column("signed_by", self.env._("Signed by"), 16, "text"),
         ]
 
     @api.model
@@ -142,8 +161,12 @@ class VisitLedger(models.AbstractModel):
         }
 
     @api.model
-    def _xlsx(self, domain):
-        """Return the ledger of the visits matching ``domain`` as xlsx bytes."""
+    def _xlsx(self, domain, period=None, filter_label=None):
+        """Return the ledger of the visits matching ``domain`` as xlsx bytes.
+
+        ``period`` and ``filter_label`` are the title's words for what was
+        exported (e.g. ``2026-03`` and the company); without them the title
+        says the span of the visits' scheduled dates and the selection."""
         Visit = self.env["visit.record"]
         ids = Visit._search(domain, order="scheduled_date, id").get_result_ids()
         output = io.BytesIO()
@@ -159,9 +182,17 @@ class VisitLedger(models.AbstractModel):
         )
         bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         formats = {
+            "title": workbook.add_format({"bold": True, "font_size": 13}),
             "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "integer": workbook.add_format({"num_format": "0"}),
+            "number": workbook.add_format({"num_format": "#,##0.##"}),
+            "amount": workbook.add_format({"num_format": "#,##0.00"}),
+            "average": workbook.add_format({"num_format": DECIMAL}),
+            "percent": workbook.add_format({"num_format": PERCENT}),
         }
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        title = self._title(domain, ids, tz, period, filter_label)
         columns = self._columns()
         labels = self._labels(columns)
         self._write_summary(
@@ -171,15 +202,19 @@ class VisitLedger(models.AbstractModel):
             len(ids),
             columns,
             labels,
+            formats,
+            title,
         )
         sheet = workbook.add_worksheet(self.env._("Ledger"))
+        sheet.write_string(TITLE_ROW, 0, title, formats["title"])
         for col, column in enumerate(columns):
             sheet.set_column(col, col, column.width)
-            sheet.write_string(0, col, column.title, bold)
-        sheet.freeze_panes(1, 1)
-        row = 1
+            sheet.write_string(HEADER_ROW, col, column.title, bold)
+        # The header stays in view and filters every column; the number too.
+        sheet.freeze_panes(FIRST_ROW, 1)
+        sheet.autofilter(HEADER_ROW, 0, HEADER_ROW + max(len(ids), 1), len(columns) - 1)
+        row = FIRST_ROW
         Visit.flush_model()
-        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         for start in range(0, len(ids), CHUNK):
             for values in self._chunk_rows(ids[start : start + CHUNK], labels):
                 self._write_row(sheet, row, columns, values, formats, tz)
@@ -187,6 +222,73 @@ class VisitLedger(models.AbstractModel):
             self.env.invalidate_all()
         workbook.close()
         return output.getvalue()
+
+    @api.model
+    def _title(self, domain, ids, tz, period=None, filter_label=None):
+        """The title row: what the ledger covers (period) and which visits
+        (filter), in words a reader of the file understands."""
+        if not period:
+            # An exclusive end ("<" the next day's midnight) is the day before.
+            bounds = [
+                fields.Datetime.to_datetime(term[2])
+                - (timedelta(seconds=1) if term[1] == "<" else timedelta())
+                for term in domain
+                if isinstance(term, (list, tuple))
+                and term[0] == "scheduled_date"
+                and term[2]
+            ]
+            if not bounds and ids:
+                bounds = [
+                    value
+                    for value in self.env["visit.record"]._read_group(
+                        [("id", "in", ids)],
+                        [],
+                        ["scheduled_date:min", "scheduled_date:max"],
+                    )[0]
+                    if value
+                ]
+            # A cycle's bounds are the company's local midnights: read them
+            # in its zone (the cron's user may have none).
+            companies = [
+                term[2]
+                for term in domain
+                if isinstance(term, (list, tuple))
+                and term[0] == "company_id"
+                and term[1] == "="
+            ]
+            if companies:
+                tz = self.env["res.company"].browse(companies[0])._visit_tz()
+            days = sorted(
+                pytz.utc.localize(value).astimezone(tz).date() for value in bounds
+            )
+            if not days:
+                period = "-"
+            elif days[0] == days[-1]:
+                period = fields.Date.to_string(days[0])
+            else:
+                period = (
+                    f"{fields.Date.to_string(days[0])} – "
+                    f"{fields.Date.to_string(days[-1])}"
+                )
+        if not filter_label:
+            words = []
+            for term in domain:
+                if not isinstance(term, (list, tuple)):
+                    continue
+                fname, _operator, value = term
+                if fname == "id":
+                    words.append(self.env._("%s selected visits", len(ids)))
+                elif fname == "company_id":
+                    companies = self.env["res.company"].browse(value).exists()
+                    words.append(", ".join(companies.mapped("name")))
+                elif fname != "scheduled_date":
+                    words.append(str(term))
+            filter_label = "; ".join(words) or self.env._("All visits")
+        return self.env._(
+            "Visit ledger — period: %(period)s — filter: %(filter)s",
+            period=period,
+            filter=filter_label,
+        )
 
     def _order_lines(self, orders):
         """{order id: (products, quantity)} in one query per chunk."""
@@ -246,6 +348,15 @@ class VisitLedger(models.AbstractModel):
             {r["sale_order_id"] for r in rows.values() if r["sale_order_id"]}
         )
         lines = self._order_lines(orders)
+        # sudo: only the numbers of the tickets raised from these visits,
+        # which the user may read; agents need not be helpdesk users.
+        tickets = defaultdict(list)
+        for ticket in (
+            self.env["helpdesk.ticket"]
+            .sudo()
+            .search([("origin_visit_id", "in", list(ids))], order="id")
+        ):
+            tickets[ticket.origin_visit_id.id].append(ticket.number or "")
         order_info = {o.id: (o.amount_total, o.commitment_date) for o in orders}
         for visit_id in ids:
             row = rows[visit_id]
@@ -262,9 +373,13 @@ class VisitLedger(models.AbstractModel):
                 "delivery": delivery or "",
                 "type": types.get(row["type_id"], ""),
                 "agent": users.get(row["user_id"], ""),
-                "satisfaction_score": row["satisfaction_score"]
+                "satisfaction_score": round(row["satisfaction_score"], 2)
                 if row["is_rated"]
                 else "",
+                "open_problem": row["problem_description"]
+                if row["is_problem_open"]
+                else "",
+                "tickets": ", ".join(tickets[visit_id]),
             }
             for key, options in labels.items():
                 values[key] = options.get(row[key], "")
@@ -279,8 +394,8 @@ class VisitLedger(models.AbstractModel):
                 # Stored in UTC, shown in the user's time zone.
                 local = pytz.utc.localize(value).astimezone(tz).replace(tzinfo=None)
                 sheet.write_datetime(row, col, local, formats[column.kind])
-            elif column.kind == "number":
-                sheet.write_number(row, col, value)
+            elif column.kind in ("number", "integer", "amount", "average"):
+                sheet.write_number(row, col, value, formats[column.kind])
             else:
                 # write_string, never write(): nothing a customer typed is
                 # ever read as a formula or a URL.
@@ -310,14 +425,16 @@ class VisitLedger(models.AbstractModel):
             ]
         ).unlink()
 
-    def _write_summary(self, sheet, bold, domain, total, columns, labels):
+    def _write_summary(
+        self, sheet, bold, domain, total, columns, labels, formats, title
+    ):
         """Counts per state, success rate, average satisfaction: the states
-        named as the ledger's *Status* column names them."""
+        named as the ledger's *Status* column names them. Rates are
+        fractions shown as percentages, averages rounded to 2 decimals."""
         Visit = self.env["visit.record"]
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 1, 14)
-        sheet.write_string(0, 0, self.env._("Visit ledger"), bold)
-        sheet.write_string(0, 1, "", bold)
+        sheet.write_string(0, 0, title, formats["title"])
         if not total:
             sheet.write_string(1, 0, self.env._("No visit matches this selection."))
             return
@@ -330,30 +447,33 @@ class VisitLedger(models.AbstractModel):
             ["satisfaction_score:avg", "__count"],
         )[0]
         rows = [
-            (self.env._("Visits"), total),
-            (labels["state"]["done"], reached),
-            (labels["state"]["failed"], states.get("failed", 0)),
+            (self.env._("Visits"), total, "integer"),
+            (labels["state"]["done"], reached, "integer"),
+            (labels["state"]["failed"], states.get("failed", 0), "integer"),
             (
                 self.env._("Open"),
                 states.get("planned", 0) + states.get("in_progress", 0),
+                "integer",
             ),
-            (labels["state"]["cancelled"], states.get("cancelled", 0)),
+            (labels["state"]["cancelled"], states.get("cancelled", 0), "integer"),
             (
                 self.env._("Success rate (reached / attempted)"),
-                reached / attempted if attempted else "",
+                round(reached / attempted, 4) if attempted else "",
+                "percent",
             ),
-            (self.env._("Rated visits"), averages[1]),
+            (self.env._("Rated visits"), averages[1], "integer"),
             (
                 self.env._("Average satisfaction (1-4)"),
-                averages[0] if averages[1] else "",
+                round(averages[0], 2) if averages[1] else "",
+                "average",
             ),
         ]
-        for offset, (label, value) in enumerate(rows, start=1):
+        for offset, (label, value, kind) in enumerate(rows, start=1):
             sheet.write_string(offset, 0, label)
             if value == "":
                 sheet.write_string(offset, 1, "-")
             else:
-                sheet.write_number(offset, 1, value)
+                sheet.write_number(offset, 1, value, formats[kind])
         # The indicators of these visits against the company's targets.
         Indicator = self.env["visit.indicator"]
         row = len(rows) + 2
@@ -380,9 +500,18 @@ class VisitLedger(models.AbstractModel):
             row += 1
             sheet.write_string(row, 0, labels.get(line["indicator"], line["indicator"]))
             sheet.write_string(row, 1, line["label"] or "")
-            if line["value"] is not None:
-                sheet.write_number(row, 2, line["value"])
-            if line["target"] is not None:
-                sheet.write_number(row, 3, line["target"])
+            # The indicators count percentages as 0-100: the ledger writes
+            # every rate as a fraction, shown with a % format.
+            percent = line["unit"] == "percent"
+            kind = "integer" if line["unit"] == "count" else "average"
+            for col, value in ((2, line["value"]), (3, line["target"])):
+                if value is None:
+                    continue
+                if percent:
+                    sheet.write_number(
+                        row, col, round(value / 100, 4), formats["percent"]
+                    )
+                else:
+                    sheet.write_number(row, col, round(value, 2), formats[kind])
             if line["is_missed"]:
                 sheet.write_string(row, 4, self.env._("Yes"))

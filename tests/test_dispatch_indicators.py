@@ -252,10 +252,10 @@ class TestDispatchIndicators(VisitCommon):
         )
         book = openpyxl.load_workbook(io.BytesIO(data))
         ledger = book.worksheets[1]
-        header = [cell.value for cell in ledger[1]]
+        header = [cell.value for cell in ledger[2]]
         rows = {
             row[0]: dict(zip(header, row, strict=True))
-            for row in ledger.iter_rows(min_row=2, values_only=True)
+            for row in ledger.iter_rows(min_row=3, values_only=True)
         }
         answered = rows[self.answered_25h.name]
         # the channel used, the one planned, and the times in Shanghai (UTC+8)
@@ -275,8 +275,9 @@ class TestDispatchIndicators(VisitCommon):
             (r[0], r[1]): r[2]
             for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
         }
-        self.assertEqual(indicators[("Response rate (answered / sent)", ALL)], 100.0)
+        # rates as fractions (shown with a % format)
+        self.assertEqual(indicators[("Response rate (answered / sent)", ALL)], 1.0)
         self.assertEqual(
-            indicators[("Given to a call (share of digital visits)", ALL)], 50.0
+            indicators[("Given to a call (share of digital visits)", ALL)], 0.5
         )
         self.assertEqual(indicators[("Calls avoided", ALL)], 1)

@@ -38,9 +38,9 @@ class TestVisitLedger(VisitCommon):
         planned = self._create_visit(ticket_id=self.ticket.id)
         book = self._read(done | failed | planned)
         ledger = book.worksheets[1]
-        rows = {row[0]: row for row in ledger.iter_rows(min_row=2, values_only=True)}
+        rows = {row[0]: row for row in ledger.iter_rows(min_row=3, values_only=True)}
         self.assertEqual(set(rows), {done.name, failed.name, planned.name})
-        header = [cell.value for cell in ledger[1]]
+        header = [cell.value for cell in ledger[2]]
         row = dict(zip(header, rows[done.name], strict=True))
         self.assertEqual(row["Customer"], self.customer.name)
         self.assertEqual(row["Source"], self.order.name)
@@ -65,19 +65,21 @@ class TestVisitLedger(VisitCommon):
         self.assertEqual(summary["Visits"], 3)
         self.assertEqual(summary["Done"], 1)
         self.assertEqual(summary["Failed"], 1)
-        # 1 reached of 2 attempted, worked out by hand.
+        # 1 reached of 2 attempted, worked out by hand: a fraction shown as %.
         self.assertEqual(summary["Success rate (reached / attempted)"], 0.5)
+        self.assertEqual(book.worksheets[0]["B7"].number_format, "0.00%")
         self.assertEqual(summary["Average satisfaction (1-4)"], 3.5)
         indicators = {
             (r[0], r[1]): r[2]
             for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
         }
         # 1 done of 3 owed, 1 reached of 2 attempted, worked out by hand.
+        # Rates as fractions, as the summary's success rate above.
         self.assertAlmostEqual(
-            indicators[("Callback rate (visited / owed)", "All types")], 33.33
+            indicators[("Callback rate (visited / owed)", "All types")], 0.3333
         )
         self.assertEqual(
-            indicators[("Success rate (reached / attempted)", "All types")], 50.0
+            indicators[("Success rate (reached / attempted)", "All types")], 0.5
         )
 
     def test_formula_like_names_stay_text(self):
@@ -88,7 +90,7 @@ class TestVisitLedger(VisitCommon):
         ledger = self._read(visit).worksheets[1]
         keys = [column.key for column in self.env["visit.ledger"]._columns()]
         for key, value in (("partner", evil.name), ("opinion", "=1+1")):
-            cell = ledger.cell(2, keys.index(key) + 1)
+            cell = ledger.cell(3, keys.index(key) + 1)
             self.assertEqual(cell.value, value)
             self.assertEqual(cell.data_type, "s")
 
@@ -99,8 +101,8 @@ class TestVisitLedger(VisitCommon):
         )
         book = self._read(self._create_visit(), lang="zh_CN")
         self.assertEqual(book.sheetnames, ["汇总", "回访台帐"])
-        self.assertEqual(book.worksheets[1]["A1"].value, "编号")
-        self.assertEqual(book.worksheets[1]["B1"].value, "客户")
+        self.assertEqual(book.worksheets[1]["A2"].value, "编号")
+        self.assertEqual(book.worksheets[1]["B2"].value, "客户")
 
     def test_empty_selection_is_refused(self):
         with self.assertRefused(UserError, "Select the visits"):
@@ -123,7 +125,7 @@ class TestVisitLedger(VisitCommon):
         )
         book = openpyxl.load_workbook(io.BytesIO(data))
         names = [
-            row[0] for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)
+            row[0] for row in book.worksheets[1].iter_rows(min_row=3, values_only=True)
         ]
         self.assertEqual(names, [own.name])
         indicators = {
@@ -131,7 +133,7 @@ class TestVisitLedger(VisitCommon):
             for r in book.worksheets[0].iter_rows(min_row=11, values_only=True)
         }
         self.assertEqual(
-            indicators[("Callback rate (visited / owed)", "All types")], 100.0
+            indicators[("Callback rate (visited / owed)", "All types")], 1.0
         )
 
     def test_one_column_specification_and_no_download_left_behind(self):
@@ -143,12 +145,12 @@ class TestVisitLedger(VisitCommon):
         book = self._read(visit)
         ledger = book.worksheets[1]
         self.assertEqual(
-            [cell.value for cell in ledger[1]], [column.title for column in columns]
+            [cell.value for cell in ledger[2]], [column.title for column in columns]
         )
         row = dict(
             zip(
                 [column.key for column in columns],
-                next(ledger.iter_rows(min_row=2, values_only=True)),
+                next(ledger.iter_rows(min_row=3, values_only=True)),
                 strict=True,
             )
         )
@@ -157,7 +159,7 @@ class TestVisitLedger(VisitCommon):
         )
         keys = [column.key for column in columns]
         self.assertEqual(
-            ledger.cell(2, keys.index("scheduled_date") + 1).number_format,
+            ledger.cell(3, keys.index("scheduled_date") + 1).number_format,
             "yyyy-mm-dd hh:mm",
             "scheduled: a datetime",
         )

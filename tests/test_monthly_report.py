@@ -83,7 +83,7 @@ class TestMonthlyReport(VisitCommon, HttpCase):
         )
         numbers = [
             row[0]
-            for row in ledger.worksheets[1].iter_rows(min_row=2, values_only=True)
+            for row in ledger.worksheets[1].iter_rows(min_row=3, values_only=True)
         ]
         self.assertEqual(len(numbers), 1)
         self.assertEqual(self.company.visit_report_last_end, last_month.date_to)
@@ -384,7 +384,7 @@ class TestReportCycles(VisitCommon):
         )
         numbers = [
             row[0]
-            for row in ledger.worksheets[1].iter_rows(min_row=2, values_only=True)
+            for row in ledger.worksheets[1].iter_rows(min_row=3, values_only=True)
         ]
         self.assertEqual(numbers, [april.name])
         # Back to calendar months on 25 April: 23-30 April, sent on 7 May.
