@@ -39,3 +39,4 @@ from . import test_first_day_rules
 from . import test_first_day_figures
 from . import test_first_day_portal
 from . import test_first_day_steps
+from . import test_first_day_paper
