@@ -246,16 +246,16 @@ class VisitRecord(models.Model):
         "visit.answer", "record_id", string="Answers", copy=False
     )
     satisfaction_product = fields.Selection(
-        SATISFACTION_LEVELS, string="Product quality", copy=False
+        SATISFACTION_LEVELS, string="Product quality", copy=False, tracking=True
     )
     satisfaction_service = fields.Selection(
-        SATISFACTION_LEVELS, string="Service attitude", copy=False
+        SATISFACTION_LEVELS, string="Service attitude", copy=False, tracking=True
     )
     satisfaction_timeliness = fields.Selection(
-        SATISFACTION_LEVELS, string="Timeliness", copy=False
+        SATISFACTION_LEVELS, string="Timeliness", copy=False, tracking=True
     )
     satisfaction_result = fields.Selection(
-        SATISFACTION_LEVELS, string="Result", copy=False
+        SATISFACTION_LEVELS, string="Result", copy=False, tracking=True
     )
     satisfaction_score = fields.Float(
         compute="_compute_satisfaction",
@@ -280,7 +280,8 @@ class VisitRecord(models.Model):
         help="At least one aspect was rated unsatisfied.",
     )
     opinion = fields.Text(
-        help="Opinions, suggestions, new needs, in the customer's words."
+        tracking=True,
+        help="Opinions, suggestions, new needs, in the customer's words.",
     )
     opinion_category = fields.Selection(
         OPINION_CATEGORIES,

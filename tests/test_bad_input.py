@@ -344,6 +344,7 @@ class TestBadInput(VisitCommon):
                     .with_user(self.agent)
                     .with_context(active_model="visit.record", active_id=visit.id)
                 )
+                form.outcome = "reached"
                 form.referral_name = "张伟"
                 form.referral_phone = number
                 wizard = form.save()

@@ -88,7 +88,11 @@ class TestOutcomeRetried(HttpCase, VisitCommon):
                 "model": "visit.outcome.wizard",
                 "method": "create",
                 "args": [
-                    {"opinion": "Works, thanks", "satisfaction_service": "satisfied"}
+                    {
+                        "outcome": "reached",
+                        "opinion": "Works, thanks",
+                        "satisfaction_service": "satisfied",
+                    }
                 ],
                 "kwargs": {"context": context},
             },
@@ -115,7 +119,7 @@ class TestOutcomeRetried(HttpCase, VisitCommon):
             value = (
                 {"value_yes_no": "yes"}
                 if answer["answer_kind"] == "yes_no"
-                else {"value_rating": 4}
+                else {"value_rating": "4"}
             )
             self.make_jsonrpc_request(
                 "/web/dataset/call_kw",

@@ -235,11 +235,12 @@ class TestFirstDayComplaintTicket(VisitCommon):
                 active_model="visit.record", active_id=visit.id
             )
         )
+        form.outcome = "reached"
         self.assertEqual(len(form.answer_ids), 3)
         with form.answer_ids.edit(0) as answer:
             answer.value_yes_no = "no"
         with form.answer_ids.edit(1) as answer:
-            answer.value_rating = 2
+            answer.value_rating = "2"
         form.identity_confirmed = True
         form.satisfaction_product = "unsatisfied"
         form.satisfaction_service = "basically_satisfied"

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import VisitCommon
@@ -11,11 +11,14 @@ from .common import VisitCommon
 class TestOutcomeWizard(VisitCommon):
     def _wizard(self, visit, user=None):
         env = self.env(user=user or self.agent)
-        return Form(
+        form = Form(
             env["visit.outcome.wizard"].with_context(
                 active_model="visit.record", active_id=visit.id
             )
         )
+        # Nothing is preselected: the agent says the customer was reached.
+        form.outcome = "reached"
+        return form
 
     def _agent_visit(self, **values):
         return self._create_visit(user_id=self.agent.id, **values)
@@ -28,7 +31,7 @@ class TestOutcomeWizard(VisitCommon):
         with form.answer_ids.edit(0) as answer:
             answer.value_yes_no = "yes"
         with form.answer_ids.edit(1) as answer:
-            answer.value_rating = 5
+            answer.value_rating = "5"
         form.identity_confirmed = True
         form.satisfaction_service = "satisfied"
         form.satisfaction_result = "fairly_satisfied"
@@ -158,18 +161,11 @@ class TestOutcomeWizard(VisitCommon):
             wizard.action_confirm()
         self.assertEqual(visit.state, "planned")
 
-    def test_rating_outside_one_to_five_writes_nothing(self):
-        visit = self._agent_visit(type_id=self.type_complaint.id)
-        form = self._wizard(visit)
-        with form.answer_ids.edit(0) as answer:
-            answer.value_yes_no = "yes"
-        with form.answer_ids.edit(1) as answer:
-            answer.value_rating = 9
-        wizard = form.save()
-        with self.assertRefused(ValidationError, "from 1 to 5"):
-            wizard.action_confirm()
-        self.assertEqual(visit.state, "planned")
-        self.assertFalse(any(visit.answer_ids.mapped("value_rating")))
+    def test_rating_is_picked_from_one_to_five(self):
+        field = self.env["visit.outcome.wizard.answer"]._fields["value_rating"]
+        self.assertEqual(
+            [value for value, _label in field.selection], ["1", "2", "3", "4", "5"]
+        )
 
     def test_wizard_refuses_done_and_cancelled_visits(self):
         done = self._agent_visit(outcome="reached")

@@ -106,6 +106,7 @@ class TestPlanner(VisitCommon):
             outcome = self.env["visit.outcome.wizard"].create(
                 {
                     "record_id": by_rule.id,
+                    "outcome": "reached",
                     "needs_another_round": True,
                     "next_channel": "phone",
                     "problem_description": "Wants the invoice again",
@@ -543,6 +544,7 @@ class TestPlanner(VisitCommon):
         form = Form(
             self.env["visit.outcome.wizard"].with_context(default_record_id=visit.id)
         )
+        form.outcome = "reached"
         form.satisfaction_result = "satisfied"
         form.new_complaint = True
         form.complaint_title = "The invoice has the wrong address"

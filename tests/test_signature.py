@@ -107,6 +107,7 @@ class TestVisitSignature(VisitCommon):
             .with_user(self.agent)
             .with_context(active_model="visit.record", active_id=visit.id)
         )
+        form.outcome = "reached"
         self.assertTrue(form.signature_required)
         form.satisfaction_result = "satisfied"
         form.signed_by = "王建国"

@@ -15,6 +15,8 @@ from ..models.visit_unreached_reason import (
 
 # Agreed reply dates are turned into a call at this local hour.
 REPLY_HOUR = time(9, 0)
+# The ratings of a script's rating question, stored as an integer on the visit.
+RATINGS = [(str(score), str(score)) for score in range(1, 6)]
 
 
 class VisitOutcomeWizard(models.TransientModel):
@@ -30,7 +32,7 @@ class VisitOutcomeWizard(models.TransientModel):
     outcome = fields.Selection(
         [("reached", "Reached"), ("not_reached", "Not reached")],
         required=True,
-        default="reached",
+        help="Left empty on opening: the agent says whether the customer was reached.",
     )
     unreached_reason = fields.Selection(
         unreached_reason_selection, string="Reason not reached"
@@ -131,7 +133,7 @@ class VisitOutcomeWizard(models.TransientModel):
                 {
                     "question_id": answer.question_id.id,
                     "value_yes_no": answer.value_yes_no,
-                    "value_rating": answer.value_rating,
+                    "value_rating": str(answer.value_rating or "") or False,
                     "value_text": answer.value_text,
                     "choice_id": choices.filtered(
                         lambda choice, answer=answer: (
@@ -161,6 +163,8 @@ class VisitOutcomeWizard(models.TransientModel):
     def _check_input(self):
         record = self.record_id
         record._check_open()
+        if not self.outcome:
+            raise UserError(self.env._("Say whether the customer was reached or not."))
         if self.outcome == "not_reached":
             if not self.unreached_reason:
                 raise UserError(self.env._("Say why the customer was not reached."))
@@ -253,7 +257,7 @@ class VisitOutcomeWizard(models.TransientModel):
                 answer.id,
                 {
                     "value_yes_no": answers[answer.question_id].value_yes_no,
-                    "value_rating": answers[answer.question_id].value_rating,
+                    "value_rating": int(answers[answer.question_id].value_rating or 0),
                     "value_text": answers[answer.question_id]._text_value(),
                 },
             )
@@ -342,7 +346,8 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
     question = fields.Char(related="question_id.name")
     answer_kind = fields.Selection(related="question_id.answer_kind")
     value_yes_no = fields.Selection([("yes", "Yes"), ("no", "No")], string="Yes/No")
-    value_rating = fields.Integer(string="Rating")
+    # A selection, not an integer: an unanswered rating reads empty, not 0.
+    value_rating = fields.Selection(RATINGS, string="Rating")
     value_text = fields.Text(string="Answer")
     choice_id = fields.Many2one(
         "visit.outcome.wizard.choice",

@@ -24,6 +24,11 @@ registry.category("web_tour.tours").add("customer_visit_agent_call_tour", {
             run: "click",
         },
         {
+            content: "Say the customer was reached (nothing is preselected)",
+            trigger: ".modal .o_field_widget[name=outcome] input[data-value=reached]",
+            run: "click",
+        },
+        {
             content: "Answer the script",
             trigger: ".modal .o_field_widget[name=answer_ids] .o_data_row:first-child td[name=value_yes_no]",
             run: "click",
