@@ -43,6 +43,13 @@ class ResPartner(models.Model):
         help="The first valid mobile or phone number, formatted; stored so "
         "that planning thousands of visits parses no number.",
     )
+    visit_hidden_count = fields.Integer(
+        string="Visits not shown",
+        compute="_compute_visit_hidden_count",
+        groups="customer_visit.group_visit_user",
+        help="Visits of this customer in the user's companies that the user "
+        "may not open (another agent's, for a sales rep).",
+    )
     referred_by_visit_id = fields.Many2one(
         "visit.record",
         string="Referred during visit",
@@ -54,6 +61,20 @@ class ResPartner(models.Model):
 
     def _visit_partner(self):
         return self
+
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_visit_hidden_count(self):
+        domain = [
+            ("partner_id", "in", self.ids),
+            ("company_id", "in", self.env.companies.ids + [False]),
+        ]
+        Visit = self.env["visit.record"]
+        visible = dict(Visit._read_group(domain, ["partner_id"], ["__count"]))
+        # sudo: a count only, so that the Visits tab says that visits the
+        # user's record rules hide exist; none of them is read.
+        total = dict(Visit.sudo()._read_group(domain, ["partner_id"], ["__count"]))
+        for partner in self:
+            partner.visit_hidden_count = total.get(partner, 0) - visible.get(partner, 0)
 
     @api.depends("phone", "mobile", "country_id")
     def _compute_visit_phone_state(self):

@@ -38,5 +38,6 @@ from . import test_first_day_retries
 from . import test_first_day_rules
 from . import test_first_day_figures
 from . import test_first_day_portal
-from . import test_first_day_steps
+from . import test_first_day_forms
 from . import test_first_day_paper
+from . import test_first_day_steps
