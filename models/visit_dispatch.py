@@ -285,6 +285,11 @@ class VisitRecord(models.Model):
     def _dispatch_recipient(self):
         return self.contact_id or self.partner_id
 
+    def _recipients(self):
+        return self.env["res.partner"].union(
+            *(visit._dispatch_recipient() for visit in self)
+        )
+
     def _dispatch_numbers(self):
         """{visit id: its recipient's mobile number in E.164, or False (a
         landline receives no SMS: the visit is given to a call)}."""
@@ -471,9 +476,12 @@ class VisitRecord(models.Model):
         template = self._common_template(
             "sms_template_id", "customer_visit.sms_template_visit_dispatch"
         )
+        return self._sms_composer_action(template, self.env._("Send SMS"))
+
+    def _sms_composer_action(self, template, name):
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Send SMS"),
+            "name": name,
             "res_model": "sms.composer",
             "view_mode": "form",
             "views": [(False, "form")],
@@ -488,6 +496,51 @@ class VisitRecord(models.Model):
                 "visit_mark_sent": True,
             },
         }
+
+    def action_send_sign_request(self):
+        """Send to Customer by SMS when the customers have a mobile number
+        and no e-mail address (the mail composer would ask for an address
+        and send to no one): the type's SMS to answer, or the SMS asking to
+        read and sign a closed record. Neither address: say what to fill in."""
+        by_email = self.filtered(
+            lambda visit: visit._dispatch_recipient().email_normalized
+        )
+        if by_email == self:
+            return super().action_send_sign_request()
+        by_sms = self - by_email
+        numbers = by_sms._dispatch_numbers()
+        unreachable = by_sms.filtered(lambda visit: not numbers[visit.id])
+        if unreachable:
+            raise UserError(
+                self.env._(
+                    "These customers have neither an e-mail address nor a "
+                    "mobile number: %(customers)s. Fill one in on the "
+                    "customer, then send again.",
+                    customers=", ".join(
+                        unreachable._recipients().mapped("display_name")
+                    ),
+                )
+            )
+        if by_email:
+            raise UserError(
+                self.env._(
+                    "These customers have a mobile number but no e-mail "
+                    "address: %(customers)s. Send to them apart from the "
+                    "others: select only them, then Send to Customer sends "
+                    "an SMS.",
+                    customers=", ".join(by_sms._recipients().mapped("display_name")),
+                )
+            )
+        if self._is_sent_to_answer():
+            template = self._common_template(
+                "sms_template_id", "customer_visit.sms_template_visit_dispatch"
+            )
+        else:
+            template = self.env.ref(
+                "customer_visit.sms_template_visit_sign_request",
+                raise_if_not_found=False,
+            )
+        return self._sms_composer_action(template, self.env._("Send to Customer"))
 
     # ------------------------------------------------------------------
     # Sending

@@ -2314,17 +2314,24 @@ class VisitRecord(models.Model):
             "target": "self",
         }
 
+    def _is_sent_to_answer(self):
+        """Whether the customers of these visits are asked to answer them
+        (every visit open and not tried yet), else to read and sign their
+        record or be thanked: a closed visit never invites an answer."""
+        return all(
+            visit.state in ("planned", "in_progress") and not visit.outcome
+            for visit in self
+        )
+
     def action_send_sign_request(self):
         """Open the mail composer on the selection with each visit's portal
         link (one message per visit): visits still to be answered get the
         type's e-mail (to answer online), the others the request to read
-        and sign their record."""
+        and sign their record. Customers with a mobile number and no e-mail
+        address get the same by SMS (see the dispatch slice)."""
         if not self:
             raise UserError(self.env._("Select the visits to send first."))
-        if all(
-            visit.state in ("planned", "in_progress") and not visit.outcome
-            for visit in self
-        ):
+        if self._is_sent_to_answer():
             template = self._common_template(
                 "mail_template_id", "customer_visit.mail_template_visit_dispatch"
             )

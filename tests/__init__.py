@@ -41,3 +41,4 @@ from . import test_first_day_portal
 from . import test_first_day_forms
 from . import test_first_day_paper
 from . import test_first_day_steps
+from . import test_first_day_send
