@@ -4,9 +4,8 @@ from datetime import datetime, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import date_utils
 from odoo.tools.misc import format_date
@@ -252,12 +251,29 @@ class ResCompany(models.Model):
         managers, in their language, and keep both files in a
         ``visit.report.run`` that only those managers read; return the mail."""
         self.ensure_one()
-        managers = self.env.ref("customer_visit.group_visit_manager").users.filtered(
+        return self._visit_report_run_prepare(date_from, date_to)._send_report_mail()
+
+    def _visit_report_recipients(self):
+        """The users who receive the company's follow-up report: its visit
+        managers with an e-mail address."""
+        self.ensure_one()
+        return self.env.ref("customer_visit.group_visit_manager").users.filtered(
             lambda user: self in user.company_ids and user.email and not user.share
         )
-        langs = set(managers.mapped("lang"))
-        lang = langs.pop() if len(langs) == 1 else self.partner_id.lang or self.env.lang
-        self = self.with_context(lang=lang)
+
+    def _visit_report_lang(self):
+        """The language of the report: the recipients' when they share one,
+        else the company's."""
+        langs = set(self._visit_report_recipients().mapped("lang"))
+        return langs.pop() if len(langs) == 1 else self.partner_id.lang or self.env.lang
+
+    def _visit_report_run_prepare(self, date_from, date_to):
+        """Make the report (PDF) and ledger (xlsx) of the local days
+        ``date_from`` to ``date_to`` (both included) and keep them in the
+        cycle's ``visit.report.run`` (made, or refreshed when the cycle was
+        already prepared or sent), unsent; return the run."""
+        self.ensure_one()
+        self = self.with_context(lang=self._visit_report_lang())
         report = self.env["visit.monthly.report"]._report_data(date_from, date_to, self)
         label = report["label"]
         file_label = label.replace(" – ", "_")
@@ -288,63 +304,35 @@ class ResCompany(models.Model):
                 "mimetype": XLSX_MIMETYPE,
             }
         )
-        # sudo: the report job files the report; managers only read it.
-        run = (
-            self.env["visit.report.run"]
-            .sudo()
-            .create(
-                {
-                    "name": self.env._("Follow-up report %(month)s", month=label),
-                    "company_id": self.id,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                    "visit_count": report["visit_count"],
-                    "missed_count": report["missed_count"],
-                }
-            )
+        values = {
+            "name": self.env._("Follow-up report %(month)s", month=label),
+            "company_id": self.id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "visit_count": report["visit_count"],
+            "missed_count": report["missed_count"],
+            "pdf_missing": pdf_missing,
+        }
+        # sudo: the report job (or a manager's Prepare, checked there) files
+        # the report; managers only read it.
+        Run = self.env["visit.report.run"].sudo()
+        run = Run.search(
+            [
+                ("company_id", "=", self.id),
+                ("date_from", "=", date_from),
+                ("date_to", "=", date_to),
+            ],
+            limit=1,
         )
-        # Attached to the report sent, which only the company's visit
+        if run:
+            run.attachment_ids.unlink()
+            run.write(values)
+        else:
+            run = Run.create(dict(values, state="prepared"))
+        # Attached to the report run, which only the company's visit
         # managers read: never to the company, which every employee reads.
-        # sudo: as the report sent above.
-        attachments = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                [dict(values, res_model=run._name, res_id=run.id) for values in files]
-            )
+        # sudo: as the run above.
+        self.env["ir.attachment"].sudo().create(
+            [dict(values, res_model=run._name, res_id=run.id) for values in files]
         )
-        # Markup: our own translated HTML; its values are numbers and dates.
-        body = Markup(
-            self.env._(
-                "<p>The follow-up report and the visit ledger of %(month)s are "
-                "attached: "
-                "%(count)s visits, %(missed)s targets missed.</p>",
-                month=label,
-                count=report["visit_count"],
-                missed=report["missed_count"],
-            )
-        )
-        if pdf_missing:
-            body += Markup("<p>%s</p>") % self.env._(
-                "The PDF report could not be made: %s", pdf_missing
-            )
-        # sudo: the cron user sends the report; mail.mail is not writable
-        # by visit managers.
-        return (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                {
-                    "subject": self.env._(
-                        "%(company)s: follow-up report %(month)s",
-                        company=self.name,
-                        month=label,
-                    ),
-                    "body_html": body,
-                    "email_from": self.email_formatted or self.env.user.email_formatted,
-                    "email_to": ",".join(managers.mapped("email_formatted")),
-                    "attachment_ids": [Command.set(attachments.ids)],
-                    "auto_delete": False,
-                }
-            )
-        )
+        return run.with_env(self.env)

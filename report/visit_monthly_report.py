@@ -248,3 +248,36 @@ class VisitMonthlyReport(models.AbstractModel):
             "color": MIX_COLOR,
             "bars": bars,
         }
+
+
+class ReportVisitMonthly(models.AbstractModel):
+    """The values of the monthly report's PDF: given by the report job, or
+    read from a kept report cycle (Preview, Print) by whoever may read it."""
+
+    _name = "report.customer_visit.report_visit_monthly"
+    _description = "Monthly Follow-up Report PDF"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = dict(data or {})
+        companies = self.env["res.company"].browse(docids)
+        if data.get("run_id"):
+            run = self.env["visit.report.run"].browse(data["run_id"])
+            # Only the company's visit managers read a kept report.
+            run.check_access("read")
+            companies = run.company_id
+            data.update(
+                self.env["visit.monthly.report"]._report_data(
+                    run.date_from, run.date_to, companies
+                )
+            )
+        elif "lines" not in data:
+            raise UserError(
+                self.env._(
+                    "The monthly report is opened from Follow-ups ▸ Monthly "
+                    "Reports: choose a report there and click Preview or Print."
+                )
+            )
+        return dict(
+            data, doc_ids=companies.ids, doc_model="res.company", docs=companies
+        )

@@ -42,3 +42,4 @@ from . import test_first_day_forms
 from . import test_first_day_paper
 from . import test_first_day_steps
 from . import test_first_day_send
+from . import test_first_day_reports

@@ -348,8 +348,8 @@ class TestReportCycles(VisitCommon):
             {"visit_report_cycle": "month", "visit_report_last_end": date(2027, 3, 31)}
         )
         with freeze_time("2027-04-10 12:00:00"):
-            # The company form shows the next report as the manager edits it.
-            form = Form(self.company)
+            # Settings ▸ Follow-ups shows the next report as it is edited.
+            form = Form(self.env["res.config.settings"].with_company(self.company))
             form.visit_report_cycle = "cutoff"
             form.visit_report_cutoff_day = 22
             self.assertEqual(
