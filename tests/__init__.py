@@ -43,3 +43,4 @@ from . import test_first_day_paper
 from . import test_first_day_steps
 from . import test_first_day_send
 from . import test_first_day_reports
+from . import test_first_day_demo

@@ -334,11 +334,17 @@ class VisitBatchWizard(models.TransientModel):
         self.ensure_one()
         planned, skipped = self._plan()
         if not planned:
+            skipped_count = sum(len(records) for records in skipped.values())
             raise UserError(
                 self.env._(
+                    "Nothing to schedule: the selected record is skipped. "
+                    "Check the preview for the reason."
+                )
+                if skipped_count == 1
+                else self.env._(
                     "Nothing to schedule: all %s selected records are skipped. "
                     "Check the preview for the reasons.",
-                    sum(len(records) for records in skipped.values()),
+                    skipped_count,
                 )
             )
         Planner = self.env["visit.planner"]
@@ -374,19 +380,37 @@ class VisitBatchWizard(models.TransientModel):
         skipped_count = sum(len(records) for records in skipped.values())
         self.env.user._bus_send(
             "simple_notification",
-            {
-                "type": "success",
-                "message": self.env._(
-                    "%(count)s %(type)s visits created for %(users)s agents; "
-                    "%(skipped)s records skipped.",
-                    count=len(visits),
-                    type=self.type_id.name,
-                    users=len(visits.user_id),
-                    skipped=skipped_count,
-                ),
-            },
+            {"type": "success", "message": self._batch_summary(visits, skipped_count)},
         )
         return action
+
+    def _batch_summary(self, visits, skipped_count):
+        """What the batch created, in words: singular and plural forms are
+        separate terms, so that each language says "1 visit", "1 agent"."""
+        count, users = len(visits), len(visits.user_id)
+        visits_text = (
+            self.env._("%(count)s %(type)s visit", count=count, type=self.type_id.name)
+            if count == 1
+            else self.env._(
+                "%(count)s %(type)s visits", count=count, type=self.type_id.name
+            )
+        )
+        agents_text = (
+            self.env._("%(users)s agent", users=users)
+            if users == 1
+            else self.env._("%(users)s agents", users=users)
+        )
+        skipped_text = (
+            self.env._("%(skipped)s record skipped", skipped=skipped_count)
+            if skipped_count == 1
+            else self.env._("%(skipped)s records skipped", skipped=skipped_count)
+        )
+        return self.env._(
+            "%(visits)s created for %(agents)s; %(skipped)s.",
+            visits=visits_text,
+            agents=agents_text,
+            skipped=skipped_text,
+        )
 
 
 class VisitBatchWizardLine(models.TransientModel):
