@@ -101,9 +101,17 @@ class ResCompany(models.Model):
 
     def _visit_tz_of(self, partner):
         """The time zone a customer reads times in: the contact's, else
-        their company's, where known; else the company's (_visit_tz)."""
+        their company's, else their country's when it has one; else the
+        company's (_visit_tz)."""
         self.ensure_one()
         tz = partner.tz or partner.commercial_partner_id.tz
+        if not tz:
+            country = partner.country_id or partner.commercial_partner_id.country_id
+            zones = pytz.country_timezones.get(country.code or "", [])
+            # A country of one zone, or China (one official time, 北京时间,
+            # though tz data also lists Asia/Urumqi): the customer's time.
+            if len(zones) == 1 or (country.code == "CN" and zones):
+                tz = zones[0]
         return pytz.timezone(tz) if tz else self._visit_tz()
 
     def _visit_utc_bounds(self, date_from, date_to):

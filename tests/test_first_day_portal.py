@@ -182,6 +182,20 @@ class TestFirstDayPortalTimes(HttpCase):
             visit.scheduled_date, local.astimezone(pytz.utc).replace(tzinfo=None)
         )
 
+    def test_a_chinese_customer_without_a_zone_reads_beijing_time(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "李娜",
+                "email": "li.na@example.cn",
+                "lang": "en_US",
+                "country_id": self.env.ref("base.cn").id,
+            }
+        )
+        visit = self._visit(customer, datetime(2026, 12, 7, 2, 0))
+        page = self._page(visit)
+        self.assertIn("2026-12-07 10:00 (Asia/Shanghai)", page)
+        self.assertIn("Times below are in the time zone", page)
+
     def test_without_a_zone_the_customer_reads_the_companys(self):
         visit = self._visit(self.no_zone, datetime(2026, 12, 7, 9, 0))
         page = self._page(visit)
