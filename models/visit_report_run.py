@@ -156,6 +156,8 @@ class VisitReportRun(models.Model):
                     "email_from": company.email_formatted
                     or self.env.user.email_formatted,
                     "email_to": ",".join(recipients.mapped("email_formatted")),
+                    # sudo: the run's own files, read by a manager who may
+                    # read the run (checked above), to attach them.
                     "attachment_ids": [Command.set(self.sudo().attachment_ids.ids)],
                     "auto_delete": False,
                 }

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -129,7 +131,11 @@ class TestOutcomeWizard(VisitCommon):
         self.assertEqual(second.plan_id, visit.plan_id)
         self.assertEqual(second.sale_order_id, self.order)
         self.assertEqual(second.user_id, self.agent)
-        self.assertEqual(second.scheduled_date.date(), reply)
+        # The agreed day, in the calling hours' zone.
+        tz = pytz.timezone(second._visit_calendar().tz or "UTC")
+        self.assertEqual(
+            pytz.utc.localize(second.scheduled_date).astimezone(tz).date(), reply
+        )
         self.assertEqual(visit.plan_id.state, "open")
         # Round two reaches the customer and raises nothing new.
         form = self._wizard(second)

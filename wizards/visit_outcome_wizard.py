@@ -318,7 +318,13 @@ class VisitOutcomeWizard(models.TransientModel):
 
     def _create_next_round(self):
         record = self.record_id
-        tz = pytz.timezone(self.env.user.tz or "UTC")
+        # The agreed day is the customer's day in the visit's calling hours:
+        # 09:00 in the calendar's zone (the company's when it has none), not
+        # in the agent's.
+        calendar = record._visit_calendar()
+        tz = (
+            pytz.timezone(calendar.tz) if calendar.tz else record.company_id._visit_tz()
+        )
         local = tz.localize(datetime.combine(self.reply_date, REPLY_HOUR))
         scheduled = local.astimezone(pytz.utc).replace(tzinfo=None)
         return self.env["visit.record"].create(
