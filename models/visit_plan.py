@@ -3,7 +3,12 @@ from datetime import datetime
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .visit_protect import addon_action, is_addon_write, refused_fields
+from .visit_protect import (
+    addon_action,
+    field_labels,
+    is_addon_write,
+    refused_fields,
+)
 from .visit_type import CHANNELS
 
 # What ties a plan to its rule and source: written by the rule's job and the
@@ -260,12 +265,7 @@ class VisitPlan(models.Model):
                 self.env._(
                     "%s of a plan change only through the rule's job and the "
                     "plan's buttons, not by a direct write.",
-                    ", ".join(
-                        sorted(
-                            self._fields[fname]._description_string(self.env)
-                            for fname in refused
-                        )
-                    ),
+                    field_labels(self, refused),
                 )
             )
 

@@ -71,3 +71,10 @@ def _changes(records, fname, value):
         field.convert_to_cache(record[fname], record, validate=False) != new
         for record in records
     )
+
+
+def field_labels(records, fnames):
+    """The labels of ``fnames`` on ``records``' model, for a message."""
+    env = records.env
+    labels = (records._fields[fname]._description_string(env) for fname in fnames)
+    return ", ".join(sorted(labels))

@@ -17,7 +17,12 @@ from odoo.tools import SQL, format_date, format_datetime, plaintext2html
 
 from .visit_calendar import WorkCalendar
 from .visit_planner import OPEN_STATES
-from .visit_protect import addon_action, is_addon_write, refused_fields
+from .visit_protect import (
+    addon_action,
+    field_labels,
+    is_addon_write,
+    refused_fields,
+)
 from .visit_type import CHANNELS, OPINION_CATEGORIES
 from .visit_unreached_reason import unreached_reason_selection
 
@@ -1324,12 +1329,7 @@ class VisitRecord(models.Model):
                 self.env._(
                     "A new visit starts open, unreviewed and unsigned: "
                     "%(fields)s cannot be given when it is created.",
-                    fields=", ".join(
-                        sorted(
-                            self._fields[fname]._description_string(self.env)
-                            for fname in refused
-                        )
-                    ),
+                    fields=field_labels(self, refused),
                 )
             )
 
@@ -1351,12 +1351,7 @@ class VisitRecord(models.Model):
                 self.env._(
                     "%(fields)s of a visit change only through its buttons, "
                     "wizards and jobs, not by a direct write.",
-                    fields=", ".join(
-                        sorted(
-                            self._fields[fname]._description_string(self.env)
-                            for fname in refused
-                        )
-                    ),
+                    fields=field_labels(self, refused),
                 )
             )
 
