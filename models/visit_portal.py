@@ -83,6 +83,10 @@ PORTAL_READABLE_FIELDS = {
     "signed_by",
     "signed_on",
     "signature_status",
+    # Whether the sheet the customer signed is still as signed: theirs to
+    # know (a digest, no content), and the form's modifiers test it.
+    "signature_hash",
+    "is_signature_valid",
     "access_url",
     "access_warning",
     "create_date",

@@ -401,7 +401,7 @@ class TestPortalTrust(PortalAttackCommon):
             "team_id",
             "access_token",
             "plan_id",
-            "signature_hash",
+            "signed_content",
             "phone",
             "user_id",
             "create_uid",
