@@ -7,17 +7,13 @@ customer's language), or a wish not to be contacted again.  Every input is
 checked here, on the server; the controller only reads the request.
 """
 
-import base64
-import binascii
 import functools
-import io
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 import pytz
 from babel.dates import format_skeleton, get_day_names
-from PIL import Image
 
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -27,7 +23,12 @@ from odoo.tools.misc import babel_locale_parse, format_datetime
 from .visit_dispatch import DIGITAL_CHANNELS
 from .visit_planner import OPEN_STATES
 from .visit_portal_fields import employee_only_fields
-from .visit_record import CALLBACK_SLOT, SATISFACTION_FIELDS, SATISFACTION_LEVELS
+from .visit_record import (
+    CALLBACK_SLOT,
+    SATISFACTION_FIELDS,
+    SATISFACTION_LEVELS,
+    SIGNATURE_MAX_SIDE,
+)
 
 # Slots offered to the customer: every half hour of the calling hours, from
 # an hour from now, over the next working days.
@@ -55,8 +56,6 @@ SIGNER_MAX = 128
 # image header before anything is decoded (an image of 100000 × 100000
 # pixels fits in a few kB and would take 40 GB once decoded).
 SIGNATURE_MAX_CHARS = 1024 * 1024
-SIGNATURE_MAX_SIDE = 3000
-SIGNATURE_FORMATS = ("PNG", "JPEG")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What a portal user may read of a visit over RPC: what the page shows them.
 # Every other field, of any slice now or later, is the employees' (review,
@@ -728,25 +727,11 @@ class VisitRecord(models.Model):
             or len(signature) > SIGNATURE_MAX_CHARS
         ):
             raise UserError(message)
+        # The image itself is checked as in the back office (header first).
         try:
-            raw = base64.b64decode(signature, validate=True)
-            with Image.open(io.BytesIO(raw)) as image:
-                width, height, kind = image.width, image.height, image.format
-        except (
-            ValueError,
-            TypeError,
-            binascii.Error,
-            OSError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as error:
+            self._check_signature_image(signature)
+        except ValidationError as error:
             raise UserError(message) from error
-        if (
-            kind not in SIGNATURE_FORMATS
-            or width > SIGNATURE_MAX_SIDE
-            or height > SIGNATURE_MAX_SIDE
-        ):
-            raise UserError(message)
 
     def _portal_sign(self, name, signature, access_token=None):
         """The customer signs the visit's sheet on the portal."""
