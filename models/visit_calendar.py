@@ -12,8 +12,21 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
+from odoo.tools import format_datetime
+
 # How far beyond the last date asked for the intervals are read at once.
 MARGIN = timedelta(days=62)
+
+
+def labelled_time(env, value, tz_name):
+    """A stored (naive UTC) datetime as a reader in ``tz_name`` reads it, to
+    the minute, in ``env``'s language and labelled with the zone:
+    '2026-12-07 14:00 (Asia/Shanghai)'. Times written into messages and
+    sheets outlive the reader's session zone, so they say which they are."""
+    if not value:
+        return ""
+    text = format_datetime(env, value, tz=tz_name, dt_format="yyyy-MM-dd HH:mm")
+    return f"{text} ({tz_name})"
 
 
 def to_naive_utc(value):

@@ -470,13 +470,35 @@ class VisitRecord(models.Model):
 
     def action_send_sms(self):
         """Odoo's SMS composer on the selection (mass mode for several),
-        with the type's SMS template and each visit's portal link."""
+        with each visit's portal link: the type's SMS to answer a visit
+        still to be answered, else the SMS asking to read and sign the
+        record of a visit that took place."""
         if not self:
             raise UserError(self.env._("Select the visits to send first."))
-        template = self._common_template(
-            "sms_template_id", "customer_visit.sms_template_visit_dispatch"
+        return self._sms_composer_action(
+            self._sms_template_to_send(), self.env._("Send SMS")
         )
-        return self._sms_composer_action(template, self.env._("Send SMS"))
+
+    def _sms_template_to_send(self):
+        """The SMS for the selection: to answer, or to read and sign (its
+        text asks for a signature: a signed record is not sent again)."""
+        if self._is_sent_to_answer():
+            return self._common_template(
+                "sms_template_id", "customer_visit.sms_template_visit_dispatch"
+            )
+        if signed := self.filtered("signature_hash"):
+            raise UserError(
+                self.env._(
+                    "The customer already signed %(visits)s: the SMS asks for "
+                    "a signature. Send the record by e-mail or print the "
+                    "sheet instead.",
+                    visits=", ".join(signed.mapped("name")),
+                )
+            )
+        return self.env.ref(
+            "customer_visit.sms_template_visit_sign_request",
+            raise_if_not_found=False,
+        )
 
     def _sms_composer_action(self, template, name):
         return {
@@ -531,16 +553,9 @@ class VisitRecord(models.Model):
                     customers=", ".join(by_sms._recipients().mapped("display_name")),
                 )
             )
-        if self._is_sent_to_answer():
-            template = self._common_template(
-                "sms_template_id", "customer_visit.sms_template_visit_dispatch"
-            )
-        else:
-            template = self.env.ref(
-                "customer_visit.sms_template_visit_sign_request",
-                raise_if_not_found=False,
-            )
-        return self._sms_composer_action(template, self.env._("Send to Customer"))
+        return self._sms_composer_action(
+            self._sms_template_to_send(), self.env._("Send to Customer")
+        )
 
     # ------------------------------------------------------------------
     # Sending

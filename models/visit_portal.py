@@ -18,8 +18,9 @@ from babel.dates import format_skeleton, get_day_names
 from odoo import SUPERUSER_ID, Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq
-from odoo.tools.misc import babel_locale_parse, format_datetime
+from odoo.tools.misc import babel_locale_parse
 
+from .visit_calendar import labelled_time
 from .visit_dispatch import DIGITAL_CHANNELS
 from .visit_planner import OPEN_STATES
 from .visit_portal_fields import employee_only_fields
@@ -325,14 +326,11 @@ class VisitRecord(models.Model):
         self.ensure_one()
         if not value:
             return ""
-        tz_name = self._portal_tz().zone
-        text = format_datetime(
+        return labelled_time(
             self.with_context(lang=self._portal_lang()).env,
             value,
-            tz=tz_name,
-            dt_format="yyyy-MM-dd HH:mm",
+            self._portal_tz().zone,
         )
-        return f"{text} ({tz_name})"
 
     def _calling_hours_zone(self):
         """The zone the calling hours are written in (their calendar's)."""

@@ -13,9 +13,9 @@ from PIL import Image
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, format_date, format_datetime, plaintext2html
+from odoo.tools import SQL, format_date, plaintext2html
 
-from .visit_calendar import WorkCalendar
+from .visit_calendar import WorkCalendar, labelled_time
 from .visit_planner import OPEN_STATES
 from .visit_protect import (
     addon_action,
@@ -550,10 +550,7 @@ class VisitRecord(models.Model):
         tz_name = self.company_id._visit_tz_of(self.contact_id or self.partner_id).zone
 
         def when(value):
-            if not value:
-                return ""
-            text = format_datetime(env, value, tz=tz_name, dt_format="yyyy-MM-dd HH:mm")
-            return f"{text} ({tz_name})"
+            return labelled_time(env, value, tz_name)
 
         def label(record, fname):
             selection = dict(record._fields[fname]._description_selection(env))
@@ -1651,8 +1648,9 @@ class VisitRecord(models.Model):
             closing._visit_activities() | closing._escalation_activities()
         ).action_feedback(
             # The note of who closed it (the portal's answer), else this.
-            feedback=self.env.context.get("visit_close_feedback")
-            or self.env._("Visit closed")
+            # The note of who closed it (the portal's answer), else none:
+            # core's message prints a "Feedback:" title for any text.
+            feedback=self.env.context.get("visit_close_feedback") or False
         )
         done = closing.filtered(lambda rec: rec.state == "done")
         done._open_problem_tickets()
@@ -1743,17 +1741,22 @@ class VisitRecord(models.Model):
         reasons = dict(
             self._fields["unreached_reason"]._description_selection(self.env)
         )
-        self._message_log_batch(
-            bodies={
-                rec.id: self.env._(
+        bodies = {}
+        for rec in self:
+            reason = reasons.get(rec.unreached_reason) or self.env._("no reason given")
+            bodies[rec.id] = (
+                self.env._(
+                    "Visit failed: not reached (%(reason)s) after 1 attempt.",
+                    reason=reason,
+                )
+                if rec.attempt_count == 1
+                else self.env._(
                     "Visit failed: not reached (%(reason)s) after %(count)s attempts.",
-                    reason=reasons.get(rec.unreached_reason)
-                    or self.env._("no reason given"),
+                    reason=reason,
                     count=rec.attempt_count,
                 )
-                for rec in self
-            }
-        )
+            )
+        self._message_log_batch(bodies=bodies)
 
     def _call_back_later(self):
         """The customer asked to be called at a given time: the next
@@ -1786,7 +1789,7 @@ class VisitRecord(models.Model):
             rec.message_post(
                 body=self.env._(
                     "The customer asked to be called back on %s.",
-                    format_datetime(self.env, when, tz=tz_name, dt_format="short"),
+                    labelled_time(self.env, when, tz_name),
                 )
             )
 
@@ -2029,11 +2032,18 @@ class VisitRecord(models.Model):
                     channel=rec._fallback_chain()[rec.fallback_step],
                     fallback_step=rec.fallback_step + 1,
                 )
-                bodies[rec.id] = self.env._(
-                    "Not reached after %(count)s attempts: next attempt by "
-                    "%(channel)s.",
-                    count=rec.attempt_count,
-                    channel=channels.get(values["channel"]),
+                bodies[rec.id] = (
+                    self.env._(
+                        "Not reached after %(count)s attempts: next attempt by "
+                        "%(channel)s.",
+                        count=rec.attempt_count,
+                        channel=channels.get(values["channel"]),
+                    )
+                    if rec.attempt_count != 1
+                    else self.env._(
+                        "Not reached after 1 attempt: next attempt by %(channel)s.",
+                        channel=channels.get(values["channel"]),
+                    )
                 )
             else:
                 bodies[rec.id] = self.env._(
@@ -2239,8 +2249,12 @@ class VisitRecord(models.Model):
                 body = self.env._(
                     "Ticket %(ticket)s opened for %(team)s, to answer by %(deadline)s."
                 )
-                values["deadline"] = format_datetime(
-                    self.env, ticket.visit_reply_deadline, dt_format="short"
+                # In the visit's zone, labelled: whoever closed it (the
+                # customer, a job) may read another one.
+                values["deadline"] = labelled_time(
+                    self.env,
+                    ticket.visit_reply_deadline,
+                    visit._calling_hours_zone() or self.env.user.tz or "UTC",
                 )
             else:
                 body = self.env._("Ticket %(ticket)s opened for %(team)s.")
@@ -2311,12 +2325,35 @@ class VisitRecord(models.Model):
 
     def _is_sent_to_answer(self):
         """Whether the customers of these visits are asked to answer them
-        (every visit open and not tried yet), else to read and sign their
-        record or be thanked: a closed visit never invites an answer."""
-        return all(
-            visit.state in ("planned", "in_progress") and not visit.outcome
+        (every visit open and not reached yet: not tried, or waiting for
+        its next attempt), else to read and sign their record: a closed
+        visit never invites an answer. Only visits that took place have a
+        record to send (see _check_record_to_send)."""
+        if all(
+            visit.state in ("planned", "in_progress") and visit.outcome != "reached"
             for visit in self
-        )
+        ):
+            return True
+        self._check_record_to_send()
+        return False
+
+    def _check_record_to_send(self):
+        """A customer is sent the record of a visit that took place: a
+        failed visit never reached them, a cancelled one did not happen."""
+        if others := self.filtered(
+            lambda visit: visit.state in ("failed", "cancelled")
+        ):
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Only the record of a visit that took place is sent to "
+                    "the customer to read and sign: %(visits)s never reached "
+                    "the customer. Plan a new visit instead.",
+                    visits=", ".join(
+                        f"{visit.name} ({states.get(visit.state)})" for visit in others
+                    ),
+                )
+            )
 
     def action_send_sign_request(self):
         """Open the mail composer on the selection with each visit's portal

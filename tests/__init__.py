@@ -44,3 +44,4 @@ from . import test_first_day_steps
 from . import test_first_day_send
 from . import test_first_day_reports
 from . import test_first_day_demo
+from . import test_first_day_wording

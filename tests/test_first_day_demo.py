@@ -24,6 +24,9 @@ class TestFirstDayDemo(VisitCommon):
         company = self.env.ref("base.main_company")
         self.assertEqual(company.resource_calendar_id.tz, "Asia/Shanghai")
         self.assertEqual(company._visit_tz().zone, "Asia/Shanghai")
+        # Its people too: the back office shows their visits at those times.
+        for xmlid in ("base.user_admin", "base.user_demo"):
+            self.assertEqual(self.env.ref(xmlid).tz, "Asia/Shanghai", xmlid)
 
     def test_demo_visits_are_placed_inside_calling_hours(self):
         self.assertGreater(len(self.demo_visits), 10)

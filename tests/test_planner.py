@@ -538,6 +538,11 @@ class TestPlanner(VisitCommon):
             ticket.visit_reply_deadline,
             fields.Datetime.to_datetime("2026-09-30 08:00:00"),
         )
+        # The agent reads the deadline in the visit's zone, labelled (the
+        # closing user's zone may be another, or none: a job, the portal).
+        self.assertIn(
+            "to answer by 2026-09-30 16:00 (Asia/Shanghai)", visit.message_ids[0].body
+        )
 
     def test_complaint_of_a_satisfied_customer_is_confirmed_once_closed(self):
         visit = self._create_visit(type_id=self.policy_type.id, user_id=self.caller.id)
