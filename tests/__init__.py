@@ -45,3 +45,4 @@ from . import test_first_day_send
 from . import test_first_day_reports
 from . import test_first_day_demo
 from . import test_first_day_wording
+from . import test_first_day_paper_form
