@@ -129,7 +129,11 @@ def refresh(env, old, old_translations):
         if not res_id:
             _logger.info("customer_visit: %s was deleted, not replaced", name)
         elif not _as_shipped(cr, res_id, table, fields_):
-            _logger.info("customer_visit: %s was edited, kept as it is", name)
+            _logger.info(
+                "customer_visit: %s is not as the earlier version shipped it "
+                "(edited, or already current): kept as it is",
+                name,
+            )
         else:
             langs = [
                 lang

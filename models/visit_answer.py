@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+# The scale of a rating question; stored as 1-5 in ``value_rating``, where 0
+# means not answered yet.
+RATINGS = [(str(score), str(score)) for score in range(1, 6)]
+
 
 class VisitAnswer(models.Model):
     """The customer's answer to one question of the visit's script."""
@@ -23,7 +27,16 @@ class VisitAnswer(models.Model):
     question = fields.Char(related="question_id.name")
     answer_kind = fields.Selection(related="question_id.answer_kind")
     value_yes_no = fields.Selection([("yes", "Yes"), ("no", "No")], string="Yes/No")
-    value_rating = fields.Integer(string="Rating")
+    value_rating = fields.Integer(string="Rating (number)")
+    # What the forms show and edit: empty, not 0, while the rating is not
+    # given; the number stays the stored value everything else reads.
+    value_rating_choice = fields.Selection(
+        RATINGS,
+        string="Rating",
+        compute="_compute_value_rating_choice",
+        inverse="_inverse_value_rating_choice",
+        readonly=False,
+    )
     value_text = fields.Text(string="Answer")
 
     _sql_constraints = [
@@ -38,6 +51,22 @@ class VisitAnswer(models.Model):
             "A question is answered once per visit.",
         ),
     ]
+
+    @api.depends("value_rating")
+    def _compute_value_rating_choice(self):
+        for answer in self:
+            answer.value_rating_choice = (
+                str(answer.value_rating) if answer.value_rating else False
+            )
+
+    def _inverse_value_rating_choice(self):
+        for rating in {int(answer.value_rating_choice or 0) for answer in self}:
+            self.filtered(
+                lambda answer, rating=rating: (
+                    int(answer.value_rating_choice or 0) == rating
+                    and answer.value_rating != rating
+                )
+            ).value_rating = rating
 
     @api.constrains("value_rating", "value_text", "question_id")
     def _check_value(self):

@@ -44,6 +44,10 @@ TECHNICAL_MODEL_PREFIXES = (
     "discuss.",
     "payment.",
     "snailmail.",
+    "sms.",
+    "calendar.",
+    "digest.",
+    "portal.",
 )
 
 
@@ -90,6 +94,8 @@ class VisitPlanner(models.AbstractModel):
             if (
                 model._abstract
                 or model._transient
+                # A report's SQL view (sale.report): figures, not documents.
+                or not model._auto
                 or name.startswith(TECHNICAL_MODEL_PREFIXES)
                 or "res.partner" in model._inherits
                 or not field

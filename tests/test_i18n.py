@@ -1,4 +1,5 @@
 import os
+import re
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -41,3 +42,26 @@ class TestVisitTranslation(VisitCommon):
         visit = self._create_visit()
         with self.assertRefused(ValidationError, "请说明未联系上客户的原因"):
             visit.with_env(env_zh).outcome = "not_reached"
+
+    def test_every_shipped_message_template_reads_in_chinese(self):
+        """Each shipped template's Chinese is a translation of its current
+        English: the same conditions and the same fields, in Chinese (a
+        translation of an earlier wording would lose the conditions)."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["customer_visit"], ["zh_CN"], overwrite=True
+        )
+        templates = {
+            "mail_template_visit_sign_request": "body_html",
+            "mail_template_visit_dispatch": "body_html",
+            "sms_template_visit_sign_request": "body",
+            "sms_template_visit_dispatch": "body",
+        }
+        code = re.compile(r't-(?:if|elif|else|out|att-href)="[^"]*"|\{\{[^}]*\}\}')
+        for xmlid, fname in templates.items():
+            template = self.env.ref(f"customer_visit.{xmlid}")
+            english = template.with_context(lang="en_US")[fname]
+            chinese = template.with_context(lang="zh_CN")[fname]
+            with self.subTest(template=xmlid):
+                self.assertRegex(chinese, "[\u4e00-\u9fff]")
+                self.assertEqual(code.findall(chinese), code.findall(english))
