@@ -12,6 +12,8 @@ from . import visit_occasion
 from . import visit_rule_skip
 from . import visit_plan
 from . import visit_record
+from . import visit_record_signature
+from . import visit_record_helpdesk
 from . import visit_attempt
 from . import visit_answer
 from . import visit_target
@@ -25,8 +27,9 @@ from . import res_company
 from . import visit_report_run
 from . import ir_actions_report
 from . import res_config_settings
-from . import visit_dispatch
-from . import visit_portal
+from . import ir_cron
+from . import visit_record_dispatch
+from . import visit_record_portal
 from . import visit_record_erasure
 from . import ir_model_fields
 from . import mail_message

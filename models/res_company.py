@@ -91,6 +91,26 @@ class ResCompany(models.Model):
         "across all rules: visits due closer together are merged. 0: no limit.",
     )
 
+    visit_link_days = fields.Integer(
+        string="Visit links work after closing (days)",
+        default=30,
+        help="A visit's portal link works while the visit is open, then so "
+        "many days after it was closed or cancelled (to read and sign it); "
+        "after that it answers like a wrong link. 0: not after closing.",
+    )
+
+    @api.constrains("visit_link_days")
+    def _check_visit_link_days(self):
+        for company in self:
+            if company.visit_link_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%s: visit links cannot stop working before the visit "
+                        "is closed (days after closing: at least 0).",
+                        company.name,
+                    )
+                )
+
     def _visit_tz(self):
         """The time zone of the company's follow-up days: its working
         calendar's, else its address's, else UTC."""
@@ -308,7 +328,14 @@ class ResCompany(models.Model):
         files.append(
             {
                 "name": self.env._("Visit ledger %s.xlsx", file_label),
-                "raw": self.env["visit.ledger"]._xlsx(report["domain"]),
+                # The report's cycle, visits and cases: the ledger sums up
+                # what the PDF counts.
+                "raw": self.env["visit.ledger"]._xlsx(
+                    report["domain"],
+                    period=report["period"],
+                    filter_label=self.name,
+                    case_domain=report["case_domain"],
+                ),
                 "mimetype": XLSX_MIMETYPE,
             }
         )

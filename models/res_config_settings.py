@@ -4,21 +4,6 @@ from odoo.exceptions import ValidationError
 from .visit_rule import DEFAULT_WORKERS, MAX_WORKERS, WORKERS_PARAM
 
 
-class IrCron(models.Model):
-    _inherit = "ir.cron"
-
-    visit_generate_part = fields.Integer(
-        string="Follow-up generation part",
-        help="Technical: the part of every follow-up rule this Generate job "
-        "plans (0 for the first job).",
-    )
-    visit_dispatch_part = fields.Integer(
-        string="Follow-up dispatch part",
-        help="Technical: the part of the due e-mail and SMS visits this "
-        "Dispatch job sends (0 for the first job).",
-    )
-
-
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
@@ -108,3 +93,7 @@ class ResConfigSettings(models.TransientModel):
         result = super().set_values()
         self.env["visit.rule"]._sync_worker_jobs()
         return result
+
+    visit_link_days = fields.Integer(
+        related="company_id.visit_link_days", readonly=False
+    )

@@ -1,21 +1,14 @@
-import base64
-import binascii
-import hashlib
-import io
-import json
 import logging
 from collections import defaultdict
 from datetime import timedelta
 
 import pytz
-from markupsafe import Markup
-from PIL import Image
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, format_date, plaintext2html
+from odoo.tools import SQL
 
-from .visit_calendar import WorkCalendar, labelled_time
+from .visit_calendar import labelled_time
 from .visit_planner import OPEN_STATES
 from .visit_protect import (
     addon_action,
@@ -104,7 +97,6 @@ CALLBACK_SLOT = timedelta(minutes=15)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Visits retried per call of the Retry job (the cron runner commits between).
 RETRY_BATCH = 500
-SIGNATURE_EXEMPT_CHANNELS = ("phone", "sms", "email", "letter", "portal")
 
 
 class VisitRecord(models.Model):
@@ -330,9 +322,6 @@ class VisitRecord(models.Model):
         readonly=True,
         help="SHA-256 of the signed content.",
     )
-    is_signature_valid = fields.Boolean(
-        string="Signed content unchanged", compute="_compute_is_signature_valid"
-    )
     signature_status = fields.Selection(
         [
             ("signed", "Signed"),
@@ -353,12 +342,6 @@ class VisitRecord(models.Model):
     )
     next_record_ids = fields.One2many(
         "visit.record", "previous_record_id", string="Next Rounds"
-    )
-    complaint_ticket_ids = fields.One2many(
-        "helpdesk.ticket", "origin_visit_id", string="Complaints Raised"
-    )
-    complaint_ticket_count = fields.Integer(
-        string="Tickets", compute="_compute_complaint_ticket_count"
     )
     referral_partner_ids = fields.One2many(
         "res.partner", "referred_by_visit_id", string="Referrals"
@@ -532,181 +515,8 @@ class VisitRecord(models.Model):
         return self.env._("Visit Sheet %s", self.name)
 
     # ------------------------------------------------------------------
-    # Signature
+    # Whether a signature is needed (signing: visit_record_signature.py)
     # ------------------------------------------------------------------
-    def _sheet_lang(self):
-        """The language of the sheet: the customer's, else the user's."""
-        langs = {code for code, _name in self.env["res.lang"].get_installed()}
-        lang = self.partner_id.lang or self.env.user.lang
-        return lang if lang in langs else "en_US"
-
-    def _sheet_content(self):
-        """What the visit sheet shows the customer, as text in the
-        customer's language and the company's time zone (labelled). Frozen
-        as the signed content when the customer signs."""
-        self.ensure_one()
-        rec = self.with_context(lang=self._sheet_lang())
-        env = rec.env
-        tz_name = self.company_id._visit_tz_of(self.contact_id or self.partner_id).zone
-
-        def when(value):
-            return labelled_time(env, value, tz_name)
-
-        def label(record, fname):
-            selection = dict(record._fields[fname]._description_selection(env))
-            return selection.get(record[fname], "") if record[fname] else ""
-
-        answers = []
-        for answer in rec.answer_ids.sorted(lambda a: (a.sequence, a.question_id.id)):
-            question = answer.question_id
-            value = answer._display_value()
-            if answer.answer_kind == "rating" and answer.value_rating:
-                value = f"{answer.value_rating} / 5"
-            answers.append(
-                {
-                    "question": question.name or "",
-                    "kind": question.answer_kind or "",
-                    "choices": question._get_choices()
-                    if question.answer_kind == "choice"
-                    else [],
-                    "answer": value or "",
-                }
-            )
-        return {
-            "version": 2,
-            "lang": env.lang,
-            "company": rec.company_id.name or "",
-            "number": rec.name or "",
-            "customer": rec.partner_id.display_name or "",
-            "contact": (rec.contact_id or rec.partner_id).name or "",
-            "phone": rec.phone or "",
-            "source": rec.source_name or "",
-            "type": rec.type_id.name or "",
-            "round": rec.round or 0,
-            "channel": label(rec, "channel"),
-            "agent": rec.user_id.name or "",
-            "date": when(rec.scheduled_date),
-            "outcome": label(rec, "outcome"),
-            "reason": label(rec, "unreached_reason"),
-            "identity_confirmed": bool(rec.identity_confirmed),
-            "answers": answers,
-            "satisfaction": [
-                {
-                    "aspect": rec._fields[fname]._description_string(env),
-                    "level": label(rec, fname),
-                }
-                for fname in SATISFACTION_FIELDS
-            ],
-            "opinion": rec.opinion or "",
-            "problem": rec.problem_description or "",
-            "reply_date": rec.reply_date
-            and format_date(env, rec.reply_date, date_format="yyyy-MM-dd")
-            or "",
-            "signed_by": rec.signed_by or "",
-            "signed_on": when(rec.signed_on),
-            "signature": hashlib.sha256(rec._signature_image()).hexdigest()
-            if rec.signature
-            else "",
-            "values": self._signed_values(),
-        }
-
-    def _signed_values(self):
-        """The signed fields as stored (ids and keys, no wording): what the
-        live record must still hold for its snapshot to match it."""
-        self.ensure_one()
-        return {
-            "partner": self.partner_id.id,
-            "contact": self.contact_id.id or False,
-            "type": self.type_id.id or False,
-            "channel": self.channel or "",
-            "scheduled": fields.Datetime.to_string(self.scheduled_date) or "",
-            "outcome": self.outcome or "",
-            "reason": self.unreached_reason or "",
-            "identity_confirmed": bool(self.identity_confirmed),
-            "satisfaction": [self[fname] or "" for fname in SATISFACTION_FIELDS],
-            "opinion": self.opinion or "",
-            "problem": self.problem_description or "",
-            "answers": [
-                [
-                    answer.question_id.id,
-                    answer.value_yes_no or "",
-                    answer.value_rating or 0,
-                    answer.value_text or "",
-                ]
-                for answer in self.answer_ids.sorted(
-                    lambda a: (a.sequence, a.question_id.id)
-                )
-            ],
-            "signed_by": self.signed_by or "",
-            "signed_on": fields.Datetime.to_string(self.signed_on) or "",
-            "signature": hashlib.sha256(self._signature_image()).hexdigest(),
-        }
-
-    def _signed_content(self):
-        """The canonical text of what the customer signs (stored at signing)."""
-        return json.dumps(
-            self._sheet_content(), sort_keys=True, ensure_ascii=False, indent=1
-        )
-
-    def _sheet(self):
-        """The content the sheet prints: the frozen snapshot once signed."""
-        self.ensure_one()
-        if self.signed_content:
-            return json.loads(self.signed_content)
-        return self._sheet_content()
-
-    def _signature_image(self):
-        """The signature image as stored (base64), whatever the read context."""
-        self.ensure_one()
-        # The web client reads with ``bin_size``: ``signature`` then reads as
-        # its size ("12.3 Kb"), and hashing that would call every signed visit
-        # tampered with (or sign the size if signed in that context).  Read
-        # the stored bytes instead, in a context of their own: the cache keeps
-        # one value per ``bin_size``, so the image never reaches the client's
-        # response, which still gets the size.  Not the attachment's
-        # ``checksum``: it is SHA-1 of the raw file, kept in a column next to
-        # it and not re-verified against the filestore, and it would change
-        # the digest formula and invalidate every visit signed so far.
-        return (
-            self.with_context(bin_size=False, bin_size_signature=False).signature or b""
-        )
-
-    @api.model
-    def _content_digest(self, content):
-        return hashlib.sha256((content or "").encode()).hexdigest()
-
-    @api.depends(
-        "signature_hash",
-        "signed_content",
-        "signature",
-        "signed_by",
-        "signed_on",
-        "opinion",
-        "outcome",
-        "answer_ids.value_text",
-        "answer_ids.value_rating",
-        "answer_ids.value_yes_no",
-        *SATISFACTION_FIELDS,
-    )
-    def _compute_is_signature_valid(self):
-        """The stored snapshot is the one signed (its hash), and the record
-        still holds what it froze (values and image)."""
-        signed = self.filtered("signature_hash")
-        (self - signed).is_signature_valid = False
-        # Prefetch on the signed records only: the images are fetched in one
-        # query, and only those that are checked.
-        for rec in signed.with_prefetch(signed._ids):
-            try:
-                frozen = json.loads(rec.signed_content or "{}").get("values")
-            except ValueError:
-                frozen = None
-            live = json.loads(json.dumps(rec._signed_values()))
-            rec.is_signature_valid = bool(
-                rec.signed_content
-                and rec.signature_hash == rec._content_digest(rec.signed_content)
-                and frozen == live
-            )
-
     @api.depends("signature", "channel", "type_id.signature_required")
     def _compute_signature_status(self):
         for rec in self:
@@ -718,84 +528,9 @@ class VisitRecord(models.Model):
     def _signature_status_of(self, signed, channel, visit_type):
         if signed:
             return "signed"
-        if channel in SIGNATURE_EXEMPT_CHANNELS:
+        if not self.env["visit.type"]._channel_needs_signature(channel):
             return "phone_visit" if channel == "phone" else "not_required"
         return "missing" if visit_type.signature_required else "not_required"
-
-    @api.model
-    def _check_signature_image(self, signature):
-        """Refuse anything but a PNG or JPEG image of a sensible size as a
-        signature; the size is read from the header, before any pixel is
-        decoded (an image announcing gigapixels is refused unread)."""
-        try:
-            raw = base64.b64decode(signature, validate=True)
-            with Image.open(io.BytesIO(raw)) as image:
-                if (
-                    image.format not in ("PNG", "JPEG")
-                    or max(image.width, image.height) > SIGNATURE_MAX_SIDE
-                ):
-                    raise ValueError("not a signature image")
-                image.verify()
-        except (
-            ValueError,
-            TypeError,
-            binascii.Error,
-            OSError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as error:
-            raise ValidationError(
-                self.env._("The signature must be an image (PNG or JPEG).")
-            ) from error
-
-    def _check_can_sign(self):
-        for rec in self:
-            if rec.state in ("cancelled", "failed"):
-                raise UserError(
-                    self.env._(
-                        "%s is cancelled or failed: it cannot be signed.", rec.name
-                    )
-                )
-            if rec.signature_hash:
-                raise UserError(self.env._("%s is already signed.", rec.name))
-            if rec.outcome != "reached":
-                raise UserError(
-                    self.env._(
-                        "%s has nothing to sign yet: record the visit's outcome first.",
-                        rec.name,
-                    )
-                )
-
-    def _sign(self, name, signature):
-        """Sign the visit: store signer, date, image and the content hash."""
-        self.ensure_one()
-        self._check_can_sign()
-        name = (name or "").strip()
-        if not name:
-            raise UserError(self.env._("Give the name of the person who signs."))
-        if not signature:
-            raise UserError(self.env._("The signature is missing."))
-        self._check_signature_image(signature)
-        # Model.write, past this model's write(): the signing itself stores
-        # the signed fields, which write() refuses to anyone (not a context
-        # flag, which any RPC call could pass).
-        # pylint: disable-next=super-method-mismatch
-        super().write(
-            {
-                "signature": signature,
-                "signed_by": name,
-                "signed_on": fields.Datetime.now(),
-            }
-        )
-        # The snapshot names the image as stored (the Image field may resize
-        # it), hence a second write once the first is done.
-        content = self._signed_content()
-        # pylint: disable-next=super-method-mismatch
-        super().write(
-            {"signed_content": content, "signature_hash": self._content_digest(content)}
-        )
-        self.message_post(body=self.env._("Visit sheet signed by %s.", name))
-        return True
 
     # ------------------------------------------------------------------
     # Computes
@@ -863,25 +598,6 @@ class VisitRecord(models.Model):
     def _compute_is_independent(self):
         for rec in self:
             rec.is_independent = rec.type_id.exclude_salesperson or rec.is_independent
-
-    def _compute_complaint_ticket_count(self):
-        # sudo: the agent sees at once that a ticket was opened, even without
-        # helpdesk rights (the smart button then opens what they may read).
-        counts = (
-            dict(
-                self.env["helpdesk.ticket"]
-                .sudo()
-                ._read_group(
-                    [("origin_visit_id", "in", self.ids)],
-                    ["origin_visit_id"],
-                    ["__count"],
-                )
-            )
-            if self.ids
-            else {}
-        )
-        for rec in self:
-            rec.complaint_ticket_count = counts.get(rec, 0)
 
     @api.depends("user_id")
     def _compute_team_id(self):
@@ -1332,7 +1048,8 @@ class VisitRecord(models.Model):
 
     def _check_protected_write(self, vals):
         """Refuse a direct write of fields only the addon's actions write
-        (the back-office signature, which signs through _sign, aside)."""
+        (a signature drawn in the back office stores its date when signed,
+        see visit_record_signature)."""
         protected = PROTECTED_FIELDS
         if vals.get("signature"):
             protected = protected - {"signed_on"}
@@ -1352,15 +1069,8 @@ class VisitRecord(models.Model):
                 )
             )
 
-    def write(self, vals):
-        self._check_protected_write(vals)
-        # A manager's correction by hand (outside the addon's actions) is
-        # noted on each visit, whatever the tracking context.
-        corrected = (
-            {rec: rec.due_date for rec in self if rec.due_date != vals["due_date"]}
-            if "due_date" in vals and not is_addon_write(self.env)
-            else {}
-        )
+    def _check_signed_content_kept(self, vals):
+        """What the customer signed never changes, whoever writes."""
         signed = (
             self.filtered("signature_hash") if SIGNED_FIELDS.intersection(vals) else ()
         )
@@ -1372,19 +1082,17 @@ class VisitRecord(models.Model):
                     ", ".join(signed.mapped("name")),
                 )
             )
-        if vals.get("signature"):
-            # Signed in the back office (on site, on a tablet): same rules
-            # and same hash as on the portal.
-            signature = vals.pop("signature")
-            name = vals.pop("signed_by", None)
-            vals.pop("signed_on", None)
-            res = super().write(vals) if vals else True
-            for rec in self:
-                rec._sign(
-                    name or rec.signed_by or (rec.contact_id or rec.partner_id).name,
-                    signature,
-                )
-            return res
+
+    def write(self, vals):
+        self._check_protected_write(vals)
+        # A manager's correction by hand (outside the addon's actions) is
+        # noted on each visit, whatever the tracking context.
+        corrected = (
+            {rec: rec.due_date for rec in self if rec.due_date != vals["due_date"]}
+            if "due_date" in vals and not is_addon_write(self.env)
+            else {}
+        )
+        self._check_signed_content_kept(vals)
         if "deadline" in vals and "date_escalated" not in vals:
             vals = dict(vals, date_escalated=False)
         if "scheduled_date" in vals and "due_date" not in vals:
@@ -1460,10 +1168,15 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     # Activities
     # ------------------------------------------------------------------
-    def _visit_activity_type(self):
-        return self.env.ref(
-            "customer_visit.mail_activity_type_visit", raise_if_not_found=False
+    def _activity_type(self, xmlid):
+        """A shipped to-do type, by Odoo's cached xml id lookup (``env.ref``
+        checks that the record exists: a query per visit of a batch)."""
+        return self.env["mail.activity.type"].browse(
+            self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
         )
+
+    def _visit_activity_type(self):
+        return self._activity_type("customer_visit.mail_activity_type_visit")
 
     def _visit_activities(self):
         activity_type = self._visit_activity_type()
@@ -1472,8 +1185,8 @@ class VisitRecord(models.Model):
         )
 
     def _escalation_activities(self):
-        activity_type = self.env.ref(
-            "customer_visit.mail_activity_type_visit_overdue", raise_if_not_found=False
+        activity_type = self._activity_type(
+            "customer_visit.mail_activity_type_visit_overdue"
         )
         return self.activity_ids.filtered(
             lambda act: act.activity_type_id == activity_type
@@ -1653,7 +1366,7 @@ class VisitRecord(models.Model):
             feedback=self.env.context.get("visit_close_feedback") or False
         )
         done = closing.filtered(lambda rec: rec.state == "done")
-        done._open_problem_tickets()
+        done._after_done()
         done.filtered("type_id.review_required").write(
             {"review_state": "to_review", "reviewer_id": False, "review_date": False}
         )
@@ -1662,6 +1375,10 @@ class VisitRecord(models.Model):
             "is_problem_open"
         ).write({"is_problem_solved": True})
         return True
+
+    def _after_done(self):
+        """Hook: these visits were just closed as reached (the complaint
+        loop opens its tickets here, see visit_record_helpdesk)."""
 
     def _check_can_close(self):
         """Only members of a type's qualification group close its visits
@@ -2114,199 +1831,18 @@ class VisitRecord(models.Model):
         overdue.write({"date_escalated": fields.Datetime.now()})
         return overdue
 
-    def _problems_raised(self):
-        """What this reached visit raised: dissatisfaction, and the answers
-        of its script that are problems."""
-        self.ensure_one()
-        problems = (
-            [self.env._("The customer is not satisfied.")]
-            if self.is_unsatisfied
-            else []
-        )
-        problems += [
-            self.env._(
-                "“%(question)s”: %(answer)s",
-                question=answer.question_id.name,
-                answer=answer._display_value(),
-            )
-            for answer in self.answer_ids
-            if answer.question_id._raises_problem(answer)
-        ]
-        return problems
-
-    def _open_problem_tickets(self):
-        """An unsatisfied customer, or an answer that is a problem, gets a
-        ticket for the responsible team; the visit's problem stays open
-        until a confirmation visit closes it."""
-        new_tickets = []
-        for rec in self:
-            problems = rec._problems_raised()
-            if not problems:
-                continue
-            if not rec.problem_description:
-                rec.problem_description = "\n".join(problems)
-                rec.is_problem_solved = False
-            # sudo: an agent without helpdesk rights cannot see the complaint
-            # they filed in the outcome wizard a moment ago.
-            if filed := rec.sudo().complaint_ticket_ids:
-                filed.write({"visit_confirmation_required": True})
-                continue
-            title = (
-                self.env._(
-                    "Unsatisfied customer: %(customer)s (%(visit)s)",
-                    customer=rec.partner_id.name,
-                    visit=rec.name,
-                )
-                if rec.is_unsatisfied
-                else self.env._(
-                    "Problem raised: %(customer)s (%(visit)s)",
-                    customer=rec.partner_id.name,
-                    visit=rec.name,
-                )
-            )
-            new_tickets.append(
-                rec._ticket_values(title, rec.opinion or rec.problem_description)
-            )
-        self._create_tickets(new_tickets)
-
-    def _ticket_values(self, title, description, team=None):
-        """A ticket raised by this visit: what the customer rated below
-        satisfied, the answers and ``description`` (the customer's words);
-        the team of its subject and one of its members (never the agent
-        who called, unless a member), the type's reply deadline in working
-        days, and a visit to confirm once closed."""
-        self.ensure_one()
-        visit_type = self.type_id
-        team = team or visit_type._team_for(self.opinion_category)
-        values = {
-            "name": title,
-            # The customer's words are text, never markup, in the ticket.
-            "description": plaintext2html(self._ticket_description(description)),
-            "partner_id": self.partner_id.id,
-            "company_id": self.company_id.id,
-            "team_id": team.id,
-            # Explicit, else helpdesk's auto-assignment gives it to whoever
-            # files it: the agent who called.
-            "user_id": self.env["helpdesk.ticket"]
-            ._visit_complaint_assignee(team, self.company_id)
-            .id,
-            "origin_visit_id": self.id,
-            "visit_confirmation_required": True,
-        }
-        if visit_type.reply_days:
-            calendar = self._visit_calendar()
-            now = fields.Datetime.now().replace(microsecond=0)
-            values["visit_reply_deadline"] = WorkCalendar(
-                calendar, now, now
-            ).add_working_days(now, visit_type.reply_days, at_end=True)
-        return values
-
-    def _ticket_description(self, description):
-        """The text of a ticket raised by this visit: the aspects rated
-        below satisfied, the answers of its script, then ``description``."""
-        self.ensure_one()
-        levels = dict(
-            self._fields[SATISFACTION_FIELDS[0]]._description_selection(self.env)
-        )
-        aspects = [
-            "- %s: %s"
-            % (self._fields[fname]._description_string(self.env), levels[self[fname]])
-            for fname in SATISFACTION_FIELDS
-            if self[fname] and self[fname] != "satisfied"
-        ]
-        answers = [
-            "- %s: %s" % (answer.question_id.name, answer._display_value())
-            for answer in self.answer_ids
-            if answer._display_value()
-        ]
-        parts = []
-        if aspects:
-            parts.append("\n".join([self.env._("Rated below satisfied:"), *aspects]))
-        if answers:
-            parts.append("\n".join([self.env._("Answers:"), *answers]))
-        if description:
-            # The customer's opinion says so; a complaint's own text or the
-            # problems raised stand as they are.
-            parts.append(
-                "\n".join([self.env._("Opinion:"), description])
-                if parts and description == self.opinion
-                else description
-            )
-        return "\n\n".join(parts)
-
-    def _create_tickets(self, vals_list):
-        """Create the tickets and tell the agent at once, in the visit's chatter."""
-        # sudo: agents file the tickets for the customers without being
-        # helpdesk users; a ticket belongs to the responsible team.
-        tickets = self.env["helpdesk.ticket"].sudo().create(vals_list)
-        for ticket in tickets:
-            visit = ticket.origin_visit_id.with_env(self.env)
-            values = {
-                "ticket": ticket._get_html_link(),
-                "team": ticket.team_id.name or "-",
-            }
-            if ticket.visit_reply_deadline:
-                body = self.env._(
-                    "Ticket %(ticket)s opened for %(team)s, to answer by %(deadline)s."
-                )
-                # In the visit's zone, labelled: whoever closed it (the
-                # customer, a job) may read another one.
-                values["deadline"] = labelled_time(
-                    self.env,
-                    ticket.visit_reply_deadline,
-                    visit._calling_hours_zone() or self.env.user.tz or "UTC",
-                )
-            else:
-                body = self.env._("Ticket %(ticket)s opened for %(team)s.")
-            # The agent gets the link in their inbox (when someone else
-            # closed the visit: the customer on the portal, a job).
-            visit.message_post(
-                body=Markup(body) % values,
-                partner_ids=visit.user_id.partner_id.ids,
-                subtype_xmlid="mail.mt_note",
-            )
-        return tickets
-
-    def _schedule_confirmation(self, ticket):
-        """The complaint ``ticket`` raised by this visit is closed: ask the
-        customer whether they are satisfied now (a new round of the plan)."""
-        self.ensure_one()
-        if self.next_record_ids.filtered(
-            lambda rec: rec.is_confirmation and rec.ticket_id == ticket
-        ):
-            return self.browse()
-        if self.env["visit.planner"]._is_opted_out(self.partner_id):
-            ticket.message_post(
-                body=self.env._(
-                    "No confirmation visit: %s asked not to be contacted.",
-                    self.partner_id.name,
-                )
-            )
-            return self.browse()
-        values = self.env["visit.planner"]._round_values(
-            self,
-            fields.Datetime.now(),
-            is_confirmation=True,
-        )
-        values["ticket_id"] = ticket.id
-        # sudo: the helpdesk user closing the ticket schedules the visit for
-        # the agent of the original visit.
-        confirmation = self.sudo().create(values)
-        confirmation.message_post(
-            body=self.env._(
-                "Ticket %s is closed: confirm with the customer that they are "
-                "satisfied.",
-                ticket.display_name,
-            )
-        )
-        return confirmation
-
     def _visit_calendar(self):
         """Calling hours: the rule's calendar, else the type's, else the company's."""
         self.ensure_one()
         return self.env["visit.planner"]._calendar(
             self.type_id, self.plan_id.rule_id, self.company_id
         )
+
+    def _calling_hours_zone(self):
+        """The zone the calling hours are written in (their calendar's)."""
+        self.ensure_one()
+        calendar = self._visit_calendar()
+        return (calendar.tz or "UTC") if calendar else ""
 
     def action_export_ledger(self):
         """Download the ledger (回访台帐) of the selected visits as xlsx."""
@@ -2322,83 +1858,6 @@ class VisitRecord(models.Model):
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
         }
-
-    def _is_sent_to_answer(self):
-        """Whether the customers of these visits are asked to answer them
-        (every visit open and not reached yet: not tried, or waiting for
-        its next attempt), else to read and sign their record: a closed
-        visit never invites an answer. Only visits that took place have a
-        record to send (see _check_record_to_send)."""
-        if all(
-            visit.state in ("planned", "in_progress") and visit.outcome != "reached"
-            for visit in self
-        ):
-            return True
-        self._check_record_to_send()
-        return False
-
-    def _check_record_to_send(self):
-        """A customer is sent the record of a visit that took place: a
-        failed visit never reached them, a cancelled one did not happen."""
-        if others := self.filtered(
-            lambda visit: visit.state in ("failed", "cancelled")
-        ):
-            states = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "Only the record of a visit that took place is sent to "
-                    "the customer to read and sign: %(visits)s never reached "
-                    "the customer. Plan a new visit instead.",
-                    visits=", ".join(
-                        f"{visit.name} ({states.get(visit.state)})" for visit in others
-                    ),
-                )
-            )
-
-    def action_send_sign_request(self):
-        """Open the mail composer on the selection with each visit's portal
-        link (one message per visit): visits still to be answered get the
-        type's e-mail (to answer online), the others the request to read
-        and sign their record. Customers with a mobile number and no e-mail
-        address get the same by SMS (see the dispatch slice)."""
-        if not self:
-            raise UserError(self.env._("Select the visits to send first."))
-        if self._is_sent_to_answer():
-            template = self._common_template(
-                "mail_template_id", "customer_visit.mail_template_visit_dispatch"
-            )
-        else:
-            template = self.env.ref(
-                "customer_visit.mail_template_visit_sign_request",
-                raise_if_not_found=False,
-            )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Send to Customer"),
-            "res_model": "mail.compose.message",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {
-                "default_model": self._name,
-                "default_res_ids": self.ids,
-                "default_template_id": template.id if template else False,
-                "default_composition_mode": "comment",
-                "default_email_layout_xmlid": "mail.mail_notification_light",
-                "force_email": True,
-                "visit_mark_sent": True,
-            },
-        }
-
-    def action_view_tickets(self):
-        """The tickets this visit opened."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "helpdesk_mgmt.helpdesk_ticket_action"
-        )
-        action["domain"] = [("origin_visit_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
 
     def action_open_plan(self):
         self.ensure_one()

@@ -15,6 +15,11 @@ CHANNELS = [
     ("meeting", "Meeting"),
     ("portal", "Customer portal"),
 ]
+# The channels on which the customer signs the visit's record (met in
+# person, or answering a form): a type requiring a signature requires it on
+# these only. A call, a message or a letter has nobody to sign, and the
+# portal's customer signs from the portal itself.
+CHANNELS_NEEDING_SIGNATURE = ("onsite", "meeting", "questionnaire")
 OPINION_CATEGORIES = [
     ("product", "Product quality"),
     ("service", "Service quality"),
@@ -58,8 +63,9 @@ class VisitType(models.Model):
     description = fields.Text(translate=True)
     default_channel = fields.Selection(CHANNELS, required=True, default="phone")
     signature_required = fields.Boolean(
-        help="On-site visits of this type are valid only with the customer's "
-        "signature.",
+        help="Visits of this type met in person or answered on a form "
+        "(on-site, meeting, questionnaire) are valid only with the "
+        "customer's signature.",
     )
     review_required = fields.Boolean(
         help="Done visits of this type wait for a supervisor's review.",
@@ -250,6 +256,12 @@ class VisitType(models.Model):
                     )
                 )
 
+    @api.model
+    def _channel_needs_signature(self, channel):
+        """Whether a visit on ``channel`` is signed by the customer when its
+        type requires a signature (CHANNELS_NEEDING_SIGNATURE)."""
+        return channel in CHANNELS_NEEDING_SIGNATURE
+
     def _team_for(self, category):
         """The helpdesk team of a complaint about ``category``."""
         self.ensure_one()
@@ -257,6 +269,63 @@ class VisitType(models.Model):
             lambda line: line.opinion_category == category
         )[:1]
         return line.team_id or self.complaint_team_id
+
+    # ------------------------------------------------------------------
+    # Messages (the Dispatch job, Send to Customer)
+    # ------------------------------------------------------------------
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail template",
+        domain="[('model', '=', 'visit.record')]",
+        help="Sent by the Dispatch job for e-mail and questionnaire visits; "
+        "the shipped template when empty.",
+    )
+    reminder_hours = fields.Integer(
+        string="Remind after (hours)",
+        default=48,
+        help="One reminder when the customer has not answered the message "
+        "so many hours after it was sent; 0: no reminder.",
+    )
+    answer_hours = fields.Integer(
+        string="Call after (hours)",
+        default=120,
+        help="With no answer so many hours after the message was sent, the "
+        "visit becomes a phone call for its agent (an attempt 'no answer' "
+        "is logged); 0: never.",
+    )
+
+    @api.constrains("reminder_hours", "answer_hours")
+    def _check_dispatch_delays(self):
+        for visit_type in self:
+            if visit_type.reminder_hours < 0 or visit_type.answer_hours < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%s: the reminder and the call come after the message, "
+                        "not before it.",
+                        visit_type.name,
+                    )
+                )
+            if (
+                visit_type.answer_hours
+                and visit_type.reminder_hours >= visit_type.answer_hours
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(type)s: the reminder (after %(reminder)s hours) must "
+                        "come before the call (after %(call)s hours).",
+                        type=visit_type.name,
+                        reminder=visit_type.reminder_hours,
+                        call=visit_type.answer_hours,
+                    )
+                )
+
+    sms_template_id = fields.Many2one(
+        "sms.template",
+        string="SMS template",
+        domain="[('model', '=', 'visit.record')]",
+        help="Sent by the Dispatch job for SMS visits; the shipped template "
+        "when empty.",
+    )
 
 
 class VisitFallbackStep(models.Model):

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.customer_visit.models.visit_dispatch import VisitRecord
+from odoo.addons.customer_visit.models.visit_record_dispatch import VisitRecord
 from odoo.addons.mail.tests.common import MailCase
 from odoo.addons.sms.tools.sms_api import SmsApi
 

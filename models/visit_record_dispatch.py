@@ -15,7 +15,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
@@ -68,64 +68,6 @@ UNDELIVERABLE = (
     "sms_blacklist",
     "sms_optout",
 )
-
-
-class VisitType(models.Model):
-    _inherit = "visit.type"
-
-    mail_template_id = fields.Many2one(
-        "mail.template",
-        string="E-mail template",
-        domain="[('model', '=', 'visit.record')]",
-        help="Sent by the Dispatch job for e-mail and questionnaire visits; "
-        "the shipped template when empty.",
-    )
-    reminder_hours = fields.Integer(
-        string="Remind after (hours)",
-        default=48,
-        help="One reminder when the customer has not answered the message "
-        "so many hours after it was sent; 0: no reminder.",
-    )
-    answer_hours = fields.Integer(
-        string="Call after (hours)",
-        default=120,
-        help="With no answer so many hours after the message was sent, the "
-        "visit becomes a phone call for its agent (an attempt 'no answer' "
-        "is logged); 0: never.",
-    )
-
-    @api.constrains("reminder_hours", "answer_hours")
-    def _check_dispatch_delays(self):
-        for visit_type in self:
-            if visit_type.reminder_hours < 0 or visit_type.answer_hours < 0:
-                raise ValidationError(
-                    self.env._(
-                        "%s: the reminder and the call come after the message, "
-                        "not before it.",
-                        visit_type.name,
-                    )
-                )
-            if (
-                visit_type.answer_hours
-                and visit_type.reminder_hours >= visit_type.answer_hours
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(type)s: the reminder (after %(reminder)s hours) must "
-                        "come before the call (after %(call)s hours).",
-                        type=visit_type.name,
-                        reminder=visit_type.reminder_hours,
-                        call=visit_type.answer_hours,
-                    )
-                )
-
-    sms_template_id = fields.Many2one(
-        "sms.template",
-        string="SMS template",
-        domain="[('model', '=', 'visit.record')]",
-        help="Sent by the Dispatch job for SMS visits; the shipped template "
-        "when empty.",
-    )
 
 
 class VisitRecord(models.Model):
@@ -519,16 +461,83 @@ class VisitRecord(models.Model):
             },
         }
 
+    def _is_sent_to_answer(self):
+        """Whether the customers of these visits are asked to answer them
+        (every visit open and not reached yet: not tried, or waiting for
+        its next attempt), else to read and sign their record: a closed
+        visit never invites an answer. Only visits that took place have a
+        record to send (see _check_record_to_send)."""
+        if all(
+            visit.state in ("planned", "in_progress") and visit.outcome != "reached"
+            for visit in self
+        ):
+            return True
+        self._check_record_to_send()
+        return False
+
+    def _check_record_to_send(self):
+        """A customer is sent the record of a visit that took place: a
+        failed visit never reached them, a cancelled one did not happen."""
+        if others := self.filtered(
+            lambda visit: visit.state in ("failed", "cancelled")
+        ):
+            states = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Only the record of a visit that took place is sent to "
+                    "the customer to read and sign: %(visits)s never reached "
+                    "the customer. Plan a new visit instead.",
+                    visits=", ".join(
+                        f"{visit.name} ({states.get(visit.state)})" for visit in others
+                    ),
+                )
+            )
+
+    def _mail_composer_action(self):
+        """The mail composer on the selection with each visit's portal link
+        (one message per visit): visits still to be answered get the type's
+        e-mail (to answer online), the others the request to read and sign
+        their record."""
+        if self._is_sent_to_answer():
+            template = self._common_template(
+                "mail_template_id", "customer_visit.mail_template_visit_dispatch"
+            )
+        else:
+            template = self.env.ref(
+                "customer_visit.mail_template_visit_sign_request",
+                raise_if_not_found=False,
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Send to Customer"),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id if template else False,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+                "visit_mark_sent": True,
+            },
+        }
+
     def action_send_sign_request(self):
-        """Send to Customer by SMS when the customers have a mobile number
-        and no e-mail address (the mail composer would ask for an address
-        and send to no one): the type's SMS to answer, or the SMS asking to
-        read and sign a closed record. Neither address: say what to fill in."""
+        """Send to Customer: the mail composer (see _mail_composer_action),
+        or Odoo's SMS composer when the customers have a mobile number and
+        no e-mail address (the mail composer would ask for an address and
+        send to no one): the type's SMS to answer, or the SMS asking to read
+        and sign a closed record. Neither address: say what to fill in."""
+        if not self:
+            raise UserError(self.env._("Select the visits to send first."))
         by_email = self.filtered(
             lambda visit: visit._dispatch_recipient().email_normalized
         )
         if by_email == self:
-            return super().action_send_sign_request()
+            return self._mail_composer_action()
         by_sms = self - by_email
         numbers = by_sms._dispatch_numbers()
         unreachable = by_sms.filtered(lambda visit: not numbers[visit.id])

@@ -21,7 +21,6 @@ from odoo.tools import consteq
 from odoo.tools.misc import babel_locale_parse
 
 from .visit_calendar import labelled_time
-from .visit_dispatch import DIGITAL_CHANNELS
 from .visit_planner import OPEN_STATES
 from .visit_portal_fields import employee_only_fields
 from .visit_record import (
@@ -30,6 +29,7 @@ from .visit_record import (
     SATISFACTION_LEVELS,
     SIGNATURE_MAX_SIDE,
 )
+from .visit_record_dispatch import DIGITAL_CHANNELS
 
 # Slots offered to the customer: every half hour of the calling hours, from
 # an hour from now, over the next working days.
@@ -104,38 +104,6 @@ def _hour_text(hours):
     """8.5 -> '08:30'."""
     minutes = round(hours * 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    visit_link_days = fields.Integer(
-        string="Visit links work after closing (days)",
-        default=30,
-        help="A visit's portal link works while the visit is open, then so "
-        "many days after it was closed or cancelled (to read and sign it); "
-        "after that it answers like a wrong link. 0: not after closing.",
-    )
-
-    @api.constrains("visit_link_days")
-    def _check_visit_link_days(self):
-        for company in self:
-            if company.visit_link_days < 0:
-                raise ValidationError(
-                    self.env._(
-                        "%s: visit links cannot stop working before the visit "
-                        "is closed (days after closing: at least 0).",
-                        company.name,
-                    )
-                )
-
-
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
-
-    visit_link_days = fields.Integer(
-        related="company_id.visit_link_days", readonly=False
-    )
 
 
 class VisitRecord(models.Model):
@@ -331,12 +299,6 @@ class VisitRecord(models.Model):
             value,
             self._portal_tz().zone,
         )
-
-    def _calling_hours_zone(self):
-        """The zone the calling hours are written in (their calendar's)."""
-        self.ensure_one()
-        calendar = self._visit_calendar()
-        return (calendar.tz or "UTC") if calendar else ""
 
     def _calling_hours_text(self, now=None):
         """The calendar's hours in the reader's language, days with the same
