@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .visit_planner import SKIP_REASONS
@@ -455,6 +455,14 @@ class VisitCase(models.Model):
             s2=scores[2],
             s3=scores[3],
         )
+
+    @api.model
+    def _record_domain(self, domain):
+        """A ``visit.record`` domain of the visits behind the cases of
+        ``domain`` (a period's: the visits counted in it, whatever their
+        scheduled date), read through the user's access to the cases."""
+        query = self._search(domain + [("kind", "=", "visit")])
+        return [("id", "in", query.subselect(SQL.identifier(query.table, "record_id")))]
 
     def action_open(self):
         """Open the visit, or the rule's skipped line, behind the case."""

@@ -14,7 +14,6 @@ from odoo.tools import SQL
 from .visit_calendar import WorkCalendar, local_midnight
 from .visit_domain import literal_domain
 from .visit_protect import addon_action
-from .visit_rule_step import shift
 
 _logger = logging.getLogger(__name__)
 
@@ -350,7 +349,16 @@ class VisitRule(models.Model):
     def _compute_summary(self):
         periods = dict(self._fields["sample_period"]._description_selection(self.env))
         for rule in self:
-            parts = [self.env._("; then ").join(rule.step_ids.mapped("summary"))]
+            steps = rule.step_ids.mapped("summary")
+            # The steps name the reference date by its field's label, which
+            # a module without this language leaves in English: say it in
+            # the addon's words instead.
+            # sudo: the field's label, for agents too (as the steps read it).
+            field = rule.date_field_id.sudo()
+            label = rule._field_label(field.model, field.name) if field else ""
+            if label and label != field.field_description:
+                steps = [text.replace(field.field_description, label) for text in steps]
+            parts = [self.env._("; then ").join(steps)]
             if rule.coverage == "sample":
                 percent = f"{rule.sample_percent:g}"
                 sample = self.env._(
@@ -372,6 +380,40 @@ class VisitRule(models.Model):
             chinese = (self.env.lang or "").startswith("zh")
             separator, stop = ("；", "。") if chinese else ("; ", ".")
             rule.summary = separator.join(part for part in parts if part) + stop
+
+    def _date_field_labels(self):
+        """{field name: label} of the reference dates a rule offers on
+        tickets and orders, in the addon's own words: for the modules that
+        ship no translation of their fields (OCA helpdesk_mgmt has no
+        Chinese)."""
+        return {
+            "closed_date": self.env._("Closed Date"),
+            "last_stage_update": self.env._("Last Stage Update"),
+            "assigned_date": self.env._("Assigned Date"),
+            "create_date": self.env._("Created on"),
+            "write_date": self.env._("Last Updated on"),
+            "activity_date_deadline": self.env._("Next Activity Deadline"),
+            "my_activity_date_deadline": self.env._("My Activity Deadline"),
+        }
+
+    @api.model
+    def _field_label(self, model_name, field_name):
+        """The label of ``model_name``'s field as the summary says it: its
+        own when translated into the user's language (or when that language
+        is English), else the addon's label for that field, if it has one."""
+        # sudo: field definitions, for agents too (they read the summary).
+        fields_ = self.env["ir.model.fields"].sudo()
+        field = fields_._get(model_name, field_name)
+        if not field:
+            return ""
+        label = field.with_context(lang=self.env.lang).field_description
+        lang = self.env.lang or "en_US"
+        if (
+            lang == "en_US"
+            or label != field.with_context(lang="en_US").field_description
+        ):
+            return label
+        return self._date_field_labels().get(field_name, label)
 
     def _exclusion_words(self):
         """The exclusions as the summary says them: in plain words when they
@@ -411,7 +453,9 @@ class VisitRule(models.Model):
         field = model._fields.get(path) if isinstance(path, str) else None
         if field is None or operator not in ("=", "!=", "in", "not in"):
             return None
-        label = field._description_string(self.env)
+        label = self._field_label(model._name, path) or field._description_string(
+            self.env
+        )
         if value is False or value is None:
             if operator == "=":
                 return self.env._("%s is not set", label)
@@ -1707,17 +1751,24 @@ class VisitRule(models.Model):
 
     def _create_skips(self, sources, references, calendar, skipped):
         """Record the sources that could not be planned with what they owed
-        (first step, customer, due date): they count as owed and missed."""
+        (first step, customer, due date): they count as owed and missed.
+
+        Due when the first step's visit would have been due (the step's own
+        occurrences: the anniversary or occasion to come), placed in its
+        calling hours; when none falls due, from the day it was skipped."""
         step = self.step_ids[:1]
         partner_field = self._partner_field()
         Planner = self.env["visit.planner"]
         # Placed in the step's calling hours, as its visit would have been.
         hours = Planner._calendar(step.type_id, self, self.company_id)
         calendars = {calendar.calendar.id: calendar}
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+        horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
         vals_list = []
         for source in sources.filtered(lambda source: source.id in skipped):
             reason, message = skipped[source.id]
             partner = source[partner_field] if partner_field else source
+            due = step._first_due(references[source.id], horizon, calendar, now)
             vals_list.append(
                 {
                     "rule_id": self.id,
@@ -1727,16 +1778,7 @@ class VisitRule(models.Model):
                     "partner_id": partner.id or False,
                     "type_id": step.type_id.id,
                     "channel": step.channel,
-                    "due_date": Planner._place(
-                        hours,
-                        shift(
-                            references[source.id],
-                            -step.delay if step.direction == "before" else step.delay,
-                            step.delay_unit,
-                            calendar,
-                        ),
-                        calendars,
-                    ),
+                    "due_date": due and Planner._place(hours, due, calendars),
                 }
             )
         # sudo: skipped lines are read-only for managers (no create right).

@@ -201,10 +201,13 @@ class VisitRuleStep(models.Model):
         channels = dict(self._fields["channel"]._description_selection(self.env))
         for step in self:
             # sudo: the label of the reference date, for agents too (they
-            # may not read the field definitions).
-            reference = step.rule_id.date_field_id.sudo().field_description or (
-                self.env._("the record qualifies")
-            )
+            # may not read the field definitions); the rule's translated
+            # label where its module has none in the reader's language.
+            date_field = step.rule_id.date_field_id.sudo()
+            reference = (
+                date_field
+                and step.rule_id._field_label(date_field.model, date_field.name)
+            ) or self.env._("the record qualifies")
             if step.anchor == "anniversary":
                 reference = self.env._("each anniversary of %s", reference)
             elif step.anchor == "occasion":
@@ -531,3 +534,19 @@ class VisitRuleStep(models.Model):
                 if due > horizon:
                     break  # one ahead: the plan has a visit to come
         return [item for item in result if self._in_season(item[1], calendar)]
+
+    def _first_due(self, reference, horizon, calendar, since):
+        """When the step first falls due for a record of reference date
+        ``reference`` qualifying at ``since`` (naive UTC): the due date of
+        its first occurrence as :meth:`_occurrences` counts them (the
+        anniversary or occasion to come, in season), planned or not; False
+        when none falls due."""
+        self.ensure_one()
+        occurrences = self._occurrences(
+            reference,
+            horizon,
+            calendar,
+            since,
+            whole_day=self.rule_id.date_field_id.ttype == "date",
+        )
+        return occurrences[0][1] if occurrences else False

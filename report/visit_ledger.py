@@ -161,12 +161,15 @@ class VisitLedger(models.AbstractModel):
         }
 
     @api.model
-    def _xlsx(self, domain, period=None, filter_label=None):
+    def _xlsx(self, domain, period=None, filter_label=None, case_domain=None):
         """Return the ledger of the visits matching ``domain`` as xlsx bytes.
 
         ``period`` and ``filter_label`` are the title's words for what was
         exported (e.g. ``2026-03`` and the company); without them the title
-        says the span of the visits' scheduled dates and the selection."""
+        says the span of the visits' scheduled dates and the selection.
+        ``case_domain``: the ``visit.case`` rows the summary's indicators
+        count (a report cycle's, its skipped cases included, its visits
+        those of ``domain``); by default the cases of the exported visits."""
         Visit = self.env["visit.record"]
         ids = Visit._search(domain, order="scheduled_date, id").get_result_ids()
         output = io.BytesIO()
@@ -204,6 +207,7 @@ class VisitLedger(models.AbstractModel):
             labels,
             formats,
             title,
+            case_domain=case_domain,
         )
         sheet = workbook.add_worksheet(self.env._("Ledger"))
         sheet.write_string(TITLE_ROW, 0, title, formats["title"])
@@ -426,7 +430,16 @@ class VisitLedger(models.AbstractModel):
         ).unlink()
 
     def _write_summary(
-        self, sheet, bold, domain, total, columns, labels, formats, title
+        self,
+        sheet,
+        bold,
+        domain,
+        total,
+        columns,
+        labels,
+        formats,
+        title,
+        case_domain=None,
     ):
         """Counts per state, success rate, average satisfaction: the states
         named as the ledger's *Status* column names them. Rates are
@@ -435,7 +448,12 @@ class VisitLedger(models.AbstractModel):
         sheet.set_column(0, 0, 34)
         sheet.set_column(1, 1, 14)
         sheet.write_string(0, 0, title, formats["title"])
-        if not total:
+        Case = self.env["visit.case"]
+        # A cycle may owe skipped cases only: they are still summed up.
+        # sudo: visit.case is readable by managers only (see below).
+        if not total and (
+            case_domain is None or not Case.sudo().search_count(case_domain, limit=1)
+        ):
             sheet.write_string(1, 0, self.env._("No visit matches this selection."))
             return
         states = dict(Visit._read_group(domain, ["state"], ["__count"]))
@@ -489,11 +507,22 @@ class VisitLedger(models.AbstractModel):
             sheet.write_string(row, col, title, bold)
         sheet.set_column(2, 4, 12)
         labels = Indicator._indicator_labels()
-        # The cases of the exported visits (cancelled ones are not owed).
-        # _search applies the user's record rules: the cases are those of
-        # visits the user may read, so reading them needs no more than that.
-        cases = [("kind", "=", "visit"), ("record_id", "in", Visit._search(domain))]
-        company = Visit.search(domain, limit=1).company_id or self.env.company
+        if case_domain is None:
+            # The cases of the exported visits (cancelled ones are not owed).
+            # _search applies the user's record rules: the cases are those of
+            # visits the user may read, so reading them needs no more than that.
+            cases = [
+                ("kind", "=", "visit"),
+                ("record_id", "in", Visit._search(domain)),
+            ]
+            company = Visit.search(domain, limit=1).company_id
+        else:
+            # A report cycle's cases, skipped ones included, given by its
+            # report (made by its managers or the report job).
+            cases = case_domain
+            # sudo: as below.
+            company = Case.sudo().search(cases, limit=1).company_id
+        company = company or self.env.company
         # sudo: visit.case is readable by managers only; an agent's export
         # is restricted to their own visits by the subquery above.
         for line in Indicator.sudo()._compute_domain(cases, company):

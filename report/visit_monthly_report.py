@@ -27,7 +27,9 @@ class VisitMonthlyReport(models.AbstractModel):
     @api.model
     def _report_data(self, date_from, date_to, company):
         """Everything the report of the local days ``date_from`` to
-        ``date_to`` (both included) of ``company`` shows, as plain data."""
+        ``date_to`` (both included) of ``company`` shows, as plain data,
+        with the cycle's cases (``case_domain``, of ``visit.case``) and the
+        visits among them (``domain``, of ``visit.record``)."""
         if date_to < date_from:
             raise UserError(
                 self.env._(
@@ -38,14 +40,14 @@ class VisitMonthlyReport(models.AbstractModel):
                 )
             )
         Visit = self.env["visit.record"]
-        start, stop = company._visit_utc_bounds(date_from, date_to)
-        domain = [
-            ("company_id", "=", company.id),
-            ("scheduled_date", ">=", start),
-            ("scheduled_date", "<", stop),
-        ]
-        lines = self.env["visit.indicator"]._compute(date_from, date_to, company)
-        labels = self.env["visit.indicator"]._indicator_labels()
+        Indicator = self.env["visit.indicator"]
+        # The cycle's cases as visit.case counts them (by the local day they
+        # fall due, skipped cases included): every figure, list and the
+        # ledger of the report read these, as the indicators do.
+        case_domain = Indicator._period_domain(date_from, date_to, company)
+        domain = self.env["visit.case"]._record_domain(case_domain)
+        lines = Indicator._compute(date_from, date_to, company)
+        labels = Indicator._indicator_labels()
         categories = dict(
             Visit._fields["opinion_category"]._description_selection(self.env)
         )
@@ -58,13 +60,14 @@ class VisitMonthlyReport(models.AbstractModel):
         unsatisfied = Visit.search(domain + [("is_unsatisfied", "=", True)], limit=500)
         return {
             "domain": domain,
+            "case_domain": case_domain,
             "date_from": fields.Date.to_string(date_from),
             "date_to": fields.Date.to_string(date_to),
             "label": self._cycle_label(date_from, date_to),
             "period": "%s – %s"
             % (fields.Date.to_string(date_from), fields.Date.to_string(date_to)),
-            "visit_count": Visit.search_count(domain + [("state", "!=", "cancelled")]),
-            "missed_count": self.env["visit.indicator"]._missed_target_count(lines),
+            "visit_count": Visit.search_count(domain),
+            "missed_count": Indicator._missed_target_count(lines),
             "lines": [
                 dict(
                     line,

@@ -46,3 +46,7 @@ from . import test_first_day_reports
 from . import test_first_day_demo
 from . import test_first_day_wording
 from . import test_first_day_paper_form
+from . import test_first_day_screens
+from . import test_house_drifts
+from . import test_house_layout
+from . import test_query_counts

@@ -69,6 +69,11 @@ class VisitOutcomeWizard(models.TransientModel):
         related="record_id.opinion_category", readonly=False, string="Opinion about"
     )
     recording_ref = fields.Char(string="Recording reference")
+    is_signing_channel = fields.Boolean(
+        string="Signed on this channel",
+        compute="_compute_signature_required",
+        help="The customer signs the record of a visit on this channel.",
+    )
     signature_required = fields.Boolean(compute="_compute_signature_required")
     signature = fields.Image(max_width=1024, max_height=1024)
     signed_by = fields.Char(string="Signed by")
@@ -93,11 +98,13 @@ class VisitOutcomeWizard(models.TransientModel):
 
     @api.depends("record_id", "outcome")
     def _compute_signature_required(self):
+        Type = self.env["visit.type"]
         for wizard in self:
             record = wizard.record_id
+            wizard.is_signing_channel = Type._channel_needs_signature(record.channel)
             wizard.signature_required = bool(
                 wizard.outcome == "reached"
-                and record.channel == "onsite"
+                and wizard.is_signing_channel
                 and record.type_id.signature_required
                 and not record.signature
             )
