@@ -40,7 +40,7 @@ import odoo.sql_db
 from odoo import SUPERUSER_ID, api, fields
 
 from odoo.addons.base.models.ir_cron import MAX_BATCH_PER_CRON_JOB
-from odoo.addons.customer_visit.models.visit_rule import WORKERS_PARAM
+from odoo.addons.customer_visit.models.ir_cron import WORKERS_PARAM
 from odoo.addons.sms.tools.sms_api import SmsApi
 
 N = int(os.environ.get("CV_BENCH_N", "10000"))
@@ -127,7 +127,7 @@ fixture_env = env(  # noqa: F821
 cn = fixture_env.ref("base.cn")
 # One worker: this process sends every part.
 fixture_env["ir.config_parameter"].set_param(WORKERS_PARAM, 1)
-fixture_env["visit.rule"]._sync_worker_jobs()
+fixture_env["ir.cron"]._visit_sync_worker_jobs()
 agent = fixture_env["res.users"].create(
     {
         "name": "Agent",
@@ -499,14 +499,14 @@ if WORKERS_FILE:
     )
     worker_ids = due_visits(N)
     fixture_env["ir.config_parameter"].set_param(WORKERS_PARAM, WORKERS)
-    fixture_env["visit.rule"]._sync_worker_jobs()
+    fixture_env["ir.cron"]._visit_sync_worker_jobs()
     crons = fixture_env["ir.cron"].search([])
     crons.write({"nextcall": fields.Datetime.now() + timedelta(days=1)})
     (
         fixture_env.ref("mail.ir_cron_mail_scheduler_action")
         | fixture_env.ref("sms.ir_cron_sms_scheduler_action")
     ).active = False
-    jobs = fixture_env["visit.record"]._dispatch_jobs().filtered("active")
+    jobs = fixture_env["ir.cron"]._visit_dispatch_jobs().filtered("active")
     cr.commit()
     with open(WORKERS_FILE, "w") as out:
         json.dump(

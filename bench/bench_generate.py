@@ -231,8 +231,8 @@ results = {}
 lane_pipes = list(zip(workers, reports_ends, strict=True))
 for rule, lanes in zip(rules, PHASES, strict=True):
     env["ir.config_parameter"].set_param("customer_visit.generate_workers", lanes)
-    Rule._sync_worker_jobs()
-    jobs = Rule._generate_jobs()
+    env["ir.cron"]._visit_sync_worker_jobs()
+    jobs = env["ir.cron"]._visit_generate_jobs()
     env["ir.cron"].search([("id", "not in", jobs.ids)]).active = False
     Rule.with_context(active_test=False).search([]).active = False
     rule.active = True

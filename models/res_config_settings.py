@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .visit_rule import DEFAULT_WORKERS, MAX_WORKERS, WORKERS_PARAM
+from .ir_cron import DEFAULT_WORKERS, MAX_WORKERS, WORKERS_PARAM
 
 
 class ResConfigSettings(models.TransientModel):
@@ -91,7 +91,7 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         result = super().set_values()
-        self.env["visit.rule"]._sync_worker_jobs()
+        self.env["ir.cron"]._visit_sync_worker_jobs()
         return result
 
     visit_link_days = fields.Integer(

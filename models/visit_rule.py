@@ -1,5 +1,4 @@
 import logging
-import math
 import random
 from datetime import timedelta
 
@@ -42,13 +41,6 @@ ADVISORY_LOCK_CLASS = 0x5649  # "VI"
 REPORT_LOCK = 0x7FFF
 # Errors of a concurrent transaction: the call is retried, never skipped.
 CONCURRENCY_ERRORS = (TransactionRollbackError, LockNotAvailable)
-# Sample levels count in millionths of a source (exact integers).
-PPM = 1_000_000
-# The parameter holding how many workers generate (the Generate jobs).
-WORKERS_PARAM = "customer_visit.generate_workers"
-DEFAULT_WORKERS = 2
-# Each worker is a cron job needing a cron thread of its own.
-MAX_WORKERS = 16
 # The filters of a rule; whoever changes one becomes its filter_user_id.
 FILTER_FIELDS = {
     "model_id",
@@ -1107,195 +1099,6 @@ class VisitRule(models.Model):
             self.env["visit.rule.skip"].invalidate_model(["is_qualifying"])
 
     # ------------------------------------------------------------------
-    # Sampling: decided once per source, fair, reproducible and audited
-    # ------------------------------------------------------------------
-    def _period_of(self, moment, tz=None):
-        """The sample period of a reference (naive UTC): decided by its local
-        date in ``tz`` (the rule's time zone by default)."""
-        day = pytz.utc.localize(moment).astimezone(tz or self._tz()).date()
-        if self.sample_period == "year":
-            return f"{day.year}"
-        if self.sample_period == "quarter":
-            return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-        if self.sample_period == "half_year":
-            # A utility's twice-yearly campaign: January-June, July-December.
-            return f"{day.year}-H{1 if day.month <= 6 else 2}"
-        return f"{day.year}-{day.month:02d}"
-
-    def _strata_of(self, sources):
-        """{source id: (key, label)} of the stratum field's value."""
-        field = self.stratum_field_id
-        if not field:
-            return dict.fromkeys(sources.ids, ("", ""))
-        model_field = sources._fields[field.name]
-        labels = {}
-        if model_field.type == "selection":
-            labels = dict(model_field._description_selection(self.env))
-        result = {}
-        for source in sources:
-            value = source[field.name]
-            if model_field.type == "boolean":
-                result[source.id] = (str(bool(value)), str(bool(value)))
-            elif model_field.type == "many2one":
-                result[source.id] = (str(value.id or ""), value.display_name or "")
-            elif value is False or value is None:
-                result[source.id] = ("", "")
-            else:
-                result[source.id] = (str(value), labels.get(value, str(value)))
-        return result
-
-    def _stratum_percents(self):
-        """{key or label (case-folded): percent} of the listed values."""
-        return {
-            stratum.value.strip().casefold(): stratum.percent
-            for stratum in self.stratum_ids
-        }
-
-    def _part_cap(self, part, parts, period):
-        """This part's share of the period's cap (0: none) and the period's
-        cap: the fixed cap
-        and the share of the population, the smaller, less what counters
-        of another number of workers drew in the period; split between
-        the parts so that together they never draw more."""
-        caps = []
-        if self.sample_cap:
-            caps.append(self.sample_cap)
-        if self.sample_cap_percent:
-            caps.append(
-                max(
-                    1,
-                    math.floor(
-                        self._population_count() * self.sample_cap_percent / 100.0
-                    ),
-                )
-            )
-        if not caps:
-            return 0, 0
-        self.env["visit.rule.draw"].flush_model()
-        self.env.cr.execute(
-            """SELECT COALESCE(SUM(drawn_count), 0) FROM visit_rule_draw
-                WHERE rule_id = %s AND period = %s AND parts != %s""",
-            [self.id, period, parts],
-        )
-        total = max(min(caps) - self.env.cr.fetchone()[0], 0)
-        share = total // parts + (1 if part < total % parts else 0)
-        # A part with no share would read as "no cap": it draws nobody.
-        return share or -1, min(caps)
-
-    def _decide(self, sources, references, part=0, parts=1):
-        """Decide the sample of ``sources`` (first qualifying now), once.
-
-        Each source adds its stratum's percentage to its counter (period,
-        stratum, part) and is drawn when the counter's level crosses the
-        next whole number from its random start: every source is drawn
-        with the percentage's probability whatever its position, and a
-        counter's sample stays within one record of its expected size.
-        Returns {drawn source id: counter}.
-        """
-        # sudo: counters and decisions are written by the generation only.
-        Draw = self.env["visit.rule.draw"].sudo()
-        tz = self._tz()
-        strata = self._strata_of(sources)
-        percents = self._stratum_percents()
-        counters = {
-            (counter.period, counter.stratum): counter
-            for counter in Draw.search(
-                [
-                    ("rule_id", "=", self.id),
-                    ("part", "=", part),
-                    ("parts", "=", parts),
-                ]
-            )
-        }
-        state = {}  # counter -> [population, level (ppm), drawn]
-        caps = {}  # period -> this part's cap
-        drawn, lines = {}, []
-        Planner = self.env["visit.planner"]
-        # Rules counted from anniversaries or occasions sample by when the
-        # record qualifies (a birth date is no period of the campaign).
-        now = fields.Datetime.now()
-        anchored = any(step.anchor != "date" for step in self.step_ids)
-        for source in sources.sorted("id"):
-            period = self._period_of(now if anchored else references[source.id], tz)
-            key, label = strata[source.id]
-            counter = counters.get((period, key))
-            if not counter:
-                if period not in caps:
-                    caps[period] = next(
-                        (
-                            (c.quota, c.period_cap)
-                            for (p, _k), c in counters.items()
-                            if p == period
-                        ),
-                        None,
-                    ) or self._part_cap(part, parts, period)
-                counter = Draw.create(
-                    {
-                        "rule_id": self.id,
-                        "period": period,
-                        "stratum": key,
-                        "stratum_name": label,
-                        "part": part,
-                        "parts": parts,
-                        "seed": self.sample_seed,
-                        "start": Planner._uniform(
-                            self.sample_seed, self.model_name, period, key, part
-                        )
-                        / PPM,
-                        "quota": caps[period][0],
-                        "period_cap": caps[period][1],
-                    }
-                )
-                counters[(period, key)] = counter
-            counts = state.setdefault(
-                counter,
-                [
-                    counter.population_count,
-                    round(counter.level * PPM),
-                    counter.drawn_count,
-                ],
-            )
-            percent = percents.get(
-                key.casefold(), percents.get(label.casefold(), self.sample_percent)
-            )
-            start = round(counter.start * PPM)
-            before = (counts[1] + start) // PPM
-            counts[0] += 1
-            counts[1] += round(percent * PPM / 100.0)
-            hit = (counts[1] + start) // PPM > before
-            if hit and counter.quota:
-                period_drawn = sum(
-                    state[c][2] if c in state else c.drawn_count
-                    for (p, _k), c in counters.items()
-                    if p == period
-                )
-                hit = period_drawn < counter.quota
-            if hit:
-                counts[2] += 1
-                drawn[source.id] = counter
-            lines.append(
-                {
-                    "rule_id": self.id,
-                    "draw_id": counter.id,
-                    "res_id": source.id,
-                    "drawn": hit,
-                }
-            )
-        for counter, (population, level, count) in state.items():
-            counter.write(
-                {
-                    "population_count": population,
-                    "level": level / PPM,
-                    "drawn_count": count,
-                }
-            )
-        # sudo: as the counters above.
-        self.env["visit.rule.draw.line"].sudo().create(lines)
-        # The audit reads the counters (a view the ORM does not relate).
-        self.invalidate_recordset(["sample_ids"])
-        return drawn
-
-    # ------------------------------------------------------------------
     # Planning one batch
     # ------------------------------------------------------------------
     def _reference_dates(self, sources):
@@ -1629,16 +1432,6 @@ class VisitRule(models.Model):
         )
         return self.env.cr.fetchone()[0]
 
-    @api.model
-    def _generate_workers(self):
-        """How many workers generate (the Generate jobs, one per part)."""
-        # sudo: a system parameter, read by the cron user and managers.
-        value = self.env["ir.config_parameter"].sudo().get_param(WORKERS_PARAM)
-        try:
-            return min(max(1, int(value or DEFAULT_WORKERS)), MAX_WORKERS)
-        except ValueError:
-            return DEFAULT_WORKERS
-
     def _generate_batch(self, limit=GENERATE_BATCH, part=0, parts=1):
         """Plan up to ``limit`` sources of ``part`` (of ``parts``) of the
         first of these rules with something to plan; return (done, remaining).
@@ -1669,8 +1462,8 @@ class VisitRule(models.Model):
             if take and rule.coverage == "sample":
                 # sudo: the rule, not the user who runs it, decides what is owed.
                 sources = self.env[rule.model_name].sudo().browse(take)
-                draws = rule._decide(
-                    sources, rule._reference_dates(sources), part, parts
+                draws = self.env["visit.rule.draw"]._decide(
+                    rule, sources, rule._reference_dates(sources), part, parts
                 )
                 # Decided and not drawn: done with (progress counts them).
                 done += len(take) - len(draws)
@@ -1794,7 +1587,7 @@ class VisitRule(models.Model):
         sources remain (Odoo's batched cron protocol).  Once nothing
         remains, whoever pressed *Generate Now* is told what was planned.
         """
-        parts = self._generate_workers()
+        parts = self.env["ir.cron"]._visit_workers()
         if part >= parts:
             return 0  # a job left from a larger setting: nothing is its part
         # Every active rule; each call plans one batch of one of them.
@@ -1818,75 +1611,6 @@ class VisitRule(models.Model):
                 lambda rule: not rule._todo(1)[0] and rule._lock(REPORT_LOCK)
             )._report_generation()
         return done
-
-    @api.model
-    def _generate_jobs(self):
-        """The Generate jobs, one per part (the first one shipped in XML)."""
-        return self._worker_jobs(
-            "customer_visit.ir_cron_visit_generate", "visit_generate_part"
-        )
-
-    @api.model
-    def _worker_jobs(self, xmlid, part_field):
-        """The jobs of one scheduled action run by every worker, one per
-        part: the first one shipped in XML, the others copies of it."""
-        # Gone when deleted by hand: then no job, and nothing is copied.
-        first = self.env.ref(xmlid, raise_if_not_found=False)
-        if not first:
-            return self.env["ir.cron"]
-        # sudo: scheduled actions are read whatever the user may read.
-        others = (
-            self.env["ir.cron"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([(part_field, ">", 0)], order=part_field)
-        )
-        # sudo: as the other jobs above.
-        return first.sudo() | others
-
-    @api.model
-    def _sync_worker_jobs(self):
-        """One active Generate job and one active Dispatch job per worker
-        of the setting: the jobs beyond it are switched off, the missing
-        ones copied from the first."""
-        workers = self._generate_workers()
-        for jobs, part_field, code in (
-            (self._generate_jobs(), "visit_generate_part", "model._cron_generate({})"),
-            (
-                self.env["visit.record"]._dispatch_jobs(),
-                "visit_dispatch_part",
-                "model._cron_dispatch({})",
-            ),
-        ):
-            first = jobs[:1]
-            if not first:
-                continue
-            for job in jobs[1:]:
-                # Switched off, not deleted: a job at work keeps its row.
-                wanted = job[part_field] < workers
-                if job.active != (wanted and first.active):
-                    job.active = wanted and first.active
-            have = set(jobs.mapped(part_field))
-            for part in range(1, workers):
-                if part not in have:
-                    jobs |= first.copy(
-                        {
-                            "code": code.format(part),
-                            part_field: part,
-                            "active": first.active,
-                        }
-                    )
-            # Named in every installed language, as the first job is (also
-            # the copies of a version that named them in one language).
-            for lang, _lang_name in self.env["res.lang"].get_installed():
-                for job in jobs[1:]:
-                    name = self.with_context(lang=lang).env._(
-                        "%(job)s (worker %(part)s)",
-                        job=first.with_context(lang=lang).name,
-                        part=job[part_field] + 1,
-                    )
-                    if job.with_context(lang=lang).name != name:
-                        job.with_context(lang=lang).name = name
 
     def _report_generation(self):
         """Tell who asked for a generation what it planned (a notification
@@ -1936,7 +1660,7 @@ class VisitRule(models.Model):
                 }
             )
         # Every worker's job, each plans its part (sudo inside).
-        for job in self._generate_jobs().filtered("active"):
+        for job in self.env["ir.cron"]._visit_generate_jobs().filtered("active"):
             job._trigger()
         return {
             "type": "ir.actions.client",

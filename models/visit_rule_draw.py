@@ -1,4 +1,11 @@
+import math
+
+import pytz
+
 from odoo import api, fields, models
+
+# Sample levels count in millionths of a source (exact integers).
+PPM = 1_000_000
 
 
 class VisitRuleDraw(models.Model):
@@ -39,7 +46,7 @@ class VisitRuleDraw(models.Model):
     )
     seed = fields.Integer(readonly=True)
     # Both kept in double precision: the counter reads them back exactly
-    # in millionths (visit.rule's PPM).
+    # in millionths (PPM).
     start = fields.Float(readonly=True)
     population_count = fields.Integer(
         string="Population", readonly=True, help="Records decided in the period."
@@ -71,6 +78,205 @@ class VisitRuleDraw(models.Model):
             "One counter per rule, period, stratum and part.",
         ),
     ]
+
+    # ------------------------------------------------------------------
+    # Sampling: decided once per source, fair, reproducible and audited
+    # ------------------------------------------------------------------
+    @api.model
+    def _period_of(self, rule, moment, tz=None):
+        """The sample period of ``rule`` of a reference (naive UTC):
+        decided by its local date in ``tz`` (the rule's time zone by
+        default)."""
+        day = pytz.utc.localize(moment).astimezone(tz or rule._tz()).date()
+        if rule.sample_period == "year":
+            return f"{day.year}"
+        if rule.sample_period == "quarter":
+            return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+        if rule.sample_period == "half_year":
+            # A utility's twice-yearly campaign: January-June, July-December.
+            return f"{day.year}-H{1 if day.month <= 6 else 2}"
+        return f"{day.year}-{day.month:02d}"
+
+    @api.model
+    def _strata_of(self, rule, sources):
+        """{source id: (key, label)} of the value of ``rule``'s stratum field."""
+        field = rule.stratum_field_id
+        if not field:
+            return dict.fromkeys(sources.ids, ("", ""))
+        model_field = sources._fields[field.name]
+        labels = {}
+        if model_field.type == "selection":
+            labels = dict(model_field._description_selection(self.env))
+        result = {}
+        for source in sources:
+            value = source[field.name]
+            if model_field.type == "boolean":
+                result[source.id] = (str(bool(value)), str(bool(value)))
+            elif model_field.type == "many2one":
+                result[source.id] = (str(value.id or ""), value.display_name or "")
+            elif value is False or value is None:
+                result[source.id] = ("", "")
+            else:
+                result[source.id] = (str(value), labels.get(value, str(value)))
+        return result
+
+    @api.model
+    def _stratum_percents(self, rule):
+        """{key or label (case-folded): percent} of ``rule``'s listed values."""
+        return {
+            stratum.value.strip().casefold(): stratum.percent
+            for stratum in rule.stratum_ids
+        }
+
+    @api.model
+    def _part_cap(self, rule, part, parts, period):
+        """This part's share of the period's cap of ``rule`` (0: none) and
+        the period's cap: the fixed cap
+        and the share of the population, the smaller, less what counters
+        of another number of workers drew in the period; split between
+        the parts so that together they never draw more."""
+        caps = []
+        if rule.sample_cap:
+            caps.append(rule.sample_cap)
+        if rule.sample_cap_percent:
+            caps.append(
+                max(
+                    1,
+                    math.floor(
+                        rule._population_count() * rule.sample_cap_percent / 100.0
+                    ),
+                )
+            )
+        if not caps:
+            return 0, 0
+        self.flush_model()
+        self.env.cr.execute(
+            """SELECT COALESCE(SUM(drawn_count), 0) FROM visit_rule_draw
+                WHERE rule_id = %s AND period = %s AND parts != %s""",
+            [rule.id, period, parts],
+        )
+        total = max(min(caps) - self.env.cr.fetchone()[0], 0)
+        share = total // parts + (1 if part < total % parts else 0)
+        # A part with no share would read as "no cap": it draws nobody.
+        return share or -1, min(caps)
+
+    @api.model
+    def _decide(self, rule, sources, references, part=0, parts=1):
+        """Decide the sample of ``rule`` among ``sources`` (first qualifying
+        now), once.
+
+        Each source adds its stratum's percentage to its counter (period,
+        stratum, part) and is drawn when the counter's level crosses the
+        next whole number from its random start: every source is drawn
+        with the percentage's probability whatever its position, and a
+        counter's sample stays within one record of its expected size.
+        Returns {drawn source id: counter}.
+        """
+        rule.ensure_one()
+        # sudo: counters and decisions are written by the generation only.
+        Draw = self.sudo()
+        tz = rule._tz()
+        strata = self._strata_of(rule, sources)
+        percents = self._stratum_percents(rule)
+        counters = {
+            (counter.period, counter.stratum): counter
+            for counter in Draw.search(
+                [
+                    ("rule_id", "=", rule.id),
+                    ("part", "=", part),
+                    ("parts", "=", parts),
+                ]
+            )
+        }
+        state = {}  # counter -> [population, level (ppm), drawn]
+        caps = {}  # period -> this part's cap
+        drawn, lines = {}, []
+        Planner = self.env["visit.planner"]
+        # Rules counted from anniversaries or occasions sample by when the
+        # record qualifies (a birth date is no period of the campaign).
+        now = fields.Datetime.now()
+        anchored = any(step.anchor != "date" for step in rule.step_ids)
+        for source in sources.sorted("id"):
+            period = self._period_of(
+                rule, now if anchored else references[source.id], tz
+            )
+            key, label = strata[source.id]
+            counter = counters.get((period, key))
+            if not counter:
+                if period not in caps:
+                    caps[period] = next(
+                        (
+                            (c.quota, c.period_cap)
+                            for (p, _k), c in counters.items()
+                            if p == period
+                        ),
+                        None,
+                    ) or self._part_cap(rule, part, parts, period)
+                counter = Draw.create(
+                    {
+                        "rule_id": rule.id,
+                        "period": period,
+                        "stratum": key,
+                        "stratum_name": label,
+                        "part": part,
+                        "parts": parts,
+                        "seed": rule.sample_seed,
+                        "start": Planner._uniform(
+                            rule.sample_seed, rule.model_name, period, key, part
+                        )
+                        / PPM,
+                        "quota": caps[period][0],
+                        "period_cap": caps[period][1],
+                    }
+                )
+                counters[(period, key)] = counter
+            counts = state.setdefault(
+                counter,
+                [
+                    counter.population_count,
+                    round(counter.level * PPM),
+                    counter.drawn_count,
+                ],
+            )
+            percent = percents.get(
+                key.casefold(), percents.get(label.casefold(), rule.sample_percent)
+            )
+            start = round(counter.start * PPM)
+            before = (counts[1] + start) // PPM
+            counts[0] += 1
+            counts[1] += round(percent * PPM / 100.0)
+            hit = (counts[1] + start) // PPM > before
+            if hit and counter.quota:
+                period_drawn = sum(
+                    state[c][2] if c in state else c.drawn_count
+                    for (p, _k), c in counters.items()
+                    if p == period
+                )
+                hit = period_drawn < counter.quota
+            if hit:
+                counts[2] += 1
+                drawn[source.id] = counter
+            lines.append(
+                {
+                    "rule_id": rule.id,
+                    "draw_id": counter.id,
+                    "res_id": source.id,
+                    "drawn": hit,
+                }
+            )
+        for counter, (population, level, count) in state.items():
+            counter.write(
+                {
+                    "population_count": population,
+                    "level": level / PPM,
+                    "drawn_count": count,
+                }
+            )
+        # sudo: as the counters above.
+        self.env["visit.rule.draw.line"].sudo().create(lines)
+        # The audit reads the counters (a view the ORM does not relate).
+        rule.invalidate_recordset(["sample_ids"])
+        return drawn
 
 
 class VisitRuleDrawLine(models.Model):

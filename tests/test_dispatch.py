@@ -80,7 +80,7 @@ class TestDispatch(VisitCommon, MailCase):
         """One run of every Dispatch job (one per worker, each its part of
         the visits), then the SMS queue's job (as the cron runner does once
         the runs have committed)."""
-        workers = self.env["visit.rule"]._generate_workers()
+        workers = self.env["ir.cron"]._visit_workers()
         count = sum(
             self.env["visit.record"]._cron_dispatch(part) for part in range(workers)
         )
@@ -251,7 +251,7 @@ class TestDispatch(VisitCommon, MailCase):
     def test_each_worker_sends_its_own_part_of_the_visits(self):
         visits = [self._visit(channel) for channel in ("email", "sms", "email", "sms")]
         self.env["res.config.settings"].create({"visit_generate_workers": 3}).execute()
-        jobs = self.env["visit.record"]._dispatch_jobs()
+        jobs = self.env["ir.cron"]._visit_dispatch_jobs()
         self.assertEqual(jobs.mapped("visit_dispatch_part"), [0, 1, 2])
         self.assertEqual(jobs[2].code, "model._cron_dispatch(2)")
         self.env["res.config.settings"].create({"visit_generate_workers": 2}).execute()
@@ -273,7 +273,7 @@ class TestDispatch(VisitCommon, MailCase):
     def test_the_first_job_sends_the_part_of_a_job_switched_off(self):
         visits = [self._visit("email") for _i in range(4)]
         self.env["res.config.settings"].create({"visit_generate_workers": 2}).execute()
-        jobs = self.env["visit.record"]._dispatch_jobs()
+        jobs = self.env["ir.cron"]._visit_dispatch_jobs()
         # As Odoo does with a job that keeps failing.
         jobs.filtered("visit_dispatch_part").active = False
         with self.mock_mail_gateway():

@@ -43,7 +43,7 @@ class TestFirstDayRetries(VisitCommon, MailCase):
 
     def _dispatch(self):
         """One run of every Dispatch job (one per worker)."""
-        for part in range(self.env["visit.rule"]._generate_workers()):
+        for part in range(self.env["ir.cron"]._visit_workers()):
             self.env["visit.record"]._cron_dispatch(part)
 
     def _retry_job(self, visit):

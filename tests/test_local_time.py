@@ -308,12 +308,12 @@ class TestLocalTime(VisitCommon):
         self.assertEqual(visits[june].plan_id.draw_id.period, "2026-06")
         self.assertEqual(sorted(rule.draw_ids.mapped("population_count")), [1, 1])
         rule.sample_period = "quarter"
-        self.assertEqual(rule._period_of(july), "2026-Q3")
-        self.assertEqual(rule._period_of(june), "2026-Q2")
+        self.assertEqual(self.env["visit.rule.draw"]._period_of(rule, july), "2026-Q3")
+        self.assertEqual(self.env["visit.rule.draw"]._period_of(rule, june), "2026-Q2")
         # Half-years (a twice-yearly campaign): the same local day decides.
         rule.sample_period = "half_year"
-        self.assertEqual(rule._period_of(july), "2026-H2")
-        self.assertEqual(rule._period_of(june), "2026-H1")
+        self.assertEqual(self.env["visit.rule.draw"]._period_of(rule, july), "2026-H2")
+        self.assertEqual(self.env["visit.rule.draw"]._period_of(rule, june), "2026-H1")
 
     @freeze_time(BEFORE_THE_DATES)
     def test_time_zone_falls_back_to_the_company_calendar_then_utc(self):
@@ -336,7 +336,7 @@ class TestLocalTime(VisitCommon):
         rule.calendar_id = self.new_york
         self.assertEqual(rule._tz().zone, "America/New_York")
         # 30 June 23:30 UTC is 30 June 19:30 in New York.
-        self.assertEqual(rule._period_of(july), "2026-06")
+        self.assertEqual(self.env["visit.rule.draw"]._period_of(rule, july), "2026-06")
         # No calendar at all: the company's address, else UTC.
         rule.calendar_id = False
         rule.company_id.resource_calendar_id = False
@@ -344,7 +344,7 @@ class TestLocalTime(VisitCommon):
         self.assertEqual(rule._tz().zone, "America/New_York")
         rule.company_id.partner_id.tz = False
         self.assertEqual(rule._tz().zone, "UTC")
-        self.assertEqual(rule._period_of(july), "2026-06")
+        self.assertEqual(self.env["visit.rule.draw"]._period_of(rule, july), "2026-06")
 
     # ------------------------------------------------------------------
     # Due today: the user's local day

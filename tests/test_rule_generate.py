@@ -287,7 +287,7 @@ class TestRuleGenerate(VisitCommon):
         self.assertIn("queued", action["params"]["message"])
         self.assertFalse(rule.plan_ids)
         # Both workers' jobs (the default setting) are woken up.
-        jobs = self.env["visit.rule"]._generate_jobs()
+        jobs = self.env["ir.cron"]._visit_generate_jobs()
         self.assertEqual(len(jobs), 2)
         self.assertEqual(
             set(Trigger.search([("cron_id", "in", jobs.ids)]).cron_id), set(jobs)

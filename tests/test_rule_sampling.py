@@ -57,7 +57,9 @@ class TestRuleSampling(VisitCommon):
         for ticket in self.tickets.sorted("id"):
             part = ticket.partner_id.id % parts  # parts go by customer
             drawn |= set(
-                rule._decide(ticket, rule._reference_dates(ticket), part, parts)
+                self.env["visit.rule.draw"]._decide(
+                    rule, ticket, rule._reference_dates(ticket), part, parts
+                )
             )
         return drawn
 
@@ -161,10 +163,14 @@ class TestRuleSampling(VisitCommon):
         rule = self._rule(sample_percent=100, sample_cap=4)
         tickets = self.tickets.sorted("id")
         for ticket in tickets[:3]:
-            rule._decide(ticket, rule._reference_dates(ticket), 0, 1)
+            self.env["visit.rule.draw"]._decide(
+                rule, ticket, rule._reference_dates(ticket), 0, 1
+            )
         for ticket in tickets[3:]:
             part = ticket.partner_id.id % 2
-            rule._decide(ticket, rule._reference_dates(ticket), part, 2)
+            self.env["visit.rule.draw"]._decide(
+                rule, ticket, rule._reference_dates(ticket), part, 2
+            )
         self.assertEqual(rule.sample_ids.drawn_count, 4)
         self.assertEqual(rule.sample_ids.quota, 4)
 
@@ -194,7 +200,7 @@ class TestRuleSampling(VisitCommon):
         )
         settings = self.env["res.config.settings"].create({"visit_generate_workers": 4})
         settings.execute()
-        jobs = self.env["visit.rule"]._generate_jobs()
+        jobs = self.env["ir.cron"]._visit_generate_jobs()
         self.assertEqual(jobs.mapped("visit_generate_part"), [0, 1, 2, 3])
         self.assertEqual(jobs[3].code, "model._cron_generate(3)")
         # The copies are named in each language, as the first job is.
@@ -212,17 +218,17 @@ class TestRuleSampling(VisitCommon):
         )
         # A copy named in one language by an earlier version is named again.
         last.with_context(lang="zh_CN").name = last.with_context(lang="en_US").name
-        self.env["visit.rule"]._sync_worker_jobs()
+        self.env["ir.cron"]._visit_sync_worker_jobs()
         self.assertEqual(
             last.with_context(lang="zh_CN").name,
             f"{first.with_context(lang='zh_CN').name}（进程 4）",
         )
         self.env["res.config.settings"].create({"visit_generate_workers": 1}).execute()
-        jobs = self.env["visit.rule"]._generate_jobs()
+        jobs = self.env["ir.cron"]._visit_generate_jobs()
         self.assertEqual(jobs.filtered("active").mapped("visit_generate_part"), [0])
         # Back to 2: the second job is switched on again, not copied twice.
         self.env["res.config.settings"].create({"visit_generate_workers": 2}).execute()
-        self.assertEqual(self.env["visit.rule"]._generate_jobs(), jobs)
+        self.assertEqual(self.env["ir.cron"]._visit_generate_jobs(), jobs)
         self.assertEqual(jobs.filtered("active").mapped("visit_generate_part"), [0, 1])
         # A job left from a larger setting does nothing.
         self.assertEqual(self.env["visit.rule"]._cron_generate(part=2), 0)

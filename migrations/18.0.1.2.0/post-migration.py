@@ -23,7 +23,7 @@ def migrate(cr, version):
     )
     if action:
         action.unlink()
-    env["visit.rule"]._sync_worker_jobs()
+    env["ir.cron"]._visit_sync_worker_jobs()
     Draw = env["visit.rule.draw"]
     rules = (
         env["visit.rule"]

@@ -89,4 +89,4 @@ def migrate(cr, version):
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
     refresh(env, OLD, OLD_TRANSLATIONS)
-    env["visit.rule"]._sync_worker_jobs()
+    env["ir.cron"]._visit_sync_worker_jobs()
