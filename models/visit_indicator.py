@@ -1,5 +1,6 @@
 from collections import defaultdict
 from datetime import date
+from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -9,111 +10,321 @@ from .visit_record import SATISFACTION_FIELDS
 
 _lt = LazyTranslate(__name__)
 
+
+class Section(NamedTuple):
+    """A section of the indicators; ``_figures_<key>`` computes its lines."""
+
+    key: str
+    label: object  # a lazy translated term
+    sequence: int  # its place on the page
+
+
+class Indicator(NamedTuple):
+    """One figure: its label, section, unit (percent, count, days, score)
+    and help. A targetable figure's label is the selection label of
+    ``visit.target.indicator`` (translated as that selection), the others'
+    are terms of this file."""
+
+    key: str
+    label: object
+    section: str
+    unit: str
+    help: object
+    targetable: bool = False
+
+
+# The sections in the order their lines are computed (the order the monthly
+# report and the ledger print them); ``sequence`` orders the page.
+SECTION_REGISTRY = (
+    Section("coverage", _lt("Coverage"), 10),
+    Section("reach", _lt("Reach"), 20),
+    Section("channels", _lt("Channels and signatures"), 30),
+    Section("agents", _lt("Agents"), 50),
+    Section("satisfaction", _lt("Satisfaction"), 60),
+    Section("digital", _lt("Digital channels"), 40),
+    Section("problems", _lt("Open problems"), 70),
+)
+
 # Every figure the indicators show, in the model layer: the page, the
-# monthly report and the ledger read their labels from here.
-EXTRA_INDICATORS = [
-    ("not_planned", _lt("Owed but not planned")),
-    ("failure_reason", _lt("Failure reasons (share of failed)")),
-    ("channel_mix", _lt("Visits done per channel")),
-    ("overdue", _lt("Overdue visits")),
-    ("open_problems", _lt("Open problems")),
-    ("satisfaction", _lt("Average satisfaction (1-4)")),
-    ("problem_age", _lt("Age of the oldest open problem (days)")),
-    ("recovery_rate", _lt("Recovery rate")),
-    ("coverage", _lt("Coverage per source kind (visited / owed)")),
-    ("rule_callback_rate", _lt("Callback rate per rule")),
-    ("response_rate", _lt("Response rate (answered / sent)")),
-    ("answered_24h", _lt("Answered within 24 hours")),
-    ("answered_7d", _lt("Answered within 7 days")),
-    ("fallback_share", _lt("Given to a call (share of digital visits)")),
-    ("calls_avoided", _lt("Calls avoided")),
-]
+# monthly report, the ledger and the targets read it from here. The
+# targetable ones in the order of the targets' selection.
+INDICATOR_REGISTRY = (
+    Indicator(
+        "callback_rate",
+        "Callback rate (visited / owed)",
+        "coverage",
+        "percent",
+        _lt(
+            "Owed cases visited (done) / owed cases. Owed: a visit from its due "
+            "date on (cancelled visits are not owed), and a case a rule could not "
+            "plan while its "
+            "record still qualifies."
+        ),
+        targetable=True,
+    ),
+    Indicator(
+        "rule_callback_rate",
+        _lt("Callback rate per rule"),
+        "coverage",
+        "percent",
+        _lt("The same callback rate, per follow-up rule."),
+    ),
+    Indicator(
+        "coverage",
+        _lt("Coverage per source kind (visited / owed)"),
+        "coverage",
+        "percent",
+        _lt("The same callback rate, per kind of source document."),
+    ),
+    Indicator(
+        "not_planned",
+        _lt("Owed but not planned"),
+        "coverage",
+        "count",
+        _lt(
+            "Cases a rule owed but could not plan (no customer, do not visit, "
+            "nobody assignable, an error): owed and missed."
+        ),
+    ),
+    Indicator(
+        "success_rate",
+        "Success rate (reached / attempted)",
+        "reach",
+        "percent",
+        _lt("Visits reached (done) / visits attempted (done or failed)."),
+        targetable=True,
+    ),
+    Indicator(
+        "failure_reason",
+        _lt("Failure reasons (share of failed)"),
+        "reach",
+        "percent",
+        _lt("Share of the failed visits per reason."),
+    ),
+    Indicator(
+        "channel_mix",
+        _lt("Visits done per channel"),
+        "channels",
+        "count",
+        _lt("Visits done in the period per channel."),
+    ),
+    Indicator(
+        "signature_share",
+        "Signed share",
+        "channels",
+        "percent",
+        _lt("Signed visits done / visits done (on site, or all)."),
+        targetable=True,
+    ),
+    Indicator(
+        "channel_share",
+        "Share of channels",
+        "channels",
+        "percent",
+        _lt("Visits done on these channels / all visits done."),
+        targetable=True,
+    ),
+    Indicator(
+        "agent_callback_rate",
+        "Callback rate per agent",
+        "agents",
+        "percent",
+        _lt("Owed visits of the agent done / owed visits of the agent."),
+        targetable=True,
+    ),
+    Indicator(
+        "satisfaction",
+        _lt("Average satisfaction (1-4)"),
+        "satisfaction",
+        "score",
+        _lt("Average of the rated visits only (4 satisfied … 1 unsatisfied)."),
+    ),
+    Indicator(
+        "recovery_rate",
+        _lt("Recovery rate"),
+        "satisfaction",
+        "percent",
+        _lt("Plans with an unsatisfied visit that a later round confirmed satisfied."),
+    ),
+    Indicator(
+        "response_rate",
+        _lt("Response rate (answered / sent)"),
+        "digital",
+        "percent",
+        _lt(
+            "Messages (e-mail, SMS, questionnaire) the customer answered on the "
+            "portal / messages sent, in the period of the day they were sent."
+        ),
+    ),
+    Indicator(
+        "answered_24h",
+        _lt("Answered within 24 hours"),
+        "digital",
+        "percent",
+        _lt("Messages answered at most 24 hours after they were sent / messages sent."),
+    ),
+    Indicator(
+        "answered_7d",
+        _lt("Answered within 7 days"),
+        "digital",
+        "percent",
+        _lt("Messages answered at most 7 days after they were sent / messages sent."),
+    ),
+    Indicator(
+        "fallback_share",
+        _lt("Given to a call (share of digital visits)"),
+        "digital",
+        "percent",
+        _lt(
+            "Visits planned for a message that became a phone call (bounced, no "
+            "address or number the channel can use, or no answer) / visits planned "
+            "for a message; counted on the day the message was sent, or on the "
+            "visit's due day when it never was."
+        ),
+    ),
+    Indicator(
+        "calls_avoided",
+        _lt("Calls avoided"),
+        "digital",
+        "count",
+        _lt("Messages answered on the portal: each one a call nobody had to make."),
+    ),
+    Indicator(
+        "overdue",
+        _lt("Overdue visits"),
+        "problems",
+        "count",
+        _lt("Open visits past their deadline."),
+    ),
+    Indicator(
+        "open_problems",
+        _lt("Open problems"),
+        "problems",
+        "count",
+        _lt("Visits whose problem is not answered yet."),
+    ),
+    Indicator(
+        "problem_age",
+        _lt("Age of the oldest open problem (days)"),
+        "problems",
+        "days",
+        _lt("Days since the oldest open problem's visit was closed."),
+    ),
+)
+INDICATOR_OF = {indicator.key: indicator for indicator in INDICATOR_REGISTRY}
+
+# The earlier vocabulary lists, derived: the targets' selection and the labels.
+INDICATORS = [(i.key, i.label) for i in INDICATOR_REGISTRY if i.targetable]
+EXTRA_INDICATORS = [(i.key, i.label) for i in INDICATOR_REGISTRY if not i.targetable]
 SECTIONS = [
-    ("coverage", _lt("Coverage")),
-    ("reach", _lt("Reach")),
-    ("channels", _lt("Channels and signatures")),
-    ("digital", _lt("Digital channels")),
-    ("agents", _lt("Agents")),
-    ("satisfaction", _lt("Satisfaction")),
-    ("problems", _lt("Open problems")),
+    (section.key, section.label)
+    for section in sorted(SECTION_REGISTRY, key=lambda section: section.sequence)
 ]
-SECTION_OF = {
-    "callback_rate": "coverage",
-    "rule_callback_rate": "coverage",
-    "coverage": "coverage",
-    "not_planned": "coverage",
-    "success_rate": "reach",
-    "failure_reason": "reach",
-    "channel_mix": "channels",
-    "channel_share": "channels",
-    "signature_share": "channels",
-    "response_rate": "digital",
-    "answered_24h": "digital",
-    "answered_7d": "digital",
-    "fallback_share": "digital",
-    "calls_avoided": "digital",
-    "agent_callback_rate": "agents",
-    "satisfaction": "satisfaction",
-    "recovery_rate": "satisfaction",
-    "overdue": "problems",
-    "open_problems": "problems",
-    "problem_age": "problems",
-}
-HELP = {
-    "callback_rate": _lt(
-        "Owed cases visited (done) / owed cases. Owed: a visit from its due "
-        "date on (cancelled visits are not owed), and a case a rule could not plan "
-        "while its "
-        "record still qualifies."
-    ),
-    "rule_callback_rate": _lt("The same callback rate, per follow-up rule."),
-    "coverage": _lt("The same callback rate, per kind of source document."),
-    "not_planned": _lt(
-        "Cases a rule owed but could not plan (no customer, do not visit, nobody "
-        "assignable, an error): owed and missed."
-    ),
-    "success_rate": _lt("Visits reached (done) / visits attempted (done or failed)."),
-    "failure_reason": _lt("Share of the failed visits per reason."),
-    "channel_mix": _lt("Visits done in the period per channel."),
-    "channel_share": _lt("Visits done on these channels / all visits done."),
-    "signature_share": _lt("Signed visits done / visits done (on site, or all)."),
-    "agent_callback_rate": _lt(
-        "Owed visits of the agent done / owed visits of the agent."
-    ),
-    "response_rate": _lt(
-        "Messages (e-mail, SMS, questionnaire) the customer answered on the "
-        "portal / messages sent, in the period of the day they were sent."
-    ),
-    "answered_24h": _lt(
-        "Messages answered at most 24 hours after they were sent / messages sent."
-    ),
-    "answered_7d": _lt(
-        "Messages answered at most 7 days after they were sent / messages sent."
-    ),
-    "fallback_share": _lt(
-        "Visits planned for a message that became a phone call (bounced, no "
-        "address or number the channel can use, or no answer) / visits planned "
-        "for a message; counted on the day the message was sent, or on the "
-        "visit's due day when it never was."
-    ),
-    "calls_avoided": _lt(
-        "Messages answered on the portal: each one a call nobody had to make."
-    ),
-    "satisfaction": _lt(
-        "Average of the rated visits only (4 satisfied … 1 unsatisfied)."
-    ),
-    "recovery_rate": _lt(
-        "Plans with an unsatisfied visit that a later round confirmed satisfied."
-    ),
-    "overdue": _lt("Open visits past their deadline."),
-    "open_problems": _lt("Visits whose problem is not answered yet."),
-    "problem_age": _lt("Days since the oldest open problem's visit was closed."),
-}
+SECTION_OF = {i.key: i.section for i in INDICATOR_REGISTRY}
+HELP = {i.key: i.help for i in INDICATOR_REGISTRY}
+
+
+# The fields of visit.case of the scores of SATISFACTION_FIELDS.
+CASE_SCORE_FIELDS = (
+    "score_product",
+    "score_service",
+    "score_timeliness",
+    "score_result",
+)
 
 
 def _rate(part, whole):
     """A percentage, or None when there is nothing to divide by."""
     return round(100.0 * part / whole, 2) if whole else None
+
+
+class _Lines:
+    """The lines of one computation and what its sections share: the cases'
+    domains, the company's targets, and the groupings several sections read
+    (each read once, whatever the sections: a fixed number of queries)."""
+
+    def __init__(self, model, domain, company, year_domain, dispatch_domain):
+        self.model = model
+        self.env = model.env
+        self.domain = list(domain)
+        self.year_domain = list(year_domain or domain)
+        self.dispatch_domain = (
+            self.domain if dispatch_domain is None else dispatch_domain
+        )
+        self.owed = self.domain + [("is_owed", "=", True)]
+        self.targets = self.env["visit.target"].search(
+            [("company_id", "=", company.id)]
+        )
+        self.helps = {key: self.env._(text) for key, text in HELP.items()}
+        self.lines = []
+        self._groupings = {}
+
+    def grouping(self, method):
+        """What the model's ``method`` (a grouping of the cases) returns for
+        this computation, read once."""
+        if method not in self._groupings:
+            self._groupings[method] = getattr(self.model, method)(self)
+        return self._groupings[method]
+
+    def target_for(self, indicator, type_id=False, period="cycle"):
+        """The target of ``indicator`` for the type, else for all types."""
+        return self.targets.filtered(
+            lambda t: (
+                t.indicator == indicator
+                and t.type_id.id in (type_id, False)
+                and t.period == period
+            )
+        ).sorted(lambda t: not t.type_id)[:1]
+
+    def add(
+        self,
+        indicator,
+        label,
+        value,
+        line_domain,
+        target=None,
+        numerator=None,
+        denominator=None,
+        measure=False,
+        **keys,
+    ):
+        """Append the line of one figure (see ``_compute_domain``)."""
+        status = target._status(value) if target and value is not None else False
+        self.lines.append(
+            {
+                "section": SECTION_OF[indicator],
+                "indicator": indicator,
+                "label": label,
+                "type_id": keys.get("type_id", False),
+                "user_id": keys.get("user_id", False),
+                "rule_id": keys.get("rule_id", False),
+                "value": value,
+                "numerator": numerator,
+                "denominator": denominator,
+                "unit": INDICATOR_OF[indicator].unit,
+                "target": target.value if target else None,
+                "target_id": target.id if target else False,
+                "is_cap": bool(target and target.is_cap),
+                "bonus": target.bonus_value if target and target.bonus_value else None,
+                "status": status,
+                "is_missed": status == "missed",
+                "help": self.helps.get(indicator, ""),
+                "domain": line_domain,
+                "measure": measure,
+            }
+        )
+
+    def add_rate(self, indicator, label, part, whole, line_domain, **keys):
+        """Append the line of the rate ``part`` / ``whole``."""
+        self.add(
+            indicator,
+            label,
+            _rate(part, whole),
+            line_domain,
+            numerator=part,
+            denominator=whole,
+            **keys,
+        )
 
 
 class VisitIndicator(models.AbstractModel):
@@ -185,9 +396,12 @@ class VisitIndicator(models.AbstractModel):
         )
 
     @api.model
-    def _compute_domain(self, domain, company, year_domain=None, dispatch_domain=None):  # noqa: C901 -- one pass over two groupings, every indicator
+    def _compute_domain(
+        self, domain, company, year_domain=None, dispatch_domain=None, sections=None
+    ):
         """Indicator lines of the ``visit.case`` rows of ``domain``
-        (``dispatch_domain``, when given, for the digital channels' figures).
+        (``dispatch_domain``, when given, for the digital channels' figures),
+        section by section (only the keys of ``sections`` when given).
 
         Each line: section, indicator, label, type_id, user_id, rule_id,
         value (None when there is nothing to divide by), numerator and
@@ -197,79 +411,31 @@ class VisitIndicator(models.AbstractModel):
         ``visit.case`` that figure measures (``measure``, False for counts
         and rates: the drill-down shows it).
         """
-        Case = self.env["visit.case"]
-        domain = list(domain)
-        year_domain = list(year_domain or domain)
-        owed = domain + [("is_owed", "=", True)]
-        targets = self.env["visit.target"].search([("company_id", "=", company.id)])
-        helps = {key: self.env._(text) for key, text in HELP.items()}
-        lines = []
+        run = _Lines(self, domain, company, year_domain, dispatch_domain)
+        for section in SECTION_REGISTRY:
+            if sections is None or section.key in sections:
+                getattr(self, f"_figures_{section.key}")(run)
+        return run.lines
 
-        def target_for(indicator, type_id=False, period="cycle"):
-            return targets.filtered(
-                lambda t: (
-                    t.indicator == indicator
-                    and t.type_id.id in (type_id, False)
-                    and t.period == period
-                )
-            ).sorted(lambda t: not t.type_id)[:1]
-
-        def add(
-            indicator,
-            label,
-            value,
-            line_domain,
-            unit="percent",
-            target=None,
-            numerator=None,
-            denominator=None,
-            measure=False,
-            **keys,
-        ):
-            status = target._status(value) if target and value is not None else False
-            lines.append(
-                {
-                    "section": SECTION_OF[indicator],
-                    "indicator": indicator,
-                    "label": label,
-                    "type_id": keys.get("type_id", False),
-                    "user_id": keys.get("user_id", False),
-                    "rule_id": keys.get("rule_id", False),
-                    "value": value,
-                    "numerator": numerator,
-                    "denominator": denominator,
-                    "unit": unit,
-                    "target": target.value if target else None,
-                    "target_id": target.id if target else False,
-                    "is_cap": bool(target and target.is_cap),
-                    "bonus": target.bonus_value
-                    if target and target.bonus_value
-                    else None,
-                    "status": status,
-                    "is_missed": status == "missed",
-                    "help": helps.get(indicator, ""),
-                    "domain": line_domain,
-                    "measure": measure,
-                }
-            )
-
-        def add_rate(indicator, label, part, whole, line_domain, target=None, **keys):
-            add(
-                indicator,
-                label,
-                _rate(part, whole),
-                line_domain,
-                target=target,
-                numerator=part,
-                denominator=whole,
-                **keys,
-            )
-
-        # Coverage and reach in one query: the counts are 0 / 1 columns of
-        # the view, so one grouping by type, rule, source kind and skip
-        # reason gives every rate below (a fixed number of queries).
-        groups = Case._read_group(
-            domain,
+    # Groupings of the cases that several sections read -----------------
+    @api.model
+    def _cases_by_source(self, run):
+        """Owed, visited, attempted and reached counts per type, rule and
+        source kind, and the skipped cases per reason, in one query (the
+        counts are 0 / 1 columns of the view)."""
+        by_type, by_rule, by_source = (
+            defaultdict(lambda: [0, 0, 0, 0]) for _i in range(3)
+        )
+        by_reason = defaultdict(int)
+        for (
+            visit_type,
+            rule,
+            source_model,
+            reason,
+            *counts,
+            skipped_n,
+        ) in self.env["visit.case"]._read_group(
+            run.domain,
             ["type_id", "rule_id", "source_model", "skip_reason"],
             [
                 "owed_count:sum",
@@ -278,123 +444,29 @@ class VisitIndicator(models.AbstractModel):
                 "reached_count:sum",
                 "skipped_count:sum",
             ],
-        )
-        by_type, by_rule, by_source, by_reason = (
-            defaultdict(lambda: [0, 0, 0, 0]) for _i in range(4)
-        )
-        for (
-            visit_type,
-            rule,
-            source_model,
-            reason,
-            owed_n,
-            visited_n,
-            attempted_n,
-            reached_n,
-            skipped_n,
-        ) in groups:
+        ):
             for key, table in (
                 (visit_type, by_type),
                 (rule, by_rule),
                 (source_model or "", by_source),
             ):
-                counts = table[key]
-                counts[0] += owed_n
-                counts[1] += visited_n
-                counts[2] += attempted_n
-                counts[3] += reached_n
+                table[key] = [a + b for a, b in zip(table[key], counts, strict=True)]
             if reason and skipped_n:
-                by_reason[reason][0] += skipped_n
-        ordered_types = sorted(
-            by_type.items(), key=lambda item: (item[0].sequence, item[0].id)
-        )
-
-        # Coverage: owed cases visited, per type, rule and source kind.
-        total_owed = sum(counts[0] for counts in by_type.values())
-        total_visited = sum(counts[1] for counts in by_type.values())
-        for visit_type, (owed_n, visited_n, _a, _r) in ordered_types:
-            if visit_type and owed_n:
-                add_rate(
-                    "callback_rate",
-                    visit_type.name,
-                    visited_n,
-                    owed_n,
-                    owed + [("type_id", "=", visit_type.id)],
-                    target=target_for("callback_rate", visit_type.id),
-                    type_id=visit_type.id,
-                )
-        add_rate(
-            "callback_rate",
-            self.env._("All types"),
-            total_visited,
-            total_owed,
-            owed,
-            target=target_for("callback_rate"),
-        )
-        for rule, (owed_n, visited_n, _a, _r) in by_rule.items():
-            if rule and owed_n:
-                add_rate(
-                    "rule_callback_rate",
-                    rule.name,
-                    visited_n,
-                    owed_n,
-                    owed + [("rule_id", "=", rule.id)],
-                    rule_id=rule.id,
-                )
-        # sudo: only model names are read, which managers may lack access to.
-        names = {
-            model.model: model.name
-            for model in self.env["ir.model"]
-            .sudo()
-            .search([("model", "in", [model for model in by_source if model])])
+                by_reason[reason] += skipped_n
+        types = sorted(by_type.items(), key=lambda item: (item[0].sequence, item[0].id))
+        return {
+            "types": types,
+            "rules": by_rule,
+            "sources": by_source,
+            "reasons": by_reason,
         }
-        for source_model, (owed_n, visited_n, _a, _r) in sorted(by_source.items()):
-            if owed_n:
-                add_rate(
-                    "coverage",
-                    names.get(source_model) or self.env._("No source document"),
-                    visited_n,
-                    owed_n,
-                    owed + [("source_model", "=", source_model or False)],
-                )
-        reasons = dict(Case._fields["skip_reason"]._description_selection(self.env))
-        for reason, (count, *_rest) in sorted(by_reason.items()):
-            add(
-                "not_planned",
-                reasons.get(reason, reason),
-                count,
-                owed + [("kind", "=", "skipped"), ("skip_reason", "=", reason)],
-                unit="count",
-            )
 
-        # Reach: visits reached of visits attempted, and why they failed.
-        attempted = domain + [("attempted_count", "=", 1)]
-        total_attempted = sum(counts[2] for counts in by_type.values())
-        total_reached = sum(counts[3] for counts in by_type.values())
-        for visit_type, (_o, _v, attempted_n, reached_n) in ordered_types:
-            if visit_type and attempted_n:
-                add_rate(
-                    "success_rate",
-                    visit_type.name,
-                    reached_n,
-                    attempted_n,
-                    attempted + [("type_id", "=", visit_type.id)],
-                    target=target_for("success_rate", visit_type.id),
-                    type_id=visit_type.id,
-                )
-        add_rate(
-            "success_rate",
-            self.env._("All types"),
-            total_reached,
-            total_attempted,
-            attempted,
-            target=target_for("success_rate"),
-        )
-        # Failure reasons, channels, signatures and agents: one more query.
+    @api.model
+    def _cases_by_channel(self, run):
+        """Failed visits per reason, visits done (and signed) per channel,
+        owed and visited per agent, in one query."""
         per_reason, per_channel, signed_per_channel = (
-            defaultdict(int),
-            defaultdict(int),
-            defaultdict(int),
+            defaultdict(int) for _i in range(3)
         )
         per_user = defaultdict(lambda: [0, 0])
         for (
@@ -406,8 +478,8 @@ class VisitIndicator(models.AbstractModel):
             owed_n,
             visited_n,
             failed_n,
-        ) in Case._read_group(
-            domain,
+        ) in self.env["visit.case"]._read_group(
+            run.domain,
             ["channel", "user_id", "unreached_reason"],
             [
                 "reached_count:sum",
@@ -425,13 +497,125 @@ class VisitIndicator(models.AbstractModel):
             if user:
                 per_user[user][0] += owed_n
                 per_user[user][1] += visited_n
-        failed = domain + [("state", "=", "failed")]
+        return {
+            "reasons": per_reason,
+            "channels": dict(per_channel),
+            "signed": signed_per_channel,
+            "users": per_user,
+        }
+
+    @api.model
+    def _cases_scores(self, run):
+        """The average of each score over the visits that have one (None
+        when no visit has: no data, not 0), with the overdue visits, the open
+        problems and the oldest one, in one query."""
+        score_fields = [*CASE_SCORE_FIELDS, "satisfaction_score"]
+        aggregates = self.env["visit.case"]._read_group(
+            run.domain,
+            [],
+            [f"{fname}:{agg}" for fname in score_fields for agg in ("avg", "count")]
+            + ["overdue_count:sum", "problem_count:sum", "problem_done:min"],
+        )[0]
+        overdue_total, problem_total, oldest = aggregates[-3:]
+        aggregates = aggregates[:-3]
+        return {
+            "averages": [
+                round(aggregates[index], 2) if aggregates[index + 1] else None
+                for index in range(0, len(aggregates), 2)
+            ],
+            "overdue": overdue_total,
+            "problems": problem_total,
+            "oldest": oldest,
+        }
+
+    # One method per section (SECTION_REGISTRY) ---------------------------
+    @api.model
+    def _add_type_rates(self, run, indicator, base, types, part, whole):
+        """Lines of ``indicator`` per visit type then for all types: the
+        ``part``-th count of the type's cases over its ``whole``-th."""
+        for visit_type, counts in types:
+            if visit_type and counts[whole]:
+                run.add_rate(
+                    indicator,
+                    visit_type.name,
+                    counts[part],
+                    counts[whole],
+                    base + [("type_id", "=", visit_type.id)],
+                    target=run.target_for(indicator, visit_type.id),
+                    type_id=visit_type.id,
+                )
+        run.add_rate(
+            indicator,
+            self.env._("All types"),
+            sum(counts[part] for _type, counts in types),
+            sum(counts[whole] for _type, counts in types),
+            base,
+            target=run.target_for(indicator),
+        )
+
+    @api.model
+    def _figures_coverage(self, run):
+        """Owed cases visited, per type, rule and source kind; the cases
+        owed but not planned, per reason."""
+        groups = run.grouping("_cases_by_source")
+        self._add_type_rates(run, "callback_rate", run.owed, groups["types"], 1, 0)
+        for rule, (owed_n, visited_n, _a, _r) in groups["rules"].items():
+            if rule and owed_n:
+                run.add_rate(
+                    "rule_callback_rate",
+                    rule.name,
+                    visited_n,
+                    owed_n,
+                    run.owed + [("rule_id", "=", rule.id)],
+                    rule_id=rule.id,
+                )
+        # sudo: only model names are read, which managers may lack access to.
+        names = {
+            model.model: model.name
+            for model in self.env["ir.model"]
+            .sudo()
+            .search([("model", "in", [model for model in groups["sources"] if model])])
+        }
+        for source_model, (owed_n, visited_n, _a, _r) in sorted(
+            groups["sources"].items()
+        ):
+            if owed_n:
+                run.add_rate(
+                    "coverage",
+                    names.get(source_model) or self.env._("No source document"),
+                    visited_n,
+                    owed_n,
+                    run.owed + [("source_model", "=", source_model or False)],
+                )
+        reasons = dict(
+            self.env["visit.case"]
+            ._fields["skip_reason"]
+            ._description_selection(self.env)
+        )
+        for reason, count in sorted(groups["reasons"].items()):
+            run.add(
+                "not_planned",
+                reasons.get(reason, reason),
+                count,
+                run.owed + [("kind", "=", "skipped"), ("skip_reason", "=", reason)],
+            )
+
+    @api.model
+    def _figures_reach(self, run):
+        """Visits reached of visits attempted, and why the others failed."""
+        attempted = run.domain + [("attempted_count", "=", 1)]
+        types = run.grouping("_cases_by_source")["types"]
+        self._add_type_rates(run, "success_rate", attempted, types, 3, 2)
+        per_reason = run.grouping("_cases_by_channel")["reasons"]
+        failed = run.domain + [("state", "=", "failed")]
         failed_total = sum(per_reason.values())
         unreached = dict(
-            Case._fields["unreached_reason"]._description_selection(self.env)
+            self.env["visit.case"]
+            ._fields["unreached_reason"]
+            ._description_selection(self.env)
         )
         for reason, count in per_reason.items():
-            add_rate(
+            run.add_rate(
                 "failure_reason",
                 unreached.get(reason, self.env._("No reason")),
                 count,
@@ -439,26 +623,37 @@ class VisitIndicator(models.AbstractModel):
                 failed + [("unreached_reason", "=", reason)],
             )
 
-        # Channels and signatures, over the visits done.
-        done = domain + [("state", "=", "done")]
-        year_done = year_domain + [("state", "=", "done")]
-        channels = dict(Case._fields["channel"]._description_selection(self.env))
-        per_channel = dict(per_channel)
+    @api.model
+    def _figures_channels(self, run):
+        """Visits done per channel, the shares of channels and the signed
+        shares the targets ask for."""
+        done = run.domain + [("state", "=", "done")]
+        per_channel = run.grouping("_cases_by_channel")["channels"]
+        channels = dict(
+            self.env["visit.case"]._fields["channel"]._description_selection(self.env)
+        )
         done_total = sum(per_channel.values())
         for channel, count in sorted(per_channel.items(), key=lambda item: -item[1]):
-            add(
+            run.add(
                 "channel_mix",
                 channels.get(channel, channel),
                 count,
                 done + [("channel", "=", channel)],
-                unit="count",
                 numerator=count,
                 denominator=done_total,
             )
+        self._add_channel_shares(run, done)
+        self._add_signature_shares(run, done)
+
+    @api.model
+    def _add_channel_shares(self, run, done):
+        """One line per channel share target, over its period and type."""
+        Case = self.env["visit.case"]
+        year_done = run.year_domain + [("state", "=", "done")]
         year_channel = None
-        for target in targets.filtered(lambda t: t.indicator == "channel_share"):
+        for target in run.targets.filtered(lambda t: t.indicator == "channel_share"):
             keys = target.channel_ids.mapped("value")
-            base, counts = done, per_channel
+            base, counts = done, run.grouping("_cases_by_channel")["channels"]
             if target.period == "year":
                 if year_channel is None:
                     year_channel = dict(
@@ -471,7 +666,7 @@ class VisitIndicator(models.AbstractModel):
             label = " + ".join(target.channel_ids.mapped("name"))
             if target.period == "year":
                 label = self.env._("%s (year to date)", label)
-            add_rate(
+            run.add_rate(
                 "channel_share",
                 label,
                 sum(counts.get(key, 0) for key in keys),
@@ -480,17 +675,21 @@ class VisitIndicator(models.AbstractModel):
                 target=target,
                 type_id=target.type_id.id,
             )
-        signature_targets = targets.filtered(lambda t: t.indicator == "signature_share")
+
+    @api.model
+    def _add_signature_shares(self, run, done):
+        """The on-site signed share always; one line per other signed share
+        target, over its base, period and type."""
+        year_done = run.year_domain + [("state", "=", "done")]
         bases = dict(
             self.env["visit.target"]
             ._fields["signature_base"]
             ._description_selection(self.env)
         )
-        # The on-site share always; one line per other target as it says.
         measured = [("onsite", self.env["visit.target"], done)]
-        for target in signature_targets.sorted(
-            lambda t: (t.signature_base != "onsite", t.id)
-        ):
+        for target in run.targets.filtered(
+            lambda t: t.indicator == "signature_share"
+        ).sorted(lambda t: (t.signature_base != "onsite", t.id)):
             base = year_done if target.period == "year" else done
             if target.type_id:
                 base = base + [("type_id", "=", target.type_id.id)]
@@ -503,109 +702,99 @@ class VisitIndicator(models.AbstractModel):
             else:
                 measured.append((target.signature_base, target, base))
         for base_key, target, base in measured:
-            counted = base is done  # the period's visits done: counted above
-            base = base + ([("channel", "=", "onsite")] if base_key == "onsite" else [])
-            if not counted:
-                signed, count = Case._read_group(
-                    base, [], ["signed_count:sum", "__count"]
-                )[0]
-            elif base_key == "onsite":
-                signed, count = (
-                    signed_per_channel["onsite"],
-                    per_channel.get("onsite", 0),
-                )
-            else:
-                signed, count = sum(signed_per_channel.values()), done_total
+            signed, count = self._signed_counts(run, base_key, base, done)
             label = bases[base_key]
             if target.type_id:
                 label = f"{label} – {target.type_id.name}"
             if target.period == "year":
                 label = self.env._("%s (year to date)", label)
-            add_rate(
+            run.add_rate(
                 "signature_share",
                 label,
                 signed or 0,
                 count,
-                base,
+                base + ([("channel", "=", "onsite")] if base_key == "onsite" else []),
                 target=target or None,
                 type_id=target.type_id.id,
             )
 
-        # Agents: their owed visits visited, against the floor and the bonus.
-        agent_target = target_for("agent_callback_rate")
+    @api.model
+    def _signed_counts(self, run, base_key, base, done):
+        """(signed, visits) of the visits done of ``base`` (on site only for
+        the ``onsite`` base); the period's visits done are counted already."""
+        if base_key == "onsite":
+            domain = base + [("channel", "=", "onsite")]
+        else:
+            domain = base
+        if base is not done:
+            return self.env["visit.case"]._read_group(
+                domain, [], ["signed_count:sum", "__count"]
+            )[0]
+        groups = run.grouping("_cases_by_channel")
+        if base_key == "onsite":
+            return groups["signed"]["onsite"], groups["channels"].get("onsite", 0)
+        return sum(groups["signed"].values()), sum(groups["channels"].values())
+
+    @api.model
+    def _figures_agents(self, run):
+        """Each agent's owed visits visited, against the floor and the bonus."""
+        agent_target = run.target_for("agent_callback_rate")
+        per_user = run.grouping("_cases_by_channel")["users"]
         for user, (owed_count, visited) in sorted(
             per_user.items(), key=lambda item: item[0].name or ""
         ):
             if owed_count:
-                add_rate(
+                run.add_rate(
                     "agent_callback_rate",
                     user.name,
                     visited,
                     owed_count,
-                    owed + [("user_id", "=", user.id)],
+                    run.owed + [("user_id", "=", user.id)],
                     target=agent_target,
                     user_id=user.id,
                 )
 
-        # Satisfaction: averages of rated visits only (NULL scores left out),
-        # with the overdue visits and open problems in the same query.
-        rated = domain + [("is_rated", "=", True)]
-        score_fields = [
-            "score_product",
-            "score_service",
-            "score_timeliness",
-            "score_result",
-        ]
-        # avg and count (of values that are not NULL) per score: an average
-        # over no rated visit is no data, not 0.
-        aggregates = Case._read_group(
-            domain,
-            [],
-            [
-                f"{fname}:{agg}"
-                for fname in score_fields + ["satisfaction_score"]
-                for agg in ("avg", "count")
-            ]
-            + ["overdue_count:sum", "problem_count:sum", "problem_done:min"],
-        )[0]
-        overdue_total, problem_total, oldest = aggregates[-3:]
-        aggregates = aggregates[:-3]
-        averages = [
-            round(aggregates[index], 2) if aggregates[index + 1] else None
-            for index in range(0, len(aggregates), 2)
-        ]
+    @api.model
+    def _figures_satisfaction(self, run):
+        """Averages of the rated visits only (NULL scores left out), per
+        aspect and overall, and the unsatisfied customers recovered."""
+        rated = run.domain + [("is_rated", "=", True)]
+        averages = run.grouping("_cases_scores")["averages"]
         visit_fields = self.env["visit.record"]._fields
         for fname, case_fname, average in zip(
-            SATISFACTION_FIELDS, score_fields, averages, strict=False
+            SATISFACTION_FIELDS, CASE_SCORE_FIELDS, averages, strict=False
         ):
-            add(
+            run.add(
                 "satisfaction",
                 visit_fields[fname]._description_string(self.env),
                 average,
                 rated + [(case_fname, "!=", False)],
-                unit="score",
                 measure=case_fname,
             )
-        add(
+        run.add(
             "satisfaction",
             self.env._("All aspects"),
             averages[-1],
             rated,
-            unit="score",
             measure="satisfaction_score",
         )
-        # Per plan: the first unsatisfied round, and the last round rated
-        # satisfied; recovered when that came later.
+        self._add_recovery_rate(run)
+
+    @api.model
+    def _add_recovery_rate(self, run):
+        """Per plan: the first unsatisfied round, and the last round rated
+        satisfied; recovered when that came later."""
+        Case = self.env["visit.case"]
         first_unsatisfied = dict(
             Case._read_group(
-                domain + [("is_unsatisfied", "=", True), ("plan_id", "!=", False)],
+                run.domain + [("is_unsatisfied", "=", True), ("plan_id", "!=", False)],
                 ["plan_id"],
                 ["round:min"],
             )
         )
         last_satisfied = dict(
             Case._read_group(
-                domain
+                run.domain
                 + [
                     ("is_rated", "=", True),
                     ("is_unsatisfied", "=", False),
@@ -622,48 +811,49 @@ class VisitIndicator(models.AbstractModel):
             for plan in unsatisfied
             if last_satisfied.get(plan, 0) > first_unsatisfied[plan]
         }
-        add_rate(
+        run.add_rate(
             "recovery_rate",
             self.env._("Unsatisfied customers recovered"),
             len(recovered),
             len(unsatisfied),
-            domain + [("plan_id", "in", [plan.id for plan in unsatisfied])],
+            run.domain + [("plan_id", "in", [plan.id for plan in unsatisfied])],
         )
 
-        # Digital channels: their messages sent, answered, given to a call.
+    @api.model
+    def _figures_digital(self, run):
+        """The digital channels' messages sent, answered, given to a call."""
         for indicator, label, part, whole, line_domain in self._dispatch_figures(
-            domain if dispatch_domain is None else dispatch_domain
+            run.dispatch_domain
         ):
             if whole is None:
-                add(indicator, label, part, line_domain, unit="count")
+                run.add(indicator, label, part, line_domain)
             else:
-                add_rate(indicator, label, part, whole, line_domain)
+                run.add_rate(indicator, label, part, whole, line_domain)
 
-        # Open problems (counted with the satisfaction above).
-        overdue = domain + [("is_overdue", "=", True)]
-        add(
+    @api.model
+    def _figures_problems(self, run):
+        """Overdue visits, open problems and the oldest one's age."""
+        scores = run.grouping("_cases_scores")
+        run.add(
             "overdue",
             self.env._("Overdue visits"),
-            overdue_total or 0,
-            overdue,
-            unit="count",
+            scores["overdue"] or 0,
+            run.domain + [("is_overdue", "=", True)],
         )
-        problems = domain + [("is_problem_open", "=", True)]
-        add(
+        problems = run.domain + [("is_problem_open", "=", True)]
+        run.add(
             "open_problems",
             self.env._("Open problems"),
-            problem_total or 0,
+            scores["problems"] or 0,
             problems,
-            unit="count",
         )
-        add(
+        oldest = scores["oldest"]
+        run.add(
             "problem_age",
             self.env._("Oldest open problem"),
             (fields.Datetime.now() - oldest).days if oldest else None,
             problems,
-            unit="days",
         )
-        return lines
 
     @api.model
     def _missed_target_count(self, lines):

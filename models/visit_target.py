@@ -1,13 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-INDICATORS = [
-    ("callback_rate", "Callback rate (visited / owed)"),
-    ("success_rate", "Success rate (reached / attempted)"),
-    ("signature_share", "Signed share"),
-    ("channel_share", "Share of channels"),
-    ("agent_callback_rate", "Callback rate per agent"),
-]
+# The targetable figures of the indicator registry (labels and order).
+from .visit_indicator import INDICATORS
+
 # Indicators whose target is a ceiling by default; the others are floors.
 CAPS = ("channel_share",)
 TARGET_PERIODS = [("cycle", "Report cycle"), ("year", "Calendar year to date")]

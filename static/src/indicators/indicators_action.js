@@ -1,9 +1,12 @@
 /** @odoo-module **/
-import { Component, onWillStart, useState } from "@odoo/owl";
+import { Component, onWillStart, useState, useSubEnv } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { formatFloat } from "@web/core/utils/numbers";
 import { useService } from "@web/core/utils/hooks";
+import { useSetupAction } from "@web/search/action_hook";
+import { Layout } from "@web/search/layout";
+import { getDefaultConfig } from "@web/views/view";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 
 /**
@@ -12,18 +15,26 @@ import { standardActionServiceProps } from "@web/webclient/actions/action_servic
  */
 export class VisitIndicators extends Component {
     static template = "customer_visit.VisitIndicators";
+    static components = { Layout };
     static props = { ...standardActionServiceProps };
 
     setup() {
         this.orm = useService("orm");
         this.actionService = useService("action");
         this.notification = useService("notification");
+        // The control panel of core's reports (breadcrumbs included).
+        useSubEnv({ config: { ...getDefaultConfig(), ...this.env.config } });
         this.state = useState({ data: null, dateFrom: "", dateTo: "", companyId: false, teamId: false });
-        onWillStart(() => this.load({}));
+        // Back through the breadcrumbs, the page shows the period, company
+        // and team the manager had computed, not the current cycle.
+        useSetupAction({ getLocalState: () => ({ indicatorParams: this.params }) });
+        this.params = this.props.state?.indicatorParams || {};
+        onWillStart(() => this.load(this.params));
     }
 
     async load(params) {
         const data = await this.orm.call("visit.indicator", "get_indicator_page", [], params);
+        this.params = params;
         this.state.data = data;
         this.state.dateFrom = data.date_from;
         this.state.dateTo = data.date_to;
