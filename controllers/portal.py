@@ -169,19 +169,13 @@ class VisitPortal(CustomerPortal):
         opted_out = visit.env["visit.planner"]._is_opted_out(visit.partner_id)
         # A signed visit is answered already: nothing left to answer or book.
         is_open = bool(
-            customer
-            and visit.state in ("planned", "in_progress")
-            and not opted_out
-            and not visit.signature_hash
+            customer and visit.is_open and not opted_out and not visit.signature_hash
         )
         identified = bool(customer) and self._as_user(visit)._portal_identified(
             customer
         )
         return {
-            "can_sign": bool(customer)
-            and visit.state in ("planned", "in_progress", "done")
-            and visit.outcome == "reached"
-            and not visit.signature_hash,
+            "can_sign": bool(customer) and visit._can_be_signed(),
             "can_answer": is_open and visit._portal_can_answer(identified),
             "can_pick_slot": is_open,
             "can_opt_out": bool(customer) and not opted_out,

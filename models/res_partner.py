@@ -150,7 +150,7 @@ class ResPartner(models.Model):
         customer's wish recorded, so that the callback rate shows them."""
         domain = [
             ("partner_id", "child_of", self.ids),
-            ("state", "in", ("planned", "in_progress")),
+            ("is_open", "=", True),
         ]
         if not self.env.su:
             domain.append(("company_id", "in", self.env.companies.ids))

@@ -139,7 +139,7 @@ class VisitAssignmentMixin(models.AbstractModel):
                 ._read_group(
                     [
                         ("user_id", "in", agents.ids),
-                        ("state", "in", ("planned", "in_progress")),
+                        ("is_open", "=", True),
                     ],
                     ["user_id"],
                     ["__count"],

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .visit_type import CHANNELS
+from .const import CHANNELS
 from .visit_unreached_reason import attempt_result_selection
 
 

@@ -1,9 +1,13 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .const import (
+    CHANNELS,
+    SATISFACTION_FIELDS,
+    SATISFACTION_LEVELS,
+    SATISFACTION_SCORES,
+)
 from .visit_planner import SKIP_REASONS
-from .visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS, SATISFACTION_SCORES
-from .visit_type import CHANNELS
 from .visit_unreached_reason import unreached_reason_selection
 
 # Scores are 1 to 4, NULL when the aspect was not rated: read as empty.
@@ -57,6 +61,7 @@ class VisitCase(models.Model):
             "source_model",
             "scheduled_date",
             "due_date",
+            "is_open",
             "deadline",
             "state",
             "unreached_reason",
@@ -294,7 +299,7 @@ class VisitCase(models.Model):
                    r.signature_status,
                    o.is_owed,
                    (r.deadline < %(now)s
-                        AND r.state IN ('planned', 'in_progress')) IS TRUE
+                        AND r.is_open) IS TRUE
                         AS is_overdue,
                    r.is_problem_open IS TRUE AS is_problem_open,
                    r.is_unsatisfied IS TRUE AS is_unsatisfied,
@@ -313,7 +318,7 @@ class VisitCase(models.Model):
                    (r.state = 'done' AND r.channel = 'onsite')::int
                         AS onsite_done_count,
                    ((r.deadline < %(now)s
-                        AND r.state IN ('planned', 'in_progress')) IS TRUE)::int
+                        AND r.is_open) IS TRUE)::int
                         AS overdue_count,
                    (r.is_problem_open IS TRUE)::int AS problem_count,
                    CASE WHEN r.is_problem_open THEN r.date_done END AS problem_done,

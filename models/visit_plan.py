@@ -3,13 +3,13 @@ from datetime import datetime
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .const import CHANNELS
 from .visit_protect import (
     addon_action,
     field_labels,
     is_addon_write,
     refused_fields,
 )
-from .visit_type import CHANNELS
 
 # What ties a plan to its rule and source: written by the rule's job and the
 # addon's actions only (a plan pointed at a ticket by hand would mark the

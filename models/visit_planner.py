@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models, tools
 
+from .const import OPEN_STATES
 from .visit_calendar import WorkCalendar
 
-OPEN_STATES = ("planned", "in_progress")
 # Why a case owed a visit did not get one: the one list, for rules (their
 # skipped records, counted as owed and missed) and for batches (the preview).
 SKIP_REASONS = [

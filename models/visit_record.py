@@ -8,37 +8,25 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .const import (
+    CHANNELS,
+    OPEN_STATES,
+    SATISFACTION_FIELDS,
+    SATISFACTION_LEVELS,
+    SATISFACTION_SCORES,
+)
 from .visit_calendar import labelled_time
-from .visit_planner import OPEN_STATES
 from .visit_protect import (
     addon_action,
     field_labels,
     is_addon_write,
     refused_fields,
 )
-from .visit_type import CHANNELS, OPINION_CATEGORIES
+from .visit_type import OPINION_CATEGORIES
 from .visit_unreached_reason import unreached_reason_selection
 
 _logger = logging.getLogger(__name__)
 
-SATISFACTION_LEVELS = [
-    ("satisfied", "Satisfied"),
-    ("fairly_satisfied", "Fairly satisfied"),
-    ("basically_satisfied", "Basically satisfied"),
-    ("unsatisfied", "Unsatisfied"),
-]
-SATISFACTION_SCORES = {
-    "satisfied": 4,
-    "fairly_satisfied": 3,
-    "basically_satisfied": 2,
-    "unsatisfied": 1,
-}
-SATISFACTION_FIELDS = (
-    "satisfaction_product",
-    "satisfaction_service",
-    "satisfaction_timeliness",
-    "satisfaction_result",
-)
 # What the customer signs: once a signature hash is stored, nobody may change
 # these any more; a correction is a new round.
 SIGNED_FIELDS = {
@@ -209,6 +197,21 @@ class VisitRecord(models.Model):
         tracking=True,
         copy=False,
         group_expand=True,
+    )
+    # The two questions every screen, job and report asks of a visit, stored
+    # once (views, Python and SQL read them, never the states again).
+    is_open = fields.Boolean(
+        string="Not Closed",
+        compute="_compute_is_open",
+        store=True,
+        index=True,
+        help="Planned or in progress: still owed.",
+    )
+    is_locked = fields.Boolean(
+        string="Locked",
+        compute="_compute_is_locked",
+        store=True,
+        help="Closed, cancelled or signed: its record no longer changes.",
     )
     is_overdue = fields.Boolean(
         string="Overdue", compute="_compute_is_overdue", search="_search_is_overdue"
@@ -613,13 +616,29 @@ class VisitRecord(models.Model):
         for rec in self:
             rec.channel = rec.type_id.default_channel or rec.channel or "phone"
 
-    @api.depends("deadline", "state")
+    @api.model
+    def _open_and_locked_of(self, state, signature_hash):
+        """Whether a visit in ``state`` is open, and whether it is locked."""
+        is_open = state in OPEN_STATES
+        return {"is_open": is_open, "is_locked": not is_open or bool(signature_hash)}
+
+    @api.depends("state")
+    def _compute_is_open(self):
+        for rec in self:
+            rec.is_open = self._open_and_locked_of(rec.state, False)["is_open"]
+
+    @api.depends("state", "signature_hash")
+    def _compute_is_locked(self):
+        for rec in self:
+            rec.is_locked = self._open_and_locked_of(rec.state, rec.signature_hash)[
+                "is_locked"
+            ]
+
+    @api.depends("deadline", "is_open")
     def _compute_is_overdue(self):
         now = fields.Datetime.now()
         for rec in self:
-            rec.is_overdue = bool(
-                rec.deadline and rec.deadline < now and rec.state in OPEN_STATES
-            )
+            rec.is_overdue = bool(rec.deadline and rec.deadline < now and rec.is_open)
 
     def _search_is_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -692,6 +711,9 @@ class VisitRecord(models.Model):
         for vals in vals_list:
             visit_type = types.browse(vals.get("type_id"))
             hints = {
+                **self._open_and_locked_of(
+                    vals.get("state") or "planned", vals.get("signature_hash")
+                ),
                 "is_problem_open": bool(
                     vals.get("problem_description")
                     and not vals.get("is_problem_solved")

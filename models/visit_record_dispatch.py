@@ -20,9 +20,9 @@ from odoo.tools import SQL
 
 from odoo.addons.sms.tools.sms_tools import sms_content_to_rendered_html
 
+from .const import DIGITAL_CHANNELS, DISPATCH_CHANNELS, EMAIL_CHANNELS
 from .visit_protect import addon_action
 
-# Channels the Dispatch job sends; a questionnaire goes by e-mail.
 DISPATCH_BATCH = 500
 DISPATCH_STATES = [
     ("sent", "Sent"),
@@ -30,12 +30,6 @@ DISPATCH_STATES = [
     ("bounced", "Bounced"),
     ("fell_back", "Given to a call"),
 ]
-DISPATCH_CHANNELS = [
-    ("email", "Email"),
-    ("sms", "SMS"),
-    ("questionnaire", "Questionnaire"),
-]
-DIGITAL_CHANNELS = tuple(channel for channel, _label in DISPATCH_CHANNELS)
 # What Odoo knows of the message's delivery (mail.notification's status).
 DELIVERY_STATES = [
     ("queued", "Queued"),
@@ -246,7 +240,7 @@ class VisitRecord(models.Model):
         blacklisted numbers and addresses among the batch's."""
         self.ensure_one()
         partner = self._dispatch_recipient()
-        if self.channel in ("email", "questionnaire"):
+        if self.channel in EMAIL_CHANNELS:
             if not partner.email_normalized:
                 return self.env._("the customer has no valid e-mail address")
             if partner.email_normalized in blacklisted:
@@ -375,7 +369,7 @@ class VisitRecord(models.Model):
         (e-mail for e-mail and questionnaire visits, SMS for SMS) is then
         sent: its reminder and call follow, the Dispatch job does not send
         it, and it counts in the digital channels' figures."""
-        channels = ("sms",) if channel == "sms" else ("email", "questionnaire")
+        channels = ("sms",) if channel == "sms" else EMAIL_CHANNELS
         followed = self.filtered(
             lambda visit: (
                 visit.state == "planned"
@@ -467,10 +461,7 @@ class VisitRecord(models.Model):
         its next attempt), else to read and sign their record: a closed
         visit never invites an answer. Only visits that took place have a
         record to send (see _check_record_to_send)."""
-        if all(
-            visit.state in ("planned", "in_progress") and visit.outcome != "reached"
-            for visit in self
-        ):
+        if all(visit.is_open and visit.outcome != "reached" for visit in self):
             return True
         self._check_record_to_send()
         return False
@@ -940,13 +931,6 @@ class VisitRecord(models.Model):
         return bounced
 
     @api.model
-    def _dispatch_jobs(self):
-        """The Dispatch jobs, one per part (the first one shipped in XML)."""
-        return self.env["visit.rule"]._worker_jobs(
-            "customer_visit.ir_cron_visit_dispatch", "visit_dispatch_part"
-        )
-
-    @api.model
     def _dispatch_parts(self, part, parts):
         """The parts the job of ``part`` sends: its own; the first job also
         those whose job is switched off or gone (Odoo switches off a job
@@ -955,7 +939,10 @@ class VisitRecord(models.Model):
         if part:
             return [part]
         running = set(
-            self._dispatch_jobs().filtered("active").mapped("visit_dispatch_part")
+            self.env["ir.cron"]
+            ._visit_dispatch_jobs()
+            .filtered("active")
+            .mapped("visit_dispatch_part")
         )
         return [0] + [other for other in range(1, parts) if other not in running]
 
@@ -974,7 +961,7 @@ class VisitRecord(models.Model):
         (the *Job workers* setting): the workers send at once, each on
         rows no other one touches, on a core of its own.
         """
-        parts = self.env["visit.rule"]._generate_workers()
+        parts = self.env["ir.cron"]._visit_workers()
         if part >= parts:
             return 0  # a job left from a larger setting: nothing is its part
         mine = self._dispatch_parts(part, parts)

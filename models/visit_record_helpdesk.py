@@ -12,8 +12,8 @@ from markupsafe import Markup
 from odoo import fields, models
 from odoo.tools import plaintext2html
 
+from .const import SATISFACTION_FIELDS
 from .visit_calendar import WorkCalendar, labelled_time
-from .visit_record import SATISFACTION_FIELDS
 
 
 class VisitRecord(models.Model):

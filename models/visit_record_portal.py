@@ -20,8 +20,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq
 from odoo.tools.misc import babel_locale_parse
 
+from .const import DIGITAL_CHANNELS, OPEN_STATES
 from .visit_calendar import labelled_time
-from .visit_planner import OPEN_STATES
 from .visit_portal_fields import employee_only_fields
 from .visit_record import (
     CALLBACK_SLOT,
@@ -29,7 +29,6 @@ from .visit_record import (
     SATISFACTION_LEVELS,
     SIGNATURE_MAX_SIDE,
 )
-from .visit_record_dispatch import DIGITAL_CHANNELS
 
 # Slots offered to the customer: every half hour of the calling hours, from
 # an hour from now, over the next working days.
@@ -94,6 +93,8 @@ PORTAL_READABLE_FIELDS = {
     # Flags and counts the back office's views test in their modifiers
     # (is_overdue is computed from the deadline, as the reader).
     "is_overdue",
+    "is_open",
+    "is_locked",
     "is_confirmation",
     "is_unsatisfied",
     "complaint_ticket_count",

@@ -23,9 +23,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
+from .const import SATISFACTION_FIELDS
 from .visit_calendar import labelled_time
 from .visit_protect import addon_write
-from .visit_record import SATISFACTION_FIELDS, SIGNATURE_MAX_SIDE
+from .visit_record import SIGNATURE_MAX_SIDE
 
 # Set while the addon stores a signature (see _sign); a signature written
 # outside it (the back office's form) is routed through _sign.
@@ -260,7 +261,18 @@ class VisitRecord(models.Model):
                 self.env._("The signature must be an image (PNG or JPEG).")
             ) from error
 
+    def _can_be_signed(self):
+        """Whether the customer may sign now: a reached visit not cancelled
+        nor failed, not signed yet (the portal shows its button on this)."""
+        self.ensure_one()
+        return (
+            self.state not in ("cancelled", "failed")
+            and self.outcome == "reached"
+            and not self.signature_hash
+        )
+
     def _check_can_sign(self):
+        """Refuse what _can_be_signed refuses, saying why."""
         for rec in self:
             if rec.state in ("cancelled", "failed"):
                 raise UserError(

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
+from .const import CHANNELS
 from .visit_planner import SKIP_REASONS
-from .visit_type import CHANNELS
 
 
 class VisitRuleSkip(models.Model):

@@ -1,25 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .const import CHANNELS, CHANNELS_NEEDING_SIGNATURE
 from .visit_portal_fields import employee_only_fields
 
-# Stable keys, translated labels.  Shared by types, plans, records and
-# attempts so that every place speaks of the same channels.
-CHANNELS = [
-    ("onsite", "On-site"),
-    ("phone", "Phone call"),
-    ("letter", "Letter"),
-    ("sms", "SMS"),
-    ("email", "Email"),
-    ("questionnaire", "Questionnaire"),
-    ("meeting", "Meeting"),
-    ("portal", "Customer portal"),
-]
-# The channels on which the customer signs the visit's record (met in
-# person, or answering a form): a type requiring a signature requires it on
-# these only. A call, a message or a letter has nobody to sign, and the
-# portal's customer signs from the portal itself.
-CHANNELS_NEEDING_SIGNATURE = ("onsite", "meeting", "questionnaire")
 OPINION_CATEGORIES = [
     ("product", "Product quality"),
     ("service", "Service quality"),

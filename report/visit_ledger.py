@@ -8,7 +8,8 @@ import xlsxwriter
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..models.visit_record import SATISFACTION_FIELDS, XLSX_MIMETYPE
+from ..models.const import SATISFACTION_FIELDS
+from ..models.visit_record import XLSX_MIMETYPE
 
 # Rows are read and written this many at a time, then the cache is dropped:
 # memory stays flat whatever the number of visits.

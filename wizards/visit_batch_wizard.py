@@ -7,10 +7,10 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+from ..models.const import CHANNELS
 from ..models.visit_domain import literal_domain
 from ..models.visit_planner import SKIP_REASONS
 from ..models.visit_protect import addon_action
-from ..models.visit_type import CHANNELS
 
 CREATE_BATCH = 1000
 
@@ -259,7 +259,7 @@ class VisitBatchWizard(models.TransientModel):
                 [
                     (link, "in", sources.ids),
                     ("type_id", "=", self.type_id.id),
-                    ("state", "in", ("planned", "in_progress")),
+                    ("is_open", "=", True),
                 ],
                 [link],
             )
