@@ -50,3 +50,5 @@ from . import test_first_day_screens
 from . import test_house_drifts
 from . import test_house_layout
 from . import test_query_counts
+from . import test_house_owners
+from . import test_house_indicators

@@ -102,6 +102,8 @@ class TestFirstDayPaperForm(VisitCommon, HttpCase):
         self.assertIn("Signature:", text)
         self.assertIn("Date:", text)
         self.assertNotIn("Phone visit", text)
+        # The 1-5 rating says which end is best, as on the portal.
+        self.assertIn("1 = very poor, 5 = excellent", text)
 
     def test_call_sheet_after_the_call_says_phone_visit_without_a_box(self):
         visit = self._call(outcome="reached", satisfaction_product="satisfied")

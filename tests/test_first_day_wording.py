@@ -125,6 +125,39 @@ class TestFirstDayWording(VisitCommon):
         with self.assertRaisesRegex(UserError, "already signed"):
             visit.with_user(self.agent).action_send_sms()
 
+    def test_log_outcome_offers_a_choice_once_in_the_agents_language(self):
+        """An agent working in Chinese after one working in English picks
+        among the Chinese choices only (each wording once)."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["customer_visit"], ["zh_CN"], overwrite=True
+        )
+        question = self.env.ref("customer_visit.visit_type_repair_q2")
+        visit = self._visit(type_id=self.type_repair.id)
+        offered = {}
+        for lang in ("en_US", "zh_CN"):
+            self.agent.lang = lang
+            form = Form(
+                self.env(user=self.agent)["visit.outcome.wizard"].with_context(
+                    active_model="visit.record", active_id=visit.id, lang=lang
+                )
+            )
+            form.outcome = "reached"
+            line = form.save().answer_ids.filtered(
+                lambda answer: answer.question_id == question
+            )
+            Choice = self.env["visit.outcome.wizard.choice"].with_user(self.agent)
+            offered[lang] = Choice.search(
+                [("question_id", "=", question.id), ("lang", "=", line.lang)]
+            ).mapped("name")
+        self.assertEqual(
+            offered["en_US"], question.with_context(lang="en_US")._get_choices()
+        )
+        self.assertEqual(
+            offered["zh_CN"], question.with_context(lang="zh_CN")._get_choices()
+        )
+        self.assertNotEqual(offered["en_US"], offered["zh_CN"])
+
 
 @tagged("post_install", "-at_install")
 class TestFirstDayTemplateUpgrade(VisitCommon):

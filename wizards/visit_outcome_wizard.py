@@ -5,9 +5,8 @@ import pytz
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.const import CHANNELS, SATISFACTION_FIELDS, SATISFACTION_LEVELS
 from ..models.visit_protect import addon_action
-from ..models.visit_record import SATISFACTION_FIELDS, SATISFACTION_LEVELS
-from ..models.visit_type import CHANNELS
 from ..models.visit_unreached_reason import (
     REASON_BEHAVIOURS,
     unreached_reason_selection,
@@ -120,16 +119,20 @@ class VisitOutcomeWizard(models.TransientModel):
         record._check_open()
         values["record_id"] = record.id
         # The choices of the script's choice questions, to pick from a list.
-        # Made once per question and choice, reused each time the wizard opens.
+        # Made once per question, choice and language (the wording the
+        # agent reads), reused each time the wizard opens.
         Choice = self.env["visit.outcome.wizard.choice"]
+        lang = self.env.lang or "en_US"
         questions = record.answer_ids.question_id.filtered(
             lambda q: q.answer_kind == "choice"
         )
-        choices = Choice.search([("question_id", "in", questions.ids)])
+        choices = Choice.search(
+            [("question_id", "in", questions.ids), ("lang", "=", lang)]
+        )
         known = {(choice.question_id.id, choice.name) for choice in choices}
         choices |= Choice.create(
             [
-                {"question_id": question.id, "name": choice}
+                {"question_id": question.id, "name": choice, "lang": lang}
                 for question in questions
                 for choice in question._get_choices()
                 if (question.id, choice) not in known
@@ -362,9 +365,11 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
     # A selection, not an integer: an unanswered rating reads empty, not 0.
     value_rating = fields.Selection(RATINGS, string="Rating")
     value_text = fields.Text(string="Answer")
+    # The language the choices are offered in (the agent's).
+    lang = fields.Char(string="Language", default=lambda self: self.env.lang or "en_US")
     choice_id = fields.Many2one(
         "visit.outcome.wizard.choice",
-        domain="[('question_id', '=', question_id)]",
+        domain="[('question_id', '=', question_id), ('lang', '=', lang)]",
     )
 
     def _text_value(self):
@@ -386,3 +391,4 @@ class VisitOutcomeWizardChoice(models.TransientModel):
         "visit.type.question", required=True, ondelete="cascade"
     )
     name = fields.Char(required=True)
+    lang = fields.Char(string="Language", required=True, default="en_US")
