@@ -74,11 +74,20 @@ PROTECTED_FIELDS = {
     "fallback_step",
     "is_confirmation",
     "is_independent",
+    # Stored computes the screens, jobs and figures trust as the state and
+    # the signature: Odoo's write would keep a value sent for them.
+    "is_open",
+    "is_locked",
+    "signature_status",
 }
 # What a visit manager may still correct by hand (tracked).
 MANAGER_CORRECTABLE_FIELDS = {"due_date"}
-# A visit created by hand starts open, unreviewed and unsigned.
-CREATE_PROTECTED_FIELDS = PROTECTED_FIELDS - {"state", "due_date", "plan_id"}
+# A visit created by hand starts open, unreviewed and unsigned (a signature
+# is given through signing, with its checks and its hash).
+CREATE_PROTECTED_FIELDS = (PROTECTED_FIELDS - {"state", "due_date", "plan_id"}) | {
+    "signature",
+    "signed_by",
+}
 # The largest side of a signature image, in pixels.
 SIGNATURE_MAX_SIDE = 3000
 CALLBACK_SLOT = timedelta(minutes=15)

@@ -50,6 +50,7 @@ class TestProtectedFields(VisitCommon):
     def test_agent_cannot_close_review_or_move_the_due_date_by_write(self):
         visit = self.visit.with_user(self.agent)
         due = self.visit.due_date
+        status = self.visit.signature_status
         attacks = [
             {"state": "done"},
             {"state": "done", "date_done": self.now},
@@ -58,6 +59,11 @@ class TestProtectedFields(VisitCommon):
             {"due_date": self.now.replace(year=self.now.year + 5)},
             {"signature_hash": "0" * 64},
             {"signed_content": "{}"},
+            # What screens, jobs and figures read as the state and the
+            # signature: never written, only computed.
+            {"is_open": False},
+            {"is_locked": True},
+            {"signature_status": "not_required"},
         ]
         for vals in attacks:
             with self.subTest(vals=list(vals)):
@@ -65,6 +71,8 @@ class TestProtectedFields(VisitCommon):
                     visit.write(vals)
         self._unchanged(
             self.visit,
+            is_open=True,
+            signature_status=status,
             state="planned",
             date_done=False,
             review_state=False,
@@ -103,6 +111,8 @@ class TestProtectedFields(VisitCommon):
             {"review_state": "approved"},
             {"date_done": self.now},
             {"signature_hash": "0" * 64},
+            {"signature": png_signature(), "signed_by": "Li Na"},
+            {"is_locked": True},
         ):
             with self.subTest(vals=list(vals)):
                 with self.assertRefused(AccessError, "starts open"):
