@@ -1223,12 +1223,19 @@ class VisitRecord(models.Model):
             lambda act: act.activity_type_id == activity_type
         )
 
-    def _assignee_day(self, when):
-        """The assignee's local day of ``when`` (naive UTC): the day
-        mail.activity calls "today" for them (it reads their time zone)."""
+    def _assignee_tz(self, user=None):
+        """The zone of a to-do's assignee (``user``, else the visit's agent):
+        the one mail.activity reads to say "today" to them."""
         self.ensure_one()
-        tz = self.user_id.tz or self.env.context.get("tz") or self.env.user.tz
-        return pytz.utc.localize(when).astimezone(pytz.timezone(tz or "UTC")).date()
+        user = user or self.user_id
+        return user.tz or self.env.context.get("tz") or self.env.user.tz or "UTC"
+
+    def _assignee_day(self, when, user=None):
+        """The assignee's local day of ``when`` (naive UTC): the day of
+        their to-do, whoever schedules it (the agent, a job, the customer on
+        the portal, an escalation to a manager)."""
+        tz = pytz.timezone(self._assignee_tz(user))
+        return pytz.utc.localize(when).astimezone(tz).date()
 
     def _schedule_visit_activities(self):
         """Put one to-do per open visit in its assignee's activities."""
@@ -1521,23 +1528,11 @@ class VisitRecord(models.Model):
                     "callback_date": False,
                 }
             )
-            tz_name = (
-                rec.user_id.tz
-                or self.env.context.get("tz")
-                or self.env.user.tz
-                or "UTC"
-            )
-            rec._visit_activities().write(
-                {
-                    "date_deadline": pytz.utc.localize(when)
-                    .astimezone(pytz.timezone(tz_name))
-                    .date()
-                }
-            )
+            rec._visit_activities().write({"date_deadline": rec._assignee_day(when)})
             rec.message_post(
                 body=self.env._(
                     "The customer asked to be called back on %s.",
-                    labelled_time(self.env, when, tz_name),
+                    labelled_time(self.env, when, rec._assignee_tz()),
                 )
             )
 
@@ -1839,8 +1834,8 @@ class VisitRecord(models.Model):
                         "activity_type_id": activity_type.id,
                         "user_id": manager.id,
                         # Today for the manager (the day their to-do list reads).
-                        "date_deadline": fields.Date.context_today(
-                            manager.with_context(tz=manager.tz)
+                        "date_deadline": rec._assignee_day(
+                            fields.Datetime.now(), user=manager
                         ),
                         # Stored: in the manager's language, who reads it.
                         "summary": self.with_context(lang=manager.lang).env._(

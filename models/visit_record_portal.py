@@ -539,10 +539,9 @@ class VisitRecord(models.Model):
             values["deadline"] = scheduled + CALLBACK_SLOT
         visit._portal_opened()
         visit.write(values)
-        # The agent's to-do falls on the call's day in the calendar's zone.
-        calendar_tz = pytz.timezone(visit._visit_calendar().tz or "UTC")
+        # The agent's to-do falls on the call's day, as the agent counts days.
         visit._visit_activities().write(
-            {"date_deadline": start.astimezone(calendar_tz).date()}
+            {"date_deadline": visit._assignee_day(scheduled)}
         )
         visit.message_post(
             body=self.env._(

@@ -192,6 +192,29 @@ class TestVisitPortal(HttpCase):
             tz.localize(slot).astimezone(pytz.utc).replace(tzinfo=None),
         )
 
+    def test_the_agents_todo_falls_on_the_call_as_the_agent_counts_days(self):
+        """Calling hours in Shanghai, the agent in New York: 10:00 in
+        Shanghai is the evening before in New York, the day their to-do
+        list shows it (as every other to-do of the visit)."""
+        self.calendar.tz = "Asia/Shanghai"
+        agent = new_test_user(
+            self.env,
+            login="cv_portal_ny_agent",
+            groups="customer_visit.group_visit_user",
+            tz="America/New_York",
+        )
+        visit = self._visit(self.customer, user_id=agent.id)
+        self.assertTrue(visit.activity_ids)
+        slot = self._next_working_slot(10)
+        response = self._post(
+            visit, "/callback", {"slot": slot.strftime("%Y-%m-%dT%H:%M")}
+        )
+        self.assertEqual(response.status_code, 303)
+        moment = pytz.timezone("Asia/Shanghai").localize(slot)
+        day = moment.astimezone(pytz.timezone("America/New_York")).date()
+        self.assertNotEqual(day, slot.date())
+        self.assertEqual(visit.activity_ids.date_deadline, day)
+
     def test_callback_slot_outside_hours_or_in_the_past_is_refused(self):
         before = self.visit.scheduled_date
         night = self._next_working_slot(23)
