@@ -27,6 +27,13 @@ CASE_STATES = [
 ]
 
 
+def _rate_field(string, help_text):
+    """A rate as a measure of the Analysis (see the rates below)."""
+    return fields.Float(
+        string=string, aggregator="avg", digits=(5, 2), readonly=True, help=help_text
+    )
+
+
 class VisitCase(models.Model):
     """What a company owes: one row per visit that is not cancelled and per
     case a rule owed but could not plan (its *Skipped* line).
@@ -177,40 +184,17 @@ class VisitCase(models.Model):
     # Rates as measures of the Analysis: 100 or 0 on the cases a rate
     # divides by, NULL elsewhere, so their average over any group is the
     # rate of that group, as the indicators compute it.
-    callback_rate = fields.Float(
-        string="Callback rate (%)",
-        aggregator="avg",
-        digits=(5, 2),
-        readonly=True,
-        help="Owed cases visited / owed cases.",
+    callback_rate = _rate_field("Callback rate (%)", "Owed cases visited / owed cases.")
+    success_rate = _rate_field(
+        "Success rate (%)", "Visits reached / visits attempted (done or failed)."
     )
-    success_rate = fields.Float(
-        string="Success rate (%)",
-        aggregator="avg",
-        digits=(5, 2),
-        readonly=True,
-        help="Visits reached / visits attempted (done or failed).",
+    signed_rate = _rate_field("Signed share (%)", "Signed visits done / visits done.")
+    unsatisfied_rate = _rate_field(
+        "Unsatisfied share (%)",
+        "Rated visits with an aspect rated unsatisfied / rated visits.",
     )
-    signed_rate = fields.Float(
-        string="Signed share (%)",
-        aggregator="avg",
-        digits=(5, 2),
-        readonly=True,
-        help="Signed visits done / visits done.",
-    )
-    unsatisfied_rate = fields.Float(
-        string="Unsatisfied share (%)",
-        aggregator="avg",
-        digits=(5, 2),
-        readonly=True,
-        help="Rated visits with an aspect rated unsatisfied / rated visits.",
-    )
-    response_rate = fields.Float(
-        string="Response rate (%)",
-        aggregator="avg",
-        digits=(5, 2),
-        readonly=True,
-        help="Messages answered on the portal / messages sent.",
+    response_rate = _rate_field(
+        "Response rate (%)", "Messages answered on the portal / messages sent."
     )
     # Digital channels: what became of the message of a visit planned for
     # e-mail, SMS or a questionnaire (empty for the other cases).
