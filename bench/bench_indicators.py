@@ -48,7 +48,7 @@ env.flush_all()
 env.cr.execute(
     """
     INSERT INTO visit_record (name, company_id, partner_id, type_id, user_id, channel, scheduled_date,
-        deadline, date_done, state, round, outcome, unreached_reason, satisfaction_product,
+        deadline, date_done, state, round, outcome, unreached_reason_id, satisfaction_product,
         satisfaction_service, satisfaction_score, is_rated, is_unsatisfied, is_problem_open,
         signature_status, phone, max_attempts, create_uid, write_uid, create_date, write_date)
     SELECT 'HF' || lpad(i::text, 8, '0'), %(company)s,
@@ -61,7 +61,7 @@ env.cr.execute(
              WHEN i %% 10 = 9 THEN 'cancelled' ELSE 'planned' END,
         1,
         CASE WHEN i %% 10 < 6 THEN 'reached' WHEN i %% 10 = 6 THEN 'not_reached' END,
-        CASE WHEN i %% 10 = 6 THEN (ARRAY['no_answer', 'refused', 'void_number'])[1 + i %% 3] END,
+        CASE WHEN i %% 10 = 6 THEN (%(reasons)s)[1 + i %% 3] END,
         CASE WHEN i %% 10 < 4 THEN (ARRAY['satisfied', 'fairly_satisfied', 'unsatisfied'])[1 + i %% 3] END,
         CASE WHEN i %% 10 < 5 THEN 'satisfied' END,
         CASE WHEN i %% 10 < 5 THEN 3.0 ELSE 0 END, i %% 10 < 5, i %% 10 < 4 AND i %% 3 = 2,
@@ -77,6 +77,10 @@ env.cr.execute(
         "types": types.ids,
         "ntypes": len(types),
         "users": users.ids,
+        "reasons": [
+            env.ref(f"customer_visit.visit_unreached_reason_{name}").id
+            for name in ("no_answer", "refused", "void_number")
+        ],
         "start": start_utc,
         "span": span_minutes,
         "n": N,

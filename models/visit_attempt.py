@@ -1,7 +1,6 @@
 from odoo import fields, models
 
 from .const import CHANNELS
-from .visit_unreached_reason import attempt_result_selection
 
 
 class VisitAttempt(models.Model):
@@ -20,5 +19,21 @@ class VisitAttempt(models.Model):
         "res.users", string="Agent", default=lambda self: self.env.user
     )
     channel = fields.Selection(CHANNELS)
-    result = fields.Selection(attempt_result_selection, required=True)
+    result = fields.Selection(
+        [("reached", "Reached"), ("not_reached", "Not reached")], required=True
+    )
+    reason_id = fields.Many2one(
+        "visit.unreached.reason",
+        string="Reason not reached",
+        ondelete="restrict",
+        index="btree_not_null",
+    )
     note = fields.Char()
+
+    _sql_constraints = [
+        (
+            "reason_if_not_reached",
+            "CHECK((result = 'reached') = (reason_id IS NULL))",
+            "An attempt not reached has its reason; a reached one has none.",
+        ),
+    ]

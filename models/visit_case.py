@@ -8,7 +8,6 @@ from .const import (
     SATISFACTION_SCORES,
 )
 from .visit_planner import SKIP_REASONS
-from .visit_unreached_reason import unreached_reason_selection
 
 # Scores are 1 to 4, NULL when the aspect was not rated: read as empty.
 SCORE_FIELDS = (
@@ -71,7 +70,7 @@ class VisitCase(models.Model):
             "is_open",
             "deadline",
             "state",
-            "unreached_reason",
+            "unreached_reason_id",
             "signature_status",
             "is_problem_open",
             "is_unsatisfied",
@@ -127,8 +126,8 @@ class VisitCase(models.Model):
     skip_reason = fields.Selection(
         SKIP_REASONS, string="Why not planned", readonly=True
     )
-    unreached_reason = fields.Selection(
-        unreached_reason_selection, string="Reason not reached", readonly=True
+    unreached_reason_id = fields.Many2one(
+        "visit.unreached.reason", string="Reason not reached", readonly=True
     )
     signature_status = fields.Selection(
         [
@@ -279,7 +278,7 @@ class VisitCase(models.Model):
                         AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
                    r.state,
                    NULL AS skip_reason,
-                   r.unreached_reason,
+                   r.unreached_reason_id,
                    r.signature_status,
                    o.is_owed,
                    (r.deadline < %(now)s
@@ -383,7 +382,7 @@ class VisitCase(models.Model):
                         AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
                    'skipped' AS state,
                    s.reason AS skip_reason,
-                   NULL AS unreached_reason,
+                   NULL::integer AS unreached_reason_id,
                    NULL AS signature_status,
                    o.is_owed,
                    FALSE AS is_overdue,

@@ -480,7 +480,7 @@ class VisitIndicator(models.AbstractModel):
             failed_n,
         ) in self.env["visit.case"]._read_group(
             run.domain,
-            ["channel", "user_id", "unreached_reason"],
+            ["channel", "user_id", "unreached_reason_id"],
             [
                 "reached_count:sum",
                 "signed_count:sum",
@@ -609,18 +609,13 @@ class VisitIndicator(models.AbstractModel):
         per_reason = run.grouping("_cases_by_channel")["reasons"]
         failed = run.domain + [("state", "=", "failed")]
         failed_total = sum(per_reason.values())
-        unreached = dict(
-            self.env["visit.case"]
-            ._fields["unreached_reason"]
-            ._description_selection(self.env)
-        )
         for reason, count in per_reason.items():
             run.add_rate(
                 "failure_reason",
-                unreached.get(reason, self.env._("No reason")),
+                reason.name or self.env._("No reason"),
                 count,
                 failed_total,
-                failed + [("unreached_reason", "=", reason)],
+                failed + [("unreached_reason_id", "=", reason.id)],
             )
 
     @api.model

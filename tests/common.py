@@ -175,6 +175,15 @@ class VisitCommon(BaseCommon):
     def _create_visit(cls, env=None, **values):
         return (env or cls.env)["visit.record"].create(cls._visit_vals(**values))
 
+    @classmethod
+    def reason(cls, code):
+        """The reason not reached of ``code``, archived ones included."""
+        return (
+            cls.env["visit.unreached.reason"]
+            .with_context(active_test=False)
+            .search([("code", "=", code)])
+        )
+
     @contextmanager
     def assertRefused(self, exception, regex):
         """Expect ``exception`` matching ``regex``; roll its writes back.

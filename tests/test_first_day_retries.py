@@ -38,7 +38,7 @@ class TestFirstDayRetries(VisitCommon, MailCase):
             )
         )
         form.outcome = "not_reached"
-        form.unreached_reason = reason
+        form.unreached_reason_id = self.reason(reason)
         form.save().action_confirm()
 
     def _dispatch(self):
@@ -123,7 +123,12 @@ class TestFirstDayRetries(VisitCommon, MailCase):
             self.assertEqual(visit.activity_ids.user_id, self.agent)
         self._log_outcome(visit, "no_answer")
         self.assertEqual(visit.state, "failed")
-        self.assertEqual(visit.attempt_ids.mapped("result").count("no_answer"), 2)
+        self.assertEqual(
+            [attempt.reason_id.code for attempt in visit.attempt_ids].count(
+                "no_answer"
+            ),
+            2,
+        )
         self.assertEqual(len(visit.attempt_ids), 3)
         self.assertFalse(visit.activity_ids)
         last = visit.message_ids[:1]

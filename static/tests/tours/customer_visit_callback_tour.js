@@ -26,8 +26,12 @@ registry.category("web_tour.tours").add("customer_visit_callback_tour", {
         },
         {
             content: "Busy — call back",
-            trigger: ".modal .o_field_widget[name=unreached_reason] select",
-            run: 'select "busy_callback"',
+            trigger: ".modal .o_field_widget[name=unreached_reason_id] input",
+            run: "edit Busy",
+        },
+        {
+            trigger: ".modal .o-autocomplete--dropdown-item > a:contains('Busy — call back')",
+            run: "click",
         },
         {
             content: "The time the customer gave: tomorrow at 15:00",
@@ -35,7 +39,8 @@ registry.category("web_tour.tours").add("customer_visit_callback_tour", {
             run: `edit ${tomorrowAt15()}`,
         },
         {
-            trigger: ".modal .o_field_widget[name=unreached_reason]",
+            content: "Close the date picker",
+            trigger: ".modal .modal-title",
             run: "click",
         },
         {
