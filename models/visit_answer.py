@@ -37,7 +37,18 @@ class VisitAnswer(models.Model):
         inverse="_inverse_value_rating_choice",
         readonly=False,
     )
+    # The answer of a text question. An answer of a choice question is its
+    # option; a choice answered before 18.0.1.7.0 on a signed visit keeps the
+    # text it was signed with here too (see the migration).
     value_text = fields.Text(string="Answer")
+    option_id = fields.Many2one(
+        "visit.question.option",
+        string="Choice",
+        domain="[('question_id', '=', question_id)]",
+        # A choice once given is archived, never deleted (see the option).
+        ondelete="restrict",
+        index="btree_not_null",
+    )
 
     _sql_constraints = [
         (
@@ -68,7 +79,7 @@ class VisitAnswer(models.Model):
                 )
             ).value_rating = rating
 
-    @api.constrains("value_rating", "value_text", "question_id")
+    @api.constrains("value_rating", "question_id")
     def _check_value(self):
         for answer in self:
             kind = answer.question_id.answer_kind
@@ -80,13 +91,18 @@ class VisitAnswer(models.Model):
                         value=answer.value_rating,
                     )
                 )
-            choices = answer.question_id._get_choices() if kind == "choice" else []
-            if choices and answer.value_text and answer.value_text not in choices:
+
+    @api.constrains("option_id", "question_id")
+    def _check_option(self):
+        for answer in self.filtered("option_id"):
+            if answer.option_id.question_id != answer.question_id:
                 raise ValidationError(
                     self.env._(
                         "“%(question)s”: pick one of %(choices)s.",
                         question=answer.question,
-                        choices=" / ".join(choices),
+                        choices=" / ".join(
+                            answer.question_id.option_ids.mapped("name")
+                        ),
                     )
                 )
 
@@ -126,6 +142,8 @@ class VisitAnswer(models.Model):
             return bool(self.value_yes_no)
         if kind == "rating":
             return bool(self.value_rating)
+        if kind == "choice":
+            return bool(self.option_id)
         return bool(self.value_text)
 
     def _display_value(self):
@@ -137,4 +155,8 @@ class VisitAnswer(models.Model):
             ).get(self.value_yes_no, "")
         if self.answer_kind == "rating":
             return str(self.value_rating or "")
+        if self.answer_kind == "choice":
+            # The choice in the reader's language (the text of a choice
+            # signed before choices were records, if it has no option).
+            return self.option_id.name or self.value_text or ""
         return self.value_text or ""

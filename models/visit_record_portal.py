@@ -589,7 +589,7 @@ class VisitRecord(models.Model):
                 self.env._("This visit is answered with our agent, not online.")
             )
         levels = visit._check_portal_ratings(ratings)
-        if visit.env["visit.planner"]._is_opted_out(visit.partner_id):
+        if visit.partner_id._visit_opted_out():
             raise UserError(
                 self.env._("You asked not to be contacted: this visit is closed.")
             )
@@ -612,7 +612,12 @@ class VisitRecord(models.Model):
                     limit=ANSWER_MAX,
                 ),
             )
-            values = {"value_yes_no": False, "value_rating": 0, "value_text": False}
+            values = {
+                "value_yes_no": False,
+                "value_rating": 0,
+                "value_text": False,
+                "option_id": False,
+            }
             if question.answer_kind == "yes_no":
                 if raw not in ("", "yes", "no"):
                     raise UserError(
@@ -625,6 +630,16 @@ class VisitRecord(models.Model):
                         self.env._("“%s”: give a rating from 1 to 5.", question.name)
                     )
                 values["value_rating"] = int(raw or 0)
+            elif question.answer_kind == "choice":
+                # The id of one of the choices the page offered, no other.
+                options = {str(option.id): option for option in question.option_ids}
+                if raw and raw not in options:
+                    raise UserError(
+                        self.env._(
+                            "“%s”: pick one of the choices offered.", question.name
+                        )
+                    )
+                values["option_id"] = options[raw].id if raw else False
             else:
                 values["value_text"] = raw or False
             if question.is_required and not any(values.values()):
@@ -656,7 +671,7 @@ class VisitRecord(models.Model):
                 if visit.dispatch_state == "sent"
                 else visit.dispatch_state,
                 "outcome": "reached",
-                "unreached_reason": False,
+                "unreached_reason_id": False,
                 "channel": "portal",
                 # Holding the link proves who answers only where the type
                 # says so (a compliance type asks more: a call, a sign-in).

@@ -94,7 +94,7 @@ class VisitRecord(models.Model):
                 {
                     "question": question.name or "",
                     "kind": question.answer_kind or "",
-                    "choices": question._get_choices()
+                    "choices": question.option_ids.mapped("name")
                     if question.answer_kind == "choice"
                     else [],
                     "answer": value or "",
@@ -115,7 +115,7 @@ class VisitRecord(models.Model):
             "agent": rec.user_id.name or "",
             "date": when(rec.scheduled_date),
             "outcome": label(rec, "outcome"),
-            "reason": label(rec, "unreached_reason"),
+            "reason": rec.unreached_reason_id.name or "",
             "identity_confirmed": bool(rec.identity_confirmed),
             "answers": answers,
             "satisfaction": [
@@ -149,7 +149,8 @@ class VisitRecord(models.Model):
             "channel": self.channel or "",
             "scheduled": fields.Datetime.to_string(self.scheduled_date) or "",
             "outcome": self.outcome or "",
-            "reason": self.unreached_reason or "",
+            # The reason's stable key, as signed sheets have kept it.
+            "reason": self.unreached_reason_id.code or "",
             "identity_confirmed": bool(self.identity_confirmed),
             "satisfaction": [self[fname] or "" for fname in SATISFACTION_FIELDS],
             "opinion": self.opinion or "",
@@ -159,7 +160,9 @@ class VisitRecord(models.Model):
                     answer.question_id.id,
                     answer.value_yes_no or "",
                     answer.value_rating or 0,
-                    answer.value_text or "",
+                    # A choice is its option; one signed before choices
+                    # were records keeps the text it was signed with.
+                    answer.value_text or answer.option_id.id or "",
                 ]
                 for answer in self.answer_ids.sorted(
                     lambda a: (a.sequence, a.question_id.id)
@@ -212,6 +215,7 @@ class VisitRecord(models.Model):
         "opinion",
         "outcome",
         "answer_ids.value_text",
+        "answer_ids.option_id",
         "answer_ids.value_rating",
         "answer_ids.value_yes_no",
         *SATISFACTION_FIELDS,

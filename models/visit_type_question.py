@@ -22,10 +22,12 @@ class VisitTypeQuestion(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Question", required=True, translate=True)
     answer_kind = fields.Selection(ANSWER_KINDS, required=True, default="text")
-    choice_options = fields.Text(
+    option_ids = fields.One2many(
+        "visit.question.option",
+        "question_id",
         string="Choices",
-        translate=True,
-        help="One possible answer per line, for questions of kind Choice.",
+        copy=True,
+        help="The possible answers of a question of kind Choice, in order.",
     )
     is_required = fields.Boolean(string="Required")
     problem_yes_no = fields.Selection(
@@ -35,20 +37,6 @@ class VisitTypeQuestion(models.Model):
         "dissatisfaction does: “Did the agent explain the 15-day cooling-off "
         "period?” answered No.",
     )
-    problem_choice = fields.Char(
-        string="Problem if chosen",
-        translate=True,
-        help="This choice opens a problem and a helpdesk ticket, as "
-        "dissatisfaction does.",
-    )
-
-    def _get_choices(self):
-        self.ensure_one()
-        return [
-            line.strip()
-            for line in (self.choice_options or "").splitlines()
-            if line.strip()
-        ]
 
     def _raises_problem(self, answer):
         """Whether ``answer`` (a visit.answer or wizard answer) is the one
@@ -58,26 +46,14 @@ class VisitTypeQuestion(models.Model):
             return (
                 bool(self.problem_yes_no) and answer.value_yes_no == self.problem_yes_no
             )
-        if self.answer_kind == "choice" and self.problem_choice:
-            # The choice as typed in the answerer's language or in English.
-            given = (answer.value_text or "").strip()
-            return given in {
-                (self.with_context(lang=lang).problem_choice or "").strip()
-                for lang in {self.env.lang or "en_US", "en_US"}
-            }
+        if self.answer_kind == "choice":
+            return answer.option_id.is_problem
         return False
 
-    @api.constrains("answer_kind", "choice_options", "problem_yes_no", "problem_choice")
+    @api.constrains("answer_kind", "option_ids", "problem_yes_no")
     def _check_choice_options(self):
         for question in self:
-            if (
-                question.problem_yes_no
-                and question.answer_kind != "yes_no"
-                or (
-                    question.problem_choice
-                    and question.problem_choice.strip() not in question._get_choices()
-                )
-            ):
+            if question.problem_yes_no and question.answer_kind != "yes_no":
                 raise ValidationError(
                     self.env._(
                         "The question “%(question)s” can never be answered "
@@ -85,14 +61,19 @@ class VisitTypeQuestion(models.Model):
                         "a problem is raised by Yes or No on a yes/no question, or by "
                         "one of the choices of a choice question.",
                         question=question.name,
-                        answer=question.problem_choice or question.problem_yes_no,
+                        answer=question.problem_yes_no,
                     )
                 )
-            if question.answer_kind == "choice" and not question._get_choices():
+            # A data file creates a question first, then its choices (records
+            # nested in the question's): checked where people edit scripts.
+            if (
+                question.answer_kind == "choice"
+                and not question.option_ids
+                and not self.env.context.get("install_mode")
+            ):
                 raise ValidationError(
                     self.env._(
-                        "The question “%s” is a choice: give at least one "
-                        "choice, one per line.",
+                        "The question “%s” is a choice: give it at least one choice.",
                         question.name,
                     )
                 )

@@ -33,7 +33,10 @@ class TestFirstDayPaperSheet(VisitCommon, HttpCase):
                         {
                             "name": "Which room was installed?",
                             "answer_kind": "choice",
-                            "choice_options": "Living room\nBedroom\nOffice",
+                            "option_ids": [
+                                Command.create({"name": name})
+                                for name in ("Living room", "Bedroom", "Office")
+                            ],
                         }
                     ),
                     Command.create(

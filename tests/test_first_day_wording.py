@@ -59,7 +59,9 @@ class TestFirstDayWording(VisitCommon):
 
     def test_a_visit_failed_after_one_attempt_says_attempt(self):
         visit = self._visit(type_id=self.type_once.id)
-        self._log_outcome(visit, outcome="not_reached", unreached_reason="no_answer")
+        self._log_outcome(
+            visit, outcome="not_reached", unreached_reason_id=self.reason("no_answer")
+        )
         self.assertEqual(visit.state, "failed")
         self.assertIn("after 1 attempt.", visit.message_ids[0].body)
         self.assertNotIn("1 attempts", visit.message_ids[0].body)
@@ -72,7 +74,7 @@ class TestFirstDayWording(VisitCommon):
         self._log_outcome(
             visit,
             outcome="not_reached",
-            unreached_reason="busy_callback",
+            unreached_reason_id=self.reason("busy_callback"),
             callback_date=when,
         )
         # 06:00 UTC is 01:00 (or 02:00 in summer) in the agent's New York.
@@ -86,7 +88,9 @@ class TestFirstDayWording(VisitCommon):
 
     def test_no_record_of_a_failed_or_cancelled_visit_is_sent(self):
         failed = self._visit(partner_id=self.mobile.id, type_id=self.type_once.id)
-        self._log_outcome(failed, outcome="not_reached", unreached_reason="no_answer")
+        self._log_outcome(
+            failed, outcome="not_reached", unreached_reason_id=self.reason("no_answer")
+        )
         cancelled = self._visit()
         cancelled.with_user(self.agent).action_cancel()
         for visit in failed | cancelled:
@@ -108,7 +112,9 @@ class TestFirstDayWording(VisitCommon):
         # Still to be answered (waiting for its next attempt): to answer.
         open_visit = self._visit(partner_id=self.mobile.id, type_id=self.type_repair.id)
         self._log_outcome(
-            open_visit, outcome="not_reached", unreached_reason="no_answer"
+            open_visit,
+            outcome="not_reached",
+            unreached_reason_id=self.reason("no_answer"),
         )
         self.assertEqual(open_visit.state, "in_progress")
         action = open_visit.with_user(self.agent).action_send_sms()
@@ -129,10 +135,11 @@ class TestFirstDayWording(VisitCommon):
         """An agent working in Chinese after one working in English picks
         among the Chinese choices only (each wording once)."""
         self.env["res.lang"]._activate_lang("zh_CN")
-        self.env["ir.module.module"]._load_module_terms(
-            ["customer_visit"], ["zh_CN"], overwrite=True
-        )
         question = self.env.ref("customer_visit.visit_type_repair_q2")
+        for option, chinese in zip(
+            question.option_ids, ("准时", "稍有迟到", "严重迟到"), strict=True
+        ):
+            option.update_field_translations("name", {"zh_CN": chinese})
         visit = self._visit(type_id=self.type_repair.id)
         offered = {}
         for lang in ("en_US", "zh_CN"):
@@ -146,17 +153,25 @@ class TestFirstDayWording(VisitCommon):
             line = form.save().answer_ids.filtered(
                 lambda answer: answer.question_id == question
             )
-            Choice = self.env["visit.outcome.wizard.choice"].with_user(self.agent)
-            offered[lang] = Choice.search(
-                [("question_id", "=", question.id), ("lang", "=", line.lang)]
-            ).mapped("name")
+            # What the list of the line's choice offers (its domain).
+            offered[lang] = (
+                self.env["visit.question.option"]
+                .with_user(self.agent)
+                .with_context(lang=lang)
+                .name_search("", [("question_id", "=", line.question_id.id)])
+            )
         self.assertEqual(
-            offered["en_US"], question.with_context(lang="en_US")._get_choices()
+            [name for _id, name in offered["en_US"]],
+            ["On time", "A little late", "Very late"],
         )
         self.assertEqual(
-            offered["zh_CN"], question.with_context(lang="zh_CN")._get_choices()
+            [name for _id, name in offered["zh_CN"]], ["准时", "稍有迟到", "严重迟到"]
         )
-        self.assertNotEqual(offered["en_US"], offered["zh_CN"])
+        self.assertEqual(
+            [option_id for option_id, _name in offered["zh_CN"]],
+            question.option_ids.ids,
+            "the same choices, each once",
+        )
 
 
 @tagged("post_install", "-at_install")

@@ -59,18 +59,21 @@ class TestOutcomeWizard(VisitCommon):
         visit = self._agent_visit()
         form = self._wizard(visit)
         form.outcome = "not_reached"
-        form.unreached_reason = "void_number"
+        form.unreached_reason_id = self.reason("void_number")
         form.save().action_confirm()
         self.assertEqual(visit.state, "failed")
-        self.assertEqual(visit.unreached_reason, "void_number")
-        self.assertEqual(visit.attempt_ids.result, "void_number")
+        self.assertEqual(visit.unreached_reason_id, self.reason("void_number"))
+        self.assertEqual(
+            (visit.attempt_ids.result, visit.attempt_ids.reason_id),
+            ("not_reached", self.reason("void_number")),
+        )
         self.assertFalse(visit.review_state)
 
     def test_rating_on_unreached_visit_is_refused_and_nothing_written(self):
         visit = self._agent_visit()
         form = self._wizard(visit)
         form.outcome = "not_reached"
-        form.unreached_reason = "no_answer"
+        form.unreached_reason_id = self.reason("no_answer")
         wizard = form.save()
         # Hidden in the form once "not reached" is chosen; RPC can still send it.
         wizard.satisfaction_product = "unsatisfied"
@@ -160,7 +163,7 @@ class TestOutcomeWizard(VisitCommon):
         visit = self._agent_visit()
         form = self._wizard(visit)
         form.outcome = "not_reached"
-        form.unreached_reason = "refused"
+        form.unreached_reason_id = self.reason("refused")
         wizard = form.save()
         wizard.referral_name = "Someone"
         with self.assertRefused(UserError, "customer who was reached"):
@@ -190,24 +193,24 @@ class TestOutcomeWizard(VisitCommon):
         form = self._wizard(visit)
         with form.answer_ids.edit(0) as line:
             line.value_yes_no = "yes"
+        options = self.env.ref("customer_visit.visit_type_repair_q2").option_ids
         with form.answer_ids.edit(1) as line:
             self.assertEqual(line.answer_kind, "choice")
-            choices = self.env["visit.outcome.wizard.choice"].search(
-                [("question_id", "=", line.question_id.id)]
+            # The choices the list offers the agent: the question's.
+            offered = (
+                self.env["visit.question.option"]
+                .with_user(self.agent)
+                .search([("question_id", "=", line.question_id.id)])
             )
+            self.assertEqual(offered, options)
             self.assertEqual(
-                choices.mapped("name"), ["On time", "A little late", "Very late"]
+                offered.mapped("name"), ["On time", "A little late", "Very late"]
             )
-            line.choice_id = choices[1]
-        self._wizard(visit)  # opened again: the same choices, not new ones
-        self.assertEqual(
-            self.env["visit.outcome.wizard.choice"].search_count(
-                [("question_id", "=", choices.question_id.id)]
-            ),
-            3,
-        )
+            line.option_id = offered[1]
         form.save().action_confirm()
         answer = visit.answer_ids.filtered(
             lambda a: a.question_id.answer_kind == "choice"
         )
-        self.assertEqual(answer.value_text, "A little late")
+        self.assertEqual(answer.option_id, options[1])
+        self.assertFalse(answer.value_text)
+        self.assertEqual(answer._display_value(), "A little late")

@@ -61,7 +61,13 @@ class TestPlanner(VisitCommon):
 
     def _not_reached(self, visit, reason, **values):
         visit.write(
-            dict({"outcome": "not_reached", "unreached_reason": reason}, **values)
+            dict(
+                {
+                    "outcome": "not_reached",
+                    "unreached_reason_id": self.reason(reason).id,
+                },
+                **values,
+            )
         )
         visit.action_done()
 
@@ -352,15 +358,9 @@ class TestPlanner(VisitCommon):
         reason = Reason.create(
             {"name": "On holiday", "code": "holiday", "behaviour": "retry"}
         )
-        self.assertIn(
-            ("holiday", "On holiday"),
-            self.env["visit.record"]
-            ._fields["unreached_reason"]
-            ._description_selection(self.env),
-        )
         visit = self._create_visit()
         self._not_reached(visit, "holiday")
-        self.assertEqual(visit.attempt_ids.result, "holiday")
+        self.assertEqual(visit.attempt_ids.reason_id, reason)
         with self.assertRaisesRegex(ValidationError, "cannot change"):
             reason.code = "vacation"
         with (
@@ -460,14 +460,8 @@ class TestPlanner(VisitCommon):
             }
         )
         self.assertEqual(visit_type.question_count, 6)
-        with self.assertRefused(ValidationError, "can never be answered"):
-            visit_type.question_ids[0].write(
-                {
-                    "answer_kind": "choice",
-                    "choice_options": "A\nB",
-                    "problem_choice": "C",
-                }
-            )
+        with self.assertRefused(ValidationError, "give it at least one choice"):
+            visit_type.question_ids[0].write({"answer_kind": "choice"})
         with self.assertRefused(ValidationError, "can never be answered"):
             visit_type.question_ids[0].write(
                 {"answer_kind": "rating", "problem_yes_no": "no"}
@@ -624,10 +618,13 @@ class TestPlanner(VisitCommon):
         self.customer.do_not_visit = True
         self.assertEqual(plain.state, "cancelled")
         self.assertEqual(
-            (mandatory.state, mandatory.outcome, mandatory.unreached_reason),
-            ("failed", "not_reached", "refused"),
+            (mandatory.state, mandatory.outcome, mandatory.unreached_reason_id),
+            ("failed", "not_reached", self.reason("refused")),
         )
-        self.assertEqual(mandatory.attempt_ids.result, "refused")
+        self.assertEqual(
+            (mandatory.attempt_ids.result, mandatory.attempt_ids.reason_id),
+            ("not_reached", self.reason("refused")),
+        )
         self.assertIn("asked not to be contacted", mandatory.message_ids[:1].body)
         case = self.env["visit.case"].search([("record_id", "=", mandatory.id)])
         self.assertEqual(

@@ -7,10 +7,6 @@ from odoo.exceptions import UserError
 
 from ..models.const import CHANNELS, SATISFACTION_FIELDS, SATISFACTION_LEVELS
 from ..models.visit_protect import addon_action
-from ..models.visit_unreached_reason import (
-    REASON_BEHAVIOURS,
-    unreached_reason_selection,
-)
 
 # Agreed reply dates are turned into a call at this local hour.
 REPLY_HOUR = time(9, 0)
@@ -33,12 +29,10 @@ class VisitOutcomeWizard(models.TransientModel):
         required=True,
         help="Left empty on opening: the agent says whether the customer was reached.",
     )
-    unreached_reason = fields.Selection(
-        unreached_reason_selection, string="Reason not reached"
+    unreached_reason_id = fields.Many2one(
+        "visit.unreached.reason", string="Reason not reached"
     )
-    reason_behaviour = fields.Selection(
-        REASON_BEHAVIOURS, compute="_compute_reason_behaviour"
-    )
+    reason_behaviour = fields.Selection(related="unreached_reason_id.behaviour")
     callback_date = fields.Datetime(
         string="Call back at", help="The time the customer asked to be called back."
     )
@@ -87,14 +81,6 @@ class VisitOutcomeWizard(models.TransientModel):
     reply_date = fields.Date(string="Agreed reply date")
     next_channel = fields.Selection(CHANNELS, string="Next round channel")
 
-    @api.depends("unreached_reason")
-    def _compute_reason_behaviour(self):
-        Reason = self.env["visit.unreached.reason"]
-        for wizard in self:
-            wizard.reason_behaviour = wizard.unreached_reason and Reason._behaviour_of(
-                wizard.unreached_reason
-            )
-
     @api.depends("record_id", "outcome")
     def _compute_signature_required(self):
         Type = self.env["visit.type"]
@@ -118,26 +104,6 @@ class VisitOutcomeWizard(models.TransientModel):
             return values
         record._check_open()
         values["record_id"] = record.id
-        # The choices of the script's choice questions, to pick from a list.
-        # Made once per question, choice and language (the wording the
-        # agent reads), reused each time the wizard opens.
-        Choice = self.env["visit.outcome.wizard.choice"]
-        lang = self.env.lang or "en_US"
-        questions = record.answer_ids.question_id.filtered(
-            lambda q: q.answer_kind == "choice"
-        )
-        choices = Choice.search(
-            [("question_id", "in", questions.ids), ("lang", "=", lang)]
-        )
-        known = {(choice.question_id.id, choice.name) for choice in choices}
-        choices |= Choice.create(
-            [
-                {"question_id": question.id, "name": choice, "lang": lang}
-                for question in questions
-                for choice in question._get_choices()
-                if (question.id, choice) not in known
-            ]
-        )
         values["answer_ids"] = [
             Command.create(
                 {
@@ -145,12 +111,7 @@ class VisitOutcomeWizard(models.TransientModel):
                     "value_yes_no": answer.value_yes_no,
                     "value_rating": str(answer.value_rating or "") or False,
                     "value_text": answer.value_text,
-                    "choice_id": choices.filtered(
-                        lambda choice, answer=answer: (
-                            choice.question_id == answer.question_id
-                            and choice.name == answer.value_text
-                        )
-                    )[:1].id,
+                    "option_id": answer.option_id.id,
                 }
             )
             for answer in record.answer_ids
@@ -176,7 +137,7 @@ class VisitOutcomeWizard(models.TransientModel):
         if not self.outcome:
             raise UserError(self.env._("Say whether the customer was reached or not."))
         if self.outcome == "not_reached":
-            if not self.unreached_reason:
+            if not self.unreached_reason_id:
                 raise UserError(self.env._("Say why the customer was not reached."))
             if any(self[fname] for fname in SATISFACTION_FIELDS) or any(
                 answer.value_rating for answer in self.answer_ids
@@ -244,7 +205,7 @@ class VisitOutcomeWizard(models.TransientModel):
         reached = self.outcome == "reached"
         values = {
             "outcome": self.outcome,
-            "unreached_reason": False if reached else self.unreached_reason,
+            "unreached_reason_id": False if reached else self.unreached_reason_id.id,
             "identity_confirmed": reached and self.identity_confirmed,
             "answered_by_id": self.answered_by_id.id if reached else False,
             "callback_date": self.callback_date
@@ -269,6 +230,7 @@ class VisitOutcomeWizard(models.TransientModel):
                     "value_yes_no": answers[answer.question_id].value_yes_no,
                     "value_rating": int(answers[answer.question_id].value_rating or 0),
                     "value_text": answers[answer.question_id]._text_value(),
+                    "option_id": answers[answer.question_id].option_id.id,
                 },
             )
             for answer in record.answer_ids
@@ -365,30 +327,16 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
     # A selection, not an integer: an unanswered rating reads empty, not 0.
     value_rating = fields.Selection(RATINGS, string="Rating")
     value_text = fields.Text(string="Answer")
-    # The language the choices are offered in (the agent's).
-    lang = fields.Char(string="Language", default=lambda self: self.env.lang or "en_US")
-    choice_id = fields.Many2one(
-        "visit.outcome.wizard.choice",
-        domain="[('question_id', '=', question_id), ('lang', '=', lang)]",
+    # Offered in the agent's language, as any translated name.
+    option_id = fields.Many2one(
+        "visit.question.option",
+        string="Choice",
+        domain="[('question_id', '=', question_id)]",
     )
 
     def _text_value(self):
-        """The answer as stored: a choice question's picked choice."""
+        """The text stored: a text question's (a choice is its option)."""
         self.ensure_one()
         if self.answer_kind == "choice":
-            return self.choice_id.name or False
+            return False
         return self.value_text
-
-
-class VisitOutcomeWizardChoice(models.TransientModel):
-    """One choice of a choice question, picked from a list in the wizard."""
-
-    _name = "visit.outcome.wizard.choice"
-    _description = "Log Visit Outcome: Choice"
-    _order = "id"
-
-    question_id = fields.Many2one(
-        "visit.type.question", required=True, ondelete="cascade"
-    )
-    name = fields.Char(required=True)
-    lang = fields.Char(string="Language", required=True, default="en_US")

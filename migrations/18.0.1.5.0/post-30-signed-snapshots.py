@@ -41,7 +41,7 @@ def legacy_digest(visit):
         "number": visit.name,
         "partner": visit.partner_id.id,
         "outcome": visit.outcome or "",
-        "reason": visit.unreached_reason or "",
+        "reason": visit.unreached_reason_id.code or "",
         "identity_confirmed": bool(visit.identity_confirmed),
         "satisfaction": [visit[fname] or "" for fname in SATISFACTION_FIELDS],
         "opinion": visit.opinion or "",
