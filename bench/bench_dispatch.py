@@ -234,6 +234,7 @@ STEPS = [
     ("visit.record", "_queue_sms", "    _queue_sms"),
     ("visit.record", "_message_log_batch", "      log messages"),
     ("sms.sms", "create", "      sms.sms create"),
+    ("visit.record", "_notify_in_bulk", "      the adapter (both channels)"),
     ("mail.notification", "create", "      mail.notification create"),
     ("visit.record", "message_post_with_source", "    message_post_with_source"),
     ("mail.compose.message", "create", "      mail.compose.message create"),

@@ -668,10 +668,10 @@ class VisitRecord(models.Model):
         """Queue the visits' messages, each in its customer's language, a
         batch at a time: Odoo's mass-mail composer for e-mail (a kept log
         message per visit), the ``sms`` module's queue for SMS. Each message
-        gets its recipient's ``mail.notification``, so that Odoo's delivery
-        reports, bounces and SMS errors land on it. The queues' jobs send
-        after the commit: a run killed before it sends nothing.
-        {visit id: mail.message id}."""
+        gets its recipient's ``mail.notification`` (_notify_in_bulk), so
+        that Odoo's delivery reports, bounces and SMS errors land on it. The
+        queues' jobs send after the commit: a run killed before it sends
+        nothing. {visit id: mail.message id}."""
         self._ensure_tokens()
         sms = self.filtered(lambda visit: visit.channel == "sms")
         messages = {}
@@ -703,7 +703,11 @@ class VisitRecord(models.Model):
         return messages
 
     def _queue_mail(self, template):
-        """E-mails of one template through Odoo's mass-mail composer."""
+        """E-mails of one template through Odoo's mass-mail composer, the
+        entry point ``mass_mailing`` sends its mailings by
+        (``_action_send_mail``): a ``mail.mail`` per visit in the mail queue
+        and its kept log message in the chatter; followed by Odoo's delivery
+        status (_notify_in_bulk)."""
         composer = (
             self.env["mail.compose.message"]
             # sudo: the job queues the messages of every agent's visits.
@@ -719,35 +723,28 @@ class VisitRecord(models.Model):
                 }
             )
         )
-        mails = composer._action_send_mail_mass_mail(self.ids)
+        mails = composer._action_send_mail()[0]
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         recipients = {visit.id: visit._dispatch_recipient() for visit in self}
-        # sudo: notifications are technical, as in Odoo's own notifying.
-        self.env["mail.notification"].sudo().create(
+        self._notify_in_bulk(
+            "email",
             [
                 {
-                    "author_id": mail.author_id.id,
-                    "mail_message_id": mail.mail_message_id.id,
-                    "mail_mail_id": mail.id,
-                    "res_partner_id": recipients[mail.res_id].id,
-                    "notification_type": "email",
-                    "is_read": True,
-                    "notification_status": "ready"
-                    if mail.state == "outgoing"
-                    else "exception",
-                    "failure_type": mail.failure_type
-                    if mail.state != "outgoing"
-                    else False,
+                    "message": mail.mail_message_id,
+                    "partner": recipients[mail.res_id],
+                    "mail": mail,
                 }
                 for mail in mails
                 if recipients.get(mail.res_id)
-            ]
+            ],
         )
         return {mail.res_id: mail.mail_message_id.id for mail in mails}
 
     def _queue_sms(self, template, numbers=None):
-        """SMS of one template in the ``sms`` module's queue, with a log
-        message and a notification per visit (as Odoo's SMS notifications)."""
+        """SMS of one template: a log message per visit in its chatter (as
+        Odoo's SMS composer keeps one in mass mode, ``_message_log_batch``),
+        then the SMS in the ``sms`` module's queue, followed by Odoo's
+        delivery status (_notify_in_bulk)."""
         numbers = numbers if numbers is not None else self._dispatch_numbers()
         bodies = template._render_field("body", self.ids, compute_lang=True)
         logs = self._message_log_batch(
@@ -758,26 +755,73 @@ class VisitRecord(models.Model):
             message_type="sms",
         )
         message_of = {message.res_id: message for message in logs}
-        # sudo: the queue is a technical model, as in Odoo's SMS composer.
-        queued = (
-            self.env["sms.sms"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "body": bodies[visit.id],
-                        "partner_id": visit._dispatch_recipient().id,
-                        "number": numbers.get(visit.id),
-                        "mail_message_id": message_of[visit.id].id,
-                        "state": "outgoing",
-                    }
-                    for visit in self
-                ]
-            )
-        )
-        # sudo: as above.
-        self.env["mail.notification"].sudo().create(
+        self._notify_in_bulk(
+            "sms",
             [
+                {
+                    "message": message_of[visit.id],
+                    "partner": visit._dispatch_recipient(),
+                    "number": numbers.get(visit.id),
+                    "body": bodies[visit.id],
+                }
+                for visit in self
+            ],
+        )
+        self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
+        return {visit.id: message_of[visit.id].id for visit in self}
+
+    # ------------------------------------------------------------------
+    # The adapter: the one place rows of the mail and sms modules are made
+    # by hand
+    # ------------------------------------------------------------------
+    @api.model
+    def _notify_in_bulk(self, notification_type, notifications):
+        """ADAPTER to Odoo's notifying internals, the only one of the addon:
+        make for many messages at once the rows Odoo's notifying makes for
+        one message to one customer, so that Odoo's delivery reports land on
+        them (``dispatch_delivery``, _check_undelivered):
+
+        - ``"email"``: the ``mail.notification`` that
+          ``mail.thread._notify_thread_by_email`` makes for its ``mail.mail``,
+          here for the ``mail.mail`` of Odoo's mass-mail composer, which makes
+          none (``mass_mailing`` follows its mails by ``mailing.trace``);
+          ``mail.mail`` sets it sent or failed, a bounce marks it;
+        - ``"sms"``: the ``sms.sms``, ``mail.notification`` and
+          ``sms.tracker`` that ``mail.thread._notify_thread_by_sms`` makes
+          with ``put_in_queue``, here for a log message (Odoo's SMS composer
+          in mass mode makes its SMS without message, notification or
+          tracker: their delivery is not known afterwards).
+
+        No public API serves: the ones that notify (``message_post``,
+        ``_message_sms``, the composers in comment mode) do it one message
+        at a time, 28 queries a visit and 10 to 25 times slower than a batch
+        (docs/benchmarks.md, 2026-12-02). tests/test_house_dispatch.py
+        compares these rows with those Odoo's public path makes for one
+        message, and fails when Odoo changes them.
+
+        ``notifications``: a dict per message: ``message`` (mail.message),
+        ``partner`` (res.partner), and ``mail`` (its mail.mail) for e-mail,
+        ``number`` (E.164) and ``body`` (plain text) for SMS. The
+        notifications (sudo)."""
+        if notification_type == "sms":
+            # sudo: the queue is technical, as in _notify_thread_by_sms.
+            queued = (
+                self.env["sms.sms"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "body": notification["body"],
+                            "mail_message_id": notification["message"].id,
+                            "state": "outgoing",
+                            "partner_id": notification["partner"].id,
+                            "number": notification["number"],
+                        }
+                        for notification in notifications
+                    ]
+                )
+            )
+            values = [
                 {
                     "author_id": sms.mail_message_id.author_id.id,
                     "mail_message_id": sms.mail_message_id.id,
@@ -788,12 +832,32 @@ class VisitRecord(models.Model):
                     "sms_tracker_ids": [Command.create({"sms_uuid": sms.uuid})],
                     "is_read": True,
                     "notification_status": "ready",
+                    "failure_type": "",
                 }
                 for sms in queued
             ]
-        )
-        self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
-        return {visit.id: message_of[visit.id].id for visit in self}
+        else:
+            # Odoo's mass mode cancels a mail to an invalid address: its
+            # notification says so, as Odoo's say a failed mail.
+            values = [
+                {
+                    "author_id": notification["message"].author_id.id,
+                    "is_read": True,
+                    "mail_mail_id": notification["mail"].id,
+                    "mail_message_id": notification["message"].id,
+                    "notification_status": "ready"
+                    if notification["mail"].state == "outgoing"
+                    else "exception",
+                    "notification_type": "email",
+                    "res_partner_id": notification["partner"].id,
+                    "failure_type": notification["mail"].failure_type
+                    if notification["mail"].state != "outgoing"
+                    else False,
+                }
+                for notification in notifications
+            ]
+        # sudo: notifications are technical, as in Odoo's own notifying.
+        return self.env["mail.notification"].sudo().create(values)
 
     def _unanswered_ids(self, delay_field, extra, limit, mine=(0,), parts=1):
         """Sent visits of the parts ``mine`` (of ``parts``) still open
@@ -845,12 +909,16 @@ class VisitRecord(models.Model):
             - reminded
         )
         # Their scheduled time has passed: they are due in the agent's list.
+        no_answer = self.env["ir.model.data"]._xmlid_to_res_id(
+            "customer_visit.visit_unreached_reason_no_answer", raise_if_not_found=True
+        )
         self.env["visit.attempt"].create(
             [
                 {
                     "record_id": visit.id,
                     "channel": visit.channel,
-                    "result": "no_answer",
+                    "result": "not_reached",
+                    "reason_id": no_answer,
                     "user_id": False,
                     "note": self.env._("No answer to the message"),
                 }
