@@ -6,12 +6,11 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import date_utils
 from odoo.tools.misc import format_date
 
 from .visit_calendar import local_midnight
-from .visit_record import XLSX_MIMETYPE
 
 _logger = logging.getLogger(__name__)
 
@@ -279,7 +278,8 @@ class ResCompany(models.Model):
         managers, in their language, and keep both files in a
         ``visit.report.run`` that only those managers read; return the mail."""
         self.ensure_one()
-        return self._visit_report_run_prepare(date_from, date_to)._send_report_mail()
+        Run = self.env["visit.report.run"]
+        return Run._prepare_cycle(self, date_from, date_to)._send_report_mail()
 
     def _visit_report_recipients(self):
         """The users who receive the company's follow-up report: its visit
@@ -294,80 +294,3 @@ class ResCompany(models.Model):
         else the company's."""
         langs = set(self._visit_report_recipients().mapped("lang"))
         return langs.pop() if len(langs) == 1 else self.partner_id.lang or self.env.lang
-
-    def _visit_report_run_prepare(self, date_from, date_to):
-        """Make the report (PDF) and ledger (xlsx) of the local days
-        ``date_from`` to ``date_to`` (both included) and keep them in the
-        cycle's ``visit.report.run`` (made, or refreshed when the cycle was
-        already prepared or sent), unsent; return the run."""
-        self.ensure_one()
-        self = self.with_context(lang=self._visit_report_lang())
-        report = self.env["visit.monthly.report"]._report_data(date_from, date_to, self)
-        label = report["label"]
-        file_label = label.replace(" – ", "_")
-        files = []
-        pdf_missing = ""
-        try:
-            pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
-                "customer_visit.visit_monthly_report", self.ids, data=report
-            )
-            files.append(
-                {
-                    "name": self.env._("Follow-up report %s.pdf", file_label),
-                    "raw": pdf,
-                    "mimetype": "application/pdf",
-                }
-            )
-        except UserError as error:
-            # No wkhtmltopdf: the managers still get the ledger, and why the
-            # PDF is missing; the other companies still get theirs.
-            _logger.warning(
-                "Company %s: monthly report without its PDF: %s", self.id, error
-            )
-            pdf_missing = str(error)
-        files.append(
-            {
-                "name": self.env._("Visit ledger %s.xlsx", file_label),
-                # The report's cycle, visits and cases: the ledger sums up
-                # what the PDF counts.
-                "raw": self.env["visit.ledger"]._xlsx(
-                    report["domain"],
-                    period=report["period"],
-                    filter_label=self.name,
-                    case_domain=report["case_domain"],
-                ),
-                "mimetype": XLSX_MIMETYPE,
-            }
-        )
-        values = {
-            "name": self.env._("Follow-up report %(month)s", month=label),
-            "company_id": self.id,
-            "date_from": date_from,
-            "date_to": date_to,
-            "visit_count": report["visit_count"],
-            "missed_count": report["missed_count"],
-            "pdf_missing": pdf_missing,
-        }
-        # sudo: the report job (or a manager's Prepare, checked there) files
-        # the report; managers only read it.
-        Run = self.env["visit.report.run"].sudo()
-        run = Run.search(
-            [
-                ("company_id", "=", self.id),
-                ("date_from", "=", date_from),
-                ("date_to", "=", date_to),
-            ],
-            limit=1,
-        )
-        if run:
-            run.attachment_ids.unlink()
-            run.write(values)
-        else:
-            run = Run.create(dict(values, state="prepared"))
-        # Attached to the report run, which only the company's visit
-        # managers read: never to the company, which every employee reads.
-        # sudo: as the run above.
-        self.env["ir.attachment"].sudo().create(
-            [dict(values, res_model=run._name, res_id=run.id) for values in files]
-        )
-        return run.with_env(self.env)

@@ -1,10 +1,16 @@
 import json
+import logging
 from urllib.parse import quote
 
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
+
+from .visit_record import XLSX_MIMETYPE
+
+_logger = logging.getLogger(__name__)
 
 
 class VisitReportRun(models.Model):
@@ -52,13 +58,6 @@ class VisitReportRun(models.Model):
         readonly=True,
     )
 
-    def init(self):
-        # Reports kept before "Sent on" existed were sent when they were made.
-        self.env.cr.execute(
-            "UPDATE visit_report_run SET sent_date = create_date "
-            "WHERE sent_date IS NULL AND state = 'sent'"
-        )
-
     @api.model
     def action_prepare_cycle(self):
         """Make the report and ledger of the company's next cycle (the first
@@ -67,7 +66,7 @@ class VisitReportRun(models.Model):
         self.check_access("read")
         company = self.env.company
         cycle = company._visit_report_next_cycle(company._visit_today())
-        run = company._visit_report_run_prepare(cycle.date_from, cycle.date_to)
+        run = self._prepare_cycle(company, cycle.date_from, cycle.date_to)
         run._message_log(
             body=self.env._(
                 "Prepared by %(user)s (not sent); sent by the scheduled job on "
@@ -83,6 +82,85 @@ class VisitReportRun(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    @api.model
+    def _prepare_cycle(self, company, date_from, date_to):
+        """Make the report (PDF) and ledger (xlsx) of the local days
+        ``date_from`` to ``date_to`` (both included) of ``company`` through
+        their reports, given the company and the period only, and keep them
+        in the cycle's run (made, or refreshed when the cycle was already
+        prepared or sent), unsent; return the run."""
+        self = self.with_context(lang=company._visit_report_lang())
+        Report = self.env["ir.actions.report"]
+        summary = self.env["report.customer_visit.report_visit_monthly"]._summary(
+            date_from, date_to, company
+        )
+        period = {"date_from": summary["date_from"], "date_to": summary["date_to"]}
+        file_label = summary["label"].replace(" – ", "_")
+        files = []
+        pdf_missing = ""
+        try:
+            pdf, _kind = Report._render_qweb_pdf(
+                "customer_visit.visit_monthly_report", company.ids, data=period
+            )
+            files.append(
+                {
+                    "name": self.env._("Follow-up report %s.pdf", file_label),
+                    "raw": pdf,
+                    "mimetype": "application/pdf",
+                }
+            )
+        except UserError as error:
+            # No wkhtmltopdf: the managers still get the ledger, and why the
+            # PDF is missing; the other companies still get theirs.
+            _logger.warning(
+                "Company %s: monthly report without its PDF: %s", company.id, error
+            )
+            pdf_missing = str(error)
+        xlsx, _kind = Report._render_xlsx(
+            "customer_visit.visit_record_report_ledger",
+            None,
+            data=dict(period, company_id=company.id),
+        )
+        files.append(
+            {
+                "name": self.env._("Visit ledger %s.xlsx", file_label),
+                "raw": xlsx,
+                "mimetype": XLSX_MIMETYPE,
+            }
+        )
+        values = {
+            "name": self.env._("Follow-up report %(month)s", month=summary["label"]),
+            "company_id": company.id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "visit_count": summary["visit_count"],
+            "missed_count": summary["missed_count"],
+            "pdf_missing": pdf_missing,
+        }
+        # sudo: the report job (or a manager's Prepare, checked there) files
+        # the report; managers only read it.
+        Run = self.sudo()
+        run = Run.search(
+            [
+                ("company_id", "=", company.id),
+                ("date_from", "=", date_from),
+                ("date_to", "=", date_to),
+            ],
+            limit=1,
+        )
+        if run:
+            run.attachment_ids.unlink()
+            run.write(values)
+        else:
+            run = Run.create(dict(values, state="prepared"))
+        # Attached to the report run, which only the company's visit
+        # managers read: never to the company, which every employee reads.
+        # sudo: as the run above.
+        self.env["ir.attachment"].sudo().create(
+            [dict(values, res_model=run._name, res_id=run.id) for values in files]
+        )
+        return run.with_env(self.env)
 
     def _report_options(self):
         return {"run_id": self.id}
@@ -122,7 +200,7 @@ class VisitReportRun(models.Model):
         company = self.company_id
         self = self.with_context(lang=company._visit_report_lang())
         recipients = company._visit_report_recipients()
-        label = self.env["visit.monthly.report"]._cycle_label(
+        label = self.env["report.customer_visit.report_visit_monthly"]._cycle_label(
             self.date_from, self.date_to
         )
         # Markup: our own translated HTML; its values are numbers and dates.

@@ -9,7 +9,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.const import SATISFACTION_FIELDS
-from ..models.visit_record import XLSX_MIMETYPE
 
 # Rows are read and written this many at a time, then the cache is dropped:
 # memory stays flat whatever the number of visits.
@@ -39,7 +38,7 @@ STORED = (
     "answer_date",
     "state",
     "outcome",
-    "unreached_reason",
+    "unreached_reason_id",
     *SATISFACTION_FIELDS,
     "satisfaction_score",
     "is_rated",
@@ -59,8 +58,8 @@ FIRST_ROW = 2
 # average rounded to 2 decimals.
 PERCENT = "0.00%"
 DECIMAL = "0.00"
-# Attachments of ledger downloads are kept this long, then removed by the
-# daily autovacuum.
+# Ledger downloads were attachments (before the ledger became an xlsx
+# report): those left are removed by the daily autovacuum after this long.
 DOWNLOAD_KEPT = timedelta(hours=1)
 
 
@@ -105,13 +104,7 @@ class VisitLedger(models.AbstractModel):
             Column("date_done", self.env._("Closed on"), 17, "datetime"),
             Column("state", self.env._("Status"), 11, "text", "state"),
             Column("outcome", self.env._("Outcome"), 12, "text", "outcome"),
-            Column(
-                "unreached_reason",
-                self.env._("Reason not reached"),
-                18,
-                "text",
-                "unreached_reason",
-            ),
+            Column("unreached_reason", self.env._("Reason not reached"), 18, "text"),
             Column(
                 "satisfaction_product",
                 self.env._("Product quality"),
@@ -171,19 +164,24 @@ class VisitLedger(models.AbstractModel):
         ``case_domain``: the ``visit.case`` rows the summary's indicators
         count (a report cycle's, its skipped cases included, its visits
         those of ``domain``); by default the cases of the exported visits."""
+        output = io.BytesIO()
+        # The options of the ledger's report (OCA report_xlsx), which writes
+        # the same sheets for the list's Export and the monthly mail.
+        report = self.env["report.customer_visit.report_visit_ledger"]
+        workbook = xlsxwriter.Workbook(output, report.get_workbook_options())
+        self._write_workbook(workbook, domain, period, filter_label, case_domain)
+        workbook.close()
+        return output.getvalue()
+
+    @api.model
+    def _write_workbook(
+        self, workbook, domain, period=None, filter_label=None, case_domain=None
+    ):
+        """Write the ledger of the visits matching ``domain`` (see ``_xlsx``)
+        into ``workbook``, an xlsxwriter workbook in constant-memory mode:
+        its sheets and rows in order, each written once."""
         Visit = self.env["visit.record"]
         ids = Visit._search(domain, order="scheduled_date, id").get_result_ids()
-        output = io.BytesIO()
-        # constant_memory: rows go to a temp file as they are written.
-        # strings_to_formulas off: a customer named "=HYPERLINK(...)" stays text.
-        workbook = xlsxwriter.Workbook(
-            output,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-            },
-        )
         bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         formats = {
             "title": workbook.add_format({"bold": True, "font_size": 13}),
@@ -225,8 +223,6 @@ class VisitLedger(models.AbstractModel):
                 self._write_row(sheet, row, columns, values, formats, tz)
                 row += 1
             self.env.invalidate_all()
-        workbook.close()
-        return output.getvalue()
 
     @api.model
     def _title(self, domain, ids, tz, period=None, filter_label=None):
@@ -349,6 +345,12 @@ class VisitLedger(models.AbstractModel):
                 {r["user_id"] for r in rows.values() if r["user_id"]}
             )
         }
+        reasons = {
+            reason.id: reason.name
+            for reason in self.env["visit.unreached.reason"].browse(
+                {r["unreached_reason_id"] for r in rows.values()} - {None}
+            )
+        }
         orders = self.env["sale.order"].browse(
             {r["sale_order_id"] for r in rows.values() if r["sale_order_id"]}
         )
@@ -378,6 +380,7 @@ class VisitLedger(models.AbstractModel):
                 "delivery": delivery or "",
                 "type": types.get(row["type_id"], ""),
                 "agent": users.get(row["user_id"], ""),
+                "unreached_reason": reasons.get(row["unreached_reason_id"], ""),
                 "satisfaction_score": round(row["satisfaction_score"], 2)
                 if row["is_rated"]
                 else "",
@@ -406,22 +409,11 @@ class VisitLedger(models.AbstractModel):
                 # ever read as a formula or a URL.
                 sheet.write_string(row, col, str(value))
 
-    @api.model
-    def _download(self, data, name):
-        """An attachment to download the file once: removed by the daily
-        autovacuum after DOWNLOAD_KEPT, so that exports leave nothing behind."""
-        return self.env["ir.attachment"].create(
-            {
-                "name": name,
-                "raw": data,
-                "mimetype": XLSX_MIMETYPE,
-                "res_model": self._name,
-            }
-        )
-
     @api.autovacuum
     def _gc_downloads(self):
-        """Remove the downloaded ledgers older than DOWNLOAD_KEPT."""
+        """Remove the ledgers downloaded as attachments (before the ledger
+        became an xlsx report, streamed and never kept) older than
+        DOWNLOAD_KEPT."""
         # sudo: exports of every user are cleaned.
         self.env["ir.attachment"].sudo().search(
             [

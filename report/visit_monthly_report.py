@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 # Charts: drawn here as coordinates, written as SVG by the QWeb template
 # (wkhtmltopdf runs no JavaScript). Sizes in CSS pixels: the A4 page is
@@ -17,19 +17,68 @@ MIX_WIDTH, MIX_ROW, MIX_LABEL, MIX_BAR = 800, 24, 150, 520
 MIX_COLOR = "#4a9a5b"
 
 
-class VisitMonthlyReport(models.AbstractModel):
-    """The data of the periodic follow-up report (PDF and mail) of one
-    report cycle of a company."""
+class ReportVisitMonthly(models.AbstractModel):
+    """The periodic follow-up report (PDF) of one report cycle of a company:
+    its values are built here from the company and the cycle's days, as core
+    report models build theirs, for the report job and for the company's
+    visit managers (Preview, Print)."""
 
-    _name = "visit.monthly.report"
+    _name = "report.customer_visit.report_visit_monthly"
     _description = "Monthly Follow-up Report"
 
     @api.model
-    def _report_data(self, date_from, date_to, company):
-        """Everything the report of the local days ``date_from`` to
-        ``date_to`` (both included) of ``company`` shows, as plain data,
-        with the cycle's cases (``case_domain``, of ``visit.case``) and the
-        visits among them (``domain``, of ``visit.record``)."""
+    def _get_report_values(self, docids, data=None):
+        """The values of the report of the company ``docids`` over the local
+        days ``data["date_from"]`` to ``data["date_to"]`` (ISO dates), or
+        of the kept report cycle ``data["run_id"]``. Only the company's
+        visit managers (and the report job) get them."""
+        data = data or {}
+        if data.get("run_id"):
+            run = self.env["visit.report.run"].browse(data["run_id"])
+            # Only the company's visit managers read a kept report.
+            run.check_access("read")
+            company, date_from, date_to = run.company_id, run.date_from, run.date_to
+        else:
+            company = self.env["res.company"].browse(docids)
+            date_from = fields.Date.to_date(data.get("date_from"))
+            date_to = fields.Date.to_date(data.get("date_to"))
+            if len(company) != 1 or not (date_from and date_to):
+                raise UserError(
+                    self.env._(
+                        "The monthly report is opened from Follow-ups ▸ Monthly "
+                        "Reports: choose a report there and click Preview or "
+                        "Print."
+                    )
+                )
+            self._check_company_access(company)
+        return dict(
+            self._report_data(date_from, date_to, company),
+            doc_ids=company.ids,
+            doc_model="res.company",
+            docs=company,
+        )
+
+    @api.model
+    def _check_company_access(self, company):
+        """Refuse whoever may not read the reports of ``company``: who reads
+        its kept reports (its visit managers) reads a report of any of its
+        cycles."""
+        self.env["visit.report.run"].check_access("read")
+        if not self.env.su and company not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot read the follow-up reports of %s: ask one of "
+                    "its visit managers.",
+                    company.name,
+                )
+            )
+
+    @api.model
+    def _cycle(self, date_from, date_to, company):
+        """What the report of the local days ``date_from`` to ``date_to``
+        (both included) of ``company`` covers and is named: the cycle's cases
+        (``case_domain``, of ``visit.case``), the visits among them
+        (``domain``, of ``visit.record``), its ``label`` and ``period``."""
         if date_to < date_from:
             raise UserError(
                 self.env._(
@@ -39,14 +88,46 @@ class VisitMonthlyReport(models.AbstractModel):
                     date_to=fields.Date.to_string(date_to),
                 )
             )
-        Visit = self.env["visit.record"]
-        Indicator = self.env["visit.indicator"]
         # The cycle's cases as visit.case counts them (by the local day they
         # fall due, skipped cases included): every figure, list and the
         # ledger of the report read these, as the indicators do.
-        case_domain = Indicator._period_domain(date_from, date_to, company)
-        domain = self.env["visit.case"]._record_domain(case_domain)
+        case_domain = self.env["visit.indicator"]._period_domain(
+            date_from, date_to, company
+        )
+        return {
+            "domain": self.env["visit.case"]._record_domain(case_domain),
+            "case_domain": case_domain,
+            "date_from": fields.Date.to_string(date_from),
+            "date_to": fields.Date.to_string(date_to),
+            "label": self._cycle_label(date_from, date_to),
+            "period": "%s – %s"
+            % (fields.Date.to_string(date_from), fields.Date.to_string(date_to)),
+        }
+
+    @api.model
+    def _summary(self, date_from, date_to, company):
+        """The cycle (see ``_cycle``) with its indicator ``lines`` and the
+        figures its kept report and its mail give: ``visit_count`` and
+        ``missed_count``."""
+        Indicator = self.env["visit.indicator"]
+        cycle = self._cycle(date_from, date_to, company)
         lines = Indicator._compute(date_from, date_to, company)
+        return dict(
+            cycle,
+            lines=lines,
+            visit_count=self.env["visit.record"].search_count(cycle["domain"]),
+            missed_count=Indicator._missed_target_count(lines),
+        )
+
+    @api.model
+    def _report_data(self, date_from, date_to, company):
+        """Everything the report of the local days ``date_from`` to
+        ``date_to`` (both included) of ``company`` shows, as plain data:
+        its summary (see ``_summary``), indicators, charts and lists."""
+        Visit = self.env["visit.record"]
+        Indicator = self.env["visit.indicator"]
+        summary = self._summary(date_from, date_to, company)
+        domain, lines = summary["domain"], summary["lines"]
         labels = Indicator._indicator_labels()
         categories = dict(
             Visit._fields["opinion_category"]._description_selection(self.env)
@@ -59,15 +140,7 @@ class VisitMonthlyReport(models.AbstractModel):
         ]
         unsatisfied = Visit.search(domain + [("is_unsatisfied", "=", True)], limit=500)
         return {
-            "domain": domain,
-            "case_domain": case_domain,
-            "date_from": fields.Date.to_string(date_from),
-            "date_to": fields.Date.to_string(date_to),
-            "label": self._cycle_label(date_from, date_to),
-            "period": "%s – %s"
-            % (fields.Date.to_string(date_from), fields.Date.to_string(date_to)),
-            "visit_count": Visit.search_count(domain),
-            "missed_count": Indicator._missed_target_count(lines),
+            **summary,
             "lines": [
                 dict(
                     line,
@@ -251,36 +324,3 @@ class VisitMonthlyReport(models.AbstractModel):
             "color": MIX_COLOR,
             "bars": bars,
         }
-
-
-class ReportVisitMonthly(models.AbstractModel):
-    """The values of the monthly report's PDF: given by the report job, or
-    read from a kept report cycle (Preview, Print) by whoever may read it."""
-
-    _name = "report.customer_visit.report_visit_monthly"
-    _description = "Monthly Follow-up Report PDF"
-
-    @api.model
-    def _get_report_values(self, docids, data=None):
-        data = dict(data or {})
-        companies = self.env["res.company"].browse(docids)
-        if data.get("run_id"):
-            run = self.env["visit.report.run"].browse(data["run_id"])
-            # Only the company's visit managers read a kept report.
-            run.check_access("read")
-            companies = run.company_id
-            data.update(
-                self.env["visit.monthly.report"]._report_data(
-                    run.date_from, run.date_to, companies
-                )
-            )
-        elif "lines" not in data:
-            raise UserError(
-                self.env._(
-                    "The monthly report is opened from Follow-ups ▸ Monthly "
-                    "Reports: choose a report there and click Preview or Print."
-                )
-            )
-        return dict(
-            data, doc_ids=companies.ids, doc_model="res.company", docs=companies
-        )

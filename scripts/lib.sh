@@ -63,7 +63,7 @@ cv_ensure_odoo() {
 }
 
 cv_ensure_python_requirements() {
-    if "$PYTHON" -c 'import xlsxwriter, phonenumbers, odoo.addons.helpdesk_mgmt' 2>/dev/null; then
+    if "$PYTHON" -c 'import xlsxwriter, phonenumbers, odoo.addons.helpdesk_mgmt, odoo.addons.report_xlsx' 2>/dev/null; then
         return 0
     fi
     cv_log "installing Python requirements"

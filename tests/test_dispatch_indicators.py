@@ -232,7 +232,9 @@ class TestDispatchIndicators(VisitCommon):
             [line["label"] for line in groups["response_rate"]["lines"]],
             ["Email", "SMS", ALL],
         )
-        data = self.env["visit.monthly.report"]._report_data(*OCTOBER, self.company_d)
+        data = self.env["report.customer_visit.report_visit_monthly"]._report_data(
+            *OCTOBER, self.company_d
+        )
         rates = {
             line["label"]: line
             for line in data["lines"]

@@ -155,13 +155,15 @@ class TestHouseDrifts(VisitCommon):
         self.assertEqual(cases.record_id, moved | december)
         self.assertEqual(len(cases.filtered(lambda case: case.kind == "skipped")), 1)
         # 2 visited of 3 owed, worked out by hand.
-        data = self.env["visit.monthly.report"]._report_data(*period, company)
+        data = self.env["report.customer_visit.report_visit_monthly"]._report_data(
+            *period, company
+        )
         self.assertEqual(data["visit_count"], 2)
-        overall = self.env["visit.monthly.report"]._overall(
+        overall = self.env["report.customer_visit.report_visit_monthly"]._overall(
             data["lines"], "callback_rate"
         )
         self.assertAlmostEqual(overall["value"], 66.67, places=2)
-        run = company._visit_report_run_prepare(*period)
+        run = self.env["visit.report.run"]._prepare_cycle(company, *period)
         self.assertEqual(run.visit_count, 2)
         book = openpyxl.load_workbook(
             io.BytesIO(

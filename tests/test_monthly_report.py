@@ -93,9 +93,8 @@ class TestMonthlyReport(VisitCommon, HttpCase):
     def test_pdf_renders_with_its_svg_charts_in_english_and_chinese(self):
         today = fields.Date.context_today(self.env["res.company"])
         Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
-        data = self.env["visit.monthly.report"]._report_data(
-            today.replace(day=1), today, self.company
-        )
+        # The company and the period: the report builds its values.
+        data = {"date_from": str(today.replace(day=1)), "date_to": str(today)}
         pdf, kind = Report._render_qweb_pdf(
             "customer_visit.visit_monthly_report", self.company.ids, data=data
         )
@@ -105,8 +104,6 @@ class TestMonthlyReport(VisitCommon, HttpCase):
         self.env["ir.module.module"]._load_module_terms(
             ["customer_visit"], ["zh_CN"], overwrite=True
         )
-        zh = self.env["visit.monthly.report"].with_context(lang="zh_CN")
-        data = zh._report_data(today.replace(day=1), today, self.company)
         html = (
             Report.with_context(lang="zh_CN")
             ._render_qweb_html(
@@ -143,7 +140,7 @@ class TestMonthlyReport(VisitCommon, HttpCase):
 
     def test_report_data_lists_unsatisfied_customers_and_classified_opinions(self):
         today = fields.Date.context_today(self.env["res.company"])
-        data = self.env["visit.monthly.report"]._report_data(
+        data = self.env["report.customer_visit.report_visit_monthly"]._report_data(
             today.replace(day=1), today, self.company
         )
         self.assertEqual(data["visit_count"], 1)
@@ -397,7 +394,7 @@ class TestReportCycles(VisitCommon):
     def test_report_data_counts_local_days_of_the_cycle(self):
         self._visit_at(datetime(2027, 4, 1, 2, 0))  # 31 March, local
         self._visit_at(datetime(2027, 4, 30, 23, 0))  # 30 April, local
-        data = self.env["visit.monthly.report"]._report_data(
+        data = self.env["report.customer_visit.report_visit_monthly"]._report_data(
             date(2027, 4, 1), date(2027, 4, 30), self.company
         )
         self.assertEqual(data["visit_count"], 1)
@@ -422,7 +419,9 @@ class TestReportCycles(VisitCommon):
         html = (
             self.env["ir.actions.report"]
             ._render_qweb_html(
-                "customer_visit.visit_monthly_report", self.company.ids, data=data
+                "customer_visit.visit_monthly_report",
+                self.company.ids,
+                data={"date_from": "2027-04-01", "date_to": "2027-04-30"},
             )[0]
             .decode()
         )
