@@ -166,7 +166,7 @@ class VisitPortal(CustomerPortal):
         """What the page offers: the customer's forms, to the customer only
         (an employee reads the page without them)."""
         customer = self._visit_customer(visit, access_token)
-        opted_out = visit.env["visit.planner"]._is_opted_out(visit.partner_id)
+        opted_out = visit.partner_id._visit_opted_out()
         # A signed visit is answered already: nothing left to answer or book.
         is_open = bool(
             customer and visit.is_open and not opted_out and not visit.signature_hash
@@ -293,7 +293,7 @@ class VisitPortal(CustomerPortal):
     def portal_visit_optout(self, visit_id, access_token=None, confirm=None, **post):
         """Two steps: the page asks to confirm, only then the wish is kept."""
         visit = self._visit_for_action(visit_id, access_token)
-        if visit.env["visit.planner"]._is_opted_out(visit.partner_id):
+        if visit.partner_id._visit_opted_out():
             return self._visit_redirect(visit, access_token, "optout")
         if confirm != "yes":
             return self._visit_render(visit, access_token, {"confirm_opt_out": True})

@@ -144,6 +144,11 @@ class ResPartner(models.Model):
             self._cancel_open_visits()
         return res
 
+    def _visit_opted_out(self):
+        """Whether this customer, or the company they belong to, asked not
+        to be contacted (no customer did not)."""
+        return bool(self.do_not_visit or self.commercial_partner_id.do_not_visit)
+
     def _cancel_open_visits(self):
         """Respect a do-not-visit wish: cancel every open visit, except
         mandatory callbacks, which close as not reached (refused) with the

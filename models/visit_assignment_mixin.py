@@ -108,10 +108,9 @@ class VisitAssignmentMixin(models.AbstractModel):
             return lambda source: allowed(source, self.user_id)
         agents = self._team_agents()
         if visit_types:
-            Planner = self.env["visit.planner"]
             agents = agents.filtered(
                 lambda user: all(
-                    Planner._may_do(visit_type, user) for visit_type in visit_types
+                    visit_type._may_be_assigned(user) for visit_type in visit_types
                 )
             )
         if self.assignment == "round_robin":

@@ -140,17 +140,11 @@ class VisitPlanner(models.AbstractModel):
     # Eligibility
     # ------------------------------------------------------------------
     @api.model
-    def _is_opted_out(self, partner):
-        """The customer, or the company they belong to, asked not to be
-        contacted."""
-        return bool(partner.do_not_visit or partner.commercial_partner_id.do_not_visit)
-
-    @api.model
     def _skip_reason(self, partner, channel=None, check_phone=False):
         """Why ``partner`` cannot be visited (a SKIP_REASONS key), or None."""
         if not partner:
             return "no_partner"
-        if self._is_opted_out(partner):
+        if partner._visit_opted_out():
             return "do_not_visit"
         if check_phone and channel in PHONE_CHANNELS:
             if partner.visit_phone_state == "missing":
@@ -190,12 +184,6 @@ class VisitPlanner(models.AbstractModel):
     # Who may make the visit
     # ------------------------------------------------------------------
     @api.model
-    def _may_do(self, visit_type, user):
-        """Only members of the type's qualification group may do its visits."""
-        group = visit_type.qualified_group_id
-        return not (group and user and group not in user.groups_id)
-
-    @api.model
     def _assignee(self, visit_type, user, owner, independent):
         """``user`` if they may do the visit, else None: never the source's
         salesperson when independence applies, never an unqualified user."""
@@ -203,7 +191,7 @@ class VisitPlanner(models.AbstractModel):
             return None
         if user and (independent or visit_type.exclude_salesperson) and user == owner:
             return None
-        if not self._may_do(visit_type, user):
+        if not visit_type._may_be_assigned(user):
             return None
         return user
 

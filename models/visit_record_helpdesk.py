@@ -212,7 +212,7 @@ class VisitRecord(models.Model):
             lambda rec: rec.is_confirmation and rec.ticket_id == ticket
         ):
             return self.browse()
-        if self.env["visit.planner"]._is_opted_out(self.partner_id):
+        if self.partner_id._visit_opted_out():
             ticket.message_post(
                 body=self.env._(
                     "No confirmation visit: %s asked not to be contacted.",

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytz
 from psycopg2.errors import LockNotAvailable, TransactionRollbackError, UniqueViolation
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -15,22 +15,6 @@ from .visit_domain import literal_domain
 from .visit_protect import addon_action
 
 _logger = logging.getLogger(__name__)
-
-# Policies a manager starts a rule from (see _template_values).
-RULE_TEMPLATES = [
-    ("repair", "After a repair: within 24 hours, again after 3 months"),
-    (
-        "sale",
-        "After a sale: calls +2 hours, +2 days, +7 days, +1 month, +3 months",
-    ),
-    ("complaint", "After a complaint: the next day, within 5 working days"),
-    ("discharge", "After a discharge: +3 days, +7 days, +30 days"),
-    (
-        "new_policy",
-        "After a new policy: within the cooling-off period, never the salesperson",
-    ),
-    ("annual", "Annual check-up of every customer"),
-]
 
 # Sources handled per cron call; the cron runner commits after each call.
 GENERATE_BATCH = 5000
@@ -262,10 +246,12 @@ class VisitRule(models.Model):
         inverse="_inverse_has_exclusions",
         groups="customer_visit.group_visit_manager",
     )
-    template = fields.Selection(
-        RULE_TEMPLATES,
+    template_id = fields.Many2one(
+        "visit.rule.template",
         string="Start from",
-        store=False,
+        ondelete="set null",
+        copy=False,
+        domain="[('company_id', 'in', [company_id, False])]",
         help="Fill the rule from a common policy, then adjust it.",
     )
     plan_ids = fields.One2many("visit.plan", "rule_id", string="Plans")
@@ -491,119 +477,21 @@ class VisitRule(models.Model):
         for rule in self.filtered(lambda rule: not rule.has_exclusions):
             rule.exclude_domain = "[]"
 
-    @api.onchange("template")
-    def _onchange_template(self):
+    @api.onchange("template_id")
+    def _onchange_template_id(self):
         """Fill the rule from the chosen template; the manager adjusts it."""
-        if self.template:
-            values = self._template_values(self.template)
-            # A name the manager typed is kept; another template's is not.
-            defaults = {
-                self._template_values(key)["name"] for key, _label in RULE_TEMPLATES
-            }
-            if self.name and self.name not in defaults:
+        template = self.template_id
+        if template:
+            values = template._rule_values()
+            # A name the manager typed is kept; a template's is not.
+            Templates = self.env["visit.rule.template"].with_context(active_test=False)
+            if self.name and not Templates.search_count(
+                [("name", "=", self.name)], limit=1
+            ):
                 values.pop("name")
+            if template.exclude_salesperson:
+                values.update(self._template_team_assignment())
             self.update(values)
-
-    @api.model
-    def _template_values(self, template):
-        """The values of a rule made from ``template`` (a RULE_TEMPLATES key)."""
-        ref = self.env.ref
-        ticket_closed = {
-            "model_id": self.env["ir.model"]._get("helpdesk.ticket").id,
-            "date_field_id": self.env["ir.model.fields"]
-            ._get("helpdesk.ticket", "closed_date")
-            .id,
-            "domain": "[('stage_id.closed', '=', True)]",
-        }
-        order_confirmed = {
-            "model_id": self.env["ir.model"]._get("sale.order").id,
-            "date_field_id": self.env["ir.model.fields"]
-            ._get("sale.order", "date_order")
-            .id,
-            "domain": "[('state', '=', 'sale')]",
-        }
-
-        def steps(type_xmlid, *cadence, channel=None):
-            visit_type = ref(type_xmlid)
-            return [Command.clear()] + [
-                Command.create(
-                    {
-                        "sequence": index,
-                        "type_id": visit_type.id,
-                        "channel": channel or visit_type.default_channel or "phone",
-                        "delay": delay,
-                        "delay_unit": unit,
-                        "deadline_delay": deadline[0] if deadline else 0,
-                        "deadline_unit": deadline[1] if deadline else "days",
-                        "repeat_every": repeat,
-                    }
-                )
-                for index, (delay, unit, deadline, repeat) in enumerate(cadence, 1)
-            ]
-
-        templates = {
-            "repair": dict(
-                ticket_closed,
-                name=self.env._("After a repair"),
-                step_ids=steps(
-                    "customer_visit.visit_type_repair",
-                    (2, "hours", (24, "hours"), 0),
-                    (3, "months", None, 0),
-                ),
-            ),
-            "sale": dict(
-                order_confirmed,
-                name=self.env._("After a sale"),
-                # Dealers call their buyers; each call has its own deadline.
-                step_ids=steps(
-                    "customer_visit.visit_type_after_sale",
-                    (2, "hours", (24, "hours"), 0),
-                    (2, "days", (4, "days"), 0),
-                    (7, "days", (10, "days"), 0),
-                    (1, "months", (5, "weeks"), 0),
-                    (3, "months", (14, "weeks"), 0),
-                    channel="phone",
-                ),
-            ),
-            "complaint": dict(
-                ticket_closed,
-                name=self.env._("After a complaint"),
-                step_ids=steps(
-                    "customer_visit.visit_type_complaint",
-                    (1, "days", (5, "working_days"), 0),
-                ),
-            ),
-            "discharge": dict(
-                ticket_closed,
-                name=self.env._("After a discharge"),
-                step_ids=steps(
-                    "customer_visit.visit_type_discharge",
-                    (3, "days", None, 0),
-                    (7, "days", None, 0),
-                    (30, "days", None, 0),
-                ),
-            ),
-            "new_policy": dict(
-                order_confirmed,
-                name=self.env._("After a new policy"),
-                exclude_salesperson=True,
-                **self._template_team_assignment(),
-                step_ids=steps(
-                    "customer_visit.visit_type_new_contract",
-                    (1, "days", (15, "days"), 0),
-                ),
-            ),
-            "annual": {
-                "model_id": self.env["ir.model"]._get("res.partner").id,
-                "date_field_id": False,
-                "domain": "[('customer_rank', '>', 0)]",
-                "name": self.env._("Annual check-up"),
-                "step_ids": steps(
-                    "customer_visit.visit_type_warranty", (12, "months", None, 12)
-                ),
-            },
-        }
-        return templates[template]
 
     @api.model
     def _template_team_assignment(self):

@@ -240,6 +240,13 @@ class VisitType(models.Model):
                     )
                 )
 
+    def _may_be_assigned(self, user):
+        """Whether ``user`` may be assigned this type's visits and close
+        them: only members of its qualification group, when it has one."""
+        self.ensure_one()
+        group = self.qualified_group_id
+        return not (group and user and group not in user.groups_id)
+
     @api.model
     def _channel_needs_signature(self, channel):
         """Whether a visit on ``channel`` is signed by the customer when its

@@ -6,8 +6,8 @@ from odoo import Command, fields
 from odoo.tests import Form, tagged
 
 from ..models.visit_calendar import WorkCalendar
-from ..models.visit_rule import RULE_TEMPLATES
 from .common import VisitCommon, calling_hours
+from .test_rule_templates import TEMPLATES
 
 # Monday 4 January 2027, 10:00 in Shanghai (UTC+8), 21:00 on Sunday in New
 # York (UTC-5): the dates below are worked out by hand from it.
@@ -31,11 +31,11 @@ class TestFirstDayRules(VisitCommon):
     # ------------------------------------------------------------------
     def _from_template(self, key):
         form = Form(self.env["visit.rule"].with_user(self.manager))
-        form.template = key
+        form.template_id = self.env.ref(f"customer_visit.visit_rule_template_{key}")
         return form.save()
 
     def test_every_template_saves_as_shown_by_the_manager(self):
-        for key, _label in RULE_TEMPLATES:
+        for key in TEMPLATES:
             with self.subTest(key):
                 rule = self._from_template(key)
                 self.assertTrue(rule.step_ids)

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import VisitCommon
@@ -9,7 +9,9 @@ from .common import VisitCommon
 @tagged("post_install", "-at_install")
 class TestHouseOwners(VisitCommon):
     """Each decision has one owner: the draw model decides a rule's sample,
-    ``ir.cron`` keeps the worker jobs of the Job workers setting."""
+    ``ir.cron`` keeps the worker jobs of the Job workers setting, the
+    customer whether they may be contacted, the visit type who may be
+    assigned its visits."""
 
     @classmethod
     def setUpClass(cls):
@@ -89,3 +91,44 @@ class TestHouseOwners(VisitCommon):
             self.env["res.config.settings"].with_user(self.manager).create(
                 {"visit_generate_workers": 4}
             ).execute()
+
+    def test_the_customer_decides_whether_they_may_be_contacted(self):
+        Planner = self.env["visit.planner"]
+        self.assertFalse(hasattr(Planner, "_is_opted_out"), "no second copy")
+        company = self.env["res.partner"].create(
+            {"name": "Hangzhou Steel", "is_company": True}
+        )
+        contact = self.env["res.partner"].create(
+            {"name": "李雷", "parent_id": company.id, "phone": "+86 138 0013 8001"}
+        )
+        self.assertFalse(contact._visit_opted_out())
+        self.assertFalse(self.env["res.partner"]._visit_opted_out(), "no customer")
+        # The manager records the company's wish: its contacts are opted out.
+        company.with_user(self.manager).do_not_visit = True
+        self.assertTrue(contact._visit_opted_out())
+        self.assertEqual(Planner._skip_reason(contact), "do_not_visit")
+        with self.assertRefused(ValidationError, "asked not to be contacted"):
+            self._create_visit(env=self.env(user=self.manager), partner_id=contact.id)
+
+    def test_the_visit_type_decides_who_may_be_assigned(self):
+        self.assertFalse(hasattr(self.env["visit.planner"], "_may_do"))
+        nurses = self.env["res.groups"].create({"name": "Nurses"})
+        nurse = new_test_user(
+            self.env,
+            login="cv_nurse_owner",
+            name="Nurse Na",
+            groups="customer_visit.group_visit_user",
+        )
+        nurse.groups_id |= nurses
+        discharge = self.env["visit.type"].create(
+            {"name": "Discharge call", "qualified_group_id": nurses.id}
+        )
+        self.assertTrue(discharge._may_be_assigned(nurse))
+        self.assertFalse(discharge._may_be_assigned(self.agent))
+        self.assertTrue(self.type_plain._may_be_assigned(self.agent))
+        # The manager assigning the visit meets the type's decision.
+        Visits = self.env(user=self.manager)
+        with self.assertRefused(ValidationError, "only members of"):
+            self._create_visit(env=Visits, type_id=discharge.id, user_id=self.agent.id)
+        visit = self._create_visit(env=Visits, type_id=discharge.id, user_id=nurse.id)
+        self.assertEqual(visit.user_id, nurse)

@@ -1,7 +1,8 @@
 from odoo.tests import Form, tagged
 
-from ..models.visit_rule import RULE_TEMPLATES
 from .common import VisitCommon
+
+TEMPLATES = ("repair", "sale", "complaint", "discharge", "new_policy", "annual")
 
 
 @tagged("post_install", "-at_install")
@@ -18,10 +19,12 @@ class TestRuleTemplates(VisitCommon):
             "new_policy": ["1 days"],
             "annual": ["12 months"],
         }
-        for key, _label in RULE_TEMPLATES:
+        for key in TEMPLATES:
             with self.subTest(key):
                 form = Form(self.env["visit.rule"])
-                form.template = key
+                form.template_id = self.env.ref(
+                    f"customer_visit.visit_rule_template_{key}"
+                )
                 if key == "new_policy":
                     form.team_id = self.env["crm.team"].create(
                         {"name": "Callers", "member_ids": [(6, 0, self.agent_2.ids)]}
@@ -41,7 +44,7 @@ class TestRuleTemplates(VisitCommon):
     def test_the_rule_in_plain_words(self):
         form = Form(self.env["visit.rule"])
         form.name = "Repairs of Hangzhou"
-        form.template = "repair"
+        form.template_id = self.env.ref("customer_visit.visit_rule_template_repair")
         form.coverage = "sample"
         form.sample_percent = 5
         form.assignment = "user"
