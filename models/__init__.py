@@ -4,9 +4,11 @@ from . import visit_unreached_reason
 from . import visit_planner
 from . import visit_type
 from . import visit_type_question
+from . import visit_question_option
 from . import visit_assignment_mixin
 from . import visit_rule
 from . import visit_rule_step
+from . import visit_rule_template
 from . import visit_rule_draw
 from . import visit_occasion
 from . import visit_rule_skip
@@ -25,9 +27,9 @@ from . import sale_order
 from . import helpdesk_ticket
 from . import res_company
 from . import visit_report_run
-from . import ir_actions_report
 from . import res_config_settings
 from . import ir_cron
+from . import ir_sequence
 from . import visit_record_dispatch
 from . import visit_record_portal
 from . import visit_record_erasure

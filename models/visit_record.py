@@ -23,7 +23,6 @@ from .visit_protect import (
     refused_fields,
 )
 from .visit_type import OPINION_CATEGORIES
-from .visit_unreached_reason import unreached_reason_selection
 
 _logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ SIGNED_FIELDS = {
     "scheduled_date",
     "problem_description",
     "outcome",
-    "unreached_reason",
+    "unreached_reason_id",
     "identity_confirmed",
     "opinion",
     "answer_ids",
@@ -205,7 +204,7 @@ class VisitRecord(models.Model):
         index=True,
         tracking=True,
         copy=False,
-        group_expand=True,
+        group_expand="_group_expand_states",
     )
     # The two questions every screen, job and report asks of a visit, stored
     # once (views, Python and SQL read them, never the states again).
@@ -230,8 +229,12 @@ class VisitRecord(models.Model):
         tracking=True,
         copy=False,
     )
-    unreached_reason = fields.Selection(
-        unreached_reason_selection, string="Reason not reached", copy=False
+    unreached_reason_id = fields.Many2one(
+        "visit.unreached.reason",
+        string="Reason not reached",
+        ondelete="restrict",
+        copy=False,
+        index="btree_not_null",
     )
     identity_confirmed = fields.Boolean(copy=False)
     answered_by_id = fields.Many2one(
@@ -764,7 +767,7 @@ class VisitRecord(models.Model):
                     )
                 )
 
-    @api.constrains("state", "outcome", "unreached_reason")
+    @api.constrains("state", "outcome", "unreached_reason_id")
     def _check_outcome(self):
         for rec in self:
             if rec.state == "done" and rec.outcome != "reached":
@@ -775,7 +778,7 @@ class VisitRecord(models.Model):
                         rec.display_name,
                     )
                 )
-            if rec.outcome == "not_reached" and not rec.unreached_reason:
+            if rec.outcome == "not_reached" and not rec.unreached_reason_id:
                 raise ValidationError(
                     self.env._(
                         "%s: say why the customer was not reached.",
@@ -807,10 +810,9 @@ class VisitRecord(models.Model):
 
     @api.constrains("partner_id", "state")
     def _check_partner_do_not_visit(self):
-        Planner = self.env["visit.planner"]
         for rec in self:
             partner = rec.partner_id
-            if rec.state in OPEN_STATES and Planner._is_opted_out(partner):
+            if rec.state in OPEN_STATES and partner._visit_opted_out():
                 raise ValidationError(
                     self.env._(
                         "%s asked not to be contacted: no visit can be "
@@ -824,18 +826,7 @@ class VisitRecord(models.Model):
         """Independence and qualification hold whoever assigns the visit
         (checked when the assignee or the type changes, not when the
         scheduler moves the visit on)."""
-        Planner = self.env["visit.planner"]
-        for rec in self.filtered(
-            lambda rec: (
-                rec.user_id
-                and rec.state in OPEN_STATES
-                and (
-                    rec.is_independent
-                    or rec.type_id.exclude_salesperson
-                    or rec.type_id.qualified_group_id
-                )
-            )
-        ):
+        for rec in self.filtered(lambda rec: rec.user_id and rec.state in OPEN_STATES):
             if (
                 rec.is_independent or rec.type_id.exclude_salesperson
             ) and rec.user_id == rec._salesperson():
@@ -848,7 +839,7 @@ class VisitRecord(models.Model):
                         user=rec.user_id.name,
                     )
                 )
-            if not Planner._may_do(rec.type_id, rec.user_id):
+            if not rec.type_id._may_be_assigned(rec.user_id):
                 raise ValidationError(
                     self.env._(
                         "%(user)s may not make %(type)s visits: only members of "
@@ -898,19 +889,15 @@ class VisitRecord(models.Model):
         ]
 
     @api.model
-    def web_read_group(
-        self, domain, fields, groupby, limit=None, offset=0, orderby=False, lazy=True
-    ):
-        """The kanban by state folds the cancelled column, as CRM folds its
-        lost stage."""
-        result = super().web_read_group(
-            domain, fields, groupby, limit, offset, orderby, lazy
-        )
-        if groupby and groupby[0] == "state":
-            for group in result["groups"]:
-                if group.get("state") == "cancelled":
-                    group["__fold"] = True
-        return result
+    def _group_expand_states(self, states, domain):
+        """The kanban by state shows every column of work, empty ones too;
+        the cancelled column only when the search finds cancelled visits
+        (as CRM's folded lost stage stays out of the way)."""
+        return [
+            state
+            for state, _label in self._fields["state"].selection
+            if state != "cancelled"
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -994,28 +981,11 @@ class VisitRecord(models.Model):
                 order="company_id",
                 limit=1,
             )
-            if sequence.implementation != "standard" or sequence.use_date_range:
-                for vals in group:
-                    vals["name"] = (
-                        Sequence.next_by_code(
-                            "visit.record", sequence_date=local_day(vals)
-                        )
-                        or "/"
-                    )
-                continue
-            # A standard sequence is a PostgreSQL sequence: draw the whole
-            # batch in one statement instead of one next_by_code per visit.
-            self.env.cr.execute(
-                "SELECT nextval(%s) FROM generate_series(1, %s)",
-                [f"ir_sequence_{sequence.id:03d}", len(group)],
-            )
-            affixes = {}  # the prefix depends on the month at most: once per day
-            for vals, (number,) in zip(group, self.env.cr.fetchall(), strict=True):
-                day = local_day(vals)
-                if day not in affixes:
-                    affixes[day] = sequence._get_prefix_suffix(date=day)
-                prefix, suffix = affixes[day]
-                vals["name"] = f"{prefix}{number:0{sequence.padding}d}{suffix}"
+            if not sequence:
+                continue  # no numbering for this company: the visits keep "/"
+            names = sequence._visit_next_batch([local_day(vals) for vals in group])
+            for vals, name in zip(group, names, strict=True):
+                vals["name"] = name or "/"
 
     def _create_plans(self, vals_list, types_by_id):
         """Give every planless visit its own plan (one partner, one source)."""
@@ -1339,12 +1309,11 @@ class VisitRecord(models.Model):
                     ", ".join(unsigned.mapped("name")),
                 )
             )
-        Reason = self.env["visit.unreached.reason"]
         unreached = self.filtered(lambda rec: rec.outcome == "not_reached")
         if undated := unreached.filtered(
             lambda rec: (
                 not rec.callback_date
-                and Reason._behaviour_of(rec.unreached_reason) == "callback"
+                and rec.unreached_reason_id.behaviour == "callback"
             )
         ):
             raise UserError(
@@ -1357,8 +1326,7 @@ class VisitRecord(models.Model):
         now = fields.Datetime.now()
         callbacks = unreached.filtered(
             lambda rec: (
-                rec.callback_date
-                and Reason._behaviour_of(rec.unreached_reason) == "callback"
+                rec.callback_date and rec.unreached_reason_id.behaviour == "callback"
             )
         )
         callbacks._call_back_later()
@@ -1367,7 +1335,7 @@ class VisitRecord(models.Model):
             # Falling back at once (no number for this channel) or after the delay.
             delay = (
                 0
-                if Reason._behaviour_of(rec.unreached_reason) == "fallback"
+                if rec.unreached_reason_id.behaviour == "fallback"
                 else rec.retry_delay_hours
             )
             rec.write(
@@ -1375,14 +1343,11 @@ class VisitRecord(models.Model):
             )
         # Not "<type> done" either: the to-do comes back with the attempt.
         waiting._visit_activities().unlink()
-        reasons = dict(
-            self._fields["unreached_reason"]._description_selection(self.env)
-        )
         waiting._message_log_batch(
             bodies={
                 rec.id: self.env._(
                     "Not reached (%(reason)s): another attempt is planned.",
-                    reason=reasons.get(rec.unreached_reason, rec.unreached_reason),
+                    reason=rec.unreached_reason_id.name,
                 )
                 for rec in waiting
             }
@@ -1423,9 +1388,8 @@ class VisitRecord(models.Model):
         (the customer on the portal and the scheduler run as superuser)."""
         if self.env.su:
             return
-        Planner = self.env["visit.planner"]
         if refused := self.filtered(
-            lambda rec: not Planner._may_do(rec.type_id, self.env.user)
+            lambda rec: not rec.type_id._may_be_assigned(self.env.user)
         ):
             raise UserError(
                 self.env._(
@@ -1493,12 +1457,9 @@ class VisitRecord(models.Model):
         failed: marked done, an activity would log "<type> done" for a
         visit nobody reached."""
         (self._visit_activities() | self._escalation_activities()).unlink()
-        reasons = dict(
-            self._fields["unreached_reason"]._description_selection(self.env)
-        )
         bodies = {}
         for rec in self:
-            reason = reasons.get(rec.unreached_reason) or self.env._("no reason given")
+            reason = rec.unreached_reason_id.name or self.env._("no reason given")
             bodies[rec.id] = (
                 self.env._(
                     "Visit failed: not reached (%(reason)s) after 1 attempt.",
@@ -1522,7 +1483,7 @@ class VisitRecord(models.Model):
                 {
                     "state": "planned",
                     "outcome": False,
-                    "unreached_reason": False,
+                    "unreached_reason_id": False,
                     "scheduled_date": when,
                     "deadline": max(rec.deadline, when) if rec.deadline else False,
                     "callback_date": False,
@@ -1598,9 +1559,11 @@ class VisitRecord(models.Model):
                 {
                     "record_id": rec.id,
                     "channel": rec.channel,
-                    "result": "reached"
-                    if rec.outcome == "reached"
-                    else rec.unreached_reason,
+                    "result": "reached" if rec.outcome == "reached" else "not_reached",
+                    # A reached visit's leftover reason is not its attempt's.
+                    "reason_id": (
+                        rec.outcome != "reached" and rec.unreached_reason_id.id
+                    ),
                 }
                 for rec in self
             ]
@@ -1633,12 +1596,16 @@ class VisitRecord(models.Model):
         """A mandatory callback the customer opted out of: not reached,
         refused, the wish recorded; it still counts as owed."""
         now = fields.Datetime.now()
+        refused = self.env["ir.model.data"]._xmlid_to_res_id(
+            "customer_visit.visit_unreached_reason_refused", raise_if_not_found=True
+        )
         self.env["visit.attempt"].create(
             [
                 {
                     "record_id": rec.id,
                     "channel": rec.channel,
-                    "result": "refused",
+                    "result": "not_reached",
+                    "reason_id": refused,
                     "note": self.env._("Asked not to be contacted"),
                 }
                 for rec in self
@@ -1647,7 +1614,7 @@ class VisitRecord(models.Model):
         self.write(
             {
                 "outcome": "not_reached",
-                "unreached_reason": "refused",
+                "unreached_reason_id": refused,
                 "state": "failed",
                 "retry_date": False,
                 "date_done": now,
@@ -1681,7 +1648,7 @@ class VisitRecord(models.Model):
             {
                 "state": "planned",
                 "outcome": False,
-                "unreached_reason": False,
+                "unreached_reason_id": False,
                 "date_done": False,
             }
         )
@@ -1699,9 +1666,8 @@ class VisitRecord(models.Model):
         then the fallback chain, one attempt per channel.
         """
         self.ensure_one()
-        Reason = self.env["visit.unreached.reason"]
         behaviour = (
-            Reason._behaviour_of(self.unreached_reason)
+            self.unreached_reason_id.behaviour or "retry"
             if self.outcome == "not_reached"
             else "retry"
         )
@@ -1712,7 +1678,7 @@ class VisitRecord(models.Model):
                 self.attempt_ids.filtered(
                     lambda attempt: (
                         attempt.channel == self.channel
-                        and Reason._behaviour_of(attempt.result) != "callback"
+                        and attempt.reason_id.behaviour != "callback"
                     )
                 )
             )
@@ -1766,7 +1732,7 @@ class VisitRecord(models.Model):
             values = {
                 "state": "planned",
                 "outcome": False,
-                "unreached_reason": False,
+                "unreached_reason_id": False,
                 "retry_date": False,
                 "scheduled_date": scheduled,
             }
@@ -1874,16 +1840,10 @@ class VisitRecord(models.Model):
         """Download the ledger (回访台帐) of the selected visits as xlsx."""
         if not self:
             raise UserError(self.env._("Select the visits to export first."))
-        Ledger = self.env["visit.ledger"]
-        attachment = Ledger._download(
-            Ledger._xlsx([("id", "in", self.ids)]),
-            self.env._("Visit ledger %s.xlsx", fields.Date.context_today(self)),
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
+        # The ledger's xlsx report (OCA report_xlsx), as mailed monthly; an
+        # xlsx has no document layout for an admin to configure first.
+        report = self.env.ref("customer_visit.visit_record_report_ledger")
+        return report.report_action(self, config=False)
 
     def action_open_plan(self):
         self.ensure_one()

@@ -188,7 +188,8 @@ class VisitSourceMixin(models.AbstractModel):
                 return self[link]
         return self.source_ref or None
 
-    def _prepare_create_values(self, vals_list):
+    @api.model_create_multi
+    def create(self, vals_list):
         # Before anything reads the source (its name is stored at the INSERT).
         for vals in vals_list:
             if vals.get("source_ref"):
@@ -196,9 +197,8 @@ class VisitSourceMixin(models.AbstractModel):
                     vals,
                     inherited=() if self.env.su else self._inherited_sources(vals),
                 )
-        vals_list = super()._prepare_create_values(vals_list)
-        self._add_creation_hints(vals_list)
-        return vals_list
+        # The hints are added to copies: the caller's values stay as given.
+        return super().create(self._add_creation_hints([dict(v) for v in vals_list]))
 
     @api.model
     def _add_creation_hints(self, vals_list):

@@ -91,10 +91,10 @@ class VisitTarget(models.Model):
 
     def init(self):
         # One target per indicator, type and company, except channel shares:
-        # a policy caps several sets of channels.
-        self.env.cr.execute("DROP INDEX IF EXISTS visit_target_indicator_uniq")
+        # a policy caps several sets of channels. Made once: a change of its
+        # definition drops the old one in a migration (18.0.1.7.0/pre-50).
         self.env.cr.execute(
-            """CREATE UNIQUE INDEX visit_target_indicator_uniq
+            """CREATE UNIQUE INDEX IF NOT EXISTS visit_target_indicator_uniq
                    ON visit_target (company_id, COALESCE(type_id, 0), indicator, period,
                                     COALESCE(signature_base, ''))
                 WHERE indicator != 'channel_share'"""

@@ -51,4 +51,10 @@ from . import test_house_drifts
 from . import test_house_layout
 from . import test_query_counts
 from . import test_house_owners
+from . import test_house_templates
 from . import test_house_indicators
+from . import test_house_framework
+from . import test_house_dispatch
+from . import test_house_choices
+from . import test_house_reports
+from . import test_house_reasons

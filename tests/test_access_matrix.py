@@ -4,6 +4,7 @@ through the ORM and through JSON-RPC."""
 import pathlib
 import re
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
@@ -20,6 +21,7 @@ MODEL_ACCESS = {
     "visit.type": ("", "r", "", "r", "rwcu"),
     # The portal shows a visit's questions through the visit it checked.
     "visit.type.question": ("", "", "", "r", "rwcu"),
+    "visit.question.option": ("", "", "", "r", "rwcu"),
     "visit.plan": ("", "", "", "rwc", "rwcu"),
     "visit.record": ("", "r", "", "rwc", "rwcu"),
     # Attempts are history: created by closing a visit, never rewritten.
@@ -32,13 +34,14 @@ MODEL_ACCESS = {
     "visit.rule.draw.line": ("", "", "", "", "r"),
     "visit.rule.sample": ("", "", "", "", "r"),
     "visit.rule.stratum": ("", "", "", "r", "rwcu"),
+    "visit.rule.template": ("", "", "", "r", "rwcu"),
+    "visit.rule.template.step": ("", "", "", "r", "rwcu"),
     "visit.occasion": ("", "", "", "r", "rwcu"),
     "visit.occasion.date": ("", "", "", "r", "rwcu"),
     "visit.month": ("", "", "", "r", "r"),
     "visit.rule.skip": ("", "", "", "", "ru"),
     "visit.outcome.wizard": ("", "", "", "rwcu", "rwcu"),
     "visit.outcome.wizard.answer": ("", "", "", "rwcu", "rwcu"),
-    "visit.outcome.wizard.choice": ("", "", "", "rwcu", "rwcu"),
     "visit.plan.cancel.wizard": ("", "", "", "rwcu", "rwcu"),
     "visit.public.letter.wizard": ("", "", "", "rwcu", "rwcu"),
     "visit.review.wizard": ("", "", "", "", "rwcu"),
@@ -228,7 +231,8 @@ class TestAccessMatrix(AccessFixture):
             "visit.attempt": self.env["visit.attempt"].create(
                 {
                     "record_id": self.visit_own.id,
-                    "result": "no_answer",
+                    "result": "not_reached",
+                    "reason_id": self.reason("no_answer").id,
                     "channel": "phone",
                 }
             ),
@@ -252,7 +256,16 @@ class TestAccessMatrix(AccessFixture):
             "visit.rule.skip": self.env["visit.rule.skip"].create(
                 {"rule_id": rule.id, "res_id": self.ticket.id, "reason": "no_partner"}
             ),
+            "visit.rule.template": self.env["visit.rule.template"].create(
+                {
+                    "name": "A only",
+                    "company_id": self.company_a.id,
+                    "model_id": rule.model_id.id,
+                    "step_ids": [Command.create({"type_id": self.type_repair.id})],
+                }
+            ),
         }
+        records["visit.rule.template.step"] = records["visit.rule.template"].step_ids
         for model, record in records.items():
             with self.subTest(model=model):
                 self.assertTrue(record)

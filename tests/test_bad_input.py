@@ -71,7 +71,7 @@ WRITES = [
         "visit",
         {
             "outcome": "not_reached",
-            "unreached_reason": "no_answer",
+            "unreached_reason_id": "no_answer",
             "satisfaction_product": "satisfied",
         },
         ValidationError,
@@ -233,6 +233,10 @@ class TestBadInput(VisitCommon):
         resolved = dict(values)
         if resolved.get("deadline") == "-1d":
             resolved["deadline"] = record.scheduled_date - timedelta(days=1)
+        if resolved.get("unreached_reason_id"):
+            resolved["unreached_reason_id"] = self.reason(
+                resolved["unreached_reason_id"]
+            ).id
         if resolved.get("date_field_id") == "ticket_name_field":
             resolved["date_field_id"] = (
                 self.env["ir.model.fields"]._get("helpdesk.ticket", "name").id

@@ -52,7 +52,10 @@ class TestVisitDashboard(VisitCommon):
             satisfaction_product="fairly_satisfied",
         )
         visit(
-            "done", outcome="not_reached", channel="phone", unreached_reason="no_answer"
+            "done",
+            outcome="not_reached",
+            channel="phone",
+            unreached_reason_id=cls.reason("no_answer").id,
         )
         visit("planned", channel="onsite")
         cls.problem = visit(
@@ -264,7 +267,9 @@ class TestVisitDashboard(VisitCommon):
         ((owed, visited, attempted, reached, score, product, *_rest),) = groups["1"]
         self.assertEqual((owed, visited, attempted, reached), (5, 2, 3, 2))
         self.assertEqual(product, 3.0)
-        self.assertEqual(dict((r[0], r[1]) for r in groups["4"]), {"no_answer": 1})
+        self.assertEqual(
+            dict((r[0], r[1]) for r in groups["4"]), {self.reason("no_answer"): 1}
+        )
         self.assertEqual(dict((r[0], r[1]) for r in groups["5"]), {"no_partner": 1})
         self.assertEqual(
             dict((r[0], r[1]) for r in groups["6"]),

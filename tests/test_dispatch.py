@@ -309,7 +309,10 @@ class TestDispatch(VisitCommon, MailCase):
             self._dispatch()
         # Now a call for the agent, with the attempt "no answer" logged.
         self.assertEqual((quiet.channel, quiet.dispatch_state), ("phone", "fell_back"))
-        self.assertEqual(quiet.attempt_ids.mapped("result"), ["no_answer"])
+        self.assertEqual(
+            (quiet.attempt_ids.result, quiet.attempt_ids.reason_id),
+            ("not_reached", self.reason("no_answer")),
+        )
         self.assertEqual(quiet.attempt_ids.channel, "email")
         self.assertEqual(quiet.state, "planned")
         self.assertIn("no answer 120 hours", quiet.message_ids[:1].body)

@@ -33,21 +33,6 @@ class TestReportWithoutWkhtmltopdf(VisitCommon):
         ):
             self._print_sheet()
 
-    def test_wkhtmltopdf_gone_after_start_gives_a_clear_message(self):
-        missing = OSError("Command 'wkhtmltopdf' not found")
-        with (
-            mute_logger("odoo.addons.customer_visit.models.ir_actions_report"),
-            patch.object(IrActionsReport, "get_wkhtmltopdf_state", return_value="ok"),
-            patch(
-                "odoo.addons.base.models.ir_actions_report._get_wkhtmltopdf_bin",
-                side_effect=missing,
-            ),
-            self.assertRaisesRegex(
-                UserError, "cannot run wkhtmltopdf .*install the wkhtmltopdf package"
-            ),
-        ):
-            self._print_sheet()
-
 
 @tagged("post_install", "-at_install")
 class TestOutcomeRetried(HttpCase, VisitCommon):

@@ -56,7 +56,10 @@ class TestHouseIndicators(VisitCommon):
             plain, cls.agent, outcome="reached", satisfaction_service="unsatisfied"
         ).action_done()  # 1
         visit(
-            plain, cls.agent, outcome="not_reached", unreached_reason="no_answer"
+            plain,
+            cls.agent,
+            outcome="not_reached",
+            unreached_reason_id=cls.reason("no_answer").id,
         ).action_done()  # 2: failed
         visit(plain, cls.agent_2)  # 3: owed, not visited
         signed = visit(

@@ -65,7 +65,7 @@ class TestVisitIndicators(VisitCommon):
             cls.agent,
             "failed",
             outcome="not_reached",
-            unreached_reason="no_answer",
+            unreached_reason_id=cls.reason("no_answer").id,
         )  # 3
         visit(plain, cls.agent_2, "planned")  # 4: owed, missed so far
         visit(plain, cls.agent_2, "cancelled")  # 5: not owed
@@ -93,7 +93,7 @@ class TestVisitIndicators(VisitCommon):
             cls.agent_2,
             "failed",
             outcome="not_reached",
-            unreached_reason="refused",
+            unreached_reason_id=cls.reason("refused").id,
         )  # 9
         # Cases a rule owed but could not plan.
         cls.rule = cls.env["visit.rule"].create(
@@ -397,7 +397,12 @@ class TestVisitIndicators(VisitCommon):
             scheduled_date=self.now - timedelta(days=1),
         )
         self.env["visit.attempt"].create(
-            {"record_id": retried.id, "result": "no_answer", "channel": "phone"}
+            {
+                "record_id": retried.id,
+                "result": "not_reached",
+                "reason_id": self.reason("no_answer").id,
+                "channel": "phone",
+            }
         )
         retried.write(
             {

@@ -57,7 +57,9 @@ class TestRuleFollowUp(VisitCommon):
         return rule.plan_ids.record_ids
 
     def _not_reached(self, visit, reason="no_answer"):
-        visit.write({"outcome": "not_reached", "unreached_reason": reason})
+        visit.write(
+            {"outcome": "not_reached", "unreached_reason_id": self.reason(reason).id}
+        )
         visit.action_done()
 
     def _later(self, hours):
@@ -102,21 +104,23 @@ class TestRuleFollowUp(VisitCommon):
         # The letter comes back: the visit fails with its reason.
         self._not_reached(visit, "void_number")
         self.assertEqual(
-            (visit.state, visit.unreached_reason), ("failed", "void_number")
+            (visit.state, visit.unreached_reason_id.code), ("failed", "void_number")
         )
         self.assertEqual(
             visit.attempt_ids.sorted("id").mapped("channel"),
             ["phone", "phone", "letter"],
         )
         self.assertEqual(
-            visit.attempt_ids.sorted("id").mapped("result"),
+            [attempt.reason_id.code for attempt in visit.attempt_ids.sorted("id")],
             ["no_answer", "switched_off", "void_number"],
         )
 
     def test_without_fallback_the_visit_fails_after_its_last_attempt(self):
         visit = self._rule_visit(max_attempts=1)
         self._not_reached(visit, "refused")
-        self.assertEqual((visit.state, visit.unreached_reason), ("failed", "refused"))
+        self.assertEqual(
+            (visit.state, visit.unreached_reason_id.code), ("failed", "refused")
+        )
         self.assertFalse(visit.retry_date)
 
     def test_retry_is_placed_inside_calling_hours(self):

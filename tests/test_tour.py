@@ -251,7 +251,10 @@ class TestVisitTour(HttpCase):
         self.assertEqual(
             (visit.scheduled_date.minute, visit.scheduled_date.second), (0, 0)
         )
-        self.assertEqual(visit.attempt_ids.result, "busy_callback")
+        self.assertEqual(
+            visit.attempt_ids.reason_id,
+            self.env.ref("customer_visit.visit_unreached_reason_busy_callback"),
+        )
         self.assertEqual(visit._next_try(), "retry")
         self.assertEqual(visit._visit_activities().user_id, agent)
         self.assertTrue(

@@ -403,7 +403,12 @@ class TestSidePaths(VisitCommon):
 
     def test_the_chatter_and_the_attempts_are_history(self):
         visit = self.visit.with_user(self.agent)
-        visit.write({"outcome": "not_reached", "unreached_reason": "no_answer"})
+        visit.write(
+            {
+                "outcome": "not_reached",
+                "unreached_reason_id": self.reason("no_answer").id,
+            }
+        )
         visit.action_done()
         note = self.visit.message_post(body="Called, no answer", message_type="comment")
         for user in (self.agent, self.manager):

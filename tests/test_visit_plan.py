@@ -13,7 +13,9 @@ class TestVisitPlan(VisitCommon):
         first.action_done()
         self.assertEqual(plan.state, "open")
         self.assertEqual(plan.record_count, 2)
-        second.write({"outcome": "not_reached", "unreached_reason": "refused"})
+        second.write(
+            {"outcome": "not_reached", "unreached_reason_id": self.reason("refused").id}
+        )
         second.action_done()
         self.assertEqual(plan.state, "done")
 

@@ -82,16 +82,28 @@ class TestVisitRecord(VisitCommon):
 
     def test_unreached_visit_fails_with_reason_and_keeps_attempts(self):
         visit = self._create_visit()
-        visit.write({"outcome": "not_reached", "unreached_reason": "switched_off"})
+        visit.write(
+            {
+                "outcome": "not_reached",
+                "unreached_reason_id": self.reason("switched_off").id,
+            }
+        )
         visit.action_done()
         self.assertEqual(visit.state, "failed")
-        self.assertEqual(visit.attempt_ids.mapped("result"), ["switched_off"])
+        self.assertEqual(visit.attempt_ids.mapped("result"), ["not_reached"])
+        self.assertEqual(visit.attempt_ids.reason_id, self.reason("switched_off"))
         visit.with_user(self.manager).action_reset()
         self.assertEqual(visit.state, "planned")
-        visit.write({"outcome": "not_reached", "unreached_reason": "no_answer"})
+        visit.write(
+            {
+                "outcome": "not_reached",
+                "unreached_reason_id": self.reason("no_answer").id,
+            }
+        )
         visit.action_done()
         self.assertEqual(
-            sorted(visit.attempt_ids.mapped("result")), ["no_answer", "switched_off"]
+            sorted(visit.attempt_ids.mapped("reason_id.code")),
+            ["no_answer", "switched_off"],
         )
 
     def test_deadline_before_scheduled_time_is_refused(self):
@@ -121,7 +133,12 @@ class TestVisitRecord(VisitCommon):
         visit = self._create_visit()
         with self.assertRefused(ValueError, "Wrong value"):
             visit.satisfaction_product = "ecstatic"
-        visit.write({"outcome": "not_reached", "unreached_reason": "no_answer"})
+        visit.write(
+            {
+                "outcome": "not_reached",
+                "unreached_reason_id": self.reason("no_answer").id,
+            }
+        )
         with self.assertRefused(ValidationError, "no\\s+satisfaction to record"):
             visit.satisfaction_service = "satisfied"
 
