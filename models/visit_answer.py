@@ -92,9 +92,17 @@ class VisitAnswer(models.Model):
                     )
                 )
 
-    @api.constrains("option_id", "question_id")
+    @api.constrains("option_id", "question_id", "value_text")
     def _check_option(self):
-        for answer in self.filtered("option_id"):
+        for answer in self.filtered(
+            lambda answer: (
+                answer.option_id
+                # Only visits signed before choices were records keep the
+                # text of their choice (the upgrade left it as signed).
+                or answer.value_text
+                and answer.answer_kind == "choice"
+            )
+        ):
             if answer.option_id.question_id != answer.question_id:
                 raise ValidationError(
                     self.env._(

@@ -1,6 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from .const import CHANNELS
+from .visit_protect import is_addon_write
 
 
 class VisitAttempt(models.Model):
@@ -37,3 +39,16 @@ class VisitAttempt(models.Model):
             "An attempt not reached has its reason; a reached one has none.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Attempts are the record of who tried what and when, and a reason
+        # decides retries: only Log Outcome and the jobs write them.
+        if not is_addon_write(self.env):
+            raise AccessError(
+                self.env._(
+                    "Attempts are recorded by Log Outcome and the follow-up "
+                    "jobs, not written directly."
+                )
+            )
+        return super().create(vals_list)

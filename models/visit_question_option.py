@@ -25,6 +25,18 @@ class VisitQuestionOption(models.Model):
     # archived, not deleted (see unlink).
     active = fields.Boolean(default=True)
 
+    def write(self, vals):
+        if "question_id" in vals and any(
+            option.question_id.id != vals["question_id"] for option in self
+        ):
+            raise UserError(
+                self.env._(
+                    "A choice stays with the question it was made for: "
+                    "add a choice to the other question instead."
+                )
+            )
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_answered(self):
         # sudo: whether any visit (of any agent or company) gave this

@@ -110,9 +110,10 @@ class VisitReportRun(models.Model):
                     "mimetype": "application/pdf",
                 }
             )
-        except UserError as error:
-            # No wkhtmltopdf: the managers still get the ledger, and why the
-            # PDF is missing; the other companies still get theirs.
+        except (UserError, OSError) as error:
+            # No wkhtmltopdf (or gone since the server started): the managers
+            # still get the ledger, and why the PDF is missing; the other
+            # companies still get theirs.
             _logger.warning(
                 "Company %s: monthly report without its PDF: %s", company.id, error
             )

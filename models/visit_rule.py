@@ -251,6 +251,7 @@ class VisitRule(models.Model):
         string="Start from",
         ondelete="set null",
         copy=False,
+        check_company=True,
         domain="[('company_id', 'in', [company_id, False])]",
         help="Fill the rule from a common policy, then adjust it.",
     )

@@ -64,7 +64,8 @@ class ReportVisitMonthly(models.AbstractModel):
         its kept reports (its visit managers) reads a report of any of its
         cycles."""
         self.env["visit.report.run"].check_access("read")
-        if not self.env.su and company not in self.env.user.company_ids:
+        # The companies of the session, as the kept reports' record rule.
+        if not self.env.su and company not in self.env.companies:
             raise AccessError(
                 self.env._(
                     "You cannot read the follow-up reports of %s: ask one of "

@@ -235,6 +235,25 @@ class TestHouseChoices(HttpCase, VisitCommon):
         self.assertTrue(visit.is_signature_valid)
         self.assertEqual(visit._sheet()["answers"][0]["answer"], "没有来")
 
+    def test_a_choice_answer_is_an_option_never_free_text(self):
+        """An agent cannot write a choice of their own wording over RPC:
+        the sheet and the snapshot would print it as the customer's choice."""
+        question = self._script_by_manager()
+        visit = self._visit()
+        answer = visit.answer_ids.filtered(lambda a: a.question_id == question)
+        with self.assertRefused(ValidationError, "pick one of"):
+            answer.with_user(self.agent).write({"value_text": "Came twice, very kind"})
+        answer.with_user(self.agent).write({"option_id": question.option_ids[0].id})
+        self.assertEqual(answer.option_id, question.option_ids[0])
+
+    def test_a_choice_stays_with_its_question(self):
+        question = self._script_by_manager()
+        other = self.env["visit.type.question"].create(
+            {"type_id": self.type_repair.id, "name": "Other", "answer_kind": "text"}
+        )
+        with self.assertRefused(UserError, "stays with the question"):
+            question.option_ids[0].with_user(self.manager).question_id = other
+
 
 @tagged("post_install", "-at_install")
 class TestHouseChoicesUpgrade(VisitCommon):

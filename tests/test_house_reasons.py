@@ -98,6 +98,20 @@ class TestHouseReasons(VisitCommon):
         with self.assertRefused(AccessError, "not allowed"):
             self.reason("no_answer").with_user(self.agent).name = "Nobody home"
 
+    def test_attempts_are_recorded_by_the_addon_only(self):
+        """An agent cannot add a forged attempt (say a callback, which uses
+        up no attempt) to a visit over RPC; Log Outcome records theirs."""
+        visit = self._create_visit(user_id=self.agent.id)
+        with self.assertRefused(AccessError, "recorded by Log Outcome"):
+            self.env["visit.attempt"].with_user(self.agent).create(
+                {
+                    "record_id": visit.id,
+                    "result": "not_reached",
+                    "reason_id": self.reason("busy_callback").id,
+                }
+            )
+        self.assertFalse(visit.attempt_ids)
+
     def test_a_used_or_shipped_reason_is_archived_not_deleted(self):
         Reason = self.env(user=self.manager)["visit.unreached.reason"]
         used = Reason.create({"name": "Away", "code": "away", "behaviour": "retry"})

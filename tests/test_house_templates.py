@@ -1,6 +1,3 @@
-import importlib.util
-import os
-
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
@@ -104,25 +101,3 @@ class TestHouseTemplates(VisitCommon):
         self.assertNotIn(own.id, offered)
         with self.assertRaises(AccessError):
             own.with_user(self.manager).read(["name"])
-
-    def test_the_upgrade_points_a_rules_template_key_to_its_record(self):
-        rule = self.env["visit.rule"].create(self._rule_vals())
-        other = self.env["visit.rule"].create(self._rule_vals(name="No template"))
-        self.env.flush_all()
-        self.env.cr.execute("ALTER TABLE visit_rule ADD COLUMN template varchar")
-        self.env.cr.execute(
-            "UPDATE visit_rule SET template = 'sale' WHERE id = %s", [rule.id]
-        )
-        path = os.path.join(
-            os.path.dirname(os.path.dirname(__file__)),
-            "migrations/18.0.1.7.0/post-40-rule-templates.py",
-        )
-        spec = importlib.util.spec_from_file_location("cv_post_170_40", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-        migration.migrate(self.env.cr, "18.0.1.6.0")
-        self.env.invalidate_all()
-        self.assertEqual(
-            rule.template_id, self.env.ref("customer_visit.visit_rule_template_sale")
-        )
-        self.assertFalse(other.template_id)

@@ -4,8 +4,10 @@ Up to 18.0.1.6.0 a choice question kept its choices as translated text, one
 per line (``choice_options``, a jsonb of ``{lang: "a\\nb"}``), the choice
 that raises a problem as translated text (``problem_choice``), and an
 answer the chosen text (``visit_answer.value_text``), in the language of
-whoever answered. Odoo keeps the columns of removed fields: they are read
-here, and left in place.
+whoever answered. Those columns are read here; Odoo drops them at the end
+of the update, so pre-30 first copies them, as they were, into the tables
+``customer_visit_legacy_choice`` and ``customer_visit_legacy_choice_answer``
+(kept: nothing stored before the upgrade is lost).
 
 - Each line becomes an option of its question, in order, named in every
   language by that language's line at the same position.

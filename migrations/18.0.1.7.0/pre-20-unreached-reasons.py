@@ -57,7 +57,8 @@ def migrate(cr, version):
                result = 'not_reached'
           FROM visit_unreached_reason reason
          WHERE reason.code = attempt.result
-           AND attempt.result NOT IN ('reached', 'not_reached')
+           AND attempt.reason_id IS NULL
+           AND attempt.result != 'reached'
         """
     )
     cr.execute(
