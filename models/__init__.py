@@ -7,6 +7,7 @@ from . import visit_type_question
 from . import visit_question_option
 from . import visit_assignment_mixin
 from . import visit_rule
+from . import visit_cadence_mixin
 from . import visit_rule_step
 from . import visit_rule_template
 from . import visit_rule_draw

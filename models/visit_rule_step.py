@@ -7,7 +7,6 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .visit_calendar import local_midnight
-from .visit_type import CHANNELS
 
 ANCHORS = [
     ("date", "The reference date"),
@@ -18,14 +17,6 @@ DIRECTIONS = [("after", "After the date"), ("before", "Before the date")]
 # How many occurrences ahead an open repetition looks for one in season.
 SEASON_LOOKAHEAD = 400
 
-UNITS = [
-    ("hours", "Hours"),
-    ("days", "Days"),
-    ("working_days", "Working days"),
-    ("weeks", "Weeks"),
-    ("months", "Months"),
-    ("years", "Years"),
-]
 # Rough length of each unit in hours, only to compare a deadline with its
 # step when the rule is saved (a working day counts as 7/5 of a day).
 UNIT_HOURS = {
@@ -59,6 +50,7 @@ class VisitRuleStep(models.Model):
     """One step of a rule's cadence: when, how, and by when (回访节点)."""
 
     _name = "visit.rule.step"
+    _inherit = ["visit.cadence.mixin"]
     _description = "Follow-up Rule Step"
     _order = "rule_id, sequence, id"
 
@@ -105,27 +97,6 @@ class VisitRuleStep(models.Model):
         help="The step applies only to visits falling due in these local "
         "months (peak season); empty: all year.",
     )
-    delay_unit = fields.Selection(UNITS, string="Unit", required=True, default="days")
-    type_id = fields.Many2one("visit.type", string="Visit Type", required=True)
-    channel = fields.Selection(
-        CHANNELS,
-        compute="_compute_channel",
-        store=True,
-        readonly=False,
-        required=True,
-        precompute=True,
-    )
-    deadline_delay = fields.Integer(
-        string="Deadline",
-        help="Time after the reference date by which the visit must be done; "
-        "0 for no deadline.",
-    )
-    deadline_unit = fields.Selection(
-        UNITS, string="Deadline unit", required=True, default="days"
-    )
-    repeat_every = fields.Integer(
-        help="Repeat the step every so many units (0: once).",
-    )
     repeat_until = fields.Integer(
         help="Last repetition, in units after the reference date. 0 with a "
         "repetition: repeat while the record qualifies for the rule.",
@@ -149,11 +120,6 @@ class VisitRuleStep(models.Model):
             "Repetitions cannot be negative.",
         ),
     ]
-
-    @api.depends("type_id")
-    def _compute_channel(self):
-        for step in self:
-            step.channel = step.type_id.default_channel or step.channel or "phone"
 
     @api.depends_context("lang")
     @api.depends(

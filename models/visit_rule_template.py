@@ -1,8 +1,5 @@
 from odoo import Command, api, fields, models
 
-from .const import CHANNELS
-from .visit_rule_step import UNITS
-
 
 class VisitRuleTemplate(models.Model):
     """A common policy a manager starts a rule from (回访规则模板).
@@ -104,38 +101,21 @@ class VisitRuleTemplateStep(models.Model):
     """One step of a template's cadence, copied into each rule made from it."""
 
     _name = "visit.rule.template.step"
+    _inherit = ["visit.cadence.mixin"]
     _description = "Follow-up Rule Template Step"
     _order = "template_id, sequence, id"
+    _check_company_auto = True
 
     template_id = fields.Many2one(
         "visit.rule.template", required=True, ondelete="cascade", index=True
     )
+    company_id = fields.Many2one(related="template_id.company_id")
     sequence = fields.Integer(default=10)
-    type_id = fields.Many2one("visit.type", string="Visit Type", required=True)
-    channel = fields.Selection(
-        CHANNELS,
-        compute="_compute_channel",
-        store=True,
-        readonly=False,
-        required=True,
-        precompute=True,
-    )
+    type_id = fields.Many2one(check_company=True)
     delay = fields.Integer(
         required=True,
         default=1,
         help="Time after the date at which the visit is due.",
-    )
-    delay_unit = fields.Selection(UNITS, string="Unit", required=True, default="days")
-    deadline_delay = fields.Integer(
-        string="Deadline",
-        help="Time after the reference date by which the visit must be done; "
-        "0 for no deadline.",
-    )
-    deadline_unit = fields.Selection(
-        UNITS, string="Deadline unit", required=True, default="days"
-    )
-    repeat_every = fields.Integer(
-        help="Repeat the step every so many units (0: once).",
     )
 
     _sql_constraints = [
@@ -145,8 +125,3 @@ class VisitRuleTemplateStep(models.Model):
             "A step's delay, deadline and repetition cannot be negative.",
         ),
     ]
-
-    @api.depends("type_id")
-    def _compute_channel(self):
-        for step in self:
-            step.channel = step.type_id.default_channel or step.channel or "phone"
