@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .visit_protect import is_addon_write
+
 # The scale of a rating question; stored as 1-5 in ``value_rating``, where 0
 # means not answered yet.
 RATINGS = [(str(score), str(score)) for score in range(1, 6)]
@@ -128,11 +130,28 @@ class VisitAnswer(models.Model):
                 )
             )
         self._check_not_signed()
+        self._check_open()
         return super().write(vals)
 
     def unlink(self):
         self._check_not_signed()
         return super().unlink()
+
+    def _check_open(self):
+        """What the customer answered is changed by the agent while the
+        visit is open; once closed, only by a manager (a correction) or by
+        the addon's own actions (the portal, Log Outcome, a review)."""
+        if is_addon_write(self.env) or self.env.user.has_group(
+            "customer_visit.group_visit_manager"
+        ):
+            return
+        if closed := self.record_id.filtered(lambda rec: not rec.is_open):
+            raise UserError(
+                self.env._(
+                    "%s is closed: ask a manager to correct its answers.",
+                    ", ".join(closed.mapped("name")),
+                )
+            )
 
     def _check_not_signed(self):
         if signed := self.record_id.filtered("signature_hash"):

@@ -3,7 +3,7 @@ import os
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
 from odoo.tests import Form, tagged
 
@@ -111,6 +111,21 @@ class TestHouseReasons(VisitCommon):
                 }
             )
         self.assertFalse(visit.attempt_ids)
+
+    def test_an_agent_cannot_reword_the_answers_of_a_closed_visit(self):
+        """Over RPC, an agent cannot change what the customer answered once
+        the visit is closed; a manager can correct it."""
+        question = self.env["visit.type.question"].create(
+            {"type_id": self.type_plain.id, "name": "Anything else?"}
+        )
+        visit = self._create_visit(user_id=self.agent.id)
+        answer = visit.answer_ids.filtered(lambda a: a.question_id == question)
+        answer.with_user(self.agent).value_text = "All fine"
+        visit.with_user(self.manager).action_cancel()
+        with self.assertRefused(UserError, "ask a manager to correct"):
+            answer.with_user(self.agent).value_text = "Never called"
+        answer.with_user(self.manager).value_text = "All fine, thanks"
+        self.assertEqual(answer.value_text, "All fine, thanks")
 
     def test_a_used_or_shipped_reason_is_archived_not_deleted(self):
         Reason = self.env(user=self.manager)["visit.unreached.reason"]
