@@ -1592,12 +1592,11 @@ class VisitRecord(models.Model):
         self._visit_activities().unlink()
         self.write({"state": "cancelled", "date_done": fields.Datetime.now()})
 
-    def _close_refused(self):
-        """A mandatory callback the customer opted out of: not reached,
-        refused, the wish recorded; it still counts as owed."""
-        now = fields.Datetime.now()
-        refused = self.env["ir.model.data"]._xmlid_to_res_id(
-            "customer_visit.visit_unreached_reason_refused", raise_if_not_found=True
+    def _log_not_reached(self, reason_xmlid, note, **values):
+        """One attempt not reached per visit, for a shipped reason; return
+        the reason's id."""
+        reason = self.env["ir.model.data"]._xmlid_to_res_id(
+            f"customer_visit.{reason_xmlid}", raise_if_not_found=True
         )
         self.env["visit.attempt"].create(
             [
@@ -1605,11 +1604,21 @@ class VisitRecord(models.Model):
                     "record_id": rec.id,
                     "channel": rec.channel,
                     "result": "not_reached",
-                    "reason_id": refused,
-                    "note": self.env._("Asked not to be contacted"),
+                    "reason_id": reason,
+                    "note": note,
+                    **values,
                 }
                 for rec in self
             ]
+        )
+        return reason
+
+    def _close_refused(self):
+        """A mandatory callback the customer opted out of: not reached,
+        refused, the wish recorded; it still counts as owed."""
+        now = fields.Datetime.now()
+        refused = self._log_not_reached(
+            "visit_unreached_reason_refused", self.env._("Asked not to be contacted")
         )
         self.write(
             {

@@ -909,21 +909,10 @@ class VisitRecord(models.Model):
             - reminded
         )
         # Their scheduled time has passed: they are due in the agent's list.
-        no_answer = self.env["ir.model.data"]._xmlid_to_res_id(
-            "customer_visit.visit_unreached_reason_no_answer", raise_if_not_found=True
-        )
-        self.env["visit.attempt"].create(
-            [
-                {
-                    "record_id": visit.id,
-                    "channel": visit.channel,
-                    "result": "not_reached",
-                    "reason_id": no_answer,
-                    "user_id": False,
-                    "note": self.env._("No answer to the message"),
-                }
-                for visit in late
-            ]
+        late._log_not_reached(
+            "visit_unreached_reason_no_answer",
+            self.env._("No answer to the message"),
+            user_id=False,
         )
         for visit in late:
             visit._give_to_a_call(
