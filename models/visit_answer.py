@@ -1,11 +1,24 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .const import LOW_LEVELS, SATISFACTION_LEVELS
 from .visit_protect import is_addon_write
 
 # The scale of a rating question; stored as 1-5 in ``value_rating``, where 0
 # means not answered yet.
 RATINGS = [(str(score), str(score)) for score in range(1, 6)]
+# A recommendation from 0 to 10, stored as its key: 0 is an answer, empty
+# is none.
+NPS_VALUES = [(str(score), str(score)) for score in range(11)]
+# The value fields of an answer, emptied when its item is not asked.
+VALUE_FIELDS = (
+    "value_yes_no",
+    "value_rating",
+    "value_level",
+    "value_nps",
+    "value_text",
+    "option_id",
+)
 
 
 class VisitAnswer(models.Model):
@@ -27,7 +40,9 @@ class VisitAnswer(models.Model):
     )
     sequence = fields.Integer(related="question_id.sequence", store=True)
     question = fields.Char(related="question_id.name")
-    answer_kind = fields.Selection(related="question_id.answer_kind")
+    # Stored for the statistics read in SQL; a question answered once keeps
+    # its kind (a new kind is its next version).
+    answer_kind = fields.Selection(related="question_id.answer_kind", store=True)
     value_yes_no = fields.Selection([("yes", "Yes"), ("no", "No")], string="Yes/No")
     value_rating = fields.Integer(string="Rating (number)")
     # What the forms show and edit: empty, not 0, while the rating is not
@@ -38,6 +53,15 @@ class VisitAnswer(models.Model):
         compute="_compute_value_rating_choice",
         inverse="_inverse_value_rating_choice",
         readonly=False,
+    )
+    value_level = fields.Selection(SATISFACTION_LEVELS, string="Satisfaction")
+    value_nps = fields.Selection(NPS_VALUES, string="Recommendation")
+    # False, never NULL (filled on upgrade): read by the statistics in SQL.
+    is_skipped = fields.Boolean(
+        string="Not asked",
+        default=False,
+        help="The item was not asked: the answer its condition names was not "
+        "given. It counts nowhere.",
     )
     # The answer of a text question. An answer of a choice question is its
     # option; a choice answered before 18.0.1.7.0 on a signed visit keeps the
@@ -57,6 +81,12 @@ class VisitAnswer(models.Model):
             "rating_range",
             "CHECK(value_rating IS NULL OR value_rating BETWEEN 0 AND 5)",
             "A rating goes from 1 to 5.",
+        ),
+        (
+            "nps_range",
+            "CHECK(value_nps IS NULL OR value_nps IN "
+            "('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'))",
+            "A recommendation goes from 0 to 10.",
         ),
         (
             "question_uniq",
@@ -116,8 +146,24 @@ class VisitAnswer(models.Model):
                     )
                 )
 
+    @api.model
+    def _check_nps_input(self, vals):
+        """A recommendation outside 0-10 is refused with words, before the
+        ORM's bare "wrong value"."""
+        value = vals.get("value_nps")
+        if value not in (None, False) and str(value) not in dict(NPS_VALUES):
+            raise ValidationError(
+                self.env._(
+                    "A recommendation goes from 0 (not at all likely) to 10 "
+                    "(extremely likely), not %s.",
+                    value,
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_nps_input(vals)
         records = super().create(vals_list)
         records._check_not_signed()
         return records
@@ -129,6 +175,7 @@ class VisitAnswer(models.Model):
                     "An answer stays with the visit and the question it was given for."
                 )
             )
+        self._check_nps_input(vals)
         self._check_not_signed()
         self._check_open()
         return super().write(vals)
@@ -162,6 +209,21 @@ class VisitAnswer(models.Model):
                 )
             )
 
+    def _is_low_score(self):
+        """Whether this asked item is rated below satisfied: out of the
+        satisfied share (the 4-level scale's two lower levels, 1 to 3
+        stars) or, for a recommendation, a detractor's 0 to 6."""
+        self.ensure_one()
+        if self.is_skipped:
+            return False
+        if self.answer_kind == "scale4":
+            return self.value_level in LOW_LEVELS
+        if self.answer_kind == "rating":
+            return 0 < self.value_rating < 4
+        if self.answer_kind == "nps":
+            return bool(self.value_nps) and int(self.value_nps) <= 6
+        return False
+
     def _has_value(self):
         self.ensure_one()
         kind = self.answer_kind
@@ -169,6 +231,10 @@ class VisitAnswer(models.Model):
             return bool(self.value_yes_no)
         if kind == "rating":
             return bool(self.value_rating)
+        if kind == "scale4":
+            return bool(self.value_level)
+        if kind == "nps":
+            return bool(self.value_nps)
         if kind == "choice":
             return bool(self.option_id)
         return bool(self.value_text)
@@ -182,6 +248,12 @@ class VisitAnswer(models.Model):
             ).get(self.value_yes_no, "")
         if self.answer_kind == "rating":
             return str(self.value_rating or "")
+        if self.answer_kind == "scale4":
+            return dict(
+                self._fields["value_level"]._description_selection(self.env)
+            ).get(self.value_level, "")
+        if self.answer_kind == "nps":
+            return self.value_nps or ""
         if self.answer_kind == "choice":
             # The choice in the reader's language (the text of a choice
             # signed before choices were records, if it has no option).

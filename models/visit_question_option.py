@@ -1,11 +1,13 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
 class VisitQuestionOption(models.Model):
     """One choice of a choice question, as core's survey.question.answer:
-    answers point to it, so a choice reads in the reader's language and a
-    reworded choice keeps the answers given to it."""
+    answers point to it, so a choice reads in the reader's language. A
+    choice of a question answered already is frozen with it: rewording,
+    adding, archiving or removing one makes the question's next version
+    (see visit.type.question.write)."""
 
     _name = "visit.question.option"
     _description = "Visit Question Choice"
@@ -25,7 +27,59 @@ class VisitQuestionOption(models.Model):
     # archived, not deleted (see unlink).
     active = fields.Boolean(default=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A choice added to an answered question makes its next version
+        (see visit.type.question.write): the choice is the new version's."""
+        if self.env["visit.type.question"]._edits_in_place():
+            return super().create(vals_list)
+        Question = self.env["visit.type.question"]
+        frozen = Question.browse(
+            {vals["question_id"] for vals in vals_list if vals.get("question_id")}
+        )._answered()
+        if not frozen:
+            return super().create(vals_list)
+        options = self.browse()
+        for vals in vals_list:
+            question = Question.browse(vals.get("question_id"))
+            if question not in frozen:
+                options |= super().create([vals])
+                continue
+            question.write(
+                {
+                    "option_ids": [
+                        Command.create(
+                            {k: v for k, v in vals.items() if k != "question_id"}
+                        )
+                    ]
+                }
+            )
+            new = question.with_context(active_test=False).search(
+                [("previous_id", "=", question.id)], order="id desc", limit=1
+            )
+            options |= new.with_context(active_test=False).option_ids.sorted("id")[-1:]
+        return options
+
     def write(self, vals):
+        if {"name", "active"}.intersection(vals) and not self.env[
+            "visit.type.question"
+        ]._edits_in_place():
+            # Reworded or archived, a choice of an answered question makes
+            # the question's next version, with the choice changed there.
+            if frozen := self.question_id._answered():
+                for question in frozen:
+                    question.write(
+                        {
+                            "option_ids": [
+                                Command.update(option.id, vals)
+                                for option in self
+                                if option.question_id == question
+                            ]
+                        }
+                    )
+                self -= self.filtered(lambda option: option.question_id in frozen)
+                if not self:
+                    return True
         if "question_id" in vals and any(
             option.question_id.id != vals["question_id"] for option in self
         ):
@@ -36,6 +90,25 @@ class VisitQuestionOption(models.Model):
                 )
             )
         return super().write(vals)
+
+    def unlink(self):
+        # Removed from an answered question, a choice is removed from the
+        # question's next version: the visits asked keep it.
+        if not self.env["visit.type.question"]._edits_in_place() and (
+            frozen := self.question_id._answered()
+        ):
+            for question in frozen:
+                question.write(
+                    {
+                        "option_ids": [
+                            Command.delete(option.id)
+                            for option in self
+                            if option.question_id == question
+                        ]
+                    }
+                )
+            self -= self.filtered(lambda option: option.question_id in frozen)
+        return super().unlink()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_answered(self):

@@ -90,16 +90,27 @@ class VisitRecord(models.Model):
             value = answer._display_value()
             if answer.answer_kind == "rating" and answer.value_rating:
                 value = f"{answer.value_rating} / 5"
-            answers.append(
-                {
-                    "question": question.name or "",
-                    "kind": question.answer_kind or "",
-                    "choices": question.option_ids.mapped("name")
-                    if question.answer_kind == "choice"
-                    else [],
-                    "answer": value or "",
-                }
-            )
+            if answer.answer_kind == "nps" and answer.value_nps:
+                value = f"{answer.value_nps} / 10"
+            item = {
+                "question": question.name or "",
+                "kind": question.answer_kind or "",
+                "choices": question.option_ids.mapped("name")
+                if question.answer_kind == "choice"
+                else [],
+                "answer": value or "",
+            }
+            if condition := question.condition_question_id:
+                # On a paper form: which earlier answer asks it.
+                item["condition"] = "%s — %s" % (
+                    condition.name,
+                    " / ".join(question.condition_option_ids.mapped("name"))
+                    or label(question, "condition_yes_no"),
+                )
+            if answer.is_skipped:
+                # Not asked (its condition did not hold): printed as such.
+                item["skipped"] = True
+            answers.append(item)
         return {
             "version": 2,
             "lang": env.lang,
@@ -164,6 +175,13 @@ class VisitRecord(models.Model):
                     # were records keeps the text it was signed with.
                     answer.value_text or answer.option_id.id or "",
                 ]
+                # The 4-level and 0-10 answers only where given: the values
+                # of the visits signed before them stay as they were signed.
+                + (
+                    [answer.value_level or "", answer.value_nps or ""]
+                    if answer.value_level or answer.value_nps
+                    else []
+                )
                 for answer in self.answer_ids.sorted(
                     lambda a: (a.sequence, a.question_id.id)
                 )
@@ -218,6 +236,8 @@ class VisitRecord(models.Model):
         "answer_ids.option_id",
         "answer_ids.value_rating",
         "answer_ids.value_yes_no",
+        "answer_ids.value_level",
+        "answer_ids.value_nps",
         *SATISFACTION_FIELDS,
     )
     def _compute_is_signature_valid(self):

@@ -183,30 +183,35 @@ class TestHouseChoices(HttpCase, VisitCommon):
         )
         self.assertIn("Problem raised", ticket.name)
 
-    def test_a_given_choice_is_archived_not_deleted(self):
+    def test_a_given_choice_removed_makes_a_version_and_stays_in_the_past(self):
         question = self._script_by_manager()
         visit = self._visit()
         visit.answer_ids.with_user(self.agent).option_id = question.option_ids[0]
-        given, unused = question.option_ids[0], question.option_ids[2]
-        as_manager = question.with_user(self.manager)
-        with self.assertRefused(UserError, "archive it instead"):
-            as_manager.write({"option_ids": [Command.delete(given.id)]})
-        as_manager.write(
-            {
-                "option_ids": [
-                    Command.update(given.id, {"active": False}),
-                    Command.delete(unused.id),
-                ]
-            }
+        given = question.option_ids[0]
+        # The answered script is frozen: removing a given choice makes the
+        # next version of the question, the answer keeps its own.
+        question.with_user(self.manager).write(
+            {"option_ids": [Command.delete(given.id)]}
         )
-        self.assertEqual(question.option_ids.mapped("name"), ["By phone"])
+        self.assertFalse(question.active)
+        self.assertTrue(given.exists())
+        current = self.visit_type.question_ids
+        self.assertEqual(current.previous_id, question)
+        self.assertEqual(current.option_ids.mapped("name"), ["By phone", "Never came"])
+        self.assertEqual(visit.answer_ids.question_id, question)
         self.assertEqual(visit.answer_ids.option_id, given)
         self.assertEqual(visit.answer_ids._display_value(), "On site")
+        # The new version has no answer yet: edited in place, and a choice
+        # question keeps at least one choice.
+        as_manager = current.with_user(self.manager)
+        as_manager.write({"option_ids": [Command.delete(current.option_ids[1].id)]})
+        self.assertEqual(current.option_ids.mapped("name"), ["By phone"])
+        self.assertTrue(current.active)
         with self.assertRefused(ValidationError, "at least one choice"):
             as_manager.write(
                 {
                     "option_ids": [
-                        Command.update(question.option_ids.id, {"active": False})
+                        Command.update(current.option_ids.id, {"active": False})
                     ]
                 }
             )
