@@ -111,6 +111,13 @@ case "$what" in
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
             --log-level=warn --no-http < "$CV_REPO/bench/bench_$what.py"
         ;;
+    items)
+        # bench/run.sh items [N]: the per-item statistics of a cycle over N
+        # done visits of a 10-item card, 10 N answers (100000).
+        export CV_BENCH_N="${2:-100000}"
+        cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \
+            --log-level=warn --no-http < "$CV_REPO/bench/bench_items.py"
+        ;;
     generate)
         export CV_BENCH_N="$2"
         cv_odoo shell -d "$db" --addons-path="$ADDONS" --data-dir="$work/data" \

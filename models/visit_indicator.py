@@ -4,8 +4,9 @@ from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import LazyTranslate
+from odoo.tools import SQL, LazyTranslate
 
+from .visit_answer_analysis import LEVEL_ORDER, SCALE_KINDS, SCALE_MAX
 from .visit_record import SATISFACTION_FIELDS
 
 _lt = LazyTranslate(__name__)
@@ -43,6 +44,7 @@ SECTION_REGISTRY = (
     Section("satisfaction", _lt("Satisfaction"), 60),
     Section("digital", _lt("Digital channels"), 40),
     Section("problems", _lt("Open problems"), 70),
+    Section("items", _lt("Evaluation items"), 65),
 )
 
 # Every figure the indicators show, in the model layer: the page, the
@@ -140,6 +142,17 @@ INDICATOR_REGISTRY = (
         _lt("Average of the rated visits only (4 satisfied … 1 unsatisfied)."),
     ),
     Indicator(
+        "score_reason",
+        _lt("Reasons for low scores (share of low-scored visits)"),
+        "satisfaction",
+        "percent",
+        _lt(
+            "Visits done with a score below satisfied, per reason the agent or "
+            "the customer gave / visits done with a low score (a visit may give "
+            "several reasons)."
+        ),
+    ),
+    Indicator(
         "recovery_rate",
         _lt("Recovery rate"),
         "satisfaction",
@@ -210,6 +223,49 @@ INDICATOR_REGISTRY = (
         "days",
         _lt("Days since the oldest open problem's visit was closed."),
     ),
+    Indicator(
+        "item_distribution",
+        _lt("Answers per item"),
+        "items",
+        "count",
+        _lt(
+            "Answers of the visits done per item and level or choice, with their "
+            "share of the item's answers (skipped items not counted)."
+        ),
+    ),
+    Indicator(
+        "item_average",
+        "Average per item",
+        "items",
+        "score",
+        _lt(
+            "Average answer of a rated item on its own scale: 1-4 for the 4-level "
+            "scale, 1-5 stars, 0-10 for NPS."
+        ),
+        targetable=True,
+    ),
+    Indicator(
+        "item_satisfied_share",
+        "Satisfied share per item",
+        "items",
+        "percent",
+        _lt(
+            "Satisfied answers / answers of a rated item: the top two levels of the "
+            "4-level scale, 4-5 stars, 9-10 points."
+        ),
+        targetable=True,
+    ),
+    Indicator(
+        "item_nps",
+        "NPS per item",
+        "items",
+        "score",
+        _lt(
+            "Net Promoter Score of a 0-10 item: promoters (9-10) minus detractors "
+            "(0-6), as a share of its answers, from -100 to 100."
+        ),
+        targetable=True,
+    ),
 )
 INDICATOR_OF = {indicator.key: indicator for indicator in INDICATOR_REGISTRY}
 
@@ -266,15 +322,17 @@ class _Lines:
             self._groupings[method] = getattr(self.model, method)(self)
         return self._groupings[method]
 
-    def target_for(self, indicator, type_id=False, period="cycle"):
-        """The target of ``indicator`` for the type, else for all types."""
+    def target_for(self, indicator, type_id=False, period="cycle", question_id=False):
+        """The target of ``indicator`` for the item, else for the type, else
+        for all types."""
         return self.targets.filtered(
             lambda t: (
                 t.indicator == indicator
                 and t.type_id.id in (type_id, False)
+                and t.question_id.id in (question_id, False)
                 and t.period == period
             )
-        ).sorted(lambda t: not t.type_id)[:1]
+        ).sorted(lambda t: (not t.question_id, not t.type_id))[:1]
 
     def add(
         self,
@@ -311,6 +369,13 @@ class _Lines:
                 "help": self.helps.get(indicator, ""),
                 "domain": line_domain,
                 "measure": measure,
+                # Further keys of a section's lines (an item's question,
+                # level, scale, and the model its domain reads).
+                **{
+                    key: value
+                    for key, value in keys.items()
+                    if key not in ("type_id", "user_id", "rule_id")
+                },
             }
         )
 
@@ -526,6 +591,89 @@ class VisitIndicator(models.AbstractModel):
             "overdue": overdue_total,
             "problems": problem_total,
             "oldest": oldest,
+        }
+
+    @api.model
+    def _answers_domain(self, run):
+        """The ``visit.answer.analysis`` domain of the answers of the visits
+        of the computation's cases: its own domain when it reads only the
+        fields both views share (a period's, a team's), else the answers of
+        the visits of its cases."""
+        shared = {
+            "company_id",
+            "date",
+            "user_id",
+            "type_id",
+            "partner_id",
+            "served_by_id",
+        }
+        if all(
+            not isinstance(term, (list, tuple)) or term[0] in shared
+            for term in run.domain
+        ):
+            return list(run.domain)
+        query = self.env["visit.case"]._search(run.domain + [("kind", "=", "visit")])
+        return [
+            (
+                "record_id",
+                "in",
+                query.subselect(SQL.identifier(query.table, "record_id")),
+            )
+        ]
+
+    @api.model
+    def _answers_by_item(self, run):
+        """The answers of the period per type, item and level or choice, in
+        one query: their count, the sum of their scores, of their satisfied
+        answers and of their NPS points (see visit.answer.analysis)."""
+        domain = self._answers_domain(run)
+        items = defaultdict(
+            lambda: {
+                "levels": defaultdict(int),
+                "count": 0,
+                "scored": 0,
+                "score": 0.0,
+                "satisfied": 0,
+                "nps": 0.0,
+            }
+        )
+        # Grouped by as few columns as the figures need (a sort of every
+        # answer when the planner expects many groups): a question is of
+        # one type and one kind.
+        for (
+            question,
+            level,
+            option,
+            count,
+            score,
+            satisfied,
+            nps,
+        ) in self.env["visit.answer.analysis"]._read_group(
+            domain,
+            ["question_id", "level", "option_id"],
+            ["__count", "score:sum", "is_satisfied:sum", "nps_point:sum"],
+        ):
+            kind = question.answer_kind
+            item = items[question.type_id, question]
+            item["kind"] = kind
+            item["levels"][option if kind == "choice" else level] += count
+            item["count"] += count
+            if kind in SCALE_KINDS:
+                item["scored"] += count
+                item["score"] += score or 0.0
+                item["satisfied"] += satisfied or 0
+                item["nps"] += nps or 0.0
+        return {
+            "domain": domain,
+            "items": sorted(
+                items.items(),
+                key=lambda entry: (
+                    entry[0][0].sequence,
+                    entry[0][0].id,
+                    entry[0][1].sequence,
+                    entry[0][1].id,
+                ),
+            ),
         }
 
     # One method per section (SECTION_REGISTRY) ---------------------------
@@ -773,7 +921,42 @@ class VisitIndicator(models.AbstractModel):
             rated,
             measure="satisfaction_score",
         )
+        self._add_score_reasons(run)
         self._add_recovery_rate(run)
+
+    @api.model
+    def _add_score_reasons(self, run):
+        """Per reason: the low-scored visits done that gave it, out of the
+        low-scored visits done (two queries, whatever the visits)."""
+        Visit = self.env["visit.record"]
+        query = self.env["visit.case"]._search(
+            run.domain + [("kind", "=", "visit"), ("state", "=", "done")]
+        )
+        low = [
+            (
+                "id",
+                "in",
+                query.subselect(SQL.identifier(query.table, "record_id")),
+            ),
+            ("has_low_score", "=", True),
+        ]
+        whole = Visit.search_count(low)
+        if not whole:
+            return
+        line_domain = run.domain + [
+            ("state", "=", "done"),
+            ("record_id.has_low_score", "=", True),
+        ]
+        for reason, count in Visit._read_group(low, ["score_reason_ids"], ["__count"]):
+            if not reason:
+                continue
+            run.add_rate(
+                "score_reason",
+                reason.name,
+                count,
+                whole,
+                line_domain + [("record_id.score_reason_ids", "in", reason.id)],
+            )
 
     @api.model
     def _add_recovery_rate(self, run):
@@ -849,6 +1032,180 @@ class VisitIndicator(models.AbstractModel):
             (fields.Datetime.now() - oldest).days if oldest else None,
             problems,
         )
+
+    @api.model
+    def _figures_items(self, run):
+        """Per type and item: the answers per level or choice (count and
+        share), the average on the item's scale, the satisfied share and the
+        NPS; per type, the satisfied share and the NPS of all its items."""
+        grouping = run.grouping("_answers_by_item")
+        answers = grouping["domain"]
+        levels = dict(
+            self.env["visit.answer.analysis"]
+            ._fields["level"]
+            ._description_selection(self.env)
+        )
+        model = "visit.answer.analysis"
+        per_type = defaultdict(lambda: [0, 0, 0, 0.0])  # scored, satisfied, nps n, sum
+        for (visit_type, question), item in grouping["items"]:
+            kind = item["kind"]
+            keys = {
+                "type_id": visit_type.id,
+                "question_id": question.id,
+                "model": model,
+                "item": question.name,
+                "type_name": visit_type.name,
+                "answer_kind": kind,
+            }
+            item_domain = answers + [
+                ("type_id", "=", visit_type.id),
+                ("question_id", "=", question.id),
+            ]
+            label = f"{visit_type.name} – {question.name}"
+            if kind == "choice":
+                # Every choice of the item in order, those no longer offered
+                # when they were answered.
+                options = question.with_context(active_test=False).option_ids
+                order = [
+                    (option, option.name, ("option_id", "=", option.id))
+                    for option in options
+                    if option.active or item["levels"].get(option)
+                ]
+            else:
+                order = [
+                    (level, levels.get(level, level), ("level", "=", level))
+                    for level in LEVEL_ORDER[kind]
+                ]
+            for key, level_label, term in order:
+                count = item["levels"].get(key, 0)
+                run.add(
+                    "item_distribution",
+                    f"{label}: {level_label}",
+                    count,
+                    item_domain + [term],
+                    numerator=count,
+                    denominator=item["count"],
+                    level=level_label,
+                    share=_rate(count, item["count"]),
+                    **keys,
+                )
+            if kind not in SCALE_KINDS:
+                continue
+            scored = item["scored"]
+            run.add(
+                "item_average",
+                label,
+                round(item["score"] / scored, 2) if scored else None,
+                item_domain,
+                target=run.target_for(
+                    "item_average", visit_type.id, question_id=question.id
+                ),
+                measure="score",
+                scale=SCALE_MAX[kind],
+                **keys,
+            )
+            run.add(
+                "item_satisfied_share",
+                label,
+                _rate(item["satisfied"], scored),
+                item_domain,
+                target=run.target_for(
+                    "item_satisfied_share", visit_type.id, question_id=question.id
+                ),
+                numerator=item["satisfied"],
+                denominator=scored,
+                measure="satisfied_rate",
+                **keys,
+            )
+            totals = per_type[visit_type]
+            totals[0] += scored
+            totals[1] += item["satisfied"]
+            if kind == "nps":
+                run.add(
+                    "item_nps",
+                    label,
+                    round(item["nps"] / scored, 2) if scored else None,
+                    item_domain,
+                    target=run.target_for(
+                        "item_nps", visit_type.id, question_id=question.id
+                    ),
+                    measure="nps_point",
+                    scale=0,
+                    **keys,
+                )
+                totals[2] += scored
+                totals[3] += item["nps"]
+        for visit_type, (scored, satisfied, nps_n, nps_sum) in per_type.items():
+            keys = {
+                "type_id": visit_type.id,
+                "model": model,
+                "item": self.env._("All items"),
+                "type_name": visit_type.name,
+            }
+            type_domain = answers + [
+                ("type_id", "=", visit_type.id),
+                ("answer_kind", "in", SCALE_KINDS),
+            ]
+            label = self.env._("%s – all items", visit_type.name)
+            run.add(
+                "item_satisfied_share",
+                label,
+                _rate(satisfied, scored),
+                type_domain,
+                target=run.target_for("item_satisfied_share", visit_type.id),
+                numerator=satisfied,
+                denominator=scored,
+                measure="satisfied_rate",
+                **keys,
+            )
+            if nps_n:
+                run.add(
+                    "item_nps",
+                    label,
+                    round(nps_sum / nps_n, 2),
+                    type_domain + [("answer_kind", "=", "nps")],
+                    target=run.target_for("item_nps", visit_type.id),
+                    measure="nps_point",
+                    scale=0,
+                    **keys,
+                )
+
+    @api.model
+    def _item_tables(self, lines):
+        """The lines of the items section as a table per type, a row per
+        item (its figures beside its distribution), for the page and the
+        monthly report: [{type_id, label, items: [{label, question_id,
+        distribution, average, satisfied, nps}]}], the types and items in
+        the order of the lines."""
+        tables, rows = {}, {}
+        figures = {
+            "item_average": "average",
+            "item_satisfied_share": "satisfied",
+            "item_nps": "nps",
+        }
+        for line in lines:
+            if line["section"] != "items":
+                continue
+            table = tables.setdefault(
+                line["type_id"],
+                {"type_id": line["type_id"], "label": line["type_name"], "items": []},
+            )
+            key = (line["type_id"], line.get("question_id") or False)
+            if key not in rows:
+                rows[key] = {
+                    "question_id": key[1],
+                    "label": line["item"],
+                    "distribution": [],
+                    "average": None,
+                    "satisfied": None,
+                    "nps": None,
+                }
+                table["items"].append(rows[key])
+            if line["indicator"] == "item_distribution":
+                rows[key]["distribution"].append(line)
+            else:
+                rows[key][figures[line["indicator"]]] = line
+        return list(tables.values())
 
     @api.model
     def _missed_target_count(self, lines):
@@ -987,6 +1344,9 @@ class VisitIndicator(models.AbstractModel):
                         }
                         for ind, group in groups.items()
                     ],
+                    "item_types": self._item_tables(section_lines)
+                    if key == "items"
+                    else [],
                 }
             )
         return {

@@ -1,13 +1,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .visit_answer_analysis import SCALE_KINDS, SCALE_MAX, SCALE_MIN
+
 # The targetable figures of the indicator registry (labels and order).
-from .visit_indicator import INDICATORS
+from .visit_indicator import INDICATOR_OF, INDICATORS
 
 # Indicators whose target is a ceiling by default; the others are floors.
 CAPS = ("channel_share",)
 TARGET_PERIODS = [("cycle", "Report cycle"), ("year", "Calendar year to date")]
 SIGNATURE_BASES = [("onsite", "On-site visits done"), ("all", "All visits done")]
+# The figures of evaluation items: per type, or per item of a type.
+ITEM_INDICATORS = ("item_average", "item_satisfied_share", "item_nps")
 
 
 def _hundredths(percentage):
@@ -33,11 +37,21 @@ class VisitTarget(models.Model):
         "visit.type", string="Visit Type", help="Leave empty for all types."
     )
     indicator = fields.Selection(INDICATORS, required=True)
+    question_id = fields.Many2one(
+        "visit.type.question",
+        string="Item",
+        domain="[('type_id', '=', type_id), "
+        "('answer_kind', 'in', ('scale4', 'rating', 'nps'))]",
+        ondelete="cascade",
+        help="An evaluation item of the visit type: the target of that item "
+        "alone (else of every item of the type, or of all types).",
+    )
     value = fields.Float(
-        string="Target (%)",
+        string="Target",
         required=True,
         help="Inclusive: a floor of 90 % is met at 90 % or more, a ceiling of "
-        "70 % at 70 % or less.",
+        "70 % at 70 % or less. A percentage, an average on the item's scale "
+        "(1-4, 1-5 stars, 0-10) or an NPS from -100 to 100.",
     )
     is_cap = fields.Boolean(
         string="Ceiling",
@@ -79,8 +93,8 @@ class VisitTarget(models.Model):
     _sql_constraints = [
         (
             "value_range",
-            "CHECK(value >= 0 AND value <= 100)",
-            "A target is a percentage from 0 to 100.",
+            "CHECK(value >= -100 AND value <= 100)",
+            "A target goes from -100 (an NPS) to 100 (a percentage).",
         ),
         (
             "bonus_range",
@@ -95,7 +109,8 @@ class VisitTarget(models.Model):
         # definition drops the old one in a migration (18.0.1.7.0/pre-50).
         self.env.cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS visit_target_indicator_uniq
-                   ON visit_target (company_id, COALESCE(type_id, 0), indicator, period,
+                   ON visit_target (company_id, COALESCE(type_id, 0),
+                                    COALESCE(question_id, 0), indicator, period,
                                     COALESCE(signature_base, ''))
                 WHERE indicator != 'channel_share'"""
         )
@@ -106,7 +121,13 @@ class VisitTarget(models.Model):
             target.is_cap = target.indicator in CAPS
 
     @api.depends(
-        "indicator", "channel_ids", "type_id", "value", "is_cap", "signature_base"
+        "indicator",
+        "channel_ids",
+        "type_id",
+        "question_id",
+        "value",
+        "is_cap",
+        "signature_base",
     )
     def _compute_name(self):
         labels = dict(self._fields["indicator"]._description_selection(self.env))
@@ -119,16 +140,55 @@ class VisitTarget(models.Model):
                 label = f"{label} ({bases.get(target.signature_base, '')})"
             if target.type_id:
                 label = f"{label} – {target.type_id.name}"
+            if target.question_id:
+                label = f"{label} – {target.question_id.name}"
             sign = "≤" if target.is_cap else "≥"
-            target.name = f"{label} {sign} {target.value:g} %"
+            unit = " %" if INDICATOR_OF[target.indicator].unit == "percent" else ""
+            target.name = f"{label} {sign} {target.value:g}{unit}"
 
-    @api.constrains("value", "bonus_value")
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A target of an item is the target of its type.
+        questions = self.env["visit.type.question"].browse(
+            [vals["question_id"] for vals in vals_list if vals.get("question_id")]
+        )
+        type_of = {question.id: question.type_id.id for question in questions}
+        for vals in vals_list:
+            if vals.get("question_id") and not vals.get("type_id"):
+                vals["type_id"] = type_of[vals["question_id"]]
+        return super().create(vals_list)
+
+    @api.onchange("question_id")
+    def _onchange_question_id(self):
+        if self.question_id:
+            self.type_id = self.question_id.type_id
+
+    def _scale(self):
+        """(lowest, highest) value of the target's figure."""
+        self.ensure_one()
+        if self.indicator == "item_nps":
+            return -100, 100
+        if self.indicator == "item_average":
+            kind = self.question_id.answer_kind
+            if kind in SCALE_MAX:
+                return SCALE_MIN[kind], SCALE_MAX[kind]
+            # Every rated item of a type or of all types: stars at most.
+            return 1, SCALE_MAX["rating"]
+        return 0, 100
+
+    @api.constrains("value", "bonus_value", "indicator", "question_id")
     def _check_value(self):
         for target in self:
-            if not 0 <= target.value <= 100:
+            low, high = target._scale()
+            if not low <= target.value <= high:
                 raise ValidationError(
                     self.env._(
-                        "A target is a percentage from 0 to 100, not %s.", target.value
+                        "The target %(target)s is outside its scale: give a value "
+                        "from %(low)s to %(high)s, not %(value)s.",
+                        target=target.name,
+                        low=low,
+                        high=high,
+                        value=target.value,
                     )
                 )
             if not 0 <= target.bonus_value <= 100:
@@ -151,6 +211,44 @@ class VisitTarget(models.Model):
                         "(%(value)s %%): give a higher one, or 0 for no bonus.",
                         bonus=target.bonus_value,
                         value=target.value,
+                    )
+                )
+
+    @api.constrains("indicator", "type_id", "question_id")
+    def _check_question(self):
+        for target in self.filtered("question_id"):
+            if target.indicator not in ITEM_INDICATORS:
+                raise ValidationError(
+                    self.env._(
+                        "Only the averages, satisfied shares and NPS of items have "
+                        "a target per item: clear the item of %s.",
+                        target.name,
+                    )
+                )
+            if target.question_id.answer_kind not in SCALE_KINDS:
+                raise ValidationError(
+                    self.env._(
+                        "The item “%s” is not rated (4 levels, stars or 0-10): "
+                        "it has no average, satisfied share or NPS to aim at.",
+                        target.question_id.name,
+                    )
+                )
+            if target.indicator == "item_nps" and (
+                target.question_id.answer_kind != "nps"
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The item “%s” is not answered from 0 to 10: it has no NPS.",
+                        target.question_id.name,
+                    )
+                )
+            if target.type_id != target.question_id.type_id:
+                raise ValidationError(
+                    self.env._(
+                        "The item “%(item)s” is asked in %(type)s: choose that "
+                        "visit type for its target.",
+                        item=target.question_id.name,
+                        type=target.question_id.type_id.name,
                     )
                 )
 

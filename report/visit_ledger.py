@@ -143,6 +143,90 @@ class VisitLedger(models.AbstractModel):
         ]
 
     @api.model
+    def _item_columns(self, ids):
+        """One column per evaluation item answered in the visits ``ids``
+        (per question version: a reworded item is a column of its own), in
+        the order of the types and of their scripts; titled with the item's
+        words, after its type's name when several types are exported."""
+        if not ids:
+            return []
+        self.env["visit.answer"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT DISTINCT question_id FROM visit_answer
+                    WHERE record_id = ANY(%s) AND is_skipped IS NOT TRUE""",
+                list(ids),
+            )
+        )
+        questions = (
+            self.env["visit.type.question"]
+            .with_context(active_test=False)
+            .browse([question_id for (question_id,) in self.env.cr.fetchall()])
+            .sorted(lambda q: (q.type_id.sequence, q.type_id.id, q.sequence, q.id))
+        )
+        several = len(questions.type_id) > 1
+        return [
+            Column(
+                f"item_{question.id}",
+                f"{question.type_id.name} – {question.name}"
+                if several
+                else question.name,
+                16,
+                "number" if question.answer_kind in ("rating", "nps") else "text",
+                None,
+            )
+            for question in questions
+        ]
+
+    @api.model
+    def _chunk_answers(self, ids, items):
+        """{visit id: {item column key: answer}} of the visits ``ids`` for
+        the item columns ``items``, in one query (and one for the choices'
+        names): a level or yes/no in words, stars and points as numbers."""
+        if not items:
+            return {}
+        question_ids = [int(column.key[len("item_") :]) for column in items]
+        self.env.cr.execute(
+            SQL(
+                """SELECT record_id, question_id, value_yes_no, value_rating,
+                          value_level, value_nps, option_id, value_text
+                     FROM visit_answer
+                    WHERE record_id = ANY(%s) AND question_id = ANY(%s)
+                      AND is_skipped IS NOT TRUE""",
+                list(ids),
+                question_ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        Answer = self.env["visit.answer"]
+        words = {
+            fname: dict(Answer._fields[fname]._description_selection(self.env))
+            for fname in ("value_yes_no", "value_level")
+        }
+        options = {
+            option.id: option.name
+            for option in self.env["visit.question.option"]
+            .with_context(active_test=False)
+            .browse({row[6] for row in rows if row[6]})
+        }
+        answers = defaultdict(dict)
+        for record_id, question_id, yes_no, rating, level, nps, option, text in rows:
+            if level:
+                value = words["value_level"].get(level, level)
+            elif yes_no:
+                value = words["value_yes_no"].get(yes_no, yes_no)
+            elif rating:
+                value = rating
+            elif nps is not None:
+                value = int(nps)
+            elif option:
+                value = options.get(option, "")
+            else:
+                value = text or ""
+            answers[record_id][f"item_{question_id}"] = value
+        return answers
+
+    @api.model
     def _labels(self, columns):
         """{column key: {stored value: label}} of the selection columns."""
         Visit = self.env["visit.record"]
@@ -195,7 +279,8 @@ class VisitLedger(models.AbstractModel):
         }
         tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
         title = self._title(domain, ids, tz, period, filter_label)
-        columns = self._columns()
+        items = self._item_columns(ids)
+        columns = self._columns() + items
         labels = self._labels(columns)
         self._write_summary(
             workbook.add_worksheet(self.env._("Summary")),
@@ -219,7 +304,13 @@ class VisitLedger(models.AbstractModel):
         row = FIRST_ROW
         Visit.flush_model()
         for start in range(0, len(ids), CHUNK):
-            for values in self._chunk_rows(ids[start : start + CHUNK], labels):
+            chunk = ids[start : start + CHUNK]
+            answers = self._chunk_answers(chunk, items)
+            # _chunk_rows yields the rows in the order of the chunk's ids.
+            for visit_id, values in zip(
+                chunk, self._chunk_rows(chunk, labels), strict=True
+            ):
+                values.update(answers.get(visit_id, {}))
                 self._write_row(sheet, row, columns, values, formats, tz)
                 row += 1
             self.env.invalidate_all()

@@ -15,6 +15,11 @@ TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 44, 240, 18, 36
 TREND_SERIES = (("callback_rate", "#1f6fb5"), ("success_rate", "#e07b00"))
 MIX_WIDTH, MIX_ROW, MIX_LABEL, MIX_BAR = 800, 24, 150, 520
 MIX_COLOR = "#4a9a5b"
+# The items' bars: plain blocks of CSS widths (wkhtmltopdf's WebKit has no
+# flexbox to rely on), a distribution's levels best first, green to red.
+ITEM_BAR = 200
+SHARE_BAR = 80
+LEVEL_COLORS = ("#2e7d32", "#7cb342", "#fbc02d", "#fb8c00", "#e53935")
 
 
 class ReportVisitMonthly(models.AbstractModel):
@@ -188,6 +193,7 @@ class ReportVisitMonthly(models.AbstractModel):
             "channel_chart": dict(
                 self._channel_chart(lines), title=labels.get("channel_mix")
             ),
+            "item_tables": self._item_tables(lines),
         }
 
     @api.model
@@ -288,6 +294,41 @@ class ReportVisitMonthly(models.AbstractModel):
             "series": series,
             "target_label": self.env._("Target"),
         }
+
+    @api.model
+    def _item_tables(self, lines):
+        """The evaluation items of the cycle, a table per type (see
+        ``visit.indicator._item_tables``), with the widths of their bars in
+        pixels: each level's share of the distribution's bar, the satisfied
+        share's bar."""
+        tables = self.env["visit.indicator"]._item_tables(lines)
+        for table in tables:
+            for item in table["items"]:
+                levels = item["distribution"]
+                item["bars"] = [
+                    {
+                        "width": round(ITEM_BAR * (level["share"] or 0) / 100.0, 1),
+                        "color": self._level_color(index, len(levels)),
+                        "label": level["level"],
+                    }
+                    for index, level in enumerate(levels)
+                    if level["share"]
+                ]
+                satisfied = item["satisfied"]
+                item["satisfied_width"] = (
+                    round(SHARE_BAR * satisfied["value"] / 100.0, 1)
+                    if satisfied and satisfied["value"] is not None
+                    else None
+                )
+        return {"tables": tables, "bar": ITEM_BAR, "share_bar": SHARE_BAR}
+
+    @api.model
+    def _level_color(self, index, count):
+        """The colour of the ``index``-th of ``count`` levels, best first:
+        the palette's ends for the best and the worst."""
+        if count <= 1:
+            return LEVEL_COLORS[0]
+        return LEVEL_COLORS[round(index * (len(LEVEL_COLORS) - 1) / (count - 1))]
 
     @api.model
     def _channel_chart(self, lines):

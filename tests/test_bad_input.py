@@ -104,14 +104,14 @@ WRITES = [
         "target",
         {"value": 120},
         ValidationError,
-        "percentage from 0 to 100",
+        "outside its scale: give a value from 0 to 100",
     ),
     (
         "negative target",
         "target",
         {"value": -3},
         ValidationError,
-        "percentage from 0 to 100",
+        "outside its scale: give a value from 0 to 100",
     ),
     # Domains and fields of rules
     (

@@ -32,20 +32,27 @@ class TestVisitDashboard(VisitCommon):
             {"company_ids": [Command.link(cls.company_d.id)]}
         )
         past = cls.now - timedelta(days=2)
+        # An evaluation item, answered once: the dashboard's item pivot.
+        cls.type_plain.question_ids = [
+            Command.create({"name": "The engineer?", "answer_kind": "scale4"})
+        ]
 
-        def visit(state, **values):
+        def visit(state, level=None, **values):
             rec = cls._create_visit(
                 user_id=cls.agent.id,
                 company_id=cls.company_d.id,
                 scheduled_date=past,
                 **values,
             )
+            if level:
+                rec.answer_ids.value_level = level
             if state == "done":
                 rec.action_done()
             return rec
 
         visit(
             "done",
+            level="fairly_satisfied",
             outcome="reached",
             channel="phone",
             satisfaction_service="satisfied",

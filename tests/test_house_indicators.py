@@ -27,7 +27,13 @@ class TestHouseIndicators(VisitCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.type_site = cls.env["visit.type"].create(
-            {"name": "Site", "default_channel": "onsite"}
+            {
+                "name": "Site",
+                "default_channel": "onsite",
+                "question_ids": [
+                    Command.create({"name": "The engineer?", "answer_kind": "scale4"})
+                ],
+            }
         )
         cls.company_h = cls.env["res.company"].create(
             {
@@ -68,6 +74,7 @@ class TestHouseIndicators(VisitCommon):
             outcome="reached",
             satisfaction_service="satisfied",
         )
+        signed.answer_ids.value_level = "satisfied"
         signed._sign("王建国", png_signature())
         signed.action_done()  # 4
         rule = cls.env["visit.rule"].create(

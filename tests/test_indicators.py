@@ -559,6 +559,7 @@ class TestVisitIndicators(VisitCommon):
                 "digital",
                 "agents",
                 "satisfaction",
+                "items",
                 "problems",
             ],
         )

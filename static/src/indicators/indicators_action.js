@@ -69,7 +69,12 @@ export class VisitIndicators extends Component {
             case "percent":
                 return `${this.formatNumber(line.value)} %`;
             case "score":
-                return `${this.formatNumber(line.value)} / 4`;
+                // An item's scale (4, 5 stars, 10 points; 0: an NPS, no
+                // scale); the aspects are on the 4-level scale.
+                if (line.scale === 0) {
+                    return this.formatNumber(line.value);
+                }
+                return `${this.formatNumber(line.value)} / ${line.scale || 4}`;
             case "days":
                 return _t("%s days", line.value);
             default:
@@ -88,7 +93,8 @@ export class VisitIndicators extends Component {
         if (line.target === null || line.target === undefined) {
             return "";
         }
-        let text = `${line.is_cap ? "≤" : "≥"} ${this.formatNumber(line.target)} %`;
+        const unit = line.unit === "percent" ? " %" : "";
+        let text = `${line.is_cap ? "≤" : "≥"} ${this.formatNumber(line.target)}${unit}`;
         if (line.bonus) {
             text += " · " + _t("bonus from %s %", this.formatNumber(line.bonus));
         }
@@ -103,11 +109,23 @@ export class VisitIndicators extends Component {
         return { met: "text-bg-success", missed: "text-bg-danger", bonus: "text-bg-info" }[line.status] || "";
     }
 
+    /** The share of an item's answers at one level, as a bar width. */
+    shareWidth(line) {
+        return `width: ${line.share || 0}%;`;
+    }
+
+    levelColor(index, count) {
+        // Best level first: green to red along the item's levels.
+        const hue = count > 1 ? Math.round(120 - (120 * index) / (count - 1)) : 120;
+        return `background-color: hsl(${hue}, 55%, 50%);`;
+    }
+
     openCases(line, group) {
         this.actionService.doAction({
             type: "ir.actions.act_window",
             name: `${group.label}: ${line.label}`,
-            res_model: "visit.case",
+            // An item's figure opens the answers behind it.
+            res_model: line.model || "visit.case",
             domain: line.domain,
             views: [
                 [false, "list"],
