@@ -60,6 +60,12 @@ class ResCompany(models.Model):
         "the day after the previous month's cut-off to this month's cut-off "
         "and is sent the day after the cut-off.",
     )
+    visit_served_see_own = fields.Boolean(
+        string="Served people see their own results",
+        help="The people whose work the customers judged (technicians, "
+        "doctors, salespeople who are users) see the closed visits of their "
+        "own service under My Results, read-only; never another's.",
+    )
     visit_report_day = fields.Integer(
         string="Report send day",
         default=7,
@@ -294,3 +300,37 @@ class ResCompany(models.Model):
         else the company's."""
         langs = set(self._visit_report_recipients().mapped("lang"))
         return langs.pop() if len(langs) == 1 else self.partner_id.lang or self.env.lang
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        if any(vals.get("visit_served_see_own") for vals in vals_list):
+            companies._visit_sync_served_group()
+        return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "visit_served_see_own" in vals:
+            self._visit_sync_served_group()
+        return result
+
+    @api.model
+    def _visit_sync_served_group(self):
+        """*My Results* is given to every internal user while a company
+        lets the people served see their results (its record rule then
+        shows each their own closed visits of such a company), and taken
+        back when none does."""
+        group = self.env.ref("customer_visit.group_visit_served", False)
+        if not group:
+            return  # installing: the group is not loaded yet
+        # sudo: the setting of any company decides; only settings change it.
+        shared = bool(
+            self.sudo().search_count([("visit_served_see_own", "=", True)], limit=1)
+        )
+        # sudo: the employees' implied groups follow the setting (as a
+        # res.config.settings implied group does).
+        employees = self.env.ref("base.group_user").sudo()
+        if shared:
+            employees._apply_group(group)
+        else:
+            employees._remove_group(group.sudo())

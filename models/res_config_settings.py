@@ -97,3 +97,6 @@ class ResConfigSettings(models.TransientModel):
     visit_link_days = fields.Integer(
         related="company_id.visit_link_days", readonly=False
     )
+    visit_served_see_own = fields.Boolean(
+        related="company_id.visit_served_see_own", readonly=False
+    )

@@ -63,6 +63,8 @@ class VisitCase(models.Model):
             "user_id",
             "team_id",
             "partner_id",
+            "served_by_id",
+            "served_product_id",
             "channel",
             "source_model",
             "scheduled_date",
@@ -113,6 +115,15 @@ class VisitCase(models.Model):
     user_id = fields.Many2one("res.users", string="Agent", readonly=True)
     team_id = fields.Many2one("crm.team", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    served_by_id = fields.Many2one(
+        "res.partner",
+        string="Served by",
+        readonly=True,
+        help="Whose work the customer judged (empty for a case not planned).",
+    )
+    served_product_id = fields.Many2one(
+        "product.product", string="Product served", readonly=True
+    )
     channel = fields.Selection(CHANNELS, readonly=True)
     source_model = fields.Char(string="Source kind", readonly=True)
     due_date = fields.Datetime(string="Due", readonly=True)
@@ -271,6 +282,8 @@ class VisitCase(models.Model):
                    r.user_id,
                    r.team_id,
                    r.partner_id,
+                   r.served_by_id,
+                   r.served_product_id,
                    r.channel,
                    r.source_model,
                    COALESCE(r.due_date, r.scheduled_date) AS due_date,
@@ -375,6 +388,8 @@ class VisitCase(models.Model):
                    NULL::integer AS user_id,
                    NULL::integer AS team_id,
                    s.partner_id,
+                   NULL::integer AS served_by_id,
+                   NULL::integer AS served_product_id,
                    s.channel,
                    rule.model_name AS source_model,
                    COALESCE(s.due_date, s.create_date) AS due_date,

@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models, tools
+from odoo.exceptions import ValidationError
 
 from .const import OPEN_STATES
 from .visit_calendar import WorkCalendar
@@ -30,6 +31,10 @@ SKIP_REASONS = [
     ("error", "Error"),
 ]
 PHONE_CHANNELS = ("phone", "sms")
+# What a *Served by* field of a source may name (an employee only when HR is
+# installed), and a *Product served* field.
+SERVED_BY_RELATIONS = ("res.users", "res.partner", "hr.employee")
+SERVED_PRODUCT_RELATIONS = ("product.product", "product.template")
 # Models never an *Other Source*: the addon's own, settings, mails, users,
 # companies (see VisitPlanner._other_source_models).
 TECHNICAL_MODEL_PREFIXES = (
@@ -309,7 +314,8 @@ class VisitPlanner(models.AbstractModel):
     @api.model
     def _round_values(self, record, scheduled, channel=None, **extra):
         """A further round of ``record``'s plan: same customer, type, source,
-        assignee and policy; a site visit may become a phone call.
+        assignee, policy and served person; a site visit may become a phone
+        call.
 
         The assignee is checked again (still allowed to make the visit, not
         the salesperson when independence applies); if not, the plan's
@@ -342,8 +348,113 @@ class VisitPlanner(models.AbstractModel):
             previous_record_id=record.id,
             round=record.round + 1,
             contact_id=record.contact_id.id,
-            **extra,
+            **{
+                # Served by the same person, for the same product.
+                "served_by_id": record.served_by_id.id,
+                "served_product_id": record.served_product_id.id,
+                **extra,
+            },
         )
+
+    # ------------------------------------------------------------------
+    # Who and what was served: read from the source at planning
+    # ------------------------------------------------------------------
+    @api.model
+    def _served_field_ok(self, model_name, field, relations):
+        """Whether ``field`` (ir.model.fields) is a many2one of
+        ``model_name`` to one of ``relations``, as the model has it now."""
+        model_field = (
+            self.env[model_name]._fields.get(field.name)
+            if model_name in self.env
+            else None
+        )
+        return bool(
+            model_field
+            and field.model == model_name
+            and model_field.type == "many2one"
+            and model_field.comodel_name in relations
+            and model_field.comodel_name in self.env
+        )
+
+    @api.model
+    def _check_served_fields(self, model_name, by_field, product_field, owner):
+        """Refuse a *Served by* that is not a user, partner (or employee)
+        field of the source, or a *Product served* that is not a product
+        field of it. ``owner`` names the rule or batch in the message."""
+        if by_field and not self._served_field_ok(
+            model_name, by_field, SERVED_BY_RELATIONS
+        ):
+            raise ValidationError(
+                self.env._(
+                    "%(owner)s: the served-by field %(field)s is not a user, "
+                    "contact or employee field of %(model)s. Choose a field "
+                    "of the source that names a user, a contact or an "
+                    "employee (the ticket's assignee, the order's "
+                    "salesperson...).",
+                    owner=owner,
+                    field=by_field.field_description,
+                    model=model_name,
+                )
+            )
+        if product_field and not self._served_field_ok(
+            model_name, product_field, SERVED_PRODUCT_RELATIONS
+        ):
+            raise ValidationError(
+                self.env._(
+                    "%(owner)s: the product field %(field)s is not a product "
+                    "field of %(model)s. Choose a field of the source that "
+                    "names a product.",
+                    owner=owner,
+                    field=product_field.field_description,
+                    model=model_name,
+                )
+            )
+
+    @api.model
+    def _served_field_names(self, model_name, *fields_):
+        """The names of ``fields_`` (ir.model.fields) of ``model_name``, None
+        for an empty one: from Odoo's cache of the model's fields, so that a
+        batch reads no field definition."""
+        names = {
+            field_id: name
+            for name, field_id in self.env["ir.model.fields"]
+            ._get_ids(model_name)
+            .items()
+        }
+        return [names.get(field.id) for field in fields_]
+
+    @api.model
+    def _served_values(self, sources, by_field=None, product_field=None):
+        """{source id: {served_by_id, served_product_id}} of ``sources``:
+        read for the whole batch (a user is served as their contact, an
+        employee as their work contact, a product template as its first
+        variant). Empty when neither field is named."""
+        if not sources or not (by_field or product_field):
+            return {}
+        served = {source.id: {} for source in sources}
+        if by_field:
+            people = sources.mapped(by_field)
+            if people._name == "res.users":
+                contact = {user.id: user.partner_id.id for user in people}
+            elif people._name == "hr.employee":
+                contact = {emp.id: emp.work_contact_id.id for emp in people}
+            else:
+                contact = {partner.id: partner.id for partner in people}
+            for source in sources:
+                served[source.id]["served_by_id"] = contact.get(
+                    source[by_field].id, False
+                )
+        if product_field:
+            products = sources.mapped(product_field)
+            if products._name == "product.template":
+                variant = {tmpl.id: tmpl.product_variant_id.id for tmpl in products}
+            else:
+                variant = {product.id: product.id for product in products}
+            for source in sources:
+                served[source.id]["served_product_id"] = variant.get(
+                    source[product_field].id, False
+                )
+        return served
 
     # ------------------------------------------------------------------
     # Contact interval: a customer is not called twice within N days

@@ -99,6 +99,27 @@ class VisitRule(models.Model):
         default=fields.Date.context_today,
         help="Records whose reference date is earlier are left alone.",
     )
+    served_by_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Served by",
+        ondelete="set null",
+        domain="[('model_id', '=', model_id), ('ttype', '=', 'many2one'), "
+        "('relation', 'in', ('res.users', 'res.partner', 'hr.employee'))]",
+        help="The field of the source naming whose work the customer judges "
+        "(the ticket's assignee, the order's salesperson, a technician): "
+        "stored on each visit, so that every figure can be read per person "
+        "served.",
+    )
+    served_product_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Product served",
+        ondelete="set null",
+        domain="[('model_id', '=', model_id), ('ttype', '=', 'many2one'), "
+        "('relation', 'in', ('product.product', 'product.template'))]",
+        help="The field of the source naming the product the service was "
+        "about: stored on each visit, for the figures per product and the "
+        "repeated repairs.",
+    )
     calendar_id = fields.Many2one(
         "resource.calendar",
         string="Working hours",
@@ -656,6 +677,33 @@ class VisitRule(models.Model):
                 )
             ) from error
 
+    @api.constrains("model_id", "served_by_field_id", "served_product_field_id")
+    def _check_served_fields(self):
+        Planner = self.env["visit.planner"]
+        for rule in self:
+            # sudo: field definitions, whoever saves the rule.
+            Planner._check_served_fields(
+                rule.model_name,
+                rule.served_by_field_id.sudo(),
+                rule.served_product_field_id.sudo(),
+                self.env._("Rule %s", rule.name),
+            )
+
+    @api.onchange("model_id")
+    def _onchange_model_id_served(self):
+        # A field of the records the rule no longer applies to names nothing.
+        for fname in ("served_by_field_id", "served_product_field_id"):
+            if self[fname] and self[fname].model_id != self.model_id:
+                self[fname] = False
+
+    def _served_values(self, sources):
+        """{source id: served person and product} of a batch of sources."""
+        Planner = self.env["visit.planner"]
+        by_field, product_field = Planner._served_field_names(
+            self.model_name, self.served_by_field_id, self.served_product_field_id
+        )
+        return Planner._served_values(sources, by_field, product_field)
+
     @api.constrains(
         "coverage",
         "sample_percent",
@@ -1022,6 +1070,7 @@ class VisitRule(models.Model):
         assign = self._visit_assigner(step_types)
         horizon = fields.Datetime.now() + timedelta(days=self.horizon_days)
         context = {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
+        served = self._served_values(sources)
         prepared, skipped = [], {}
         for source in sources:
             partner = source[partner_field] if partner_field else source
@@ -1057,7 +1106,14 @@ class VisitRule(models.Model):
                 **links,
             }
             visits, passed = self._prepare_visits(
-                reference, partner, user, calendar, horizon, links, context=context
+                reference,
+                partner,
+                user,
+                calendar,
+                horizon,
+                links,
+                context=context,
+                served=served.get(source.id),
             )
             if passed and not visits:
                 # Every step was before a date already past: owed and missed.
@@ -1091,6 +1147,7 @@ class VisitRule(models.Model):
         existing=(),
         context=None,
         since=None,
+        served=None,
     ):
         """Visit values of every occurrence due by ``horizon`` not in
         ``existing``, and the steps left out because they were past.
@@ -1104,6 +1161,8 @@ class VisitRule(models.Model):
         before it.  After a date, "already due" means due before the record
         qualified, and of a repeated step only the last such repetition is
         planned.  ``context`` caches calendars and policies over a batch.
+        ``served``: the served person and product of the source (see
+        _served_values()).
         """
         Planner = self.env["visit.planner"]
         context = context or {
@@ -1162,6 +1221,7 @@ class VisitRule(models.Model):
                     independent=self.exclude_salesperson,
                     rule_step_id=step.id,
                     occurrence=occurrence,
+                    **(served or {}),
                     **context,
                 )
                 if (
@@ -1273,6 +1333,10 @@ class VisitRule(models.Model):
         vals_list = []
         Planner = self.env["visit.planner"]
         context = {"calendars": {calendar.calendar.id: calendar}, "policies": {}}
+        # sudo: sources are read whatever the running user may read of them.
+        served = self._served_values(
+            self.env[self.model_name].sudo().browse(plans.mapped("rule_source_id"))
+        )
         for plan in plans:
             existing = {
                 (rec.rule_step_id.id, rec.occurrence) for rec in plan.record_ids
@@ -1288,6 +1352,7 @@ class VisitRule(models.Model):
                 existing,
                 context=context,
                 since=plan.create_date,
+                served=served.get(plan.rule_source_id),
             )
             for vals in visits:
                 vals["plan_id"] = plan.id

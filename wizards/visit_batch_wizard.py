@@ -73,6 +73,22 @@ class VisitBatchWizard(models.TransientModel):
     skip_open_visits = fields.Boolean(
         string="Skip records with an open visit of this type", default=True
     )
+    served_by_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Served by",
+        domain="[('model', '=', source_model), ('ttype', '=', 'many2one'), "
+        "('relation', 'in', ('res.users', 'res.partner', 'hr.employee'))]",
+        help="The field of the records naming whose work the customer "
+        "judges (the order's salesperson...): stored on each visit.",
+    )
+    served_product_field_id = fields.Many2one(
+        "ir.model.fields",
+        string="Product served",
+        domain="[('model', '=', source_model), ('ttype', '=', 'many2one'), "
+        "('relation', 'in', ('product.product', 'product.template'))]",
+        help="The field of the records naming the product the service was "
+        "about: stored on each visit.",
+    )
     to_create_count = fields.Integer(readonly=True)
     skipped_count = fields.Integer(readonly=True)
     line_ids = fields.One2many("visit.batch.wizard.line", "wizard_id", readonly=True)
@@ -143,6 +159,11 @@ class VisitBatchWizard(models.TransientModel):
             return [("parent_id", "=", False), ("id", "not in", sorted(own.ids))]
         return []
 
+    @api.onchange("source_model")
+    def _onchange_source_model(self):
+        # The served fields of another kind of record name nothing here.
+        self.served_by_field_id = self.served_product_field_id = False
+
     @api.depends("type_id")
     def _compute_channel(self):
         for wizard in self:
@@ -200,6 +221,13 @@ class VisitBatchWizard(models.TransientModel):
         if self.sample_cap < 0 or self.deadline_days < 0:
             raise UserError(self.env._("The cap and the deadline cannot be negative."))
         self._check_assignment()
+        # sudo: field definitions, whoever runs the batch.
+        self.env["visit.planner"]._check_served_fields(
+            self.source_model,
+            self.served_by_field_id.sudo(),
+            self.served_product_field_id.sudo(),
+            self.env._("Batch Callbacks"),
+        )
 
     def _plan(self):
         """Return ([(source, partner, user)], {reason: sources}) without writing."""
@@ -354,7 +382,16 @@ class VisitBatchWizard(models.TransientModel):
         )
         visits = self.env["visit.record"]
         context = {"calendars": {}, "policies": {}}
+        by_field, product_field = Planner._served_field_names(
+            self.source_model, self.served_by_field_id, self.served_product_field_id
+        )
         for start in range(0, len(planned), CREATE_BATCH):
+            chunk = planned[start : start + CREATE_BATCH]
+            served = Planner._served_values(
+                self.env[self.source_model].browse(source.id for source, *_ in chunk),
+                by_field,
+                product_field,
+            )
             vals_list = [
                 Planner._visit_values(
                     self.type_id,
@@ -366,9 +403,10 @@ class VisitBatchWizard(models.TransientModel):
                     company=source.company_id or self.env.company,
                     links=Planner._links(self.source_model, source.id),
                     independent=self.exclude_salesperson,
+                    **served.get(source.id, {}),
                     **context,
                 )
-                for source, partner, user in planned[start : start + CREATE_BATCH]
+                for source, partner, user in chunk
             ]
             visits |= Visit.create(vals_list)
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -1,0 +1,64 @@
+"""Whose service a visit judged: the person and the product served.
+
+The planner reads them from the source (a rule's or a batch's *Served by*
+and *Product served* fields) when it builds the visit; every figure of the
+cases can then be read per served person and product, beside the agent
+who called. Only managers correct them by hand.
+"""
+
+from odoo import fields, models
+from odoo.exceptions import AccessError
+
+from .visit_protect import field_labels, refused_fields
+
+SERVED_FIELDS = ("served_by_id", "served_product_id")
+
+
+class VisitRecord(models.Model):
+    _inherit = "visit.record"
+
+    served_by_id = fields.Many2one(
+        "res.partner",
+        string="Served by",
+        index=True,
+        tracking=True,
+        ondelete="restrict",
+        help="Whose work the customer judged (the technician, doctor, "
+        "salesperson...): read from the source when the visit was planned.",
+    )
+    served_product_id = fields.Many2one(
+        "product.product",
+        string="Product served",
+        index="btree_not_null",
+        tracking=True,
+        ondelete="restrict",
+        help="The product the service was about, read from the source when "
+        "the visit was planned.",
+    )
+    is_served_editable = fields.Boolean(compute="_compute_is_served_editable")
+
+    def _compute_is_served_editable(self):
+        editable = self.env.user.has_group("customer_visit.group_visit_manager")
+        for rec in self:
+            rec.is_served_editable = editable
+
+    def write(self, vals):
+        self._check_served_write(vals)
+        return super().write(vals)
+
+    def _check_served_write(self, vals):
+        """Who and what was served are set at planning; only a manager
+        corrects them by hand (tracked)."""
+        if not set(SERVED_FIELDS).intersection(vals) or self.env.user.has_group(
+            "customer_visit.group_visit_manager"
+        ):
+            return
+        refused = refused_fields(self, vals, SERVED_FIELDS)
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s of a visit are set when it is planned; only a "
+                    "follow-up manager may correct them.",
+                    fields=field_labels(self, refused),
+                )
+            )
