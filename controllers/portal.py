@@ -255,6 +255,11 @@ class VisitPortal(CustomerPortal):
                         if key.startswith("rating_")
                     },
                     self._clean_token(access_token),
+                    reasons=[
+                        value
+                        for key, value in post.items()
+                        if key.startswith("reason_")
+                    ],
                 )
         except AccessError as error:
             raise NotFound() from error

@@ -58,6 +58,9 @@ SATISFACTION_SCORES = {
     "basically_satisfied": 2,
     "unsatisfied": 1,
 }
+# The levels below satisfied (out of the satisfied share): a low score, for
+# which the customer may give a reason.
+LOW_LEVELS = ("basically_satisfied", "unsatisfied")
 SATISFACTION_FIELDS = (
     "satisfaction_product",
     "satisfaction_service",

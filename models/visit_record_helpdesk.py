@@ -114,7 +114,11 @@ class VisitRecord(models.Model):
         days, and a visit to confirm once closed."""
         self.ensure_one()
         visit_type = self.type_id
-        team = team or visit_type._team_for(self.opinion_category)
+        team = (
+            team
+            or self.score_reason_ids.team_id[:1]
+            or visit_type._team_for(self.opinion_category)
+        )
         values = {
             "name": title,
             # The customer's words are text, never markup, in the ticket.
@@ -159,6 +163,18 @@ class VisitRecord(models.Model):
         parts = []
         if aspects:
             parts.append("\n".join([self.env._("Rated below satisfied:"), *aspects]))
+        if self.score_reason_ids:
+            parts.append(
+                "\n".join(
+                    [
+                        self.env._("Reasons:"),
+                        *(
+                            "- %s" % name
+                            for name in self.score_reason_ids.mapped("name")
+                        ),
+                    ]
+                )
+            )
         if answers:
             parts.append("\n".join([self.env._("Answers:"), *answers]))
         if description:

@@ -21,6 +21,7 @@ from odoo.tools import consteq
 from odoo.tools.misc import babel_locale_parse
 
 from .const import DIGITAL_CHANNELS, OPEN_STATES
+from .visit_answer import NPS_VALUES
 from .visit_calendar import labelled_time
 from .visit_portal_fields import employee_only_fields
 from .visit_record import (
@@ -567,11 +568,118 @@ class VisitRecord(models.Model):
             raise UserError(message)
         return value.strip()
 
-    def _portal_answer(self, raw_answers, opinion, ratings=None, access_token=None):
+    def _portal_answer_commands(self, raw_answers):
+        """The commands writing the script's answers the page sent
+        ({question id: raw value}), each checked against its kind, and
+        whether anything was answered."""
+        self.ensure_one()
+        known = {str(answer.question_id.id): answer for answer in self.answer_ids}
+        if unknown := set(raw_answers) - set(known):
+            raise UserError(
+                self.env._("Unknown questions: %s", ", ".join(sorted(unknown)))
+            )
+        parsed = []
+        for key, answer in known.items():
+            question = answer.question_id
+            raw = self._check_portal_text(
+                raw_answers.get(key),
+                ANSWER_MAX,
+                self.env._(
+                    "“%(question)s”: the answer is too long (at most %(limit)s "
+                    "characters) or holds characters that are not text.",
+                    question=question.name,
+                    limit=ANSWER_MAX,
+                ),
+            )
+            parsed.append((answer, self._portal_answer_values(question, raw)))
+        # An item is asked when its condition holds on the answers sent
+        # (the page hides the others; checked here whatever it sent): one
+        # not asked is stored so, its values cleared.
+        shown = self.env["visit.type.question"]._shown_of(
+            [
+                (
+                    answer.question_id,
+                    values["value_yes_no"],
+                    answer.question_id.option_ids.browse(values["option_id"]),
+                )
+                for answer, values in parsed
+            ]
+        )
+        commands = []
+        answered = False
+        for answer, values in parsed:
+            question = answer.question_id
+            if question.id not in shown:
+                cleared = dict.fromkeys(values, False) | {"value_rating": 0}
+                commands.append(
+                    Command.update(answer.id, cleared | {"is_skipped": True})
+                )
+                continue
+            if question.is_required and not any(values.values()):
+                raise UserError(self.env._("“%s” needs an answer.", question.name))
+            answered = answered or any(values.values())
+            commands.append(Command.update(answer.id, values | {"is_skipped": False}))
+        return commands, answered
+
+    @api.model
+    def _portal_answer_values(self, question, raw):
+        """The answer's values of ``raw`` (the page's text) for ``question``,
+        refused when it is not one its kind offers."""
+        values = {
+            "value_yes_no": False,
+            "value_rating": 0,
+            "value_level": False,
+            "value_nps": False,
+            "value_text": False,
+            "option_id": False,
+        }
+        kind = question.answer_kind
+        if kind == "yes_no":
+            if raw not in ("", "yes", "no"):
+                raise UserError(self.env._("“%s”: answer yes or no.", question.name))
+            values["value_yes_no"] = raw or False
+        elif kind == "rating":
+            if raw and raw not in ("1", "2", "3", "4", "5"):
+                raise UserError(
+                    self.env._("“%s”: give a rating from 1 to 5.", question.name)
+                )
+            values["value_rating"] = int(raw or 0)
+        elif kind == "scale4":
+            if raw and raw not in dict(SATISFACTION_LEVELS):
+                raise UserError(
+                    self.env._("“%s”: choose one of the faces.", question.name)
+                )
+            values["value_level"] = raw or False
+        elif kind == "nps":
+            if raw and raw not in dict(NPS_VALUES):
+                raise UserError(
+                    self.env._(
+                        "“%s”: choose a number from 0 (not at all likely) "
+                        "to 10 (extremely likely).",
+                        question.name,
+                    )
+                )
+            values["value_nps"] = raw or False
+        elif kind == "choice":
+            # The id of one of the choices the page offered, no other.
+            options = {str(option.id): option for option in question.option_ids}
+            if raw and raw not in options:
+                raise UserError(
+                    self.env._("“%s”: pick one of the choices offered.", question.name)
+                )
+            values["option_id"] = options[raw].id if raw else False
+        else:
+            values["value_text"] = raw or False
+        return values
+
+    def _portal_answer(
+        self, raw_answers, opinion, ratings=None, access_token=None, reasons=None
+    ):
         """The customer answers the script and rates each aspect (``ratings``:
-        {aspect field: level}): the visit is done via the portal, with the
-        consequences of an agent's outcome (a ticket when unsatisfied, a
-        next round for a problem)."""
+        {aspect field: level}) and may say why a score is low (``reasons``:
+        ids of the type's reasons, as posted): the visit is done via the
+        portal, with the consequences of an agent's outcome (a ticket when
+        unsatisfied, a next round for a problem)."""
         self.ensure_one()
         customer = self._portal_customer(access_token)
         identified = self._portal_identified(customer)
@@ -593,59 +701,16 @@ class VisitRecord(models.Model):
             raise UserError(
                 self.env._("You asked not to be contacted: this visit is closed.")
             )
-        known = {str(answer.question_id.id): answer for answer in visit.answer_ids}
-        if unknown := set(raw_answers) - set(known):
+        commands, answered = visit._portal_answer_commands(raw_answers)
+        # The ids of reasons the page offered, no other.
+        offered = {str(reason.id): reason for reason in visit.type_id.score_reason_ids}
+        if any(raw not in offered for raw in reasons or ()):
             raise UserError(
-                self.env._("Unknown questions: %s", ", ".join(sorted(unknown)))
+                self.env._("Pick the reasons among the ones offered on the page.")
             )
-        commands = []
-        answered = False
-        for key, answer in known.items():
-            question = answer.question_id
-            raw = self._check_portal_text(
-                raw_answers.get(key),
-                ANSWER_MAX,
-                self.env._(
-                    "“%(question)s”: the answer is too long (at most %(limit)s "
-                    "characters) or holds characters that are not text.",
-                    question=question.name,
-                    limit=ANSWER_MAX,
-                ),
-            )
-            values = {
-                "value_yes_no": False,
-                "value_rating": 0,
-                "value_text": False,
-                "option_id": False,
-            }
-            if question.answer_kind == "yes_no":
-                if raw not in ("", "yes", "no"):
-                    raise UserError(
-                        self.env._("“%s”: answer yes or no.", question.name)
-                    )
-                values["value_yes_no"] = raw or False
-            elif question.answer_kind == "rating":
-                if raw and raw not in ("1", "2", "3", "4", "5"):
-                    raise UserError(
-                        self.env._("“%s”: give a rating from 1 to 5.", question.name)
-                    )
-                values["value_rating"] = int(raw or 0)
-            elif question.answer_kind == "choice":
-                # The id of one of the choices the page offered, no other.
-                options = {str(option.id): option for option in question.option_ids}
-                if raw and raw not in options:
-                    raise UserError(
-                        self.env._(
-                            "“%s”: pick one of the choices offered.", question.name
-                        )
-                    )
-                values["option_id"] = options[raw].id if raw else False
-            else:
-                values["value_text"] = raw or False
-            if question.is_required and not any(values.values()):
-                raise UserError(self.env._("“%s” needs an answer.", question.name))
-            answered = answered or any(values.values())
-            commands.append(Command.update(answer.id, values))
+        score_reasons = self.env["visit.score.reason"].union(
+            *(offered[raw] for raw in reasons or ())
+        )
         opinion = self._check_portal_text(
             opinion,
             OPINION_MAX,
@@ -666,6 +731,8 @@ class VisitRecord(models.Model):
                 **levels,
                 "answer_ids": commands,
                 "opinion": opinion or visit.opinion,
+                # Refused by the visit when nothing is rated below satisfied.
+                "score_reason_ids": [Command.set(score_reasons.ids)],
                 "answer_date": now,
                 "dispatch_state": "answered"
                 if visit.dispatch_state == "sent"

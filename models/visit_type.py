@@ -150,6 +150,13 @@ class VisitType(models.Model):
         help="The team by the subject of the customer's opinion; the team "
         "for dissatisfaction otherwise.",
     )
+    score_reason_ids = fields.Many2many(
+        "visit.score.reason",
+        string="Reasons for low scores",
+        check_company=True,
+        help="Offered to the agent and the customer when an aspect or an "
+        "item is rated below satisfied; none when empty.",
+    )
     reply_days = fields.Integer(
         string="Reply within (working days)",
         help="A ticket opened by one of its visits must be answered within so "

@@ -5,7 +5,13 @@ import pytz
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.const import CHANNELS, SATISFACTION_FIELDS, SATISFACTION_LEVELS
+from ..models.const import (
+    CHANNELS,
+    LOW_LEVELS,
+    SATISFACTION_FIELDS,
+    SATISFACTION_LEVELS,
+)
+from ..models.visit_answer import NPS_VALUES, VALUE_FIELDS
 from ..models.visit_protect import addon_action
 
 # Agreed reply dates are turned into a call at this local hour.
@@ -58,6 +64,19 @@ class VisitOutcomeWizard(models.TransientModel):
     satisfaction_timeliness = fields.Selection(SATISFACTION_LEVELS, string="Timeliness")
     satisfaction_result = fields.Selection(SATISFACTION_LEVELS, string="Result")
     opinion = fields.Text()
+    has_low_score = fields.Boolean(
+        string="Low score",
+        compute="_compute_has_low_score",
+        help="An aspect or an item is rated below satisfied.",
+    )
+    score_reason_ids = fields.Many2many(
+        "visit.score.reason",
+        string="Reasons for the low score",
+        help="Why the customer rated below satisfied, from the type's list.",
+    )
+    allowed_score_reason_ids = fields.Many2many(
+        related="record_id.type_id.score_reason_ids", string="Reasons offered"
+    )
     opinion_category = fields.Selection(
         related="record_id.opinion_category", readonly=False, string="Opinion about"
     )
@@ -94,6 +113,19 @@ class VisitOutcomeWizard(models.TransientModel):
                 and not record.signature
             )
 
+    @api.depends(
+        *SATISFACTION_FIELDS,
+        "answer_ids.is_shown",
+        "answer_ids.value_level",
+        "answer_ids.value_rating",
+        "answer_ids.value_nps",
+    )
+    def _compute_has_low_score(self):
+        for wizard in self:
+            wizard.has_low_score = any(
+                wizard[fname] in LOW_LEVELS for fname in SATISFACTION_FIELDS
+            ) or any(line._is_low_score() for line in wizard.answer_ids)
+
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
@@ -110,6 +142,8 @@ class VisitOutcomeWizard(models.TransientModel):
                     "question_id": answer.question_id.id,
                     "value_yes_no": answer.value_yes_no,
                     "value_rating": str(answer.value_rating or "") or False,
+                    "value_level": answer.value_level,
+                    "value_nps": answer.value_nps,
                     "value_text": answer.value_text,
                     "option_id": answer.option_id.id,
                 }
@@ -127,6 +161,7 @@ class VisitOutcomeWizard(models.TransientModel):
         values["next_channel"] = (
             "phone" if record.channel == "onsite" else record.channel
         )
+        values["score_reason_ids"] = [Command.set(record.score_reason_ids.ids)]
         values["signed_by"] = (record.contact_id or record.partner_id).name
         values["answered_by_id"] = (record.answered_by_id or record.partner_id).id
         return values
@@ -140,7 +175,8 @@ class VisitOutcomeWizard(models.TransientModel):
             if not self.unreached_reason_id:
                 raise UserError(self.env._("Say why the customer was not reached."))
             if any(self[fname] for fname in SATISFACTION_FIELDS) or any(
-                answer.value_rating for answer in self.answer_ids
+                answer.value_rating or answer.value_level or answer.value_nps
+                for answer in self.answer_ids
             ):
                 raise UserError(
                     self.env._(
@@ -213,6 +249,10 @@ class VisitOutcomeWizard(models.TransientModel):
             else False,
             "opinion": self.opinion,
             "recording_ref": self.recording_ref,
+            # Refused by the visit when no rating is below satisfied.
+            "score_reason_ids": [
+                Command.set(self.score_reason_ids.ids if reached else [])
+            ],
         }
         for fname in SATISFACTION_FIELDS:
             values[fname] = self[fname] if reached else False
@@ -224,15 +264,7 @@ class VisitOutcomeWizard(models.TransientModel):
             )
         answers = {answer.question_id: answer for answer in self.answer_ids}
         values["answer_ids"] = [
-            Command.update(
-                answer.id,
-                {
-                    "value_yes_no": answers[answer.question_id].value_yes_no,
-                    "value_rating": int(answers[answer.question_id].value_rating or 0),
-                    "value_text": answers[answer.question_id]._text_value(),
-                    "option_id": answers[answer.question_id].option_id.id,
-                },
-            )
+            Command.update(answer.id, answers[answer.question_id]._answer_values())
             for answer in record.answer_ids
             if answer.question_id in answers
         ]
@@ -326,6 +358,11 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
     value_yes_no = fields.Selection([("yes", "Yes"), ("no", "No")], string="Yes/No")
     # A selection, not an integer: an unanswered rating reads empty, not 0.
     value_rating = fields.Selection(RATINGS, string="Rating")
+    value_level = fields.Selection(SATISFACTION_LEVELS, string="Satisfaction")
+    value_nps = fields.Selection(NPS_VALUES, string="Recommendation")
+    # Asked only when the earlier answer its condition names is given: read
+    # from the other lines, as the agent fills them in.
+    is_shown = fields.Boolean(compute="_compute_is_shown")
     value_text = fields.Text(string="Answer")
     # Offered in the agent's language, as any translated name.
     option_id = fields.Many2one(
@@ -333,6 +370,58 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
         string="Choice",
         domain="[('question_id', '=', question_id)]",
     )
+
+    @api.depends(
+        "question_id",
+        "wizard_id.answer_ids.value_yes_no",
+        "wizard_id.answer_ids.option_id",
+    )
+    def _compute_is_shown(self):
+        Question = self.env["visit.type.question"]
+        for wizard in self.wizard_id:
+            lines = wizard.answer_ids
+            shown = Question._shown_of(
+                [
+                    (line.question_id, line.value_yes_no, line.option_id)
+                    for line in lines
+                ]
+            )
+            for line in lines & self:
+                line.is_shown = line.question_id.id in shown
+        (self - self.wizard_id.answer_ids).is_shown = True
+
+    def _answer_values(self):
+        """The visit.answer values of this line: cleared and marked not
+        asked when its condition does not hold."""
+        self.ensure_one()
+        if not self.is_shown:
+            return dict.fromkeys(VALUE_FIELDS, False) | {
+                "value_rating": 0,
+                "is_skipped": True,
+            }
+        return {
+            "value_yes_no": self.value_yes_no,
+            "value_rating": int(self.value_rating or 0),
+            "value_level": self.value_level,
+            "value_nps": self.value_nps,
+            "value_text": self._text_value(),
+            "option_id": self.option_id.id,
+            "is_skipped": False,
+        }
+
+    def _is_low_score(self):
+        """Whether the agent rated this asked item below satisfied (as
+        ``visit.record.has_low_score`` counts a stored answer)."""
+        self.ensure_one()
+        if not self.is_shown:
+            return False
+        if self.answer_kind == "scale4":
+            return self.value_level in LOW_LEVELS
+        if self.answer_kind == "rating":
+            return bool(self.value_rating) and int(self.value_rating) < 4
+        if self.answer_kind == "nps":
+            return bool(self.value_nps) and int(self.value_nps) <= 6
+        return False
 
     def _text_value(self):
         """The text stored: a text question's (a choice is its option)."""
