@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from .const import (
     CHANNELS,
+    LOW_LEVELS,
     OPEN_STATES,
     SATISFACTION_FIELDS,
     SATISFACTION_LEVELS,
@@ -45,6 +46,7 @@ SIGNED_FIELDS = {
     "signed_on",
     "signature_hash",
     "signed_content",
+    "score_reason_ids",
     *SATISFACTION_FIELDS,
 }
 # Written only by the addon's own actions (buttons, wizards, jobs): read-only
@@ -295,6 +297,25 @@ class VisitRecord(models.Model):
         tracking=True,
         help="Opinions, suggestions, new needs, in the customer's words.",
     )
+    has_low_score = fields.Boolean(
+        string="Low score",
+        compute="_compute_has_low_score",
+        store=True,
+        help="An aspect or an item was rated below satisfied: basically "
+        "satisfied or unsatisfied, 1 to 3 stars, or 0 to 6 out of 10.",
+    )
+    score_reason_ids = fields.Many2many(
+        "visit.score.reason",
+        string="Reasons for the low score",
+        copy=False,
+        # An archived reason stays on the visits it tagged.
+        context={"active_test": False},
+        help="Why the customer rated below satisfied, from the type's list.",
+    )
+    allowed_score_reason_ids = fields.Many2many(
+        related="type_id.score_reason_ids", string="Reasons offered"
+    )
+
     opinion_category = fields.Selection(
         OPINION_CATEGORIES,
         string="Opinion about",
@@ -668,21 +689,43 @@ class VisitRecord(models.Model):
         for rec in self:
             rec.attempt_count = len(rec.attempt_ids)
 
-    @api.depends(*SATISFACTION_FIELDS)
+    @api.depends(
+        *SATISFACTION_FIELDS,
+        "answer_ids.value_level",
+        "answer_ids.value_rating",
+        "answer_ids.value_nps",
+        "answer_ids.is_skipped",
+        "answer_ids.answer_kind",
+        "answer_ids.question_id.counts_in_satisfaction",
+    )
     def _compute_satisfaction(self):
         for rec in self:
+            # The script's items that count, answered and asked, on the
+            # aspects' 1-4 scale (see visit.type.question._score_of).
+            items = [
+                (answer.question_id._score_of(answer), answer.value_level)
+                for answer in rec.answer_ids
+                if answer.question_id.counts_in_satisfaction
+            ]
             rec.update(
-                rec._satisfaction_of(rec[fname] for fname in SATISFACTION_FIELDS)
+                rec._satisfaction_of(
+                    (rec[fname] for fname in SATISFACTION_FIELDS),
+                    [item for item in items if item[0] is not None],
+                )
             )
 
     @api.model
-    def _satisfaction_of(self, levels):
+    def _satisfaction_of(self, levels, items=()):
+        """The satisfaction of the aspects' ``levels`` and the counted
+        script ``items`` [(score on 1-4, level of a 4-level item)]."""
         levels = [level for level in levels if level]
         scores = [SATISFACTION_SCORES[level] for level in levels]
+        scores += [score for score, _level in items]
         return {
             "satisfaction_score": sum(scores) / len(scores) if scores else 0.0,
-            "is_rated": bool(levels),
-            "is_unsatisfied": "unsatisfied" in levels,
+            "is_rated": bool(scores),
+            "is_unsatisfied": "unsatisfied" in levels
+            or any(level == "unsatisfied" for _score, level in items),
         }
 
     @api.depends("problem_description", "is_problem_solved")
@@ -730,9 +773,6 @@ class VisitRecord(models.Model):
                     vals.get("problem_description")
                     and not vals.get("is_problem_solved")
                 ),
-                **self._satisfaction_of(
-                    vals.get(fname) for fname in SATISFACTION_FIELDS
-                ),
                 "phone": self._phone_of(
                     partners.browse(vals.get("contact_id")),
                     partners.browse(vals.get("partner_id")),
@@ -743,6 +783,14 @@ class VisitRecord(models.Model):
             }
             if not vals.get("attempt_ids"):
                 hints["attempt_count"] = 0
+            if not vals.get("answer_ids"):
+                # Its answers are the script's, empty (given answers may
+                # count: then computed after the INSERT).
+                levels = [vals.get(fname) for fname in SATISFACTION_FIELDS]
+                hints.update(
+                    self._satisfaction_of(levels),
+                    has_low_score=any(level in LOW_LEVELS for level in levels),
+                )
             hints["is_fallback_done"] = bool(vals.get("fallback_step"))
             if not vals.get("signature"):
                 channel = vals.get("channel") or visit_type.default_channel or "phone"
@@ -756,6 +804,42 @@ class VisitRecord(models.Model):
     # ------------------------------------------------------------------
     # Constraints
     # ------------------------------------------------------------------
+    @api.depends(
+        *SATISFACTION_FIELDS,
+        "answer_ids.value_level",
+        "answer_ids.value_rating",
+        "answer_ids.value_nps",
+        "answer_ids.is_skipped",
+    )
+    def _compute_has_low_score(self):
+        for rec in self:
+            rec.has_low_score = any(
+                rec[fname] in LOW_LEVELS for fname in SATISFACTION_FIELDS
+            ) or any(answer._is_low_score() for answer in rec.answer_ids)
+
+    @api.constrains("score_reason_ids", "type_id", "has_low_score")
+    def _check_score_reasons(self):
+        for rec in self.filtered("score_reason_ids"):
+            if not rec.has_low_score:
+                raise ValidationError(
+                    self.env._(
+                        "%s: a reason for a low score needs an aspect or an "
+                        "item rated below satisfied; remove the reasons or "
+                        "correct the rating.",
+                        rec.display_name,
+                    )
+                )
+            if foreign := rec.score_reason_ids - rec.type_id.score_reason_ids:
+                raise ValidationError(
+                    self.env._(
+                        "%(visit)s: %(reasons)s is not a reason %(type)s "
+                        "offers; pick one of its list.",
+                        visit=rec.display_name,
+                        reasons=", ".join(foreign.mapped("name")),
+                        type=rec.type_id.name,
+                    )
+                )
+
     @api.constrains("deadline", "scheduled_date")
     def _check_deadline(self):
         for rec in self:
@@ -863,7 +947,11 @@ class VisitRecord(models.Model):
     @api.constrains("answer_ids", "type_id")
     def _check_answer_questions(self):
         for rec in self:
-            foreign = rec.answer_ids.question_id - rec.type_id.question_ids
+            # An earlier version of the script is the visit's as well.
+            foreign = (
+                rec.answer_ids.question_id
+                - rec.type_id.with_context(active_test=False).question_ids
+            )
             if foreign:
                 raise ValidationError(
                     self.env._(
@@ -940,13 +1028,16 @@ class VisitRecord(models.Model):
             SQL(
                 """
                 INSERT INTO visit_answer (record_id, question_id, company_id, sequence,
+                                          answer_kind, is_skipped,
                                           create_uid, create_date,
                                           write_uid, write_date)
                 SELECT rec.id, question.id, rec.company_id, question.sequence,
+                       question.answer_kind, FALSE,
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM visit_record rec
                   JOIN visit_type_question question ON question.type_id = rec.type_id
                  WHERE rec.id = ANY(%(ids)s)
+                   AND question.active
               ORDER BY rec.id, question.sequence, question.id
                 """,
                 uid=self.env.uid,
@@ -1288,7 +1379,11 @@ class VisitRecord(models.Model):
         self._check_can_close()
         for rec in self:
             missing_answers = rec.answer_ids.filtered(
-                lambda ans: ans.question_id.is_required and not ans._has_value()
+                lambda ans: (
+                    ans.question_id.is_required
+                    and not ans.is_skipped
+                    and not ans._has_value()
+                )
             )
             if rec.outcome == "reached" and missing_answers:
                 raise UserError(
