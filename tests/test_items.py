@@ -566,6 +566,10 @@ class TestItemsPortal(HttpCase):
         self.assertEqual(response.status_code, 200)
         for score in range(11):
             self.assertIn(f'id="answer_{self.q_nps.id}_{score}"', response.text)
+        # 0 is a value of its own (a detractor's answer), not an empty one.
+        self.assertRegex(
+            response.text, rf'id="answer_{self.q_nps.id}_0"[^>]*value="0"'
+        )
         self.assertIn(f'id="answer_{self.q_level.id}_unsatisfied"', response.text)
         self.assertIn(f'data-condition-question="{self.q_crown.id}"', response.text)
 

@@ -111,7 +111,10 @@ export class VisitIndicators extends Component {
 
     /** The share of an item's answers at one level, as a bar width. */
     shareWidth(line) {
-        return `width: ${line.share || 0}%;`;
+        // An empty block of its own height: stretched flex items of no
+        // content collapse in the web client's styles.
+        const share = line.share || 0;
+        return `display: block; flex: 0 0 ${share}%; width: ${share}%; height: 100%; min-height: 0.9rem;`;
     }
 
     levelColor(index, count) {
