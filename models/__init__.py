@@ -25,6 +25,7 @@ from . import visit_target
 from . import visit_indicator
 from . import visit_case
 from . import visit_repeat_report
+from . import visit_served_result
 from . import visit_answer_analysis
 from . import visit_document_mixin
 from . import res_partner

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .const import LOW_LEVELS, SATISFACTION_LEVELS
-from .visit_protect import is_addon_write
+from .visit_protect import is_addon_write, refused_fields
 
 # The scale of a rating question; stored as 1-5 in ``value_rating``, where 0
 # means not answered yet.
@@ -173,6 +173,16 @@ class VisitAnswer(models.Model):
             raise AccessError(
                 self.env._(
                     "An answer stays with the visit and the question it was given for."
+                )
+            )
+        # Whether an item was asked follows its condition, decided when the
+        # outcome is logged (Log Outcome, the portal), never by hand: a
+        # skipped item counts nowhere.
+        if refused_fields(self, vals, ("is_skipped",)):
+            raise AccessError(
+                self.env._(
+                    "Whether an item was asked follows its condition, when the "
+                    "outcome is logged: answer the earlier question instead."
                 )
             )
         self._check_nps_input(vals)

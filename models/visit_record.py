@@ -829,7 +829,9 @@ class VisitRecord(models.Model):
                         rec.display_name,
                     )
                 )
-            if foreign := rec.score_reason_ids - rec.type_id.score_reason_ids:
+            # A reason archived since it was given stays valid on the visit.
+            offered = rec.type_id.with_context(active_test=False).score_reason_ids
+            if foreign := rec.score_reason_ids - offered:
                 raise ValidationError(
                     self.env._(
                         "%(visit)s: %(reasons)s is not a reason %(type)s "

@@ -116,7 +116,12 @@ class VisitRecord(models.Model):
         visit_type = self.type_id
         team = (
             team
-            or self.score_reason_ids.team_id[:1]
+            # A shared reason's team of another company is not this visit's.
+            or self.score_reason_ids.team_id.filtered(
+                lambda reason_team: (
+                    reason_team.company_id in (self.company_id, self.env["res.company"])
+                )
+            )[:1]
             or visit_type._team_for(self.opinion_category)
         )
         values = {

@@ -1,8 +1,25 @@
+import contextvars
+from contextlib import contextmanager
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .const import OPEN_STATES, SATISFACTION_SCORES
+
+# Set while the versioning itself writes the questions: its changes apply
+# in place (see _edits_in_place).
+_VERSIONING = contextvars.ContextVar("customer_visit_versioning", default=False)
+
+
+@contextmanager
+def _versioning():
+    token = _VERSIONING.set(True)
+    try:
+        yield
+    finally:
+        _VERSIONING.reset(token)
+
 
 ANSWER_KINDS = [
     ("yes_no", "Yes / No"),
@@ -142,19 +159,21 @@ class VisitTypeQuestion(models.Model):
             elif command[0] == Command.LINK:
                 option_ids.add(command[1])
         names = set(self.env["visit.question.option"].browse(option_ids).mapped("name"))
-        self.with_context(visit_question_in_place=True).write(
-            {
-                "condition_question_id": twin.id,
-                "condition_yes_no": yes_no,
-                "condition_option_ids": [
-                    Command.set(
-                        twin.option_ids.filtered(
-                            lambda option: option.name in names
-                        ).ids
-                    )
-                ],
-            }
-        )
+        # The versioning's own change, in place.
+        with _versioning():
+            self.write(
+                {
+                    "condition_question_id": twin.id,
+                    "condition_yes_no": yes_no,
+                    "condition_option_ids": [
+                        Command.set(
+                            twin.option_ids.filtered(
+                                lambda option: option.name in names
+                            ).ids
+                        )
+                    ],
+                }
+            )
 
     # ------------------------------------------------------------------
     # Answers: problems, scores, conditions
@@ -372,7 +391,7 @@ class VisitTypeQuestion(models.Model):
         """Whether script changes apply in place, without versions: those of
         the versioning itself, and those of the addon's upgrades and jobs
         (superuser); people editing a script get versions."""
-        return bool(self.env.su or self.env.context.get("visit_question_in_place"))
+        return bool(self.env.su or _VERSIONING.get())
 
     def _answered(self):
         """The questions of ``self`` some visit has answered."""
@@ -449,15 +468,17 @@ class VisitTypeQuestion(models.Model):
         """Archive these answered questions and give their change to a copy
         each: the visits not asked yet move to the copy, the others keep
         the wording, kind and choices they were asked with."""
-        in_place = self.with_context(visit_question_in_place=True)
-        for old in in_place.with_context(active_test=False):
-            new = old.copy({"previous_id": old.id, "active": True})
-            old_options = old.option_ids.sorted("id")
-            new_options = new.option_ids.sorted("id")
-            option_map = dict(zip(old_options.ids, new_options.ids, strict=True))
-            new.write(self._map_option_commands(vals, option_map))
-            old.write({"active": False})
-            old._move_unasked_answers(new, option_map)
+        # The versioning's own changes, in place (a flag of the running
+        # code, not a context key: no RPC call can pass it).
+        with _versioning():
+            for old in self.with_context(active_test=False):
+                new = old.copy({"previous_id": old.id, "active": True})
+                old_options = old.option_ids.sorted("id")
+                new_options = new.option_ids.sorted("id")
+                option_map = dict(zip(old_options.ids, new_options.ids, strict=True))
+                new.write(self._map_option_commands(vals, option_map))
+                old.write({"active": False})
+                old._move_unasked_answers(new, option_map)
 
     @api.model
     def _map_option_commands(self, vals, option_map):

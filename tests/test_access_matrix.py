@@ -52,6 +52,7 @@ MODEL_ACCESS = {
     "visit.repeat.report": ("", "", "", "", "r"),
     "visit.unreached.reason": ("", "", "", "r", "rwcu"),
     "visit.score.reason": ("", "", "", "r", "rwcu"),
+    "visit.served.result": ("", "", "", "", "r"),
     "visit.fallback.step": ("", "", "", "r", "rwcu"),
     "visit.type.team": ("", "", "", "r", "rwcu"),
     "visit.report.run": ("", "", "", "", "ru"),

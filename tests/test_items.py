@@ -3,7 +3,7 @@ recommendations counted in the visit's satisfaction, conditional items, and
 frozen scripts (an answered question changed makes its next version)."""
 
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.http import Request
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
@@ -384,6 +384,26 @@ class TestItemsVersions(ItemsCommon):
 
 @tagged("post_install", "-at_install")
 class TestItemsBadInput(ItemsCommon):
+    def test_an_agent_cannot_mark_an_item_not_asked(self):
+        visit = self._dental_visit()
+        doctor = self._answer(visit, self.q_doctor).with_user(self.agent)
+        doctor.value_rating = 2
+        with self.assertRefused(AccessError, "follows its condition"):
+            doctor.is_skipped = True
+        self.assertFalse(doctor.is_skipped)
+        self.assertTrue(visit.has_low_score)
+
+    def test_a_context_key_does_not_bypass_the_versions(self):
+        visit = self._dental_visit()
+        self._answer(visit, self.q_doctor).value_rating = 5
+        self.q_doctor.with_user(self.manager).with_context(
+            visit_question_in_place=True
+        ).name = "The doctor, now?"
+        # The answered question was not reworded: a new version was made.
+        self.assertFalse(self.q_doctor.active)
+        self.assertEqual(self._answer(visit, self.q_doctor).question_id, self.q_doctor)
+        self.assertNotEqual(self.q_doctor.name, "The doctor, now?")
+
     def test_a_condition_on_itself_or_a_later_item_is_refused(self):
         Question = self.env["visit.type.question"].with_user(self.manager)
         with self.assertRefused(ValidationError, "its own answer"):
@@ -567,9 +587,7 @@ class TestItemsPortal(HttpCase):
         for score in range(11):
             self.assertIn(f'id="answer_{self.q_nps.id}_{score}"', response.text)
         # 0 is a value of its own (a detractor's answer), not an empty one.
-        self.assertRegex(
-            response.text, rf'id="answer_{self.q_nps.id}_0"[^>]*value="0"'
-        )
+        self.assertRegex(response.text, rf'id="answer_{self.q_nps.id}_0"[^>]*value="0"')
         self.assertIn(f'id="answer_{self.q_level.id}_unsatisfied"', response.text)
         self.assertIn(f'data-condition-question="{self.q_crown.id}"', response.text)
 

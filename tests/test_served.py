@@ -177,19 +177,26 @@ class TestServed(VisitCommon):
         self._close(visits[:3], [("satisfied", False)] * 3)
         # Tom's two closed visits; Ted's first closed one, two still open.
         tom_done = visits[:2]
-        Visit = self.env["visit.record"]
+        Result = self.env["visit.served.result"]
         self.assertFalse(self.tech_tom.has_group("customer_visit.group_visit_served"))
         with self.assertRaises(AccessError):
-            Visit.with_user(self.tech_tom).search([])
+            Result.with_user(self.tech_tom).search([])
         self.company_a.visit_served_see_own = True
         self.assertTrue(self.tech_tom.has_group("customer_visit.group_visit_served"))
-        self.assertEqual(Visit.with_user(self.tech_tom).search([]), tom_done)
-        self.assertEqual(Visit.with_user(self.tech_ted).search([]), visits[2])
-        # Read-only, and never another's.
+        self.assertEqual(
+            sorted(Result.with_user(self.tech_tom).search([]).ids), tom_done.ids
+        )
+        self.assertEqual(Result.with_user(self.tech_ted).search([]).ids, visits[2].ids)
+        # Read-only, never another's, and nothing of the call behind it:
+        # the visits themselves (phone, notes, chatter) stay closed to them.
+        mine = Result.with_user(self.tech_tom).browse(tom_done[0].id)
         with self.assertRaises(AccessError):
-            tom_done[0].with_user(self.tech_tom).opinion = "Mine"
+            mine.write({"opinion": "Mine"})
         with self.assertRaises(AccessError):
-            visits[2].with_user(self.tech_tom).read(["partner_id"])
+            Result.with_user(self.tech_tom).browse(visits[2].id).read(["partner_id"])
+        for fname in ("phone", "notes", "recording_ref", "message_ids"):
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                tom_done[0].with_user(self.tech_tom).read([fname])
         # The screens of My Results load for them, with their own visits.
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_visit.visit_record_action_my_results"
@@ -197,14 +204,13 @@ class TestServed(VisitCommon):
         domain = literal_eval(
             action["domain"].replace("[uid]", f"[{self.tech_tom.id}]")
         )
-        TomVisit = Visit.with_user(self.tech_tom)
-        views = TomVisit.get_views(
-            [(view_id, mode) for view_id, mode in action["views"]]
-            + [(action["search_view_id"][0], "search")]
+        TomResult = Result.with_user(self.tech_tom)
+        views = TomResult.get_views(
+            [(False, "list"), (False, "form"), (False, "search")]
         )
         self.assertEqual(set(views["views"]), {"list", "form", "search"})
-        self.assertEqual(TomVisit.search(domain), tom_done)
-        [values] = TomVisit.browse(tom_done[0].id).web_read(
+        self.assertEqual(sorted(TomResult.search(domain).ids), tom_done.ids)
+        [values] = mine.web_read(
             {
                 "partner_id": {"fields": {"display_name": {}}},
                 "type_id": {"fields": {"display_name": {}}},
@@ -213,15 +219,11 @@ class TestServed(VisitCommon):
             }
         )
         self.assertEqual(values["satisfaction_service"], "satisfied")
-        # A visit user who served too sees only their own served ones there.
-        agent_domain = literal_eval(
-            action["domain"].replace("[uid]", f"[{self.agent.id}]")
-        )
-        self.assertFalse(Visit.with_user(self.agent).search(agent_domain))
+        self.assertEqual(values["partner_id"]["id"], tom_done[0].partner_id.id)
         self.company_a.visit_served_see_own = False
         self.assertFalse(self.tech_tom.has_group("customer_visit.group_visit_served"))
         with self.assertRaises(AccessError):
-            Visit.with_user(self.tech_tom).search([])
+            Result.with_user(self.tech_tom).search([])
 
     def test_the_setting_of_another_company_shows_nothing_of_this_one(self):
         _rule, visits = self._generate()
@@ -230,7 +232,7 @@ class TestServed(VisitCommon):
         self.tech_tom.write({"company_ids": [Command.link(self.company_b.id)]})
         self.assertTrue(self.tech_tom.has_group("customer_visit.group_visit_served"))
         self.assertFalse(
-            self.env["visit.record"]
+            self.env["visit.served.result"]
             .with_user(self.tech_tom)
             .with_context(allowed_company_ids=[self.company_a.id, self.company_b.id])
             .search([])
