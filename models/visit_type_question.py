@@ -479,6 +479,10 @@ class VisitTypeQuestion(models.Model):
                 new.write(self._map_option_commands(vals, option_map))
                 old.write({"active": False})
                 old._move_unasked_answers(new, option_map)
+                # The item's targets aim at the item, whatever its version.
+                self.env["visit.target"].search(
+                    [("question_id", "=", old.id)]
+                ).question_id = new
 
     @api.model
     def _map_option_commands(self, vals, option_map):

@@ -393,6 +393,26 @@ class TestItemsBadInput(ItemsCommon):
         self.assertFalse(doctor.is_skipped)
         self.assertTrue(visit.has_low_score)
 
+    def test_an_items_target_follows_its_next_version(self):
+        visit = self._dental_visit()
+        self._answer(visit, self.q_doctor).value_rating = 5
+        target = (
+            self.env["visit.target"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "indicator": "item_average",
+                    "type_id": self.dental.id,
+                    "question_id": self.q_doctor.id,
+                    "value": 4,
+                }
+            )
+        )
+        self.q_doctor.with_user(self.manager).name = "The dentist?"
+        new = self.dental.question_ids.filtered(lambda q: q.name == "The dentist?")
+        self.assertEqual(new.previous_id, self.q_doctor)
+        self.assertEqual(target.question_id, new)
+
     def test_a_context_key_does_not_bypass_the_versions(self):
         visit = self._dental_visit()
         self._answer(visit, self.q_doctor).value_rating = 5
