@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .const import LOW_LEVELS, SATISFACTION_LEVELS
+from .const import SATISFACTION_LEVELS
 from .visit_protect import is_addon_write, refused_fields
 
 # The scale of a rating question; stored as 1-5 in ``value_rating``, where 0
@@ -220,19 +220,12 @@ class VisitAnswer(models.Model):
             )
 
     def _is_low_score(self):
-        """Whether this asked item is rated below satisfied: out of the
-        satisfied share (the 4-level scale's two lower levels, 1 to 3
-        stars) or, for a recommendation, a detractor's 0 to 6."""
+        """Whether this asked item is rated below satisfied (see the
+        question's threshold)."""
         self.ensure_one()
-        if self.is_skipped:
-            return False
-        if self.answer_kind == "scale4":
-            return self.value_level in LOW_LEVELS
-        if self.answer_kind == "rating":
-            return 0 < self.value_rating < 4
-        if self.answer_kind == "nps":
-            return bool(self.value_nps) and int(self.value_nps) <= 6
-        return False
+        return not self.is_skipped and self.question_id._scores_low(
+            self.value_level, self.value_rating, self.value_nps
+        )
 
     def _has_value(self):
         self.ensure_one()

@@ -5,7 +5,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from .const import OPEN_STATES, SATISFACTION_SCORES
+from .const import LOW_LEVELS, OPEN_STATES, SATISFACTION_SCORES
 
 # Set while the versioning itself writes the questions: its changes apply
 # in place (see _edits_in_place).
@@ -178,6 +178,20 @@ class VisitTypeQuestion(models.Model):
     # ------------------------------------------------------------------
     # Answers: problems, scores, conditions
     # ------------------------------------------------------------------
+    def _scores_low(self, level=False, stars=0, nps=False):
+        """Whether an answer to this item is a score below satisfied: out of
+        the satisfied share (the 4-level scale's two lower levels, 1 to 3
+        stars) or, for a recommendation, a detractor's 0 to 6. The one
+        threshold the visit, Log Outcome and the portal read."""
+        self.ensure_one()
+        if self.answer_kind == "scale4":
+            return level in LOW_LEVELS
+        if self.answer_kind == "rating":
+            return 0 < int(stars or 0) < 4
+        if self.answer_kind == "nps":
+            return bool(nps) and int(nps) <= 6
+        return False
+
     def _raises_problem(self, answer):
         """Whether ``answer`` (a visit.answer or wizard answer) is the one
         that raises a problem. Of the rated kinds, only the 4-level scale

@@ -225,6 +225,13 @@ class TestServed(VisitCommon):
         with self.assertRaises(AccessError):
             Result.with_user(self.tech_tom).search([])
 
+    def test_a_manager_without_settings_rights_cannot_open_my_results(self):
+        with self.assertRaises(AccessError):
+            self.company_a.with_user(self.manager).visit_served_see_own = True
+        self.env.invalidate_all()
+        self.assertFalse(self.company_a.visit_served_see_own)
+        self.assertFalse(self.tech_tom.has_group("customer_visit.group_visit_served"))
+
     def test_the_setting_of_another_company_shows_nothing_of_this_one(self):
         _rule, visits = self._generate()
         self._close(visits[:2], [("satisfied", False)] * 2)

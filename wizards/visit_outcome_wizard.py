@@ -410,18 +410,12 @@ class VisitOutcomeWizardAnswer(models.TransientModel):
         }
 
     def _is_low_score(self):
-        """Whether the agent rated this asked item below satisfied (as
-        ``visit.record.has_low_score`` counts a stored answer)."""
+        """Whether the agent rated this asked item below satisfied (the
+        question's threshold, as for a stored answer)."""
         self.ensure_one()
-        if not self.is_shown:
-            return False
-        if self.answer_kind == "scale4":
-            return self.value_level in LOW_LEVELS
-        if self.answer_kind == "rating":
-            return bool(self.value_rating) and int(self.value_rating) < 4
-        if self.answer_kind == "nps":
-            return bool(self.value_nps) and int(self.value_nps) <= 6
-        return False
+        return self.is_shown and self.question_id._scores_low(
+            self.value_level, self.value_rating, self.value_nps
+        )
 
     def _text_value(self):
         """The text stored: a text question's (a choice is its option)."""
