@@ -31,10 +31,19 @@ SKIP_REASONS = [
     ("error", "Error"),
 ]
 PHONE_CHANNELS = ("phone", "sms")
-# What a *Served by* field of a source may name (an employee only when HR is
-# installed), and a *Product served* field.
-SERVED_BY_RELATIONS = ("res.users", "res.partner", "hr.employee")
-SERVED_PRODUCT_RELATIONS = ("product.product", "product.template")
+# What the last field of a served path of a source may name: {kind: models}.
+# The kinds are the served paths of a rule, a batch and a visit type.
+SERVED_PATH_RELATIONS = {
+    "served_by": ("res.users", "res.partner", "hr.employee"),
+    "product": ("product.product", "product.template"),
+    "department": ("hr.department",),
+}
+# The fields holding those paths on a rule, a batch and a visit type.
+SERVED_PATH_FIELDS = {
+    "served_by_path": "served_by",
+    "served_product_path": "product",
+    "served_department_path": "department",
+}
 # Models never an *Other Source*: the addon's own, settings, mails, users,
 # companies (see VisitPlanner._other_source_models).
 TECHNICAL_MODEL_PREFIXES = (
@@ -349,8 +358,10 @@ class VisitPlanner(models.AbstractModel):
             round=record.round + 1,
             contact_id=record.contact_id.id,
             **{
-                # Served by the same person, for the same product.
+                # Served by the same person, of the same department, for
+                # the same product.
                 "served_by_id": record.served_by_id.id,
+                "served_department_id": record.served_department_id.id,
                 "served_product_id": record.served_product_id.id,
                 **extra,
             },
@@ -360,101 +371,198 @@ class VisitPlanner(models.AbstractModel):
     # Who and what was served: read from the source at planning
     # ------------------------------------------------------------------
     @api.model
-    def _served_field_ok(self, model_name, field, relations):
-        """Whether ``field`` (ir.model.fields) is a many2one of
-        ``model_name`` to one of ``relations``, as the model has it now."""
-        model_field = (
-            self.env[model_name]._fields.get(field.name)
-            if model_name in self.env
-            else None
-        )
-        return bool(
-            model_field
-            and field.model == model_name
-            and model_field.type == "many2one"
-            and model_field.comodel_name in relations
-            and model_field.comodel_name in self.env
-        )
+    def _path_target(self, model_name, path):
+        """The model ``path`` (dotted field names) leads to from
+        ``model_name`` when every hop is a many2one of the model it reaches,
+        as the models have them now; None otherwise."""
+        if not path or model_name not in self.env:
+            return None
+        target = model_name
+        for name in path.split("."):
+            field = self.env[target]._fields.get(name)
+            if (
+                not field
+                or field.type != "many2one"
+                or field.comodel_name not in self.env
+            ):
+                return None
+            target = field.comodel_name
+        return target
 
     @api.model
-    def _check_served_fields(self, model_name, by_field, product_field, owner):
-        """Refuse a *Served by* that is not a user, partner (or employee)
-        field of the source, or a *Product served* that is not a product
-        field of it. ``owner`` names the rule or batch in the message."""
-        if by_field and not self._served_field_ok(
-            model_name, by_field, SERVED_BY_RELATIONS
-        ):
-            raise ValidationError(
-                self.env._(
-                    "%(owner)s: the served-by field %(field)s is not a user, "
-                    "contact or employee field of %(model)s. Choose a field "
-                    "of the source that names a user, a contact or an "
-                    "employee (the ticket's assignee, the order's "
-                    "salesperson...).",
-                    owner=owner,
-                    field=by_field.field_description,
-                    model=model_name,
-                )
-            )
-        if product_field and not self._served_field_ok(
-            model_name, product_field, SERVED_PRODUCT_RELATIONS
-        ):
-            raise ValidationError(
-                self.env._(
-                    "%(owner)s: the product field %(field)s is not a product "
-                    "field of %(model)s. Choose a field of the source that "
-                    "names a product.",
-                    owner=owner,
-                    field=product_field.field_description,
-                    model=model_name,
-                )
-            )
+    def _path_fits(self, model_name, path, kind):
+        """Whether ``path`` leads from ``model_name`` to what a served path
+        of ``kind`` (a key of SERVED_PATH_RELATIONS) names."""
+        return self._path_target(model_name, path) in SERVED_PATH_RELATIONS[kind]
 
     @api.model
-    def _served_field_names(self, model_name, *fields_):
-        """The names of ``fields_`` (ir.model.fields) of ``model_name``, None
-        for an empty one: from Odoo's cache of the model's fields, so that a
-        batch reads no field definition."""
-        names = {
-            field_id: name
-            for name, field_id in self.env["ir.model.fields"]
-            ._get_ids(model_name)
-            .items()
+    def _fit_served_paths(self, record, model_name, visit_types, clear=False):
+        """On a rule's or a batch's form: with ``clear``, empty the served
+        paths of ``record`` that do not fit ``model_name`` (its records
+        changed); then fill each empty one with the first default of
+        ``visit_types`` that fits."""
+        for fname, kind in SERVED_PATH_FIELDS.items():
+            path = record[fname]
+            if clear and path and not self._path_fits(model_name, path, kind):
+                record[fname] = path = False
+            if not path:
+                record[fname] = next(
+                    (
+                        default
+                        for default in visit_types.mapped(fname)
+                        if default and self._path_fits(model_name, default, kind)
+                    ),
+                    False,
+                )
+
+    @api.model
+    def _served_paths(self, record):
+        """{kind: path} of a rule, a batch or a visit type."""
+        return {kind: record[fname] for fname, kind in SERVED_PATH_FIELDS.items()}
+
+    @api.model
+    def _check_served_paths(self, model_name, paths, owner):
+        """Refuse a served path (``paths``: {kind: path}, kinds of
+        SERVED_PATH_RELATIONS) that is not a chain of many2one fields of the
+        source ending at what the kind names. ``owner`` names the rule or
+        batch in the message."""
+        for kind, path in paths.items():
+            if path and not self._path_fits(model_name, path, kind):
+                raise ValidationError(
+                    self._served_path_message(kind, owner, path, model_name)
+                )
+
+    @api.model
+    def _served_path_message(self, kind, owner, path, model_name):
+        # sudo: the model's name, whatever the user may read of ir.model.
+        model = self.env["ir.model"].sudo()._get(model_name)
+        values = {
+            "owner": owner,
+            "path": path,
+            "model": f"{model.name} ({model_name})" if model else model_name,
         }
-        return [names.get(field.id) for field in fields_]
+        if kind == "served_by":
+            return self.env._(
+                "%(owner)s: the served-by path %(path)s is not a user, contact "
+                "or employee field of %(model)s. Each step must be a "
+                "many-to-one field of the record it reaches, and the last one "
+                "must name a user, a contact or an employee (the ticket's "
+                "assignee: user_id; the leader of the order's team: "
+                "team_id.user_id).",
+                **values,
+            )
+        if kind == "product":
+            return self.env._(
+                "%(owner)s: the product path %(path)s is not a product field "
+                "of %(model)s. Each step must be a many-to-one field of the "
+                "record it reaches, and the last one must name a product or "
+                "a product template.",
+                **values,
+            )
+        return self.env._(
+            "%(owner)s: the department path %(path)s is not a department "
+            "field of %(model)s. Each step must be a many-to-one field of the "
+            "record it reaches, and the last one must name a department.",
+            **values,
+        )
 
     @api.model
-    def _served_values(self, sources, by_field=None, product_field=None):
-        """{source id: {served_by_id, served_product_id}} of ``sources``:
-        read for the whole batch (a user is served as their contact, an
-        employee as their work contact, a product template as its first
-        variant). Empty when neither field is named."""
-        if not sources or not (by_field or product_field):
+    def _follow_path(self, records, path):
+        """({record id: id at the end of ``path``, False if none}, the
+        records at the end): one read per hop for the whole batch."""
+        ends = {record.id: record.id for record in records}
+        for name in path.split("."):
+            hop = {record.id: record[name].id for record in records}
+            ends = {key: hop.get(value, False) for key, value in ends.items()}
+            records = records.mapped(name)
+        return ends, records
+
+    @api.model
+    def _served_values(self, sources, paths=None, companies=None):
+        """{source id: {served_by_id, served_product_id,
+        served_department_id}} of ``sources``, read for the whole batch.
+
+        ``paths``: {kind: dotted path}, kinds of SERVED_PATH_RELATIONS
+        (checked by _check_served_paths()). A user is served as their
+        contact, an employee as their work contact, a product template as
+        its first variant. The department is the department path's, else
+        the served employee's, else that of the served contact's employee
+        in the visit's company (``companies``: {source id: company id}, or
+        one company id for all; the company of the user by default).
+        Empty when no path is named."""
+        paths = {kind: path for kind, path in (paths or {}).items() if path}
+        if not sources or not paths:
             return {}
         served = {source.id: {} for source in sources}
-        if by_field:
-            people = sources.mapped(by_field)
+        departments = None
+        if paths.get("served_by"):
+            ends, people = self._follow_path(sources, paths["served_by"])
             if people._name == "res.users":
                 contact = {user.id: user.partner_id.id for user in people}
             elif people._name == "hr.employee":
                 contact = {emp.id: emp.work_contact_id.id for emp in people}
+                # The served employee's own department.
+                department = {emp.id: emp.department_id.id for emp in people}
+                departments = {
+                    source_id: department.get(end, False)
+                    for source_id, end in ends.items()
+                }
             else:
                 contact = {partner.id: partner.id for partner in people}
-            for source in sources:
-                served[source.id]["served_by_id"] = contact.get(
-                    source[by_field].id, False
-                )
-        if product_field:
-            products = sources.mapped(product_field)
+            for source_id, end in ends.items():
+                served[source_id]["served_by_id"] = contact.get(end, False)
+        if paths.get("product"):
+            ends, products = self._follow_path(sources, paths["product"])
             if products._name == "product.template":
                 variant = {tmpl.id: tmpl.product_variant_id.id for tmpl in products}
             else:
                 variant = {product.id: product.id for product in products}
-            for source in sources:
-                served[source.id]["served_product_id"] = variant.get(
-                    source[product_field].id, False
-                )
+            for source_id, end in ends.items():
+                served[source_id]["served_product_id"] = variant.get(end, False)
+        if paths.get("department"):
+            departments, _records = self._follow_path(sources, paths["department"])
+        elif paths.get("served_by") and departments is None:
+            departments = self._served_departments(served, companies)
+        if departments is not None:
+            for source_id, values in served.items():
+                values["served_department_id"] = departments.get(source_id, False)
         return served
+
+    @api.model
+    def _served_departments(self, served, companies=None):
+        """{source id: department of the served contact's employee in the
+        visit's company}: one search for the batch (an employee's public
+        fields, which every internal user may read)."""
+        if not isinstance(companies, dict):
+            company_id = companies or self.env.company.id
+            companies = dict.fromkeys(served, company_id)
+        partner_ids = {
+            values["served_by_id"]
+            for values in served.values()
+            if values.get("served_by_id")
+        }
+        if not partner_ids:
+            return {}
+        employees = self.env["hr.employee"].search_fetch(
+            [
+                ("work_contact_id", "in", list(partner_ids)),
+                ("company_id", "in", list(set(companies.values()))),
+            ],
+            ["work_contact_id", "company_id", "department_id"],
+            order="id",
+        )
+        department = {}
+        for employee in employees:
+            department.setdefault(
+                (employee.work_contact_id.id, employee.company_id.id),
+                employee.department_id.id,
+            )
+        return {
+            source_id: department.get(
+                (values.get("served_by_id"), companies.get(source_id)), False
+            )
+            for source_id, values in served.items()
+        }
 
     # ------------------------------------------------------------------
     # Contact interval: a customer is not called twice within N days

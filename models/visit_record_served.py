@@ -1,9 +1,10 @@
-"""Whose service a visit judged: the person and the product served.
+"""Whose service a visit judged: the person, department and product served.
 
-The planner reads them from the source (a rule's or a batch's *Served by*
-and *Product served* fields) when it builds the visit; every figure of the
-cases can then be read per served person and product, beside the agent
-who called. Only managers correct them by hand.
+The planner reads them from the source (a rule's or a batch's *Served by*,
+*Department served* and *Product served* paths) when it builds the visit;
+every figure of the cases can then be read per served person, department
+and product, beside the agent who called. Only managers correct them by
+hand.
 """
 
 from odoo import fields, models
@@ -11,7 +12,7 @@ from odoo.exceptions import AccessError
 
 from .visit_protect import field_labels, refused_fields
 
-SERVED_FIELDS = ("served_by_id", "served_product_id")
+SERVED_FIELDS = ("served_by_id", "served_department_id", "served_product_id")
 
 
 class VisitRecord(models.Model):
@@ -25,6 +26,17 @@ class VisitRecord(models.Model):
         ondelete="restrict",
         help="Whose work the customer judged (the technician, doctor, "
         "salesperson...): read from the source when the visit was planned.",
+    )
+    served_department_id = fields.Many2one(
+        "hr.department",
+        string="Department served",
+        index="btree_not_null",
+        tracking=True,
+        ondelete="restrict",
+        help="The department whose work the customer judged (the ward, the "
+        "repair team...): read from the source when the visit was planned, "
+        "else the served person's department as an employee of the visit's "
+        "company.",
     )
     served_product_id = fields.Many2one(
         "product.product",

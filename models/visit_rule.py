@@ -99,23 +99,24 @@ class VisitRule(models.Model):
         default=fields.Date.context_today,
         help="Records whose reference date is earlier are left alone.",
     )
-    served_by_field_id = fields.Many2one(
-        "ir.model.fields",
+    served_by_path = fields.Char(
         string="Served by",
-        ondelete="set null",
-        domain="[('model_id', '=', model_id), ('ttype', '=', 'many2one'), "
-        "('relation', 'in', ('res.users', 'res.partner', 'hr.employee'))]",
+        tracking=True,
         help="The field of the source naming whose work the customer judges "
-        "(the ticket's assignee, the order's salesperson, a technician): "
-        "stored on each visit, so that every figure can be read per person "
-        "served.",
+        "(the ticket's assignee, the order's salesperson, a technician), "
+        "possibly through other records (the order's team leader): stored "
+        "on each visit, so that every figure can be read per person served.",
     )
-    served_product_field_id = fields.Many2one(
-        "ir.model.fields",
+    served_department_path = fields.Char(
+        string="Department served",
+        tracking=True,
+        help="The field of the source naming the department whose work the "
+        "customer judges. Empty: the department of the person served, as "
+        "an employee of the rule's company.",
+    )
+    served_product_path = fields.Char(
         string="Product served",
-        ondelete="set null",
-        domain="[('model_id', '=', model_id), ('ttype', '=', 'many2one'), "
-        "('relation', 'in', ('product.product', 'product.template'))]",
+        tracking=True,
         help="The field of the source naming the product the service was "
         "about: stored on each visit, for the figures per product and the "
         "repeated repairs.",
@@ -677,32 +678,41 @@ class VisitRule(models.Model):
                 )
             ) from error
 
-    @api.constrains("model_id", "served_by_field_id", "served_product_field_id")
-    def _check_served_fields(self):
+    @api.constrains(
+        "model_id", "served_by_path", "served_product_path", "served_department_path"
+    )
+    def _check_served_paths(self):
         Planner = self.env["visit.planner"]
         for rule in self:
-            # sudo: field definitions, whoever saves the rule.
-            Planner._check_served_fields(
+            Planner._check_served_paths(
                 rule.model_name,
-                rule.served_by_field_id.sudo(),
-                rule.served_product_field_id.sudo(),
+                Planner._served_paths(rule),
                 self.env._("Rule %s", rule.name),
             )
 
     @api.onchange("model_id")
     def _onchange_model_id_served(self):
-        # A field of the records the rule no longer applies to names nothing.
-        for fname in ("served_by_field_id", "served_product_field_id"):
-            if self[fname] and self[fname].model_id != self.model_id:
-                self[fname] = False
+        # A path of the records the rule no longer applies to names nothing;
+        # the cadence's visit types propose theirs.
+        self.env["visit.planner"]._fit_served_paths(
+            self, self.model_name, self.step_ids.type_id, clear=True
+        )
+
+    @api.onchange("step_ids")
+    def _onchange_step_ids_served(self):
+        # An empty served path takes the first default of the cadence's
+        # visit types that fits the records the rule applies to.
+        self.env["visit.planner"]._fit_served_paths(
+            self, self.model_name, self.step_ids.type_id
+        )
 
     def _served_values(self, sources):
-        """{source id: served person and product} of a batch of sources."""
+        """{source id: served person, department and product} of a batch
+        of sources, for visits of the rule's company."""
         Planner = self.env["visit.planner"]
-        by_field, product_field = Planner._served_field_names(
-            self.model_name, self.served_by_field_id, self.served_product_field_id
+        return Planner._served_values(
+            sources, Planner._served_paths(self), self.company_id.id
         )
-        return Planner._served_values(sources, by_field, product_field)
 
     @api.constrains(
         "coverage",

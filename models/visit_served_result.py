@@ -22,6 +22,7 @@ class VisitServedResult(models.Model):
             "type_id",
             "channel",
             "served_by_id",
+            "served_department_id",
             "served_product_id",
             "state",
             "date_done",
@@ -42,6 +43,9 @@ class VisitServedResult(models.Model):
     type_id = fields.Many2one("visit.type", string="Visit Type", readonly=True)
     channel = fields.Selection(CHANNELS, readonly=True)
     served_by_id = fields.Many2one("res.partner", string="Served by", readonly=True)
+    served_department_id = fields.Many2one(
+        "hr.department", string="Department served", readonly=True
+    )
     served_product_id = fields.Many2one(
         "product.product", string="Product served", readonly=True
     )
@@ -70,7 +74,8 @@ class VisitServedResult(models.Model):
             f"""
             CREATE VIEW {self._table} AS
             SELECT r.id, r.name, r.company_id, r.partner_id, r.type_id,
-                   r.channel, r.served_by_id, r.served_product_id, r.date_done,
+                   r.channel, r.served_by_id, r.served_department_id,
+                   r.served_product_id, r.date_done,
                    r.satisfaction_product, r.satisfaction_service,
                    r.satisfaction_timeliness, r.satisfaction_result,
                    CASE WHEN r.is_rated THEN r.satisfaction_score END

@@ -1,7 +1,10 @@
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .const import CHANNELS, CHANNELS_NEEDING_SIGNATURE
+from .visit_planner import SERVED_PATH_FIELDS
 from .visit_portal_fields import employee_only_fields
 
 OPINION_CATEGORIES = [
@@ -10,6 +13,8 @@ OPINION_CATEGORIES = [
     ("suggestion", "Suggestion"),
     ("other", "Other"),
 ]
+# A served path of a type: field names joined by dots.
+SERVED_PATH_SYNTAX = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 # Scripts longer than this tire the customer (domain: "about five questions").
 SCRIPT_ADVISED_LENGTH = 5
 # What a portal user may read of a type (the rest is configuration).
@@ -129,6 +134,26 @@ class VisitType(models.Model):
         help="Only members of this group may be assigned its visits and close "
         "them (licensed callers, nurses).",
     )
+    # Served: defaults a rule or a batch of this type proposes (the type is
+    # not bound to one kind of source, so each rule checks them on its own).
+    served_by_path = fields.Char(
+        string="Served by",
+        help="Proposed to a new rule or batch of this type when it names no "
+        "served person and the records it applies to have this field (for "
+        "instance user_id, or team_id.user_id): the rule keeps its own copy.",
+    )
+    served_department_path = fields.Char(
+        string="Department served",
+        help="Proposed to a new rule or batch of this type when it names no "
+        "department and the records it applies to have this field (for "
+        "instance department_id).",
+    )
+    served_product_path = fields.Char(
+        string="Product served",
+        help="Proposed to a new rule or batch of this type when it names no "
+        "product and the records it applies to have this field (for "
+        "instance product_id).",
+    )
     merge_other_types = fields.Boolean(
         string="May be merged into other visits",
         default=True,
@@ -235,6 +260,24 @@ class VisitType(models.Model):
     @api.constrains("default_channel", "fallback_ids")
     def _check_fallback_chain(self):
         self.fallback_ids._check_chain()
+
+    @api.constrains("served_by_path", "served_department_path", "served_product_path")
+    def _check_served_paths(self):
+        # Field names joined by dots: which model has them is checked on
+        # each rule or batch that takes them.
+        for visit_type in self:
+            for fname in SERVED_PATH_FIELDS:
+                path = visit_type[fname]
+                if path and not SERVED_PATH_SYNTAX.fullmatch(path):
+                    raise ValidationError(
+                        self.env._(
+                            "%(type)s: %(path)s is not a path of fields. Write "
+                            "field names joined by dots, such as user_id or "
+                            "team_id.user_id.",
+                            type=visit_type.name,
+                            path=path,
+                        )
+                    )
 
     @api.constrains("qualified_group_id")
     def _check_qualified_group(self):

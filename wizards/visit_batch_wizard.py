@@ -73,19 +73,20 @@ class VisitBatchWizard(models.TransientModel):
     skip_open_visits = fields.Boolean(
         string="Skip records with an open visit of this type", default=True
     )
-    served_by_field_id = fields.Many2one(
-        "ir.model.fields",
+    served_by_path = fields.Char(
         string="Served by",
-        domain="[('model', '=', source_model), ('ttype', '=', 'many2one'), "
-        "('relation', 'in', ('res.users', 'res.partner', 'hr.employee'))]",
         help="The field of the records naming whose work the customer "
-        "judges (the order's salesperson...): stored on each visit.",
+        "judges (the order's salesperson...), possibly through other "
+        "records: stored on each visit.",
     )
-    served_product_field_id = fields.Many2one(
-        "ir.model.fields",
+    served_department_path = fields.Char(
+        string="Department served",
+        help="The field of the records naming the department whose work the "
+        "customer judges. Empty: the department of the person served, as "
+        "an employee of the visit's company.",
+    )
+    served_product_path = fields.Char(
         string="Product served",
-        domain="[('model', '=', source_model), ('ttype', '=', 'many2one'), "
-        "('relation', 'in', ('product.product', 'product.template'))]",
         help="The field of the records naming the product the service was "
         "about: stored on each visit.",
     )
@@ -161,8 +162,19 @@ class VisitBatchWizard(models.TransientModel):
 
     @api.onchange("source_model")
     def _onchange_source_model(self):
-        # The served fields of another kind of record name nothing here.
-        self.served_by_field_id = self.served_product_field_id = False
+        # The served paths of another kind of record name nothing here; the
+        # visit type proposes its own.
+        self.env["visit.planner"]._fit_served_paths(
+            self, self.source_model, self.type_id, clear=True
+        )
+
+    @api.onchange("type_id")
+    def _onchange_type_id_served(self):
+        # An empty served path takes the visit type's default when it fits
+        # the records of the batch.
+        self.env["visit.planner"]._fit_served_paths(
+            self, self.source_model, self.type_id
+        )
 
     @api.depends("type_id")
     def _compute_channel(self):
@@ -221,11 +233,10 @@ class VisitBatchWizard(models.TransientModel):
         if self.sample_cap < 0 or self.deadline_days < 0:
             raise UserError(self.env._("The cap and the deadline cannot be negative."))
         self._check_assignment()
-        # sudo: field definitions, whoever runs the batch.
-        self.env["visit.planner"]._check_served_fields(
+        Planner = self.env["visit.planner"]
+        Planner._check_served_paths(
             self.source_model,
-            self.served_by_field_id.sudo(),
-            self.served_product_field_id.sudo(),
+            Planner._served_paths(self),
             self.env._("Batch Callbacks"),
         )
 
@@ -382,15 +393,16 @@ class VisitBatchWizard(models.TransientModel):
         )
         visits = self.env["visit.record"]
         context = {"calendars": {}, "policies": {}}
-        by_field, product_field = Planner._served_field_names(
-            self.source_model, self.served_by_field_id, self.served_product_field_id
-        )
+        paths = Planner._served_paths(self)
         for start in range(0, len(planned), CREATE_BATCH):
             chunk = planned[start : start + CREATE_BATCH]
+            companies = {
+                source.id: source.company_id or self.env.company for source, *_ in chunk
+            }
             served = Planner._served_values(
                 self.env[self.source_model].browse(source.id for source, *_ in chunk),
-                by_field,
-                product_field,
+                paths,
+                {source_id: company.id for source_id, company in companies.items()},
             )
             vals_list = [
                 Planner._visit_values(
@@ -400,7 +412,7 @@ class VisitBatchWizard(models.TransientModel):
                     user=user,
                     channel=self.channel,
                     deadline_delta=deadline,
-                    company=source.company_id or self.env.company,
+                    company=companies[source.id],
                     links=Planner._links(self.source_model, source.id),
                     independent=self.exclude_salesperson,
                     **served.get(source.id, {}),
