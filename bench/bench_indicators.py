@@ -18,6 +18,9 @@ partners = env["res.partner"].create(
     [{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(1000)]
 )
 types = env["visit.type"].search([], limit=5)
+# Whom and what the visits judged: 100 technicians, 20 products.
+technicians = env["res.partner"].create([{"name": f"技师 {i}"} for i in range(100)])
+products = env["product.product"].create([{"name": f"Product {i}"} for i in range(20)])
 users = env["res.users"].create(
     [
         {
@@ -50,7 +53,8 @@ env.cr.execute(
     INSERT INTO visit_record (name, company_id, partner_id, type_id, user_id, channel, scheduled_date,
         deadline, date_done, state, round, outcome, unreached_reason_id, satisfaction_product,
         satisfaction_service, satisfaction_score, is_rated, is_unsatisfied, is_problem_open,
-        signature_status, phone, max_attempts, create_uid, write_uid, create_date, write_date)
+        signature_status, phone, max_attempts, served_by_id, served_product_id, create_uid,
+        write_uid, create_date, write_date)
     SELECT 'HF' || lpad(i::text, 8, '0'), %(company)s,
         (%(partners)s)[1 + i %% 1000], (%(types)s)[1 + i %% %(ntypes)s], (%(users)s)[1 + i %% 20],
         (ARRAY['phone', 'onsite', 'letter', 'sms', 'email'])[1 + i %% 5],
@@ -68,7 +72,8 @@ env.cr.execute(
         i %% 10 < 4 AND i %% 3 = 2,
         CASE WHEN i %% 5 = 1 AND i %% 2 = 0 THEN 'signed' WHEN i %% 5 = 0 THEN 'phone_visit'
              ELSE 'not_required' END,
-        '+86 138 0013 8000', 1, 1, 1, now(), now()
+        '+86 138 0013 8000', 1, (%(technicians)s)[1 + i %% 100], (%(products)s)[1 + i %% 20],
+        1, 1, now(), now()
     FROM generate_series(1, %(n)s) AS i
     """,
     {
@@ -77,6 +82,8 @@ env.cr.execute(
         "types": types.ids,
         "ntypes": len(types),
         "users": users.ids,
+        "technicians": technicians.ids,
+        "products": products.ids,
         "reasons": [
             env.ref(f"customer_visit.visit_unreached_reason_{name}").id
             for name in ("no_answer", "refused", "void_number")
@@ -134,12 +141,14 @@ lines = timed(
     "indicators of the cycle",
     lambda: env["visit.indicator"]._compute(cycle.date_from, cycle.date_to, company),
 )
-timed(
+page = timed(
     "indicators page (RPC method)",
     lambda: env["visit.indicator"].get_indicator_page(
         date_from=str(cycle.date_from), date_to=str(cycle.date_to)
     ),
 )
+served = next(section for section in page["sections"] if section["key"] == "served")
+print(f"  served section: {len(served['groups'])} people and products served")
 rate = next(
     line["value"]
     for line in lines

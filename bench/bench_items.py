@@ -17,6 +17,9 @@ company.resource_calendar_id.tz = "Asia/Shanghai"
 partners = env["res.partner"].create(
     [{"name": f"客户 {i}", "mobile": "+86 138 0013 8000"} for i in range(1000)]
 )
+# Whom and what the visits judged: 100 technicians, 20 products.
+technicians = env["res.partner"].create([{"name": f"技师 {i}"} for i in range(100)])
+products = env["product.product"].create([{"name": f"Product {i}"} for i in range(20)])
 users = env["res.users"].create(
     [
         {
@@ -51,15 +54,16 @@ env.cr.execute(
     """
     INSERT INTO visit_record (name, company_id, partner_id, type_id, user_id, channel,
         scheduled_date, due_date, deadline, date_done, state, round, outcome,
-        signature_status, phone, max_attempts, create_uid, write_uid, create_date,
-        write_date)
+        signature_status, phone, max_attempts, served_by_id, served_product_id,
+        create_uid, write_uid, create_date, write_date)
     SELECT 'HI' || lpad(i::text, 8, '0'), %(company)s,
         (%(partners)s)[1 + i %% 1000], %(type)s, (%(users)s)[1 + i %% 20], 'phone',
         %(start)s + ((i * 7919) %% %(span)s || ' minutes')::interval,
         %(start)s + ((i * 7919) %% %(span)s || ' minutes')::interval,
         %(start)s + ((i * 7919) %% %(span)s || ' minutes')::interval + interval '2 days',
         %(start)s + ((i * 7919) %% %(span)s || ' minutes')::interval,
-        'done', 1, 'reached', 'not_required', '+86 138 0013 8000', 1, 1, 1, now(), now()
+        'done', 1, 'reached', 'not_required', '+86 138 0013 8000', 1,
+        (%(technicians)s)[1 + i %% 100], (%(products)s)[1 + i %% 20], 1, 1, now(), now()
     FROM generate_series(1, %(n)s) AS i
     """,
     {
@@ -67,6 +71,8 @@ env.cr.execute(
         "partners": partners.ids,
         "type": card.id,
         "users": users.ids,
+        "technicians": technicians.ids,
+        "products": products.ids,
         "start": start_utc,
         "span": span_minutes,
         "n": N,
@@ -123,12 +129,14 @@ print(
     f"  {len(lines)} lines; item 1: average {averages[0]['value']}, satisfied "
     f"{shares[0]['value']} % of {shares[0]['denominator']} answers"
 )
-timed(
+page = timed(
     "indicators page with the items (RPC method)",
     lambda: Indicator.get_indicator_page(
         date_from=str(cycle.date_from), date_to=str(cycle.date_to)
     ),
 )
+served = next(section for section in page["sections"] if section["key"] == "served")
+print(f"  served section: {len(served['groups'])} people and products served")
 timed(
     "Answers Analysis pivot (item x answer, the cycle)",
     lambda: env["visit.answer.analysis"]._read_group(
@@ -144,9 +152,9 @@ if os.environ.get("CV_BENCH_EXPLAIN"):
     query = env["visit.answer.analysis"]._search(domain)
     env.cr.execute(
         SQL(
-            "EXPLAIN (ANALYZE, BUFFERS) SELECT type_id, question_id, answer_kind, "
-            "level, option_id, COUNT(*), SUM(score), SUM(is_satisfied), "
-            "SUM(nps_point) FROM %s WHERE %s GROUP BY 1, 2, 3, 4, 5",
+            "EXPLAIN (ANALYZE, BUFFERS) SELECT question_id, level, option_id, "
+            "COUNT(*), SUM(score), SUM(is_satisfied), SUM(nps_point) "
+            "FROM %s WHERE %s GROUP BY 1, 2, 3",
             query.from_clause,
             query.where_clause,
         )

@@ -27,6 +27,25 @@ LEVEL_ORDER = {
 }
 
 
+def answer_level(alias=None):
+    """An answer's level whatever its kind (a 4-level key, stars, points,
+    yes or no), as SQL on ``visit_answer`` (as ``alias``): the view's
+    ``level`` and the index that gives PostgreSQL its statistics."""
+
+    def column(name):
+        return SQL.identifier(alias, name) if alias else SQL.identifier(name)
+
+    return SQL(
+        "CASE %s WHEN 'scale4' THEN %s WHEN 'rating' THEN NULLIF(%s, 0)::varchar "
+        "WHEN 'nps' THEN %s WHEN 'yes_no' THEN %s END",
+        column("answer_kind"),
+        column("value_level"),
+        column("value_rating"),
+        column("value_nps"),
+        column("value_yes_no"),
+    )
+
+
 class VisitAnswerAnalysis(models.Model):
     """What customers answered, item by item: one row per answer given (not
     skipped, not empty) to a scale, yes/no or choice item of a visit done.
@@ -65,6 +84,7 @@ class VisitAnswerAnalysis(models.Model):
             "user_id",
             "partner_id",
             "served_by_id",
+            "served_department_id",
             "state",
             "due_date",
             "scheduled_date",
@@ -85,6 +105,9 @@ class VisitAnswerAnalysis(models.Model):
         string="Served by",
         readonly=True,
         help="Whose work the customer judged (the technician, doctor...).",
+    )
+    served_department_id = fields.Many2one(
+        "hr.department", string="Department served", readonly=True
     )
     date = fields.Date(
         string="Due day",
@@ -129,6 +152,21 @@ class VisitAnswerAnalysis(models.Model):
     )
     answer_count = fields.Integer(string="Answers", readonly=True)
 
+    def init(self):
+        # The statistics of the answers' level, an expression of the view:
+        # without them PostgreSQL expects a group per answer and sorts a
+        # million answers on disk to count them per item and level; with
+        # them it hashes the forty groups in memory (bench/run.sh items:
+        # the grouping 2.2 s -> 1.0 s). The index must be the view's very
+        # expression; changing it needs the old index dropped.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS visit_answer_level_index "
+                "ON visit_answer ((%s))",
+                answer_level(),
+            )
+        )
+
     def _selection_answer_kind(self):
         # The items' own vocabulary, translated.
         return (
@@ -156,6 +194,7 @@ class VisitAnswerAnalysis(models.Model):
                    r.user_id,
                    r.partner_id,
                    r.served_by_id,
+                   r.served_department_id,
                    (COALESCE(r.due_date, r.scheduled_date)
                         AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS date,
                    a.answer_kind,
@@ -186,12 +225,7 @@ class VisitAnswerAnalysis(models.Model):
               JOIN res_partner cp ON cp.id = c.partner_id
          LEFT JOIN resource_calendar cal ON cal.id = c.resource_calendar_id
              CROSS JOIN LATERAL (
-                   SELECT CASE a.answer_kind
-                               WHEN 'scale4' THEN a.value_level
-                               WHEN 'rating' THEN NULLIF(a.value_rating, 0)::varchar
-                               WHEN 'nps' THEN a.value_nps
-                               WHEN 'yes_no' THEN a.value_yes_no
-                          END AS level,
+                   SELECT %(level)s AS level,
                           CASE a.answer_kind
                                WHEN 'scale4' THEN (CASE a.value_level %(levels)s END)
                                WHEN 'rating' THEN NULLIF(a.value_rating, 0)
@@ -205,6 +239,7 @@ class VisitAnswerAnalysis(models.Model):
                     OR (a.answer_kind = 'choice' AND a.option_id IS NOT NULL))
             """,
             tz=tz,
+            level=answer_level("a"),
             levels=levels,
             top_two=tuple(top_two),
             kinds=COUNTED_KINDS,

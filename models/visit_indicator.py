@@ -41,6 +41,7 @@ SECTION_REGISTRY = (
     Section("reach", _lt("Reach"), 20),
     Section("channels", _lt("Channels and signatures"), 30),
     Section("agents", _lt("Agents"), 50),
+    Section("served", _lt("Served (people, departments, products)"), 55),
     Section("satisfaction", _lt("Satisfaction"), 60),
     Section("digital", _lt("Digital channels"), 40),
     Section("problems", _lt("Open problems"), 70),
@@ -133,6 +134,52 @@ INDICATOR_REGISTRY = (
         "percent",
         _lt("Owed visits of the agent done / owed visits of the agent."),
         targetable=True,
+    ),
+    Indicator(
+        "served_callback_rate",
+        "Callback rate per person, department or product served",
+        "served",
+        "percent",
+        _lt(
+            "Owed visits of whom or what was served (the technician, doctor or "
+            "salesperson; the department; the product) done / its owed visits, "
+            "whoever called."
+        ),
+        targetable=True,
+    ),
+    Indicator(
+        "served_satisfaction",
+        "Satisfaction per person, department or product served (1-4)",
+        "served",
+        "score",
+        _lt(
+            "Average satisfaction (the aspects and the counted items) of the "
+            "visits about whom or what was served, rated visits only "
+            "(4 satisfied … 1 unsatisfied)."
+        ),
+        targetable=True,
+    ),
+    Indicator(
+        "served_satisfied_share",
+        "Satisfied share per person, department or product served",
+        "served",
+        "percent",
+        _lt(
+            "Visits about whom or what was served whose satisfaction (the "
+            "aspects and the counted items) is 3 or more (fairly satisfied or "
+            "satisfied) / its rated visits."
+        ),
+        targetable=True,
+    ),
+    Indicator(
+        "served_unsatisfied",
+        _lt("Unsatisfied visits per person, department or product served"),
+        "served",
+        "count",
+        _lt(
+            "Visits about whom or what was served with an aspect or an item "
+            "rated unsatisfied."
+        ),
     ),
     Indicator(
         "satisfaction",
@@ -289,6 +336,91 @@ CASE_SCORE_FIELDS = (
 )
 
 
+class ServedDimension(NamedTuple):
+    """Whom or what a visit judged, as a field of ``visit.case``: the
+    *Served* section has a line group per value of each."""
+
+    field: str
+    label: object  # a lazy translated term
+
+
+# The served section's dimensions, in the page's order: all of them are
+# grouped in one query (GROUPING SETS), whatever their number.
+SERVED_DIMENSIONS = (
+    ServedDimension("served_by_id", _lt("Served by")),
+    ServedDimension("served_department_id", _lt("Department served")),
+    ServedDimension("served_product_id", _lt("Product served")),
+)
+# A served person's own target is looked up for this dimension only.
+SERVED_PERSON_FIELD = "served_by_id"
+# A visit rated satisfied on average: 3 (fairly satisfied) or more.
+SATISFIED_SCORE = 3
+# Aggregates of the cases that ``_read_group`` has no spec for: their SQL
+# from a function giving a field's column.
+CASE_AGGREGATES = {
+    "satisfied_count": lambda column: SQL(
+        "COUNT(*) FILTER (WHERE %s >= %s)",
+        column("satisfaction_score"),
+        SATISFIED_SCORE,
+    ),
+    "unsatisfied_count": lambda column: SQL(
+        "COUNT(*) FILTER (WHERE %s)", column("is_unsatisfied")
+    ),
+}
+# The groupings of the cases the sections read, {name: (groupby,
+# aggregates)} as ``_read_group`` takes them: all read in one query (see
+# ``_cases_grouped``).
+CASE_GROUPINGS = {
+    "source": (
+        ("type_id", "rule_id", "source_model", "skip_reason"),
+        (
+            "owed_count:sum",
+            "visited_count:sum",
+            "attempted_count:sum",
+            "reached_count:sum",
+            "skipped_count:sum",
+        ),
+    ),
+    "channel": (
+        ("channel", "user_id", "unreached_reason_id"),
+        (
+            "reached_count:sum",
+            "signed_count:sum",
+            "owed_count:sum",
+            "visited_count:sum",
+            "failed_count:sum",
+        ),
+    ),
+    "scores": (
+        (),
+        (
+            *(
+                f"{fname}:{aggregate}"
+                for fname in (*CASE_SCORE_FIELDS, "satisfaction_score")
+                for aggregate in ("avg", "count")
+            ),
+            "overdue_count:sum",
+            "problem_count:sum",
+            "problem_done:min",
+        ),
+    ),
+    **{
+        dimension.field: (
+            (dimension.field,),
+            (
+                "owed_count:sum",
+                "visited_count:sum",
+                "satisfaction_score:count",
+                "satisfaction_score:avg",
+                "satisfied_count",
+                "unsatisfied_count",
+            ),
+        )
+        for dimension in SERVED_DIMENSIONS
+    },
+}
+
+
 def _rate(part, whole):
     """A percentage, or None when there is nothing to divide by."""
     return round(100.0 * part / whole, 2) if whole else None
@@ -322,17 +454,25 @@ class _Lines:
             self._groupings[method] = getattr(self.model, method)(self)
         return self._groupings[method]
 
-    def target_for(self, indicator, type_id=False, period="cycle", question_id=False):
-        """The target of ``indicator`` for the item, else for the type, else
-        for all types."""
+    def target_for(
+        self,
+        indicator,
+        type_id=False,
+        period="cycle",
+        question_id=False,
+        served_by_id=False,
+    ):
+        """The target of ``indicator`` for the served person, else for the
+        item, else for the type, else for all of them."""
         return self.targets.filtered(
             lambda t: (
                 t.indicator == indicator
                 and t.type_id.id in (type_id, False)
                 and t.question_id.id in (question_id, False)
+                and t.served_by_id.id in (served_by_id, False)
                 and t.period == period
             )
-        ).sorted(lambda t: (not t.question_id, not t.type_id))[:1]
+        ).sorted(lambda t: (not t.served_by_id, not t.question_id, not t.type_id))[:1]
 
     def add(
         self,
@@ -484,10 +624,81 @@ class VisitIndicator(models.AbstractModel):
 
     # Groupings of the cases that several sections read -----------------
     @api.model
+    def _cases_grouped(self, run):
+        """Every grouping of the cases of CASE_GROUPINGS, in one query:
+        GROUPING SETS read the cases once for all of them, where a
+        ``_read_group`` each would read them once each (on 100,000 visits,
+        about 0.3 s a reading). The cases are those of ``_search`` (the
+        user's record rules); each grouping's rows are what ``_read_group``
+        would return for it, in no particular order: {name: [(groupby
+        values..., aggregates...)]}."""
+        Case = self.env["visit.case"]
+        query = Case._search(run.domain)
+
+        def column(fname):
+            return Case._field_to_sql(query.table, fname, query)
+
+        keys = list(
+            dict.fromkeys(key for keys, _a in CASE_GROUPINGS.values() for key in keys)
+        )
+        specs = list(
+            dict.fromkeys(
+                spec for _k, specs in CASE_GROUPINGS.values() for spec in specs
+            )
+        )
+        query.groupby = SQL(
+            "GROUPING SETS (%s)",
+            SQL(", ").join(
+                SQL("(%s)", SQL(", ").join(column(key) for key in grouping_keys))
+                for grouping_keys, _specs in CASE_GROUPINGS.values()
+            ),
+        )
+        rows = self.env.execute_query(
+            query.select(
+                # A bit per key, set when the row is not grouped by it.
+                SQL("GROUPING(%s)", SQL(", ").join(column(key) for key in keys)),
+                *[column(key) for key in keys],
+                *[
+                    CASE_AGGREGATES[spec](column)
+                    if spec in CASE_AGGREGATES
+                    else Case._read_group_select(spec, query)
+                    for spec in specs
+                ],
+            )
+        )
+        position = {
+            **{key: 1 + index for index, key in enumerate(keys)},
+            **{spec: 1 + len(keys) + index for index, spec in enumerate(specs)},
+        }
+        groupings = {}
+        for name, (grouping_keys, grouping_specs) in CASE_GROUPINGS.items():
+            mask = sum(
+                1 << (len(keys) - 1 - index)
+                for index, key in enumerate(keys)
+                if key not in grouping_keys
+            )
+            grouping_rows = [row for row in rows if row[0] == mask]
+            columns = [
+                Case._read_group_postprocess_groupby(
+                    key, [row[position[key]] for row in grouping_rows]
+                )
+                for key in grouping_keys
+            ] + [
+                [row[position[spec]] or 0 for row in grouping_rows]
+                if spec in CASE_AGGREGATES
+                else Case._read_group_postprocess_aggregate(
+                    spec, [row[position[spec]] for row in grouping_rows]
+                )
+                for spec in grouping_specs
+            ]
+            groupings[name] = list(zip(*columns, strict=True))
+        return groupings
+
+    @api.model
     def _cases_by_source(self, run):
         """Owed, visited, attempted and reached counts per type, rule and
-        source kind, and the skipped cases per reason, in one query (the
-        counts are 0 / 1 columns of the view)."""
+        source kind, and the skipped cases per reason (the counts are 0 / 1
+        columns of the view)."""
         by_type, by_rule, by_source = (
             defaultdict(lambda: [0, 0, 0, 0]) for _i in range(3)
         )
@@ -499,17 +710,7 @@ class VisitIndicator(models.AbstractModel):
             reason,
             *counts,
             skipped_n,
-        ) in self.env["visit.case"]._read_group(
-            run.domain,
-            ["type_id", "rule_id", "source_model", "skip_reason"],
-            [
-                "owed_count:sum",
-                "visited_count:sum",
-                "attempted_count:sum",
-                "reached_count:sum",
-                "skipped_count:sum",
-            ],
-        ):
+        ) in run.grouping("_cases_grouped")["source"]:
             for key, table in (
                 (visit_type, by_type),
                 (rule, by_rule),
@@ -521,7 +722,13 @@ class VisitIndicator(models.AbstractModel):
         types = sorted(by_type.items(), key=lambda item: (item[0].sequence, item[0].id))
         return {
             "types": types,
-            "rules": by_rule,
+            # The rules in their order (sequence, id).
+            "rules": dict(
+                sorted(
+                    by_rule.items(),
+                    key=lambda item: (item[0].sequence or 0, item[0].id or 0),
+                )
+            ),
             "sources": by_source,
             "reasons": by_reason,
         }
@@ -529,7 +736,7 @@ class VisitIndicator(models.AbstractModel):
     @api.model
     def _cases_by_channel(self, run):
         """Failed visits per reason, visits done (and signed) per channel,
-        owed and visited per agent, in one query."""
+        owed and visited per agent."""
         per_reason, per_channel, signed_per_channel = (
             defaultdict(int) for _i in range(3)
         )
@@ -543,16 +750,15 @@ class VisitIndicator(models.AbstractModel):
             owed_n,
             visited_n,
             failed_n,
-        ) in self.env["visit.case"]._read_group(
-            run.domain,
-            ["channel", "user_id", "unreached_reason_id"],
-            [
-                "reached_count:sum",
-                "signed_count:sum",
-                "owed_count:sum",
-                "visited_count:sum",
-                "failed_count:sum",
-            ],
+        ) in sorted(
+            run.grouping("_cases_grouped")["channel"],
+            # The channels by key, the reasons in their order, none last.
+            key=lambda row: (
+                row[0] or "",
+                not row[2],
+                row[2].sequence or 0,
+                row[2].id or 0,
+            ),
         ):
             if failed_n:
                 per_reason[reason] += failed_n
@@ -563,7 +769,16 @@ class VisitIndicator(models.AbstractModel):
                 per_user[user][0] += owed_n
                 per_user[user][1] += visited_n
         return {
-            "reasons": per_reason,
+            "reasons": dict(
+                sorted(
+                    per_reason.items(),
+                    key=lambda item: (
+                        not item[0],
+                        item[0].sequence or 0,
+                        item[0].id or 0,
+                    ),
+                )
+            ),
             "channels": dict(per_channel),
             "signed": signed_per_channel,
             "users": per_user,
@@ -573,14 +788,8 @@ class VisitIndicator(models.AbstractModel):
     def _cases_scores(self, run):
         """The average of each score over the visits that have one (None
         when no visit has: no data, not 0), with the overdue visits, the open
-        problems and the oldest one, in one query."""
-        score_fields = [*CASE_SCORE_FIELDS, "satisfaction_score"]
-        aggregates = self.env["visit.case"]._read_group(
-            run.domain,
-            [],
-            [f"{fname}:{agg}" for fname in score_fields for agg in ("avg", "count")]
-            + ["overdue_count:sum", "problem_count:sum", "problem_done:min"],
-        )[0]
+        problems and the oldest one."""
+        [aggregates] = run.grouping("_cases_grouped")["scores"]
         overdue_total, problem_total, oldest = aggregates[-3:]
         aggregates = aggregates[:-3]
         return {
@@ -591,6 +800,21 @@ class VisitIndicator(models.AbstractModel):
             "overdue": overdue_total,
             "problems": problem_total,
             "oldest": oldest,
+        }
+
+    @api.model
+    def _cases_by_served(self, run):
+        """Per served field (SERVED_DIMENSIONS): [(record, owed, visited,
+        visits with a rated aspect, their average, those satisfied on
+        average, unsatisfied visits)] by name, the cases of no one left
+        out."""
+        groupings = run.grouping("_cases_grouped")
+        return {
+            dimension.field: sorted(
+                (row for row in groupings[dimension.field] if row[0]),
+                key=lambda row: (row[0].display_name or "", row[0].id),
+            )
+            for dimension in SERVED_DIMENSIONS
         }
 
     @api.model
@@ -606,6 +830,7 @@ class VisitIndicator(models.AbstractModel):
             "type_id",
             "partner_id",
             "served_by_id",
+            "served_department_id",
         }
         if all(
             not isinstance(term, (list, tuple)) or term[0] in shared
@@ -895,6 +1120,86 @@ class VisitIndicator(models.AbstractModel):
                     run.owed + [("user_id", "=", user.id)],
                     target=agent_target,
                     user_id=user.id,
+                )
+
+    @api.model
+    def _figures_served(self, run):
+        """Per person and product served (SERVED_DIMENSIONS): the callback
+        rate of their owed visits, whoever called, the satisfaction, the
+        satisfied share and the unsatisfied visits, against the person's own
+        target, else the one for everybody served."""
+        rated = run.domain + [("satisfaction_score", "!=", False)]
+        figure_labels = {
+            "served_callback_rate": self.env._("Callback rate"),
+            "served_satisfaction": self.env._("Satisfaction (1-4)"),
+            "served_satisfied_share": self.env._("Satisfied share"),
+            "served_unsatisfied": self.env._("Unsatisfied visits"),
+        }
+        per_dimension = run.grouping("_cases_by_served")
+        for dimension in SERVED_DIMENSIONS:
+            dimension_label = self.env._(dimension.label)
+            for (
+                record,
+                owed_n,
+                visited_n,
+                rated_n,
+                average,
+                satisfied_n,
+                unsatisfied_n,
+            ) in per_dimension[dimension.field]:
+                if not owed_n:
+                    continue
+                term = [(dimension.field, "=", record.id)]
+                person = record.id if dimension.field == SERVED_PERSON_FIELD else False
+                keys = {
+                    "served_field": dimension.field,
+                    "served_id": record.id,
+                    "group": f"{dimension.field}-{record.id}",
+                    "group_label": record.display_name,
+                    "group_help": dimension_label,
+                }
+
+                def target(indicator, person=person):
+                    return run.target_for(indicator, served_by_id=person)
+
+                run.add_rate(
+                    "served_callback_rate",
+                    record.display_name,
+                    visited_n,
+                    owed_n,
+                    run.owed + term,
+                    target=target("served_callback_rate"),
+                    figure_label=figure_labels["served_callback_rate"],
+                    **keys,
+                )
+                run.add(
+                    "served_satisfaction",
+                    record.display_name,
+                    round(float(average), 2) if rated_n else None,
+                    rated + term,
+                    target=target("served_satisfaction"),
+                    measure="satisfaction_score",
+                    figure_label=figure_labels["served_satisfaction"],
+                    **keys,
+                )
+                run.add_rate(
+                    "served_satisfied_share",
+                    record.display_name,
+                    satisfied_n,
+                    rated_n,
+                    rated + term,
+                    target=target("served_satisfied_share"),
+                    measure="satisfaction_score",
+                    figure_label=figure_labels["served_satisfied_share"],
+                    **keys,
+                )
+                run.add(
+                    "served_unsatisfied",
+                    record.display_name,
+                    unsatisfied_n,
+                    run.domain + term + [("is_unsatisfied", "=", True)],
+                    figure_label=figure_labels["served_unsatisfied"],
+                    **keys,
                 )
 
     @api.model
@@ -1328,22 +1633,25 @@ class VisitIndicator(models.AbstractModel):
                 for index, line in enumerate(lines)
                 if line["section"] == key
             ]
-            groups = defaultdict(list)
+            # A group per indicator; the served section's, a group per
+            # person or product served, with a line per figure.
+            groups = {}
             for line in section_lines:
-                groups[line["indicator"]].append(line)
+                group_key = line.get("group") or line["indicator"]
+                if group_key not in groups:
+                    groups[group_key] = {
+                        "key": group_key,
+                        "indicator": line["indicator"],
+                        "label": line.get("group_label") or labels[line["indicator"]],
+                        "help": line.get("group_help") or line["help"],
+                        "lines": [],
+                    }
+                groups[group_key]["lines"].append(line)
             sections.append(
                 {
                     "key": key,
                     "label": label,
-                    "groups": [
-                        {
-                            "indicator": ind,
-                            "label": labels[ind],
-                            "help": group[0]["help"],
-                            "lines": group,
-                        }
-                        for ind, group in groups.items()
-                    ],
+                    "groups": list(groups.values()),
                     "item_types": self._item_tables(section_lines)
                     if key == "items"
                     else [],

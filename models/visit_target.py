@@ -12,6 +12,14 @@ TARGET_PERIODS = [("cycle", "Report cycle"), ("year", "Calendar year to date")]
 SIGNATURE_BASES = [("onsite", "On-site visits done"), ("all", "All visits done")]
 # The figures of evaluation items: per type, or per item of a type.
 ITEM_INDICATORS = ("item_average", "item_satisfied_share", "item_nps")
+# The figures of whom or what was served: for one person, or for each.
+SERVED_INDICATORS = (
+    "served_callback_rate",
+    "served_satisfaction",
+    "served_satisfied_share",
+)
+# The scale of the averages of the aspects (visit.case's satisfaction).
+SATISFACTION_SCALE = (1, 4)
 
 
 def _hundredths(percentage):
@@ -24,11 +32,11 @@ class VisitTarget(models.Model):
     """A company's target for one indicator, as a policy writes it: a floor
     or a cap, over the report cycle or the calendar year, optionally per
     visit type; a channel share over any set of channels; a per-agent
-    floor with a bonus threshold."""
+    floor with a bonus threshold; a served person's own floors."""
 
     _name = "visit.target"
     _description = "Follow-up Target"
-    _order = "company_id, indicator, type_id, id"
+    _order = "company_id, indicator, type_id, served_by_id, id"
 
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
@@ -45,6 +53,15 @@ class VisitTarget(models.Model):
         ondelete="cascade",
         help="An evaluation item of the visit type: the target of that item "
         "alone (else of every item of the type, or of all types).",
+    )
+    served_by_id = fields.Many2one(
+        "res.partner",
+        string="Served by",
+        ondelete="cascade",
+        index="btree_not_null",
+        help="The person whose work is judged (technician, doctor, "
+        "salesperson): the target of that person alone; leave empty for "
+        "every person, department and product served.",
     )
     value = fields.Float(
         string="Target",
@@ -104,13 +121,15 @@ class VisitTarget(models.Model):
     ]
 
     def init(self):
-        # One target per indicator, type and company, except channel shares:
-        # a policy caps several sets of channels. Made once: a change of its
-        # definition drops the old one in a migration (18.0.1.7.0/pre-50).
+        # One target per indicator, type, item, served person and company,
+        # except channel shares: a policy caps several sets of channels. Made
+        # once: a change of its definition drops the old one in a migration
+        # (18.0.1.9.0/pre-20-served-targets).
         self.env.cr.execute(
             """CREATE UNIQUE INDEX IF NOT EXISTS visit_target_indicator_uniq
                    ON visit_target (company_id, COALESCE(type_id, 0),
-                                    COALESCE(question_id, 0), indicator, period,
+                                    COALESCE(question_id, 0),
+                                    COALESCE(served_by_id, 0), indicator, period,
                                     COALESCE(signature_base, ''))
                 WHERE indicator != 'channel_share'"""
         )
@@ -125,6 +144,7 @@ class VisitTarget(models.Model):
         "channel_ids",
         "type_id",
         "question_id",
+        "served_by_id",
         "value",
         "is_cap",
         "signature_base",
@@ -142,6 +162,8 @@ class VisitTarget(models.Model):
                 label = f"{label} – {target.type_id.name}"
             if target.question_id:
                 label = f"{label} – {target.question_id.name}"
+            if target.served_by_id:
+                label = f"{label} – {target.served_by_id.name}"
             sign = "≤" if target.is_cap else "≥"
             unit = " %" if INDICATOR_OF[target.indicator].unit == "percent" else ""
             target.name = f"{label} {sign} {target.value:g}{unit}"
@@ -168,6 +190,8 @@ class VisitTarget(models.Model):
         self.ensure_one()
         if self.indicator == "item_nps":
             return -100, 100
+        if self.indicator == "served_satisfaction":
+            return SATISFACTION_SCALE
         if self.indicator == "item_average":
             kind = self.question_id.answer_kind
             if kind in SCALE_MAX:
@@ -249,6 +273,27 @@ class VisitTarget(models.Model):
                         "visit type for its target.",
                         item=target.question_id.name,
                         type=target.question_id.type_id.name,
+                    )
+                )
+
+    @api.constrains("indicator", "served_by_id", "type_id", "question_id")
+    def _check_served(self):
+        for target in self:
+            if target.served_by_id and target.indicator not in SERVED_INDICATORS:
+                raise ValidationError(
+                    self.env._(
+                        "Only the callback rate, the satisfaction and the satisfied "
+                        "share per served person have a target per person: clear "
+                        "Served by of %s.",
+                        target.name,
+                    )
+                )
+            if target.indicator in SERVED_INDICATORS and target.type_id:
+                raise ValidationError(
+                    self.env._(
+                        "The figures per served person count every visit type: "
+                        "clear the visit type of %s.",
+                        target.name,
                     )
                 )
 

@@ -59,7 +59,12 @@ class TestHouseIndicators(VisitCommon):
 
         plain = cls.type_plain
         visit(
-            plain, cls.agent, outcome="reached", satisfaction_service="unsatisfied"
+            plain,
+            cls.agent,
+            outcome="reached",
+            satisfaction_service="unsatisfied",
+            # Whose service was judged: the section of the people served.
+            served_by_id=cls.customer.id,
         ).action_done()  # 1
         visit(
             plain,

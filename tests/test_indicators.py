@@ -558,6 +558,7 @@ class TestVisitIndicators(VisitCommon):
                 "channels",
                 "digital",
                 "agents",
+                "served",
                 "satisfaction",
                 "items",
                 "problems",

@@ -123,10 +123,19 @@ export class VisitIndicators extends Component {
         return `background-color: hsl(${hue}, 55%, 50%);`;
     }
 
+    /**
+     * A line's label under its group: the figure's own (callback rate,
+     * satisfaction...) under a person or product served, else whom or
+     * what the line counts (a type, an agent, a channel).
+     */
+    lineLabel(line) {
+        return line.figure_label || line.label;
+    }
+
     openCases(line, group) {
         this.actionService.doAction({
             type: "ir.actions.act_window",
-            name: `${group.label}: ${line.label}`,
+            name: `${group.label}: ${this.lineLabel(line)}`,
             // An item's figure opens the answers behind it.
             res_model: line.model || "visit.case",
             domain: line.domain,
