@@ -264,7 +264,7 @@ class VisitPortal(CustomerPortal):
         except AccessError as error:
             raise NotFound() from error
         except (UserError, ValidationError) as error:
-            return self._visit_error(visit, access_token, error)
+            return self._visit_error(visit, access_token, error, posted=post)
         return self._visit_redirect(visit, access_token, "answered")
 
     @http.route(
@@ -308,7 +308,12 @@ class VisitPortal(CustomerPortal):
             raise NotFound() from error
         return self._visit_redirect(visit, access_token, "optout")
 
-    def _visit_error(self, visit, access_token, error):
+    def _visit_error(self, visit, access_token, error, posted=None):
+        """The page again with the error, and what the customer gave
+        (``posted``) so that they correct it rather than start over."""
         return self._visit_render(
-            visit, access_token, {"error_message": str(error.args[0])}, status=400
+            visit,
+            access_token,
+            {"error_message": str(error.args[0]), "posted": posted or {}},
+            status=400,
         )

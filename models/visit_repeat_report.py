@@ -10,7 +10,12 @@ one month of the company's calendar:
 - ``source``: the same source document (ticket, order, other source)
   visited three or more times (visits done);
 - ``product``: the same product served to the same customer visited three
-  or more times (visits done): the same repair done again.
+  or more times (visits done): the same repair done again;
+- ``reason``: the same customer gave the same reason for a low score
+  (``visit.score.reason``) on two or more visits done: the same issue
+  complained about again. Per customer, not per company: how often a
+  reason is given across all customers is the indicator "Reasons for low
+  scores"; a line here names whom the issue keeps coming back to.
 
 Each line keeps the visits behind it, opened by its button.
 """
@@ -22,9 +27,10 @@ REPEAT_KINDS = [
     ("complaint", "Same customer complaining"),
     ("source", "Same source visited again"),
     ("product", "Same product served again"),
+    ("reason", "Same reason recurring"),
 ]
 # How many times in a month make a repeated issue.
-REPEAT_THRESHOLDS = {"complaint": 2, "source": 3, "product": 3}
+REPEAT_THRESHOLDS = {"complaint": 2, "source": 3, "product": 3, "reason": 2}
 
 
 class VisitRepeatReport(models.Model):
@@ -42,6 +48,7 @@ class VisitRepeatReport(models.Model):
             "source_ref",
             "source_name",
             "served_product_id",
+            "score_reason_ids",
         ],
         "helpdesk.ticket": ["origin_visit_id"],
         "res.partner": ["commercial_partner_id"],
@@ -53,6 +60,11 @@ class VisitRepeatReport(models.Model):
     source_name = fields.Char(string="Source", readonly=True)
     product_id = fields.Many2one(
         "product.product", string="Product served", readonly=True
+    )
+    reason_id = fields.Many2one(
+        "visit.score.reason",
+        readonly=True,
+        help="The reason for a low score the customer gave again.",
     )
     month = fields.Date(
         readonly=True,
@@ -69,6 +81,7 @@ class VisitRepeatReport(models.Model):
     @property
     def _table_query(self):
         cases = self.env["visit.case"]._table_query
+        tags = self.env["visit.record"]._fields["score_reason_ids"]
         return SQL(
             """
             WITH v AS (
@@ -93,6 +106,7 @@ class VisitRepeatReport(models.Model):
             lines AS (
                 SELECT 'complaint' AS kind, company_id, partner_id,
                        NULL::varchar AS source_name, NULL::integer AS product_id,
+                       NULL::integer AS reason_id,
                        month, COUNT(*) AS count, %(complaint)s AS threshold,
                        array_agg(record_id ORDER BY record_id) AS record_ids
                   FROM v WHERE is_complaint
@@ -100,7 +114,7 @@ class VisitRepeatReport(models.Model):
                 HAVING COUNT(*) >= %(complaint)s
                 UNION ALL
                 SELECT 'source', company_id, MIN(partner_id),
-                       MAX(source_name), NULL::integer,
+                       MAX(source_name), NULL::integer, NULL::integer,
                        month, COUNT(*), %(source)s,
                        array_agg(record_id ORDER BY record_id)
                   FROM v WHERE state = 'done' AND source_key IS NOT NULL
@@ -108,26 +122,54 @@ class VisitRepeatReport(models.Model):
                 HAVING COUNT(*) >= %(source)s
                 UNION ALL
                 SELECT 'product', company_id, partner_id,
-                       NULL::varchar, served_product_id,
+                       NULL::varchar, served_product_id, NULL::integer,
                        month, COUNT(*), %(product)s,
                        array_agg(record_id ORDER BY record_id)
                   FROM v WHERE state = 'done' AND served_product_id IS NOT NULL
                  GROUP BY company_id, partner_id, served_product_id, month
                 HAVING COUNT(*) >= %(product)s
+                UNION ALL
+                SELECT 'reason', v.company_id, v.partner_id,
+                       NULL::varchar, NULL::integer, sr.%(reason)s,
+                       v.month, COUNT(*), %(reason_threshold)s,
+                       array_agg(v.record_id ORDER BY v.record_id)
+                  FROM v
+                  JOIN %(reasons)s sr ON sr.%(reason_visit)s = v.record_id
+                 WHERE v.state = 'done'
+                 GROUP BY v.company_id, v.partner_id, sr.%(reason)s, v.month
+                HAVING COUNT(*) >= %(reason_threshold)s
             )
-            -- The lines of a kind share no visit: its first one and the
-            -- kind make a stable id.
-            SELECT record_ids[1] * 3 + CASE kind WHEN 'complaint' THEN 0
-                                                 WHEN 'source' THEN 1
-                                                 ELSE 2 END AS id,
+            -- The lines of the first three kinds share no visit: the kind
+            -- and the first visit make a stable id. A visit given two
+            -- reasons is in two lines of ``reason``, both perhaps starting
+            -- with it: their reasons' order tells them apart. Ids stay in
+            -- the int4 of every other id (XML-RPC refuses larger ones)
+            -- while visit ids stay under 2^31 / 16; a 14th reason line
+            -- starting with one visit would take an id above them all.
+            SELECT CASE WHEN kind <> 'reason'
+                        THEN record_ids[1]::bigint * 16
+                             + CASE kind WHEN 'complaint' THEN 0
+                                         WHEN 'source' THEN 1
+                                         ELSE 2 END
+                        WHEN rank < 13
+                        THEN record_ids[1]::bigint * 16 + 3 + rank
+                        ELSE reason_id::bigint * 34359738368 + record_ids[1]
+                   END AS id,
                    kind, company_id, partner_id, source_name, product_id,
-                   month, count, threshold, record_ids
-              FROM lines
+                   reason_id, month, count, threshold, record_ids
+              FROM (SELECT lines.*,
+                           ROW_NUMBER() OVER (PARTITION BY kind, record_ids[1]
+                                              ORDER BY reason_id) - 1 AS rank
+                      FROM lines) l
             """,
             cases=cases,
             complaint=REPEAT_THRESHOLDS["complaint"],
             source=REPEAT_THRESHOLDS["source"],
             product=REPEAT_THRESHOLDS["product"],
+            reason_threshold=REPEAT_THRESHOLDS["reason"],
+            reasons=SQL.identifier(tags.relation),
+            reason_visit=SQL.identifier(tags.column1),
+            reason=SQL.identifier(tags.column2),
         )
 
     def _record_ids(self):

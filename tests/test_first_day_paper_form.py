@@ -151,17 +151,22 @@ class TestFirstDayPaperForm(VisitCommon, HttpCase):
         response = self.url_open(f"/my/visits/{visit.id}")
         self.assertEqual(response.status_code, 200)
         doc = lxml_html.fromstring(response.text)
-        select = doc.xpath(f"//select[@name='answer_{question.id}']")
-        self.assertEqual(len(select), 1, "the customer answers the question")
-        options = {
-            option.get("value"): self._text(option)
-            for option in select[0].xpath("option")
-        }
-        self.assertEqual(options["1"], "1 = very poor")
-        self.assertEqual(options["5"], "5 = excellent")
-        self.assertEqual([options[str(n)] for n in (2, 3, 4)], ["2", "3", "4"])
-        # Written under the list too, read before the list is opened.
-        scale = doc.xpath(f"//*[@id='{select[0].get('aria-describedby')}']")
+        name = f"answer_{question.id}"
+        self.assertFalse(doc.xpath(f"//select[@name='{name}']"), "stars, not a list")
+        # Five stars in one radio group, named by the question: each value
+        # 1-5 once, in order, each star read out by its label.
+        [group] = doc.xpath(f"//*[@role='radiogroup'][.//input[@name='{name}']]")
+        self.assertEqual(group.get("aria-label"), "Rate the delivery")
+        radios = group.xpath(f".//input[@type='radio'][@name='{name}']")
+        self.assertEqual([radio.get("value") for radio in radios], list("12345"))
+        self.assertEqual(len(doc.xpath(f"//input[@name='{name}']")), 5)
+        labels = [
+            self._text(doc.xpath(f"//label[@for='{radio.get('id')}']")[0])
+            for radio in radios
+        ]
+        self.assertEqual(labels, ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"])
+        # Which end is best, written under the stars and read with them.
+        scale = doc.xpath(f"//*[@id='{group.get('aria-describedby')}']")
         self.assertEqual(len(scale), 1)
-        self.assertNotEqual(scale[0].tag, "option")
+        self.assertFalse(scale[0].xpath(".//input"))
         self.assertEqual(self._text(scale[0]), "1 = very poor 5 = excellent")

@@ -279,7 +279,14 @@ class TestPortalPhoneTour(HttpCase):
         )
         calendar = calling_hours(self.env, "上海回访时间")
         visit_type = self.env["visit.type"].create(
-            {"name": "维修回访", "default_channel": "sms", "calendar_id": calendar.id}
+            {
+                "name": "维修回访",
+                "default_channel": "sms",
+                "calendar_id": calendar.id,
+                "question_ids": [
+                    Command.create({"name": "请为师傅打分", "answer_kind": "rating"})
+                ],
+            }
         )
         customer = self.env["res.partner"].create(
             {
@@ -302,3 +309,5 @@ class TestPortalPhoneTour(HttpCase):
             ("satisfied", "fairly_satisfied"),
         )
         self.assertEqual(visit.opinion, "师傅很专业")
+        # The fourth star posts 4.
+        self.assertEqual(visit.answer_ids.value_rating, 4)

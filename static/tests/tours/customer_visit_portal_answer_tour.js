@@ -3,7 +3,7 @@
 import { registry } from "@web/core/registry";
 
 // A Chinese customer opens the link of an SMS on a phone and answers the
-// visit: faces per aspect, an opinion, send.
+// visit: faces per aspect, four stars, an opinion, send.
 registry.category("web_tour.tours").add("customer_visit_portal_answer_tour", {
     steps: () => [
         {
@@ -34,6 +34,28 @@ registry.category("web_tour.tours").add("customer_visit_portal_answer_tour", {
         },
         {
             trigger: "#rating_satisfaction_service_fairly_satisfied:checked",
+        },
+        {
+            content: "The technician: four stars",
+            trigger: ".o_visit_stars[role='radiogroup'] input[value='4'] + label.o_visit_star",
+            run: "click",
+        },
+        {
+            content: "The stars up to the fourth fill, the fifth stays empty",
+            trigger: ".o_visit_stars input[value='4']:checked",
+            run() {
+                const shown = (value) => {
+                    const label = document.querySelector(
+                        `.o_visit_stars input[value='${value}'] + label`
+                    );
+                    return getComputedStyle(label.querySelector(".o_visit_star_full"))
+                        .display !== "none";
+                };
+                const filled = [1, 2, 3, 4, 5].map(shown);
+                if (filled.join() !== "true,true,true,true,false") {
+                    throw new Error(`Stars filled: ${filled.join()}`);
+                }
+            },
         },
         {
             content: "Write an opinion",
