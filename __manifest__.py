@@ -3,7 +3,7 @@
     "name": "Customer Follow-up Visits",
     "summary": "Plan, run and record customer follow-up visits (回访): "
     "calls and site visits after a sale, a repair or a complaint",
-    "version": "18.0.1.8.0",
+    "version": "18.0.1.9.0",
     "category": "Services/Follow-ups",
     "license": "AGPL-3",
     "author": "customer_visit contributors",
@@ -11,6 +11,7 @@
     "maintainers": [],
     "depends": [
         "mail",
+        "hr",
         "portal",
         "resource",
         "contacts",
@@ -71,6 +72,10 @@
     "assets": {
         "web.assets_backend": [
             "customer_visit/static/src/**/*",
+            ("remove", "customer_visit/static/src/portal/**/*"),
+        ],
+        "web.assets_frontend": [
+            "customer_visit/static/src/portal/**/*",
         ],
         "web.assets_tests": [
             "customer_visit/static/tests/tours/*.js",

@@ -64,6 +64,7 @@ class VisitCase(models.Model):
             "team_id",
             "partner_id",
             "served_by_id",
+            "served_department_id",
             "served_product_id",
             "channel",
             "source_model",
@@ -84,6 +85,8 @@ class VisitCase(models.Model):
             "dispatch_date",
             "answer_date",
             *SATISFACTION_FIELDS,
+            "satisfaction_item_total",
+            "satisfaction_item_count",
         ],
         "visit.plan": ["rule_id"],
         "visit.rule.skip": [
@@ -120,6 +123,9 @@ class VisitCase(models.Model):
         string="Served by",
         readonly=True,
         help="Whose work the customer judged (empty for a case not planned).",
+    )
+    served_department_id = fields.Many2one(
+        "hr.department", string="Department served", readonly=True
     )
     served_product_id = fields.Many2one(
         "product.product", string="Product served", readonly=True
@@ -177,7 +183,8 @@ class VisitCase(models.Model):
         aggregator="avg",
         digits=(3, 2),
         readonly=True,
-        help="Average of the aspects answered; empty when not rated.",
+        help="Average of the aspects and the counted items answered, on the "
+        "aspects' 1-4 scale (as the visit's); empty when not rated.",
     )
     score_product = fields.Float(
         string="Product quality (1-4)", aggregator="avg", digits=(3, 2), readonly=True
@@ -283,6 +290,7 @@ class VisitCase(models.Model):
                    r.team_id,
                    r.partner_id,
                    r.served_by_id,
+                   r.served_department_id,
                    r.served_product_id,
                    r.channel,
                    r.source_model,
@@ -318,8 +326,9 @@ class VisitCase(models.Model):
                         AS overdue_count,
                    (r.is_problem_open IS TRUE)::int AS problem_count,
                    CASE WHEN r.is_problem_open THEN r.date_done END AS problem_done,
-                   CASE WHEN %(answered)s > 0
-                        THEN (%(total)s)::numeric / (%(answered)s)
+                   CASE WHEN %(answered)s + r.satisfaction_item_count > 0
+                        THEN (%(total)s + r.satisfaction_item_total)::numeric
+                             / (%(answered)s + r.satisfaction_item_count)
                    END AS satisfaction_score,
                    %(s0)s AS score_product,
                    %(s1)s AS score_service,
@@ -389,6 +398,7 @@ class VisitCase(models.Model):
                    NULL::integer AS team_id,
                    s.partner_id,
                    NULL::integer AS served_by_id,
+                   NULL::integer AS served_department_id,
                    NULL::integer AS served_product_id,
                    s.channel,
                    rule.model_name AS source_model,

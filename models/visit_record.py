@@ -293,6 +293,15 @@ class VisitRecord(models.Model):
         store=True,
         help="At least one aspect was rated unsatisfied.",
     )
+    # The counted items' part of the satisfaction (their scores on the
+    # aspects' 1-4 scale, and how many): stored so that the cases average
+    # them with the aspects in SQL, unrounded, as the visit does.
+    satisfaction_item_total = fields.Float(
+        compute="_compute_satisfaction", store=True, aggregator=None
+    )
+    satisfaction_item_count = fields.Integer(
+        compute="_compute_satisfaction", store=True, aggregator=None
+    )
     opinion = fields.Text(
         tracking=True,
         help="Opinions, suggestions, new needs, in the customer's words.",
@@ -719,10 +728,12 @@ class VisitRecord(models.Model):
         """The satisfaction of the aspects' ``levels`` and the counted
         script ``items`` [(score on 1-4, level of a 4-level item)]."""
         levels = [level for level in levels if level]
-        scores = [SATISFACTION_SCORES[level] for level in levels]
-        scores += [score for score, _level in items]
+        item_scores = [score for score, _level in items]
+        scores = [SATISFACTION_SCORES[level] for level in levels] + item_scores
         return {
             "satisfaction_score": sum(scores) / len(scores) if scores else 0.0,
+            "satisfaction_item_total": sum(item_scores),
+            "satisfaction_item_count": len(item_scores),
             "is_rated": bool(scores),
             "is_unsatisfied": "unsatisfied" in levels
             or any(level == "unsatisfied" for _score, level in items),

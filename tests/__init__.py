@@ -59,7 +59,9 @@ from . import test_house_choices
 from . import test_house_reports
 from . import test_house_reasons
 from . import test_served
+from . import test_served_paths
 from . import test_repeat_issues
 from . import test_item_statistics
 from . import test_items
 from . import test_score_reasons
+from . import test_served_indicators
