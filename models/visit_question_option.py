@@ -40,24 +40,26 @@ class VisitQuestionOption(models.Model):
         if not frozen:
             return super().create(vals_list)
         options = self.browse()
+        # The choices added to one question at once make one version.
+        added = {}
         for vals in vals_list:
             question = Question.browse(vals.get("question_id"))
             if question not in frozen:
                 options |= super().create([vals])
                 continue
+            added.setdefault(question, []).append(
+                {k: v for k, v in vals.items() if k != "question_id"}
+            )
+        for question, new_vals in added.items():
             question.write(
-                {
-                    "option_ids": [
-                        Command.create(
-                            {k: v for k, v in vals.items() if k != "question_id"}
-                        )
-                    ]
-                }
+                {"option_ids": [Command.create(values) for values in new_vals]}
             )
             new = question.with_context(active_test=False).search(
                 [("previous_id", "=", question.id)], order="id desc", limit=1
             )
-            options |= new.with_context(active_test=False).option_ids.sorted("id")[-1:]
+            options |= new.with_context(active_test=False).option_ids.sorted("id")[
+                -len(new_vals) :
+            ]
         return options
 
     def write(self, vals):

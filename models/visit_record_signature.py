@@ -136,6 +136,10 @@ class VisitRecord(models.Model):
                 }
                 for fname in SATISFACTION_FIELDS
             ],
+            # Why a score is low: the visit's reasons, else (a paper form)
+            # the type's list to tick.
+            "reasons": rec.score_reason_ids.mapped("name"),
+            "reasons_offered": rec.type_id.score_reason_ids.mapped("name"),
             "opinion": rec.opinion or "",
             "problem": rec.problem_description or "",
             "reply_date": rec.reply_date

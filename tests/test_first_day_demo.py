@@ -87,6 +87,17 @@ class TestFirstDayDemo(VisitCommon):
         visit_type = self.env.ref("customer_visit.visit_type_relationship")
         self.assertEqual(visit_type.with_context(lang="zh_CN").name, "关系维护回访")
 
+    def test_demo_dental_card_reads_in_chinese(self):
+        dental = self.env.ref("customer_visit.demo_type_dental").with_context(
+            lang="zh_CN"
+        )
+        self.assertEqual(dental.name, "牙科回访")
+        self.assertEqual(
+            dental.question_ids.sorted("sequence")[0].name, "是否安装了牙冠？"
+        )
+        # The English wording stays the source.
+        self.assertEqual(dental.with_context(lang="en_US").name, "Dental follow-up")
+
     def test_batch_of_one_visit_says_so_in_the_singular(self):
         partner = self.env.ref("customer_visit.demo_partner_li")
         wizard = Form(

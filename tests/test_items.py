@@ -2,6 +2,8 @@
 recommendations counted in the visit's satisfaction, conditional items, and
 frozen scripts (an answered question changed makes its next version)."""
 
+from lxml import html as lxml_html
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.http import Request
@@ -119,6 +121,14 @@ class TestItemsSatisfaction(ItemsCommon):
         )
         self.assertEqual(self._answer(visit, self.q_nps).value_nps, "8")
         self.assertEqual(self._answer(visit, self.q_nps)._display_value(), "8")
+        # The indicators' cases average the same scores, unrounded.
+        case = (
+            self.env["visit.case"]
+            .with_user(self.manager)
+            .search([("record_id", "=", visit.id), ("kind", "=", "visit")])
+        )
+        self.assertAlmostEqual(case.satisfaction_score, 3.4125, places=4)
+        self.assertEqual(case.score_product, 4.0)
 
     def test_items_alone_rate_a_visit_and_an_unsatisfied_item_is_unsatisfied(self):
         visit = self._dental_visit()
@@ -282,6 +292,25 @@ class TestItemsVersions(ItemsCommon):
         # The old visit is still valid against its (archived) script.
         done._check_answer_questions()
 
+    def test_an_answer_given_while_the_question_is_reworded_is_kept(self):
+        self._answered_visit()
+        visit = self._dental_visit()
+        # The agent has Log Outcome open and rates the doctor...
+        form = self._wizard(visit)
+        with form.answer_ids.edit(2) as line:
+            line.value_rating = "4"
+        wizard = form.save()
+        # ... while the manager rewords the question (answered elsewhere).
+        self.q_doctor.with_user(self.manager).name = "Rate the dentist"
+        new = self.dental.question_ids.filtered(lambda q: q.sequence == 3)
+        self.assertEqual(new.previous_id, self.q_doctor)
+        wizard.action_confirm()
+        answer = self._answer(visit, new)
+        self.assertEqual(answer.value_rating, 4, "the rating given is not lost")
+        self.assertEqual(answer.question, "Rate the dentist")
+        # 4 stars count 1 + (4 - 1) * 3 / 4 = 3.25 on the 1-4 scale.
+        self.assertAlmostEqual(visit.satisfaction_score, 3.25)
+
     def test_a_kind_changed_after_answers_makes_a_new_version(self):
         done = self._answered_visit()
         self.q_doctor.with_user(self.manager).write({"answer_kind": "scale4"})
@@ -336,6 +365,48 @@ class TestItemsVersions(ItemsCommon):
         self.assertEqual(new.option_ids.mapped("name"), ["Crown", "Composite filling"])
         self.assertEqual(answer.option_id.name, "Crown")
         self.assertEqual(answer.question_id, question)
+
+    def test_choices_added_at_once_to_an_answered_question_make_one_version(self):
+        question = (
+            self.env["visit.type.question"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "type_id": self.dental.id,
+                    "sequence": 6,
+                    "name": "Which treatment?",
+                    "answer_kind": "choice",
+                    "option_ids": [Command.create({"name": "Crown"})],
+                }
+            )
+        )
+        visit = self._dental_visit()
+        self._answer(visit, question).with_user(
+            self.agent
+        ).option_id = question.option_ids
+        # As an RPC create of two choices in one call.
+        added = (
+            self.env["visit.question.option"]
+            .with_user(self.manager)
+            .create(
+                [
+                    {"question_id": question.id, "name": "Filling"},
+                    {"question_id": question.id, "name": "Implant"},
+                ]
+            )
+        )
+        versions = (
+            self.env["visit.type.question"]
+            .with_context(active_test=False)
+            .search([("previous_id", "=", question.id)])
+        )
+        self.assertEqual(len(versions), 1, "one next version, not one per choice")
+        self.assertTrue(versions.active)
+        self.assertEqual(
+            versions.option_ids.mapped("name"), ["Crown", "Filling", "Implant"]
+        )
+        self.assertEqual(added, versions.option_ids[1:])
+        self.assertEqual(question.option_ids.mapped("name"), ["Crown"])
 
     def test_a_given_choice_removed_stays_on_the_earlier_version(self):
         Question = self.env["visit.type.question"].with_user(self.manager)
@@ -674,6 +745,40 @@ class TestItemsPortal(HttpCase):
         self.assertEqual(response.status_code, 400)
         visit.invalidate_recordset()
         self.assertFalse(visit.answer_ids.filtered(lambda a: a._has_value()))
+
+    def test_a_refused_answer_gives_back_what_the_customer_typed(self):
+        visit = self._visit()
+        response = self._post(
+            visit,
+            {
+                f"answer_{self.q_crown.id}": "yes",
+                f"answer_{self.q_level.id}": "fairly_satisfied",
+                f"answer_{self.q_nps.id}": "12",
+                "rating_satisfaction_service": "satisfied",
+                "opinion": "牙冠很好 <b>谢谢</b>",
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        doc = lxml_html.fromstring(response.text)
+        form = doc.xpath("//form[contains(@class, 'o_visit_answer_form')]")[0]
+
+        def checked(name):
+            return form.xpath(f".//input[@name='{name}'][@checked]/@value")
+
+        self.assertEqual(
+            form.xpath(
+                f".//select[@name='answer_{self.q_crown.id}']/option[@selected]/@value"
+            ),
+            ["yes"],
+        )
+        self.assertEqual(checked(f"answer_{self.q_level.id}"), ["fairly_satisfied"])
+        self.assertEqual(checked("rating_satisfaction_service"), ["satisfied"])
+        # The refused value is not on the scale: no button is checked.
+        self.assertEqual(checked(f"answer_{self.q_nps.id}"), [])
+        # The opinion comes back as text, escaped, not as markup.
+        opinion = form.xpath(".//textarea[@name='opinion']")[0]
+        self.assertEqual(opinion.text, "牙冠很好 <b>谢谢</b>")
+        self.assertFalse(opinion.xpath(".//b"))
 
     def test_a_required_item_is_required_when_asked(self):
         visit = self._visit()

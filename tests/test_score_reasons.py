@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from lxml import html as lxml_html
+
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import Request
@@ -172,6 +174,33 @@ class TestScoreReasons(VisitCommon):
             .search(lines["Service attitude"]["domain"])
         )
         self.assertEqual(len(drill), 2)
+
+    def _sheet_text(self, visit):
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.agent)
+            .with_context(lang="en_US")
+            ._render_qweb_html("customer_visit.visit_record_report_sheet", visit.ids)[0]
+            .decode()
+        )
+        return " ".join(lxml_html.fromstring(html).text_content().split())
+
+    def test_the_paper_form_has_a_box_per_reason_and_the_sheet_prints_them(self):
+        visit = self._create_visit(type_id=self.type_plain.id, user_id=self.agent.id)
+        blank = self._sheet_text(visit)
+        self.assertIn("If not satisfied, why?", blank)
+        self.assertIn("Waiting at the counter", blank)
+        self.assertIn(self.attitude.name, blank)
+        self.assertNotIn(self.price.name, blank, "not a reason the type offers")
+        self._log(
+            visit,
+            satisfaction_service="unsatisfied",
+            score_reason_ids=self.waiting,
+        ).action_confirm()
+        done = self._sheet_text(visit)
+        self.assertNotIn("If not satisfied, why?", done)
+        # The reason given alone, not the type's list.
+        self.assertIn("Reasons for the low score Waiting at the counter Opinion", done)
 
     def test_an_agent_cannot_edit_the_list(self):
         with self.assertRefused(Exception, "not allowed|You are not allowed"):

@@ -262,12 +262,7 @@ class VisitOutcomeWizard(models.TransientModel):
                 reply_date=self.reply_date,
                 is_problem_solved=False,
             )
-        answers = {answer.question_id: answer for answer in self.answer_ids}
-        values["answer_ids"] = [
-            Command.update(answer.id, answers[answer.question_id]._answer_values())
-            for answer in record.answer_ids
-            if answer.question_id in answers
-        ]
+        values["answer_ids"] = self._answer_commands(record)
         record.write(values)
         if reached:
             self._create_complaint()
@@ -279,6 +274,42 @@ class VisitOutcomeWizard(models.TransientModel):
             next_round = self._create_next_round()
             return next_round._get_form_action()
         return {"type": "ir.actions.act_window_close"}
+
+    def _answer_commands(self, record):
+        """The updates of the visit's answers from the lines. A question
+        reworded while the dialog was open moved the visit's unanswered
+        answer to its next version: the line of the earlier version fills
+        it, a choice by its wording in the next version."""
+        lines = {line.question_id: line for line in self.answer_ids}
+        commands = []
+        for answer in record.answer_ids:
+            question = answer.question_id
+            while question and question not in lines:
+                question = question.previous_id
+            if not question:
+                continue
+            values = lines[question]._answer_values()
+            if values.get("option_id") and question != answer.question_id:
+                values["option_id"] = self._next_option(
+                    lines[question].option_id, answer.question_id
+                ).id
+            commands.append(Command.update(answer.id, values))
+        return commands
+
+    def _next_option(self, option, question):
+        """The choice of ``question`` (a later version) worded as
+        ``option``; refused when the new version no longer offers it."""
+        same = question.option_ids.filtered(lambda o: o.name == option.name)
+        if not same:
+            raise UserError(
+                self.env._(
+                    "“%(question)s” was changed while you were logging the "
+                    "outcome and no longer offers “%(choice)s”: choose again.",
+                    question=question.name,
+                    choice=option.name,
+                )
+            )
+        return same[:1]
 
     def _create_complaint(self):
         if not self.new_complaint:
