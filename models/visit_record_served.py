@@ -7,7 +7,7 @@ and product, beside the agent who called. Only managers correct them by
 hand.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from .visit_protect import field_labels, refused_fields
@@ -21,6 +21,8 @@ class VisitRecord(models.Model):
     served_by_id = fields.Many2one(
         "res.partner",
         string="Served by",
+        # Read from the source at planning, not duplicated by hand.
+        copy=False,
         index=True,
         tracking=True,
         ondelete="restrict",
@@ -30,6 +32,8 @@ class VisitRecord(models.Model):
     served_department_id = fields.Many2one(
         "hr.department",
         string="Department served",
+        # Read from the source at planning, not duplicated by hand.
+        copy=False,
         index="btree_not_null",
         tracking=True,
         ondelete="restrict",
@@ -41,6 +45,8 @@ class VisitRecord(models.Model):
     served_product_id = fields.Many2one(
         "product.product",
         string="Product served",
+        # Read from the source at planning, not duplicated by hand.
+        copy=False,
         index="btree_not_null",
         tracking=True,
         ondelete="restrict",
@@ -54,13 +60,22 @@ class VisitRecord(models.Model):
         for rec in self:
             rec.is_served_editable = editable
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A visit made by hand (an agent's "Add a round", an RPC create)
+        # names no served person: the planner, the batch and the next
+        # rounds set them as the addon's own action.
+        for vals in vals_list:
+            self._check_served_write(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
         self._check_served_write(vals)
         return super().write(vals)
 
     def _check_served_write(self, vals):
         """Who and what was served are set at planning; only a manager
-        corrects them by hand (tracked)."""
+        corrects them by hand (tracked). On an empty recordset: a create."""
         if not set(SERVED_FIELDS).intersection(vals) or self.env.user.has_group(
             "customer_visit.group_visit_manager"
         ):

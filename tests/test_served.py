@@ -1,9 +1,9 @@
 from ast import literal_eval
 from datetime import timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import VisitCommon
 
@@ -167,6 +167,34 @@ class TestServed(VisitCommon):
         visit.write({"served_by_id": self.tech_tom.partner_id.id, "opinion": "ok"})
         visits[0].with_user(self.manager).served_by_id = self.tech_ted.partner_id
         self.assertEqual(visits[0].served_by_id, self.tech_ted.partner_id)
+
+    def test_an_agent_names_no_served_person_on_a_visit_made_by_hand(self):
+        _rule, visits = self._generate()
+        Visit = self.env["visit.record"].with_user(self.agent)
+        with self.assertRefused(AccessError, "only a follow-up manager"):
+            self._create_visit(
+                env=Visit.env,
+                user_id=self.agent.id,
+                served_by_id=self.tech_ted.partner_id.id,
+            )
+        # A duplicate is made by hand: it names nobody served.
+        copy = visits[0].with_user(self.agent).copy()
+        self.assertFalse(copy.served_by_id)
+        # The next round the agent agrees in Log Outcome is the addon's:
+        # for the same person served.
+        form = Form(
+            Visit.with_context(active_model="visit.record", active_id=visits[0].id).env[
+                "visit.outcome.wizard"
+            ]
+        )
+        form.outcome = "reached"
+        form.needs_another_round = True
+        form.problem_description = "The boiler still leaks"
+        form.reply_date = fields.Date.today() + timedelta(days=3)
+        form.save().action_confirm()
+        next_round = visits[0].next_record_ids
+        self.assertEqual(len(next_round), 1)
+        self.assertEqual(next_round.served_by_id, self.tech_tom.partner_id)
 
     def test_a_served_person_sees_own_results_only_when_the_company_allows(self):
         _rule, visits = self._generate()
