@@ -61,6 +61,9 @@ SATISFACTION_SCORES = {
 # The levels below satisfied (out of the satisfied share): a low score, for
 # which the customer may give a reason.
 LOW_LEVELS = ("basically_satisfied", "unsatisfied")
+# Whose work, which department and which product a visit judged: set at
+# planning, kept by its rounds (visit_record_served).
+SERVED_FIELDS = ("served_by_id", "served_department_id", "served_product_id")
 SATISFACTION_FIELDS = (
     "satisfaction_product",
     "satisfaction_service",

@@ -3,7 +3,7 @@ from datetime import datetime
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .const import CHANNELS
+from .const import CHANNELS, SERVED_FIELDS
 from .visit_protect import (
     addon_action,
     field_labels,
@@ -347,6 +347,10 @@ class VisitPlan(models.Model):
         if last:
             values = Planner._round_values(last, now, channel=last.channel)
             values.pop("previous_record_id")
+            # Who and what was served: filled when the round is saved
+            # (visit.record._add_served_of_plans), not by the client.
+            for fname in SERVED_FIELDS:
+                values.pop(fname, None)
         else:
             values = Planner._visit_values(
                 self.type_id,

@@ -360,9 +360,7 @@ class VisitPlanner(models.AbstractModel):
             **{
                 # Served by the same person, of the same department, for
                 # the same product.
-                "served_by_id": record.served_by_id.id,
-                "served_department_id": record.served_department_id.id,
-                "served_product_id": record.served_product_id.id,
+                **record._served_of(),
                 **extra,
             },
         )
@@ -431,6 +429,35 @@ class VisitPlanner(models.AbstractModel):
                 raise ValidationError(
                     self._served_path_message(kind, owner, path, model_name)
                 )
+            if path:
+                self._check_path_readable(model_name, path, owner)
+
+    @api.model
+    def _check_path_readable(self, model_name, path, owner):
+        """Refuse a path through a model or a field the user naming it may
+        not read: the planner follows it as the addon (every source of a
+        rule, whoever runs it), so it must not read for them what they
+        could not read themselves (an employee's bank account...)."""
+        target = model_name
+        for name in [*path.split("."), None]:
+            Model = self.env[target]
+            field = Model._fields[name] if name else None
+            if not Model.has_access("read") or (
+                field and not field.is_accessible(self.env)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(owner)s: you may not read %(what)s, so the path "
+                        "%(path)s may not read it either.",
+                        owner=owner,
+                        what=field._description_string(self.env)
+                        if field
+                        else Model._description,
+                        path=path,
+                    )
+                )
+            if field:
+                target = field.comodel_name
 
     @api.model
     def _served_path_message(self, kind, owner, path, model_name):
@@ -490,7 +517,13 @@ class VisitPlanner(models.AbstractModel):
         in the visit's company (``companies``: {source id: company id}, or
         one company id for all; the company of the user by default).
         Empty when no path is named."""
-        paths = {kind: path for kind, path in (paths or {}).items() if path}
+        # A path whose field is gone since it was named (a module removed, a
+        # custom field deleted) reads nothing rather than stop the batch.
+        paths = {
+            kind: path
+            for kind, path in (paths or {}).items()
+            if path and self._path_fits(sources._name, path, kind)
+        }
         if not sources or not paths:
             return {}
         served = {source.id: {} for source in sources}

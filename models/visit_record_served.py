@@ -10,9 +10,8 @@ hand.
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .visit_protect import field_labels, refused_fields
-
-SERVED_FIELDS = ("served_by_id", "served_department_id", "served_product_id")
+from .const import SERVED_FIELDS
+from .visit_protect import field_labels, is_addon_write, refused_fields
 
 
 class VisitRecord(models.Model):
@@ -62,12 +61,56 @@ class VisitRecord(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # A visit made by hand (an agent's "Add a round", an RPC create)
-        # names no served person: the planner, the batch and the next
-        # rounds set them as the addon's own action.
-        for vals in vals_list:
-            self._check_served_write(vals)
+        if not is_addon_write(self.env):
+            if not self.env.user.has_group("customer_visit.group_visit_manager"):
+                # Made by hand (an RPC create, "Add a round"), a visit names
+                # nobody served, not even by the context's defaults: the
+                # planner, the batch and the rounds set them.
+                self = self.with_context(
+                    **{
+                        key: False
+                        for key in self.env.context
+                        if key.startswith("default_")
+                        and key.removeprefix("default_") in SERVED_FIELDS
+                    }
+                )
+                for vals in vals_list:
+                    self._check_served_write(vals)
+            self._add_served_of_plans(vals_list)
         return super().create(vals_list)
+
+    def _served_of(self):
+        """{served field: id} of this visit: what its next rounds keep."""
+        self.ensure_one()
+        return {fname: self[fname].id for fname in SERVED_FIELDS}
+
+    def _add_served_of_plans(self, vals_list):
+        """A round added by hand to a plan is for whom and what its last
+        round was, as the rounds the addon makes (see
+        visit.planner._round_values)."""
+
+        def plan_of(vals):
+            # A form names the plan by the context's default, not its values.
+            if any(map(vals.get, SERVED_FIELDS)):
+                return False
+            return vals.get("plan_id") or self.env.context.get("default_plan_id")
+
+        # Only a plan the user may read: its rounds' served are copied.
+        plans = (
+            self.env["visit.plan"]
+            .browse({plan_of(vals) for vals in vals_list} - {False, None})
+            ._filtered_access("read")
+        )
+        last_rounds = {
+            # sudo: the plan's last round may be another agent's; only whom
+            # and what it served are copied to the new round.
+            plan.id: plan.sudo().record_ids.sorted(lambda rec: (rec.round, rec.id))[-1:]
+            for plan in plans
+        }
+        for vals in vals_list:
+            # A form sends every field: empty served values name nobody.
+            if last := last_rounds.get(plan_of(vals)):
+                vals.update(last._served_of())
 
     def write(self, vals):
         self._check_served_write(vals)

@@ -710,8 +710,12 @@ class VisitRule(models.Model):
         """{source id: served person, department and product} of a batch
         of sources, for visits of the rule's company."""
         Planner = self.env["visit.planner"]
+        # In the rule's company: a hop such as res.users.employee_id reads
+        # the employee of the current company (a cron runs in another).
         return Planner._served_values(
-            sources, Planner._served_paths(self), self.company_id.id
+            sources.with_company(self.company_id),
+            Planner._served_paths(self),
+            self.company_id.id,
         )
 
     @api.constrains(

@@ -65,3 +65,4 @@ from . import test_item_statistics
 from . import test_items
 from . import test_score_reasons
 from . import test_served_indicators
+from . import test_review_attacks

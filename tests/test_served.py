@@ -196,6 +196,21 @@ class TestServed(VisitCommon):
         self.assertEqual(len(next_round), 1)
         self.assertEqual(next_round.served_by_id, self.tech_tom.partner_id)
 
+    def test_a_round_the_agent_adds_by_hand_is_for_the_same_person_served(self):
+        _rule, visits = self._generate()
+        plan = visits[0].plan_id.with_user(self.agent)
+        action = plan.action_add_step()
+        self.assertFalse(
+            [key for key in action["context"] if "served" in key],
+            "the client is not given whom to name",
+        )
+        form = Form(
+            self.env(user=self.agent)["visit.record"].with_context(**action["context"])
+        )
+        added = form.save()
+        self.assertEqual(added.plan_id, visits[0].plan_id)
+        self.assertEqual(added.served_by_id, self.tech_tom.partner_id)
+
     def test_a_served_person_sees_own_results_only_when_the_company_allows(self):
         _rule, visits = self._generate()
         self._close(visits[:3], [("satisfied", False)] * 3)

@@ -2,6 +2,7 @@ import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
@@ -83,6 +84,9 @@ class TestServedPaths(VisitCommon):
             user_id=cls.tech.id,
         )
 
+    def _hr_officer(self, user):
+        user.groups_id = [Command.link(self.env.ref("hr.group_hr_user").id)]
+
     def _visit_of_rule(self, ticket=None, **values):
         ticket = ticket or self.closed_ticket
         rule = (
@@ -108,7 +112,9 @@ class TestServedPaths(VisitCommon):
         self.assertEqual(visit.served_by_id, self.tech.partner_id)
         self.assertEqual(visit.served_department_id, self.repairs)
         # Through the user's employee: the same person (its work contact)
-        # and the employee's own department.
+        # and the employee's own department. A path reads only what the
+        # manager naming it may read: employees, as an HR officer.
+        self._hr_officer(self.manager)
         visit = self._visit_of_rule(
             self.other_ticket, served_by_path="user_id.employee_id"
         )
@@ -117,7 +123,9 @@ class TestServedPaths(VisitCommon):
 
     def test_department_path_wins_over_the_served_employee(self):
         # Served by Tina (Repairs), but the rule names the department of
-        # the customer's salesperson: Sam's Sales desk.
+        # the customer's salesperson: Sam's Sales desk (read through
+        # employees, so by a manager who is an HR officer).
+        self._hr_officer(self.manager)
         visit = self._visit_of_rule(
             served_by_path="user_id",
             served_department_path="partner_id.user_id.employee_id.department_id",
