@@ -811,7 +811,15 @@ class VisitIndicator(models.AbstractModel):
         groupings = run.grouping("_cases_grouped")
         return {
             dimension.field: sorted(
-                (row for row in groupings[dimension.field] if row[0]),
+                # sudo: the names only of whom and what the visits the
+                # manager reads were about, as a grouped list labels its
+                # groups (a department or product of another company may
+                # be named on them).
+                (
+                    (row[0].sudo(), *row[1:])
+                    for row in groupings[dimension.field]
+                    if row[0]
+                ),
                 key=lambda row: (row[0].display_name or "", row[0].id),
             )
             for dimension in SERVED_DIMENSIONS
@@ -1124,7 +1132,7 @@ class VisitIndicator(models.AbstractModel):
 
     @api.model
     def _figures_served(self, run):
-        """Per person and product served (SERVED_DIMENSIONS): the callback
+        """Per person, department and product served (SERVED_DIMENSIONS): the callback
         rate of their owed visits, whoever called, the satisfaction, the
         satisfied share and the unsatisfied visits, against the person's own
         target, else the one for everybody served."""
@@ -1151,11 +1159,13 @@ class VisitIndicator(models.AbstractModel):
                     continue
                 term = [(dimension.field, "=", record.id)]
                 person = record.id if dimension.field == SERVED_PERSON_FIELD else False
+                # A person by their name, as the agents (not "Company, name").
+                name = record.name if person else record.display_name
                 keys = {
                     "served_field": dimension.field,
                     "served_id": record.id,
                     "group": f"{dimension.field}-{record.id}",
-                    "group_label": record.display_name,
+                    "group_label": name,
                     "group_help": dimension_label,
                 }
 
@@ -1164,7 +1174,7 @@ class VisitIndicator(models.AbstractModel):
 
                 run.add_rate(
                     "served_callback_rate",
-                    record.display_name,
+                    name,
                     visited_n,
                     owed_n,
                     run.owed + term,
@@ -1174,7 +1184,7 @@ class VisitIndicator(models.AbstractModel):
                 )
                 run.add(
                     "served_satisfaction",
-                    record.display_name,
+                    name,
                     round(float(average), 2) if rated_n else None,
                     rated + term,
                     target=target("served_satisfaction"),
@@ -1184,7 +1194,7 @@ class VisitIndicator(models.AbstractModel):
                 )
                 run.add_rate(
                     "served_satisfied_share",
-                    record.display_name,
+                    name,
                     satisfied_n,
                     rated_n,
                     rated + term,
@@ -1195,7 +1205,7 @@ class VisitIndicator(models.AbstractModel):
                 )
                 run.add(
                     "served_unsatisfied",
-                    record.display_name,
+                    name,
                     unsatisfied_n,
                     run.domain + term + [("is_unsatisfied", "=", True)],
                     figure_label=figure_labels["served_unsatisfied"],
@@ -1221,7 +1231,7 @@ class VisitIndicator(models.AbstractModel):
             )
         run.add(
             "satisfaction",
-            self.env._("All aspects"),
+            self.env._("All aspects and counted items"),
             averages[-1],
             rated,
             measure="satisfaction_score",

@@ -76,9 +76,9 @@ export class VisitIndicators extends Component {
                 }
                 return `${this.formatNumber(line.value)} / ${line.scale || 4}`;
             case "days":
-                return _t("%s days", line.value);
+                return line.value === 1 ? _t("1 day") : _t("%s days", line.value);
             default:
-                return _t("%s visits", line.value);
+                return line.value === 1 ? _t("1 visit") : _t("%s visits", line.value);
         }
     }
 
