@@ -39,28 +39,38 @@ class VisitQuestionOption(models.Model):
         )._answered()
         if not frozen:
             return super().create(vals_list)
-        options = self.browse()
-        # The choices added to one question at once make one version.
+        # The choices added to one question at once make one version; the
+        # choices are returned in the order of ``vals_list``.
+        made = [None] * len(vals_list)
         added = {}
-        for vals in vals_list:
+        for index, vals in enumerate(vals_list):
             question = Question.browse(vals.get("question_id"))
             if question not in frozen:
-                options |= super().create([vals])
+                made[index] = super().create([vals])
                 continue
-            added.setdefault(question, []).append(
-                {k: v for k, v in vals.items() if k != "question_id"}
-            )
-        for question, new_vals in added.items():
+            added.setdefault(question, []).append(index)
+        for question, indexes in added.items():
             question.write(
-                {"option_ids": [Command.create(values) for values in new_vals]}
+                {
+                    "option_ids": [
+                        Command.create(
+                            {
+                                k: v
+                                for k, v in vals_list[index].items()
+                                if k != "question_id"
+                            }
+                        )
+                        for index in indexes
+                    ]
+                }
             )
             new = question.with_context(active_test=False).search(
                 [("previous_id", "=", question.id)], order="id desc", limit=1
             )
-            options |= new.with_context(active_test=False).option_ids.sorted("id")[
-                -len(new_vals) :
-            ]
-        return options
+            choices = new.with_context(active_test=False).option_ids.sorted("id")
+            for index, choice in zip(indexes, choices[-len(indexes) :], strict=True):
+                made[index] = choice
+        return self.browse([option.id for option in made])
 
     def write(self, vals):
         if {"name", "active"}.intersection(vals) and not self.env[

@@ -278,8 +278,9 @@ class VisitRecord(models.Model):
         # rated visits only come from visit.case (NULL when unrated).
         aggregator=None,
         digits=(3, 2),
-        help="Average of the aspects answered: 4 satisfied, 3 fairly, "
-        "2 basically satisfied, 1 unsatisfied.",
+        help="Average of the aspects and the counted items answered: 4 "
+        "satisfied, 3 fairly, 2 basically satisfied, 1 unsatisfied (an item's "
+        "stars or 0-10 brought to this scale).",
     )
     is_rated = fields.Boolean(
         string="Rated",

@@ -289,6 +289,18 @@ class VisitOutcomeWizard(models.TransientModel):
             if not question:
                 continue
             values = lines[question]._answer_values()
+            if (
+                question != answer.question_id
+                and question.answer_kind != answer.question_id.answer_kind
+                and any(value for key, value in values.items() if key != "is_skipped")
+            ):
+                raise UserError(
+                    self.env._(
+                        "“%s” was changed while you were logging the outcome: "
+                        "it is now asked differently, answer it again.",
+                        answer.question_id.name,
+                    )
+                )
             if values.get("option_id") and question != answer.question_id:
                 values["option_id"] = self._next_option(
                     lines[question].option_id, answer.question_id
