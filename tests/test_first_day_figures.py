@@ -135,8 +135,13 @@ class TestFirstDayFigures(VisitCommon):
         cases = Case.search(product["domain"])
         self.assertEqual(cases.record_id, self.rated_product)
         self.assertEqual(sorted(cases.mapped("score_product")), [1.0, 4.0])
-        self.assertEqual(satisfaction["All aspects"]["measure"], "satisfaction_score")
-        self.assertEqual(len(Case.search(satisfaction["All aspects"]["domain"])), 3)
+        self.assertEqual(
+            satisfaction["All aspects and counted items"]["measure"],
+            "satisfaction_score",
+        )
+        self.assertEqual(
+            len(Case.search(satisfaction["All aspects and counted items"]["domain"])), 3
+        )
         # The list names the aspect's column for that drill-down.
         arch = Case.get_views([(False, "list")])["views"]["list"]["arch"]
         self.assertIn("context.get('visit_case_measure') != 'score_product'", arch)

@@ -246,6 +246,8 @@ class TestHouseIndicators(VisitCommon):
         share = figures[("channel_share", "Phone call + Letter")]
         self.assertEqual((share["value"], share["status"]), (50.0, "missed"))
         # Service rated 1 (unsatisfied) and 4 (satisfied).
-        self.assertEqual(figures[("satisfaction", "All aspects")]["value"], 2.5)
+        self.assertEqual(
+            figures[("satisfaction", "All aspects and counted items")]["value"], 2.5
+        )
         # The callback, agent and channel share targets.
         self.assertEqual(page["missed_count"], 3)

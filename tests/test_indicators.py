@@ -208,7 +208,7 @@ class TestVisitIndicators(VisitCommon):
             ("agent_callback_rate", "Agent Bob"): (33.33, "missed"),
             # service rated on 1 (1), 2 (4), 7 (3); 8 unrated is left out
             ("satisfaction", "Service attitude"): (2.67, False),
-            ("satisfaction", "All aspects"): (2.67, False),
+            ("satisfaction", "All aspects and counted items"): (2.67, False),
             ("satisfaction", "Product quality"): (None, False),
             ("recovery_rate", "Unsatisfied customers recovered"): (0.0, False),
             ("overdue", "Overdue visits"): (0, False),
