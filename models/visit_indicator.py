@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, LazyTranslate
 
+from .const import SERVED_FIELDS
 from .visit_answer_analysis import LEVEL_ORDER, SCALE_KINDS, SCALE_MAX
 from .visit_record import SATISFACTION_FIELDS
 
@@ -351,7 +352,7 @@ SERVED_DIMENSIONS = (
     ServedDimension("served_department_id", _lt("Department served")),
     ServedDimension("served_product_id", _lt("Product served")),
 )
-# A served person's own target is looked up for this dimension only.
+# The dimension of the people served (named by their name, as agents).
 SERVED_PERSON_FIELD = "served_by_id"
 # A visit rated satisfied on average: 3 (fairly satisfied) or more.
 SATISFIED_SCORE = 3
@@ -460,19 +461,26 @@ class _Lines:
         type_id=False,
         period="cycle",
         question_id=False,
-        served_by_id=False,
+        served=None,
     ):
-        """The target of ``indicator`` for the served person, else for the
-        item, else for the type, else for all of them."""
+        """The target of ``indicator`` for whom or what was served
+        (``served``: {served field of the target: id}), else for the item,
+        else for the type, else for all of them."""
+        served = served or {}
         return self.targets.filtered(
             lambda t: (
                 t.indicator == indicator
                 and t.type_id.id in (type_id, False)
                 and t.question_id.id in (question_id, False)
-                and t.served_by_id.id in (served_by_id, False)
+                and all(
+                    t[fname].id in (served.get(fname, False), False)
+                    for fname in SERVED_FIELDS
+                )
                 and t.period == period
             )
-        ).sorted(lambda t: (not t.served_by_id, not t.question_id, not t.type_id))[:1]
+        ).sorted(lambda t: (not t._served_records(), not t.question_id, not t.type_id))[
+            :1
+        ]
 
     def add(
         self,
@@ -1134,7 +1142,7 @@ class VisitIndicator(models.AbstractModel):
     def _figures_served(self, run):
         """Per person, department and product served (SERVED_DIMENSIONS): the callback
         rate of their owed visits, whoever called, the satisfaction, the
-        satisfied share and the unsatisfied visits, against the person's own
+        satisfied share and the unsatisfied visits, against their own
         target, else the one for everybody served."""
         rated = run.domain + [("satisfaction_score", "!=", False)]
         figure_labels = {
@@ -1169,8 +1177,10 @@ class VisitIndicator(models.AbstractModel):
                     "group_help": dimension_label,
                 }
 
-                def target(indicator, person=person):
-                    return run.target_for(indicator, served_by_id=person)
+                def target(indicator, field=dimension.field, served_id=record.id):
+                    # Its own target (a person's, a department's, a
+                    # product's), else the one for everybody served.
+                    return run.target_for(indicator, served={field: served_id})
 
                 run.add_rate(
                     "served_callback_rate",

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .const import SERVED_FIELDS
 from .visit_answer_analysis import SCALE_KINDS, SCALE_MAX, SCALE_MIN
 
 # The targetable figures of the indicator registry (labels and order).
@@ -63,6 +64,21 @@ class VisitTarget(models.Model):
         "salesperson): the target of that person alone; leave empty for "
         "every person, department and product served.",
     )
+    served_department_id = fields.Many2one(
+        "hr.department",
+        string="Department served",
+        ondelete="cascade",
+        index="btree_not_null",
+        help="The department whose work is judged: the target of that "
+        "department alone.",
+    )
+    served_product_id = fields.Many2one(
+        "product.product",
+        string="Product served",
+        ondelete="cascade",
+        index="btree_not_null",
+        help="The product the service was about: the target of that product alone.",
+    )
     value = fields.Float(
         string="Target",
         required=True,
@@ -121,7 +137,8 @@ class VisitTarget(models.Model):
     ]
 
     def init(self):
-        # One target per indicator, type, item, served person and company,
+        # One target per indicator, type, item, served person, department
+        # or product and company,
         # except channel shares: a policy caps several sets of channels. Made
         # once: a change of its definition drops the old one in a migration
         # (18.0.1.9.0/pre-20-served-targets).
@@ -129,7 +146,10 @@ class VisitTarget(models.Model):
             """CREATE UNIQUE INDEX IF NOT EXISTS visit_target_indicator_uniq
                    ON visit_target (company_id, COALESCE(type_id, 0),
                                     COALESCE(question_id, 0),
-                                    COALESCE(served_by_id, 0), indicator, period,
+                                    COALESCE(served_by_id, 0),
+                                    COALESCE(served_department_id, 0),
+                                    COALESCE(served_product_id, 0),
+                                    indicator, period,
                                     COALESCE(signature_base, ''))
                 WHERE indicator != 'channel_share'"""
         )
@@ -145,6 +165,8 @@ class VisitTarget(models.Model):
         "type_id",
         "question_id",
         "served_by_id",
+        "served_department_id",
+        "served_product_id",
         "value",
         "is_cap",
         "signature_base",
@@ -162,8 +184,8 @@ class VisitTarget(models.Model):
                 label = f"{label} – {target.type_id.name}"
             if target.question_id:
                 label = f"{label} – {target.question_id.name}"
-            if target.served_by_id:
-                label = f"{label} – {target.served_by_id.name}"
+            for served in target._served_records():
+                label = f"{label} – {served.display_name}"
             sign = "≤" if target.is_cap else "≥"
             unit = " %" if INDICATOR_OF[target.indicator].unit == "percent" else ""
             target.name = f"{label} {sign} {target.value:g}{unit}"
@@ -276,15 +298,36 @@ class VisitTarget(models.Model):
                     )
                 )
 
-    @api.constrains("indicator", "served_by_id", "type_id", "question_id")
+    def _served_records(self):
+        """Whom or what this target is for alone: a person, a department or
+        a product (at most one), else nothing (everybody served)."""
+        self.ensure_one()
+        return [self[fname] for fname in SERVED_FIELDS if self[fname]]
+
+    @api.constrains(
+        "indicator",
+        "served_by_id",
+        "served_department_id",
+        "served_product_id",
+        "type_id",
+        "question_id",
+    )
     def _check_served(self):
         for target in self:
-            if target.served_by_id and target.indicator not in SERVED_INDICATORS:
+            if len(target._served_records()) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "%s: a target is for one person, one department or one "
+                        "product served; keep one of them.",
+                        target.name,
+                    )
+                )
+            if target._served_records() and target.indicator not in SERVED_INDICATORS:
                 raise ValidationError(
                     self.env._(
                         "Only the callback rate, the satisfaction and the satisfied "
-                        "share per served person have a target per person: clear "
-                        "Served by of %s.",
+                        "share per served person, department or product have a "
+                        "target of their own: clear whom or what %s is for.",
                         target.name,
                     )
                 )

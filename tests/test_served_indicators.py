@@ -265,6 +265,59 @@ class TestServedIndicators(VisitCommon):
         self.assertEqual(len(served_missed), 2)
         self.assertIn(own_share.id, served_missed)
 
+    def test_a_department_and_a_product_have_targets_of_their_own(self):
+        self.Target.create({"indicator": "served_satisfaction", "value": 3})
+        ward_share, product_score = self.Target.create(
+            [
+                {
+                    "indicator": "served_satisfied_share",
+                    "value": 70,
+                    "served_department_id": self.ward.id,
+                },
+                {
+                    "indicator": "served_satisfaction",
+                    "value": 3.8,
+                    "served_product_id": self.product.id,
+                },
+            ]
+        )
+        _sections, lines = self._lines()
+
+        def judged(indicator, name):
+            line = lines[(indicator, name)]
+            return line["target_id"], line["value"], line["status"]
+
+        # The repair team: visits 1 (3.5), 2 (1) and 5 (4): 2 of 3 at 3 or
+        # more = 66.67 %, under its own 70 %; its satisfaction (3.5 + 1 +
+        # 4) / 3 = 2.83 is judged on everybody's 3.
+        self.assertEqual(
+            judged("served_satisfied_share", "Repair team"),
+            (ward_share.id, 66.67, "missed"),
+        )
+        self.assertEqual(
+            judged("served_satisfaction", "Repair team")[1:], (2.83, "missed")
+        )
+        # The air conditioner: visits 1 (3.5) and 5 (4) = 3.75, under its
+        # own 3.8 although above everybody's 3; Tom has no share target.
+        self.assertEqual(
+            judged("served_satisfaction", "Air conditioner"),
+            (product_score.id, 3.75, "missed"),
+        )
+        self.assertEqual(
+            judged("served_satisfied_share", "Technician Tom"), (False, 50.0, False)
+        )
+        self.assertIn("Repair team", ward_share.name)
+        # One person, department or product per target.
+        with self.assertRefused(ValidationError, "keep one of them"):
+            self.Target.create(
+                {
+                    "indicator": "served_satisfaction",
+                    "value": 3,
+                    "served_by_id": self.tom.id,
+                    "served_department_id": self.ward.id,
+                }
+            )
+
     def test_targets_outside_their_scale_or_misplaced_are_refused(self):
         # A satisfaction is 1 to 4, a share 0 to 100 %.
         with self.assertRefused(ValidationError, "from 1 to 4, not 5"):
@@ -290,7 +343,7 @@ class TestServedIndicators(VisitCommon):
             target.value = -1
         # A person only for the served figures; the served figures over
         # every type.
-        with self.assertRefused(ValidationError, "target per person"):
+        with self.assertRefused(ValidationError, "target of their own"):
             self.Target.create(
                 {
                     "indicator": "agent_callback_rate",
