@@ -515,6 +515,10 @@ class VisitRule(models.Model):
             if template.exclude_salesperson:
                 values.update(self._template_team_assignment())
             self.update(values)
+            # Its records and visit types changed: their served paths too.
+            self.env["visit.planner"]._fit_served_paths(
+                self, self.model_name, self.step_ids.type_id, clear=True
+            )
 
     @api.model
     def _template_team_assignment(self):

@@ -259,6 +259,16 @@ class TestServedPaths(VisitCommon):
         with self.assertRefused(ValidationError, "is not a path of fields"):
             self.type_plain.with_user(self.manager).served_by_path = "user id"
 
+    def test_a_rule_from_a_template_gets_its_types_default_paths(self):
+        # The repair type names the ticket's assignee; the repair template
+        # (tickets, repair steps) brings it to the rule made from it.
+        repair = self.env.ref("customer_visit.visit_type_repair")
+        repair.served_by_path = "user_id"
+        form = Form(self.env["visit.rule"].with_user(self.manager))
+        form.template_id = self.env.ref("customer_visit.visit_rule_template_repair")
+        self.assertEqual(form.served_by_path, "user_id")
+        self.assertFalse(form.served_department_path)
+
     def test_migration_turns_served_fields_into_paths(self):
         rule = self.env["visit.rule"].create(self._rule_vals(name="Old rule"))
         user_field = self.env["ir.model.fields"]._get("helpdesk.ticket", "user_id")
