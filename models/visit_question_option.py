@@ -43,12 +43,17 @@ class VisitQuestionOption(models.Model):
         # choices are returned in the order of ``vals_list``.
         made = [None] * len(vals_list)
         added = {}
+        free = []
         for index, vals in enumerate(vals_list):
             question = Question.browse(vals.get("question_id"))
-            if question not in frozen:
-                made[index] = super().create([vals])
-                continue
-            added.setdefault(question, []).append(index)
+            if question in frozen:
+                added.setdefault(question, []).append(index)
+            else:
+                free.append(index)
+        # The choices of questions never answered: one create.
+        created = super().create([vals_list[index] for index in free])
+        for index, choice in zip(free, created, strict=True):
+            made[index] = choice
         for question, indexes in added.items():
             question.write(
                 {
