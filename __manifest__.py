@@ -3,7 +3,7 @@
     "name": "Customer Follow-up Visits",
     "summary": "Plan, run and record customer follow-up visits (回访): "
     "calls and site visits after a sale, a repair or a complaint",
-    "version": "18.0.1.9.0",
+    "version": "18.0.1.10.0",
     "category": "Services/Follow-ups",
     "license": "AGPL-3",
     "author": "customer_visit contributors",

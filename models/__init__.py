@@ -40,4 +40,5 @@ from . import visit_record_dispatch
 from . import visit_record_portal
 from . import visit_record_erasure
 from . import ir_model_fields
+from . import ir_module
 from . import mail_message

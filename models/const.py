@@ -70,3 +70,15 @@ SATISFACTION_FIELDS = (
     "satisfaction_timeliness",
     "satisfaction_result",
 )
+# The four aspects every follow-up policy rates, each an item of a type's
+# script on the 4-level scale (visit.type.question.aspect); the visit keeps
+# each one's level in its column of SATISFACTION_FIELDS, read by the figures.
+ASPECTS = [
+    ("product", "Product quality"),
+    ("service", "Service attitude"),
+    ("timeliness", "Timeliness"),
+    ("result", "Result"),
+]
+ASPECT_FIELDS = dict(
+    zip((key for key, _label in ASPECTS), SATISFACTION_FIELDS, strict=True)
+)

@@ -1442,6 +1442,10 @@ class VisitIndicator(models.AbstractModel):
                 measure="satisfied_rate",
                 **keys,
             )
+            if question.aspect:
+                # The aspects have their figures in the satisfaction
+                # section: a type's items together are its script's own.
+                continue
             totals = per_type[visit_type]
             totals[0] += scored
             totals[1] += item["satisfied"]
@@ -1470,6 +1474,7 @@ class VisitIndicator(models.AbstractModel):
             type_domain = answers + [
                 ("type_id", "=", visit_type.id),
                 ("answer_kind", "in", SCALE_KINDS),
+                ("question_id.aspect", "=", False),
             ]
             label = self.env._("%s – all items", visit_type.name)
             run.add(

@@ -1,3 +1,4 @@
+import contextvars
 import logging
 from collections import defaultdict
 from datetime import timedelta
@@ -9,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .const import (
+    ASPECT_FIELDS,
     CHANNELS,
     LOW_LEVELS,
     OPEN_STATES,
@@ -26,6 +28,9 @@ from .visit_protect import (
 from .visit_type import OPINION_CATEGORIES
 
 _logger = logging.getLogger(__name__)
+# Set while visits are created: the aspects written then are those of new
+# visits (a flag of the running code, no RPC call passes it).
+_CREATING = contextvars.ContextVar("customer_visit_creating", default=False)
 
 # What the customer signs: once a signature hash is stored, nobody may change
 # these any more; a correction is a new round.
@@ -259,17 +264,48 @@ class VisitRecord(models.Model):
     answer_ids = fields.One2many(
         "visit.answer", "record_id", string="Answers", copy=False
     )
+    # The level of each aspect: the answer to the type's aspect item, kept
+    # here for the figures (cases, ledger, partner and served results);
+    # written here, it is written to that answer (see _add_creation_hints).
     satisfaction_product = fields.Selection(
-        SATISFACTION_LEVELS, string="Product quality", copy=False, tracking=True
+        SATISFACTION_LEVELS,
+        string="Product quality",
+        copy=False,
+        tracking=True,
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+        store=True,
+        readonly=False,
     )
     satisfaction_service = fields.Selection(
-        SATISFACTION_LEVELS, string="Service attitude", copy=False, tracking=True
+        SATISFACTION_LEVELS,
+        string="Service attitude",
+        copy=False,
+        tracking=True,
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+        store=True,
+        readonly=False,
     )
     satisfaction_timeliness = fields.Selection(
-        SATISFACTION_LEVELS, string="Timeliness", copy=False, tracking=True
+        SATISFACTION_LEVELS,
+        string="Timeliness",
+        copy=False,
+        tracking=True,
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+        store=True,
+        readonly=False,
     )
     satisfaction_result = fields.Selection(
-        SATISFACTION_LEVELS, string="Result", copy=False, tracking=True
+        SATISFACTION_LEVELS,
+        string="Result",
+        copy=False,
+        tracking=True,
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+        store=True,
+        readonly=False,
     )
     satisfaction_score = fields.Float(
         compute="_compute_satisfaction",
@@ -700,6 +736,73 @@ class VisitRecord(models.Model):
             rec.attempt_count = len(rec.attempt_ids)
 
     @api.depends(
+        "answer_ids.value_level",
+        "answer_ids.is_skipped",
+        "answer_ids.question_id.aspect",
+    )
+    def _compute_aspects(self):
+        for rec in self:
+            levels = dict.fromkeys(SATISFACTION_FIELDS, False)
+            for answer in rec.answer_ids:
+                if answer.question_id.aspect and not answer.is_skipped:
+                    levels[ASPECT_FIELDS[answer.question_id.aspect]] = (
+                        answer.value_level
+                    )
+            rec.update(levels)
+
+    def _inverse_aspects(self):
+        """An aspect written on the visit is its item's answer: the answer
+        of the type's item for it, given now if the visit has none yet."""
+        labels = dict(
+            self.env["visit.type.question"]
+            ._fields["aspect"]
+            ._description_selection(self.env)
+        )
+        fields_of = {fname: aspect for aspect, fname in ASPECT_FIELDS.items()}
+        records = self
+        if _CREATING.get():
+            # New visits have no answer yet: only the aspects given count.
+            records = self.filtered(
+                lambda rec: any(rec[fname] for fname in SATISFACTION_FIELDS)
+            )
+        for rec in records:
+            answers = {
+                answer.question_id.aspect: answer
+                for answer in rec.answer_ids
+                if answer.question_id.aspect
+            }
+            for fname, aspect in fields_of.items():
+                level = rec[fname] or False
+                answer = answers.get(aspect)
+                if answer:
+                    if answer.value_level != level:
+                        answer.value_level = level
+                    continue
+                if not level:
+                    continue
+                question = rec.type_id.question_ids.filtered(
+                    lambda question, aspect=aspect: question.aspect == aspect
+                )[:1]
+                if not question:
+                    raise ValidationError(
+                        self.env._(
+                            "%(visit)s: %(type)s does not rate the aspect "
+                            "%(aspect)s; rate the items of its script, or add "
+                            "that aspect to it.",
+                            visit=rec.display_name,
+                            type=rec.type_id.name,
+                            aspect=labels[aspect],
+                        )
+                    )
+                self.env["visit.answer"].create(
+                    {
+                        "record_id": rec.id,
+                        "question_id": question.id,
+                        "value_level": level,
+                    }
+                )
+
+    @api.depends(
         *SATISFACTION_FIELDS,
         "answer_ids.value_level",
         "answer_ids.value_rating",
@@ -707,15 +810,18 @@ class VisitRecord(models.Model):
         "answer_ids.is_skipped",
         "answer_ids.answer_kind",
         "answer_ids.question_id.counts_in_satisfaction",
+        "answer_ids.question_id.aspect",
     )
     def _compute_satisfaction(self):
         for rec in self:
             # The script's items that count, answered and asked, on the
-            # aspects' 1-4 scale (see visit.type.question._score_of).
+            # aspects' 1-4 scale (see visit.type.question._score_of); the
+            # aspect items count through the visit's aspects.
             items = [
                 (answer.question_id._score_of(answer), answer.value_level)
                 for answer in rec.answer_ids
                 if answer.question_id.counts_in_satisfaction
+                and not answer.question_id.aspect
             ]
             rec.update(
                 rec._satisfaction_of(
@@ -799,6 +905,11 @@ class VisitRecord(models.Model):
                 # Its answers are the script's, empty (given answers may
                 # count: then computed after the INSERT).
                 levels = [vals.get(fname) for fname in SATISFACTION_FIELDS]
+                # The aspects not given are empty: given with the INSERT,
+                # not computed after it (nothing to write to the answers of
+                # a new visit, see _inverse_aspects).
+                for fname in SATISFACTION_FIELDS:
+                    vals.setdefault(fname, False)
                 hints.update(
                     self._satisfaction_of(levels),
                     has_low_score=any(level in LOW_LEVELS for level in levels),
@@ -1019,7 +1130,13 @@ class VisitRecord(models.Model):
         self._assign_numbers(vals_list)
         scripted = [bool(vals.get("answer_ids")) for vals in vals_list]
         self._create_plans(vals_list, types_by_id)
-        records = super(VisitRecord, merged).create(vals_list).with_env(self.env)
+        token = _CREATING.set(True)
+        try:
+            records = super(VisitRecord, merged).create(vals_list).with_env(self.env)
+        finally:
+            _CREATING.reset(token)
+        # Answers given with the visit are its script (an import of past
+        # visits); the others get the script's items, empty.
         records.browse(
             rec.id for rec, given in zip(records, scripted, strict=True) if not given
         )._create_script_answers()
@@ -1031,10 +1148,11 @@ class VisitRecord(models.Model):
     def _create_script_answers(self):
         """Load the script of the visits' types as empty answers.
 
-        One INSERT for the whole batch: the Generate cron creates three
-        answers per visit, 15,000 per batch, and an empty answer has nothing
-        for the ORM to compute or check (its company and sequence are copied
-        here, the visits are new, so not signed).
+        One INSERT for the whole batch: the Generate cron creates seven
+        answers per visit (three items and the four aspects), 35,000 per
+        batch, and an empty answer has nothing for the ORM to compute or
+        check (its company and sequence are copied here, the visits are new,
+        so not signed).
         """
         if not self:
             return
@@ -1053,6 +1171,8 @@ class VisitRecord(models.Model):
                  WHERE rec.id = ANY(%(ids)s)
                    AND question.active
               ORDER BY rec.id, question.sequence, question.id
+                -- An aspect given on creation is answered already.
+           ON CONFLICT (record_id, question_id) DO NOTHING
                 """,
                 uid=self.env.uid,
                 now=self.env.cr.now(),

@@ -12,7 +12,6 @@ from markupsafe import Markup
 from odoo import fields, models
 from odoo.tools import plaintext2html
 
-from .const import SATISFACTION_FIELDS
 from .visit_calendar import WorkCalendar, labelled_time
 
 
@@ -67,7 +66,9 @@ class VisitRecord(models.Model):
                 answer=answer._display_value(),
             )
             for answer in self.answer_ids
-            if answer.question_id._raises_problem(answer)
+            # An unsatisfied aspect is the dissatisfaction above.
+            if not answer.question_id.aspect
+            and answer.question_id._raises_problem(answer)
         ]
         return problems
 
@@ -151,19 +152,18 @@ class VisitRecord(models.Model):
         """The text of a ticket raised by this visit: the aspects rated
         below satisfied, the answers of its script, then ``description``."""
         self.ensure_one()
-        levels = dict(
-            self._fields[SATISFACTION_FIELDS[0]]._description_selection(self.env)
-        )
         aspects = [
-            "- %s: %s"
-            % (self._fields[fname]._description_string(self.env), levels[self[fname]])
-            for fname in SATISFACTION_FIELDS
-            if self[fname] and self[fname] != "satisfied"
+            "- %s: %s" % (answer.question_id.name, answer._display_value())
+            for answer in self.answer_ids
+            if answer.question_id.aspect
+            and not answer.is_skipped
+            and answer.value_level
+            and answer.value_level != "satisfied"
         ]
         answers = [
             "- %s: %s" % (answer.question_id.name, answer._display_value())
             for answer in self.answer_ids
-            if answer._display_value()
+            if not answer.question_id.aspect and answer._display_value()
         ]
         parts = []
         if aspects:

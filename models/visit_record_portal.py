@@ -20,7 +20,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq
 from odoo.tools.misc import babel_locale_parse
 
-from .const import DIGITAL_CHANNELS, OPEN_STATES
+from .const import ASPECT_FIELDS, DIGITAL_CHANNELS, OPEN_STATES
 from .visit_answer import NPS_VALUES
 from .visit_calendar import labelled_time
 from .visit_portal_fields import employee_only_fields
@@ -424,20 +424,27 @@ class VisitRecord(models.Model):
     # The four levels, as faces
     # ------------------------------------------------------------------
     def _portal_aspects(self):
-        """[(field name, label, current level, its label)] of the aspects."""
+        """[(answer, its item's wording, level, its label)] of the aspects
+        rated, as the page shows them once answered."""
         self.ensure_one()
-        labels = dict(
-            self._fields["satisfaction_product"]._description_selection(self.env)
-        )
         return [
-            (
-                fname,
-                self._fields[fname]._description_string(self.env),
-                self[fname],
-                labels.get(self[fname], ""),
-            )
-            for fname in SATISFACTION_FIELDS
+            (answer, answer.question, answer.value_level, answer._display_value())
+            for answer in self.answer_ids
+            if answer.question_id.aspect
+            and answer.value_level
+            and not answer.is_skipped
         ]
+
+    def _portal_item_groups(self):
+        """[(heading, answers)]: the aspects under how satisfied the
+        customer is, then the other items of the script."""
+        self.ensure_one()
+        aspects = self.answer_ids.filtered(lambda answer: answer.question_id.aspect)
+        groups = [
+            (self.env._("How satisfied are you?"), aspects),
+            (self.env._("Questions"), self.answer_ids - aspects),
+        ]
+        return [(heading, answers) for heading, answers in groups if answers]
 
     def _portal_levels(self):
         """[(level, label, face icon, colour)], best first."""
@@ -449,23 +456,27 @@ class VisitRecord(models.Model):
             for level, _label in SATISFACTION_LEVELS
         ]
 
-    @api.model
-    def _check_portal_ratings(self, ratings):
-        """{aspect: level} from the page, every key and value known."""
+    def _portal_ratings_as_answers(self, ratings):
+        """{question id: level} of ``ratings`` ({aspect field: level}, as
+        the page's ``rating_<field>`` keys name them): the answers to the
+        type's items of those aspects, every key and value known."""
+        self.ensure_one()
         levels = dict(SATISFACTION_LEVELS)
+        items = {
+            ASPECT_FIELDS[answer.question_id.aspect]: answer.question_id
+            for answer in self.answer_ids
+            if answer.question_id.aspect
+        }
         values = {}
         for key, raw in (ratings or {}).items():
-            if key not in SATISFACTION_FIELDS:
+            if key not in items:
                 raise UserError(self.env._("Unknown aspect: %s", key))
-            raw = (raw or "").strip()
-            if raw and raw not in levels:
+            raw = raw if isinstance(raw, str) else ""
+            if raw.strip() and raw.strip() not in levels:
                 raise UserError(
-                    self.env._(
-                        "“%s”: choose one of the faces.",
-                        self._fields[key]._description_string(self.env),
-                    )
+                    self.env._("“%s”: choose one of the faces.", items[key].name)
                 )
-            values[key] = raw or False
+            values[str(items[key].id)] = raw.strip()
         return values
 
     # ------------------------------------------------------------------
@@ -675,9 +686,10 @@ class VisitRecord(models.Model):
     def _portal_answer(
         self, raw_answers, opinion, ratings=None, access_token=None, reasons=None
     ):
-        """The customer answers the script and rates each aspect (``ratings``:
-        {aspect field: level}) and may say why a score is low (``reasons``:
-        ids of the type's reasons, as posted): the visit is done via the
+        """The customer answers the script, its aspects too (also accepted
+        by field name in ``ratings``: {aspect field: level}) and may say why
+        a score is low (``reasons``: ids of the type's reasons, as posted):
+        the visit is done via the
         portal, with the consequences of an agent's outcome (a ticket when
         unsatisfied, a next round for a problem)."""
         self.ensure_one()
@@ -696,7 +708,11 @@ class VisitRecord(models.Model):
             raise UserError(
                 self.env._("This visit is answered with our agent, not online.")
             )
-        levels = visit._check_portal_ratings(ratings)
+        # An aspect posted by its field's name is its item's answer.
+        raw_answers = {
+            **visit._portal_ratings_as_answers(ratings),
+            **(raw_answers or {}),
+        }
         if visit.partner_id._visit_opted_out():
             raise UserError(
                 self.env._("You asked not to be contacted: this visit is closed.")
@@ -720,7 +736,7 @@ class VisitRecord(models.Model):
                 OPINION_MAX,
             ),
         )
-        if not answered and not opinion and not any(levels.values()):
+        if not answered and not opinion:
             raise UserError(self.env._("Answer at least one question first."))
         now = fields.Datetime.now()
         visit._portal_opened()
@@ -728,7 +744,6 @@ class VisitRecord(models.Model):
         visit._track_set_author(customer)
         visit.write(
             {
-                **levels,
                 "answer_ids": commands,
                 "opinion": opinion or visit.opinion,
                 # Refused by the visit when nothing is rated below satisfied.

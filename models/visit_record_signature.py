@@ -85,7 +85,10 @@ class VisitRecord(models.Model):
             return selection.get(record[fname], "") if record[fname] else ""
 
         answers = []
-        for answer in rec.answer_ids.sorted(lambda a: (a.sequence, a.question_id.id)):
+        script = rec.answer_ids.sorted(lambda a: (a.sequence, a.question_id.id))
+        # The aspects print in their own table, worded as the type asks them.
+        aspects = script.filtered(lambda answer: answer.question_id.aspect)
+        for answer in script - aspects:
             question = answer.question_id
             value = answer._display_value()
             if answer.answer_kind == "rating" and answer.value_rating:
@@ -131,10 +134,10 @@ class VisitRecord(models.Model):
             "answers": answers,
             "satisfaction": [
                 {
-                    "aspect": rec._fields[fname]._description_string(env),
-                    "level": label(rec, fname),
+                    "aspect": answer.question_id.name or "",
+                    "level": "" if answer.is_skipped else label(answer, "value_level"),
                 }
-                for fname in SATISFACTION_FIELDS
+                for answer in aspects
             ],
             # Why a score is low: the visit's reasons, else (a paper form)
             # the type's list to tick.
@@ -189,6 +192,9 @@ class VisitRecord(models.Model):
                 for answer in self.answer_ids.sorted(
                     lambda a: (a.sequence, a.question_id.id)
                 )
+                # The aspects are signed as "satisfaction" above (as the
+                # visits signed before they were items of the script).
+                if not answer.question_id.aspect
             ],
             "signed_by": self.signed_by or "",
             "signed_on": fields.Datetime.to_string(self.signed_on) or "",

@@ -1,11 +1,13 @@
+import contextvars
 import re
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .const import CHANNELS, CHANNELS_NEEDING_SIGNATURE
+from .const import ASPECTS, CHANNELS, CHANNELS_NEEDING_SIGNATURE
 from .visit_planner import SERVED_PATH_FIELDS
 from .visit_portal_fields import employee_only_fields
+from .visit_type_question import ASPECT_ITEM_NAMES, ASPECT_ITEM_SEQUENCE
 
 OPINION_CATEGORIES = [
     ("product", "Product quality"),
@@ -13,6 +15,9 @@ OPINION_CATEGORIES = [
     ("suggestion", "Suggestion"),
     ("other", "Other"),
 ]
+# Set while a type is duplicated: its copy has the script it is copied
+# with, aspects or not (a flag of the running code, no RPC call passes it).
+_COPYING = contextvars.ContextVar("customer_visit_type_copy", default=False)
 # A served path of a type: field names joined by dots.
 SERVED_PATH_SYNTAX = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 # Scripts longer than this tire the customer (domain: "about five questions").
@@ -206,6 +211,47 @@ class VisitType(models.Model):
         res = super()._setup_fields()
         employee_only_fields(self, PORTAL_READABLE_FIELDS)
         return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A new type rates the four aspects, items of its script to reword
+        # or drop, unless its script already names them (or it is a copy).
+        if not _COPYING.get():
+            for vals in vals_list:
+                commands = vals.get("question_ids") or []
+                if not any(
+                    command[0] == Command.CREATE and command[2].get("aspect")
+                    for command in commands
+                ):
+                    vals["question_ids"] = list(commands) + self._aspect_item_commands()
+        types = super().create(vals_list)
+        types.question_ids.filtered("aspect")._name_aspect_items()
+        return types
+
+    def copy(self, default=None):
+        token = _COPYING.set(True)
+        try:
+            return super().copy(default)
+        finally:
+            _COPYING.reset(token)
+
+    @api.model
+    def _aspect_item_commands(self):
+        """The four aspect items a type starts with, after its script."""
+        return [
+            Command.create(
+                {
+                    "sequence": ASPECT_ITEM_SEQUENCE + index,
+                    "name": self.with_context(lang="en_US").env._(
+                        ASPECT_ITEM_NAMES[aspect]
+                    ),
+                    "answer_kind": "scale4",
+                    "counts_in_satisfaction": True,
+                    "aspect": aspect,
+                }
+            )
+            for index, (aspect, _label) in enumerate(ASPECTS)
+        ]
 
     @api.depends("question_ids")
     def _compute_question_count(self):

@@ -3,9 +3,21 @@ from contextlib import contextmanager
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, LazyTranslate
 
-from .const import LOW_LEVELS, OPEN_STATES, SATISFACTION_SCORES
+from .const import ASPECTS, LOW_LEVELS, OPEN_STATES, SATISFACTION_SCORES
+
+_lt = LazyTranslate(__name__)
+# The wording of the aspect items a new type starts with (translated into
+# every language installed, see _name_aspect_items).
+ASPECT_ITEM_NAMES = {
+    "product": _lt("Product quality"),
+    "service": _lt("Service attitude"),
+    "timeliness": _lt("Timeliness"),
+    "result": _lt("Result"),
+}
+# After the items a script is written with.
+ASPECT_ITEM_SEQUENCE = 100
 
 # Set while the versioning itself writes the questions: its changes apply
 # in place (see _edits_in_place).
@@ -37,6 +49,7 @@ RATED_KINDS = ("rating", "scale4", "nps")
 VERSIONED_FIELDS = (
     "name",
     "answer_kind",
+    "aspect",
     "counts_in_satisfaction",
     "condition_question_id",
     "condition_yes_no",
@@ -82,6 +95,13 @@ class VisitTypeQuestion(models.Model):
         help="The answer counts in the visit's satisfaction score, beside the "
         "aspects, on their 1-4 scale: stars s count 1 + (s - 1) × 3/4, a "
         "recommendation n counts 1 + n × 3/10.",
+    )
+    aspect = fields.Selection(
+        ASPECTS,
+        help="One of the four aspects every type starts with: its level is "
+        "also the visit's figure of that aspect (indicators, ledger, partner "
+        "and served results). Reword the item freely; any other item rated "
+        "on the 4-level scale counts in the satisfaction as well.",
     )
     # An archived question is an earlier version: the visits asked it keep it.
     active = fields.Boolean(default=True)
@@ -174,6 +194,33 @@ class VisitTypeQuestion(models.Model):
                     ],
                 }
             )
+
+    def _name_aspect_items(self, langs=None):
+        """Word these aspect items in every language installed (or the
+        codes ``langs``) as shipped, where they are still worded as shipped
+        in English and not translated yet: an item has no XML id for the PO
+        files to translate it."""
+        if langs is None:
+            langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        langs = [code for code in langs if code != "en_US"]
+        if not langs:
+            return
+        for question in self.filtered("aspect"):
+            term = ASPECT_ITEM_NAMES[question.aspect]
+            english = self.with_context(lang="en_US").env._(term)
+            if question.with_context(lang="en_US").name != english:
+                continue
+            current = {
+                line["lang"]: line["value"]
+                for line in question.get_field_translations("name", langs)[0]
+            }
+            missing = {
+                lang: self.with_context(lang=lang).env._(term)
+                for lang in langs
+                if current.get(lang) in (None, False, "", english)
+            }
+            if missing:
+                question.update_field_translations("name", missing)
 
     # ------------------------------------------------------------------
     # Answers: problems, scores, conditions
@@ -292,6 +339,40 @@ class VisitTypeQuestion(models.Model):
                     self.env._(
                         "The question “%s” is a choice: give it at least one choice.",
                         question.name,
+                    )
+                )
+
+    @api.constrains(
+        "aspect", "answer_kind", "counts_in_satisfaction", "type_id", "active"
+    )
+    def _check_aspect(self):
+        labels = dict(self._fields["aspect"]._description_selection(self.env))
+        for question in self.filtered("aspect"):
+            if question.answer_kind != "scale4" or not question.counts_in_satisfaction:
+                raise ValidationError(
+                    self.env._(
+                        "“%(question)s” is the aspect %(aspect)s: it is rated "
+                        "on the 4-level satisfaction scale and counts in the "
+                        "satisfaction. Keep that kind, or clear its aspect to "
+                        "make it another kind of item.",
+                        question=question.name,
+                        aspect=labels[question.aspect],
+                    )
+                )
+            twins = question.type_id.question_ids.filtered(
+                lambda other, question=question: (
+                    other.aspect == question.aspect and other != question
+                )
+            )
+            # The versioning makes the next version before archiving this one.
+            if question.active and twins and not _VERSIONING.get():
+                raise ValidationError(
+                    self.env._(
+                        "%(type)s already rates the aspect %(aspect)s with "
+                        "“%(other)s”: one item per aspect.",
+                        type=question.type_id.name,
+                        aspect=labels[question.aspect],
+                        other=twins[0].name,
                     )
                 )
 

@@ -162,6 +162,8 @@ class VisitLedger(models.AbstractModel):
             self.env["visit.type.question"]
             .with_context(active_test=False)
             .browse([question_id for (question_id,) in self.env.cr.fetchall()])
+            # The aspects have their columns above.
+            .filtered(lambda q: not q.aspect)
             .sorted(lambda q: (q.type_id.sequence, q.type_id.id, q.sequence, q.id))
         )
         several = len(questions.type_id) > 1

@@ -6,6 +6,8 @@ from odoo.tests import new_test_user
 
 from odoo.addons.base.tests.common import BaseCommon
 
+from ..models.const import ASPECT_FIELDS
+
 
 def calling_hours(env, name="Calling hours", tz="Asia/Shanghai"):
     """A calendar of calling hours 08:30-11:00 and 14:00-16:00, Monday to
@@ -193,3 +195,14 @@ class VisitCommon(BaseCommon):
         """
         with self.assertRaisesRegex(exception, regex), self.env.cr.savepoint():
             yield
+
+    def _rate(self, form, fname, level):
+        """Rate the aspect of the visit's field ``fname`` in the Log Outcome
+        ``form``: the line of its item in the script, as an agent does."""
+        aspect = {field: key for key, field in ASPECT_FIELDS.items()}[fname]
+        for index in range(len(form.answer_ids)):
+            with form.answer_ids.edit(index) as line:
+                if line.question_id.aspect == aspect:
+                    line.value_level = level
+                    return
+        raise AssertionError(f"No item rates {aspect} in this script")

@@ -91,7 +91,8 @@ class TestOutcomeRetried(HttpCase, VisitCommon):
                 "kwargs": {"context": context},
             },
         )[0]["answer_ids"]
-        self.assertEqual(len(answers), 2)
+        # The two items of the script and its four aspects.
+        self.assertEqual(len(answers), 6)
         for answer in self.make_jsonrpc_request(
             "/web/dataset/call_kw",
             {
@@ -101,6 +102,8 @@ class TestOutcomeRetried(HttpCase, VisitCommon):
                 "kwargs": {},
             },
         ):
+            if answer["answer_kind"] == "scale4":
+                continue  # the aspects: the service is rated on creation
             value = (
                 {"value_yes_no": "yes"}
                 if answer["answer_kind"] == "yes_no"
@@ -137,6 +140,8 @@ class TestOutcomeRetried(HttpCase, VisitCommon):
             sorted(
                 (a.answer_kind, a.value_yes_no or a.value_rating)
                 for a in visit.answer_ids
+                if not a.question_id.aspect
             ),
             [("rating", 4), ("yes_no", "yes")],
         )
+        self.assertEqual(visit.satisfaction_service, "satisfied")

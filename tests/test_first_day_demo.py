@@ -4,6 +4,7 @@ import pytz
 
 from odoo.tests import Form, tagged
 
+from ..models.const import ASPECT_FIELDS
 from .common import VisitCommon
 
 
@@ -55,8 +56,10 @@ class TestFirstDayDemo(VisitCommon):
         self.assertGreaterEqual(len(done), 4)
         for visit in done:
             with self.subTest(visit=visit.name):
+                items = visit.answer_ids.filtered(lambda a: not a.question_id.aspect)
                 self.assertEqual(
-                    visit.answer_ids.question_id, visit.type_id.question_ids
+                    items.question_id,
+                    visit.type_id.question_ids.filtered(lambda q: not q.aspect),
                 )
                 # Every item is answered, but a conditional one not asked.
                 self.assertTrue(
@@ -64,9 +67,13 @@ class TestFirstDayDemo(VisitCommon):
                         a._has_value()
                         or a.is_skipped
                         and a.question_id.condition_question_id
-                        for a in visit.answer_ids
+                        for a in items
                     )
                 )
+                # The aspects rated are answers of the type's aspect items.
+                for answer in visit.answer_ids - items:
+                    fname = ASPECT_FIELDS[answer.question_id.aspect]
+                    self.assertEqual(answer.value_level, visit[fname])
 
     def test_failed_demo_visit_used_every_attempt_its_type_allows(self):
         failed = self.demo_visits.filtered(lambda visit: visit.state == "failed")

@@ -241,15 +241,16 @@ class TestFirstDayComplaintTicket(VisitCommon):
             )
         )
         form.outcome = "reached"
-        self.assertEqual(len(form.answer_ids), 3)
+        # The three items of the script, then its four aspects.
+        self.assertEqual(len(form.answer_ids), 7)
         with form.answer_ids.edit(0) as answer:
             answer.value_yes_no = "no"
         with form.answer_ids.edit(1) as answer:
             answer.value_rating = "2"
         form.identity_confirmed = True
-        form.satisfaction_product = "unsatisfied"
-        form.satisfaction_service = "basically_satisfied"
-        form.satisfaction_result = "satisfied"
+        self._rate(form, "satisfaction_product", "unsatisfied")
+        self._rate(form, "satisfaction_service", "basically_satisfied")
+        self._rate(form, "satisfaction_result", "satisfied")
         form.opinion = "Still <b>noisy</b> at night"
         form.recording_ref = "REC-7"
         form.save().action_confirm()
@@ -263,7 +264,7 @@ class TestFirstDayComplaintTicket(VisitCommon):
         self.assertIn("Product quality: Unsatisfied", description)
         self.assertIn("Service attitude: Basically satisfied", description)
         self.assertNotIn("Result: Satisfied", description)
-        for answer in visit.answer_ids.filtered("question_id"):
+        for answer in visit.answer_ids.filtered(lambda a: not a.question_id.aspect):
             if answer._display_value():
                 self.assertIn(answer.question_id.name, description)
         self.assertIn("Still &lt;b&gt;noisy&lt;/b&gt; at night", description)

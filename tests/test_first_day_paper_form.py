@@ -145,7 +145,7 @@ class TestFirstDayPaperForm(VisitCommon, HttpCase):
     # -- the portal's 1-5 ratings ------------------------------------------
     def test_portal_rating_question_names_both_ends(self):
         visit = self._call()
-        question = visit.answer_ids.question_id
+        question = visit.answer_ids.question_id.filtered(lambda q: not q.aspect)
         self.assertEqual(question.answer_kind, "rating")
         self.authenticate("cv_pf_portal", "cv_pf_portal")
         response = self.url_open(f"/my/visits/{visit.id}")

@@ -35,6 +35,8 @@ class TestHouseChoices(HttpCase, VisitCommon):
                 .id,
             }
         )
+        # Its script is the one choice question the manager writes.
+        cls.visit_type.question_ids.unlink()
 
     def _script_by_manager(self):
         """The manager writes the script in the type's form, then words
@@ -48,7 +50,7 @@ class TestHouseChoices(HttpCase, VisitCommon):
                     option.name = name
                     option.is_problem = name == "Never came"
         form.save()
-        question = self.visit_type.question_ids
+        question = self.visit_type.question_ids.filtered(lambda q: not q.aspect)
         for option in question.option_ids.with_user(self.manager):
             option.with_context(lang="zh_CN").name = CHOICES[option.name]
         return question
@@ -102,7 +104,7 @@ class TestHouseChoices(HttpCase, VisitCommon):
             )
             line.option_id = question.option_ids[1]
         form.save().action_confirm()
-        answer = visit.answer_ids
+        answer = visit.answer_ids.filtered(lambda a: a.question_id == question)
         self.assertEqual(answer.option_id, question.option_ids[1])
         self.assertFalse(answer.value_text)
         self.assertEqual(answer.with_context(lang="zh_CN")._display_value(), "电话")
@@ -195,7 +197,7 @@ class TestHouseChoices(HttpCase, VisitCommon):
         )
         self.assertFalse(question.active)
         self.assertTrue(given.exists())
-        current = self.visit_type.question_ids
+        current = self.visit_type.question_ids.filtered(lambda q: not q.aspect)
         self.assertEqual(current.previous_id, question)
         self.assertEqual(current.option_ids.mapped("name"), ["By phone", "Never came"])
         self.assertEqual(visit.answer_ids.question_id, question)
@@ -225,7 +227,10 @@ class TestHouseChoices(HttpCase, VisitCommon):
                 "outcome": "reached",
                 "answer_ids": [
                     Command.update(
-                        visit.answer_ids.id, {"option_id": question.option_ids[2].id}
+                        visit.answer_ids.filtered(
+                            lambda a: a.question_id == question
+                        ).id,
+                        {"option_id": question.option_ids[2].id},
                     )
                 ],
             }
@@ -290,6 +295,8 @@ class TestHouseChoicesUpgrade(VisitCommon):
                 "question_ids": [Command.create({"name": "Was the engineer on time?"})],
             }
         )
+        # A script of before the aspects were items.
+        visit_type.question_ids.filtered("aspect").unlink()
         question = visit_type.question_ids
         self.env.flush_all()
         cr.execute(

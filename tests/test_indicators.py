@@ -233,7 +233,12 @@ class TestVisitIndicators(VisitCommon):
         Case = self.env["visit.case"].with_user(self.manager)
         for key, line in self._figures().items():
             with self.subTest(indicator=key):
-                count = Case.search_count(line["domain"])
+                # The items (the aspects are items too) open their answers.
+                count = (
+                    self.env[line.get("model") or "visit.case"]
+                    .with_user(self.manager)
+                    .search_count(line["domain"])
+                )
                 if line["indicator"] == "recovery_rate":
                     # the cases of the plans counted
                     self.assertEqual(
@@ -243,6 +248,7 @@ class TestVisitIndicators(VisitCommon):
                     "failure_reason",
                     "channel_share",
                     "channel_mix",
+                    "item_distribution",
                 ):
                     # a part of the whole: the cases of that part
                     self.assertEqual(count, line["numerator"])

@@ -67,7 +67,7 @@ class ItemsCommon(VisitCommon):
             }
         )
         cls.q_crown, cls.q_crown_level, cls.q_doctor, cls.q_nps, cls.q_text = (
-            cls.dental.question_ids.sorted("sequence")
+            cls.dental.question_ids.filtered(lambda q: not q.aspect).sorted("sequence")
         )
         cls.q_crown_level.with_user(cls.manager).write(
             {"condition_question_id": cls.q_crown.id, "condition_yes_no": "yes"}
@@ -107,7 +107,7 @@ class TestItemsSatisfaction(ItemsCommon):
             line.value_rating = "4"
         with form.answer_ids.edit(3) as line:
             line.value_nps = "8"
-        form.satisfaction_product = "satisfied"
+        self._rate(form, "satisfaction_product", "satisfied")
         form.save().action_confirm()
         # product 4; crown fairly 3; stars 4 → 1 + 3 × 3/4 = 3.25;
         # recommendation 8 → 1 + 8 × 3/10 = 3.4: (4 + 3 + 3.25 + 3.4) / 4
@@ -156,8 +156,8 @@ class TestItemsSatisfaction(ItemsCommon):
         form = self._wizard(visit)
         with form.answer_ids.edit(2) as line:
             line.value_rating = "1"
-        form.satisfaction_service = "satisfied"
-        form.satisfaction_result = "fairly_satisfied"
+        self._rate(form, "satisfaction_service", "satisfied")
+        self._rate(form, "satisfaction_result", "fairly_satisfied")
         form.save().action_confirm()
         self.assertEqual(visit.satisfaction_score, 3.5)
         self.assertFalse(visit.is_unsatisfied)
@@ -174,7 +174,7 @@ class TestItemsSatisfaction(ItemsCommon):
             line.value_yes_no = "no"
         with form.answer_ids.edit(1) as line:
             self.assertFalse(line.is_shown)
-        form.satisfaction_product = "satisfied"
+        self._rate(form, "satisfaction_product", "satisfied")
         form.save().action_confirm()
         crown = self._answer(visit, self.q_crown_level)
         self.assertTrue(crown.is_skipped)
@@ -278,7 +278,8 @@ class TestItemsVersions(ItemsCommon):
         self.assertNotIn(self.q_doctor, waiting.answer_ids.question_id)
         # New visits get the active script only.
         fresh = self._dental_visit()
-        self.assertEqual(len(fresh.answer_ids), 5)
+        # The five items and the four aspects.
+        self.assertEqual(len(fresh.answer_ids), 9)
         self.assertIn(new, fresh.answer_ids.question_id)
         self.assertNotIn(self.q_doctor, fresh.answer_ids.question_id)
         # The earlier versions are listed apart.
@@ -434,7 +435,9 @@ class TestItemsVersions(ItemsCommon):
 
     def test_a_duplicated_type_keeps_its_conditions_within_the_copy(self):
         copy = self.dental.with_user(self.manager).copy()
-        crown, crown_level = copy.question_ids.sorted("sequence")[:2]
+        crown, crown_level = copy.question_ids.filtered(lambda q: not q.aspect).sorted(
+            "sequence"
+        )[:2]
         self.assertEqual(crown_level.condition_question_id, crown)
         self.assertEqual(crown_level.condition_yes_no, "yes")
         self.assertEqual(self.q_crown_level.condition_question_id, self.q_crown)
@@ -638,9 +641,9 @@ class TestItemsPortal(HttpCase):
                 }
             )
         )
-        cls.q_crown, cls.q_level, cls.q_nps = cls.visit_type.question_ids.sorted(
-            "sequence"
-        )
+        cls.q_crown, cls.q_level, cls.q_nps = cls.visit_type.question_ids.filtered(
+            lambda q: not q.aspect
+        ).sorted("sequence")
         cls.q_level.with_user(manager).write(
             {"condition_question_id": cls.q_crown.id, "condition_yes_no": "yes"}
         )
@@ -655,6 +658,13 @@ class TestItemsPortal(HttpCase):
                 "type_id": self.visit_type.id,
                 "user_id": self.agent.id,
             }
+        )
+
+    @staticmethod
+    def _service(visit):
+        """The type's item of the service aspect."""
+        return visit.answer_ids.question_id.filtered(
+            lambda question: question.aspect == "service"
         )
 
     def _post(self, visit, data):
@@ -754,7 +764,7 @@ class TestItemsPortal(HttpCase):
                 f"answer_{self.q_crown.id}": "yes",
                 f"answer_{self.q_level.id}": "fairly_satisfied",
                 f"answer_{self.q_nps.id}": "12",
-                "rating_satisfaction_service": "satisfied",
+                f"answer_{self._service(visit).id}": "satisfied",
                 "opinion": "牙冠很好 <b>谢谢</b>",
             },
         )
@@ -772,7 +782,7 @@ class TestItemsPortal(HttpCase):
             ["yes"],
         )
         self.assertEqual(checked(f"answer_{self.q_level.id}"), ["fairly_satisfied"])
-        self.assertEqual(checked("rating_satisfaction_service"), ["satisfied"])
+        self.assertEqual(checked(f"answer_{self._service(visit).id}"), ["satisfied"])
         # The refused value is not on the scale: no button is checked.
         self.assertEqual(checked(f"answer_{self.q_nps.id}"), [])
         # The opinion comes back as text, escaped, not as markup.
@@ -826,7 +836,9 @@ class TestItemsPortalTour(HttpCase):
                 ],
             }
         )
-        crown, level, nps = visit_type.question_ids.sorted("sequence")
+        crown, level, nps = visit_type.question_ids.filtered(
+            lambda q: not q.aspect
+        ).sorted("sequence")
         level.write({"condition_question_id": crown.id, "condition_yes_no": "yes"})
         customer = self.env["res.partner"].create(
             {"name": "Chen Jing", "mobile": "+86 139 0000 0001"}

@@ -29,14 +29,15 @@ class TestOutcomeWizard(VisitCommon):
         visit = self._agent_visit(type_id=self.type_complaint.id, recording_ref=False)
         form = self._wizard(visit)
         self.assertEqual(form.phone, "+86 138 0013 8000")
-        self.assertEqual(len(form.answer_ids), 3)
+        # The three items of the script, then its four aspects.
+        self.assertEqual(len(form.answer_ids), 7)
         with form.answer_ids.edit(0) as answer:
             answer.value_yes_no = "yes"
         with form.answer_ids.edit(1) as answer:
             answer.value_rating = "5"
         form.identity_confirmed = True
-        form.satisfaction_service = "satisfied"
-        form.satisfaction_result = "fairly_satisfied"
+        self._rate(form, "satisfaction_service", "satisfied")
+        self._rate(form, "satisfaction_result", "fairly_satisfied")
         form.opinion = "谢谢，问题已经解决"
         form.recording_ref = "REC-1"
         form.save().action_confirm()
@@ -87,7 +88,7 @@ class TestOutcomeWizard(VisitCommon):
         team = self.env["helpdesk.ticket.team"].create({"name": "After-sales"})
         visit = self._agent_visit()
         form = self._wizard(visit)
-        form.satisfaction_service = "unsatisfied"
+        self._rate(form, "satisfaction_service", "unsatisfied")
         form.new_complaint = True
         form.complaint_title = "Installer left a mess"
         form.complaint_description = "Debris in the living room"
@@ -142,7 +143,7 @@ class TestOutcomeWizard(VisitCommon):
         self.assertEqual(visit.plan_id.state, "open")
         # Round two reaches the customer and raises nothing new.
         form = self._wizard(second)
-        form.satisfaction_result = "satisfied"
+        self._rate(form, "satisfaction_result", "satisfied")
         form.save().action_confirm()
         self.assertTrue(visit.is_problem_solved)
         self.assertEqual(visit.plan_id.state, "done")

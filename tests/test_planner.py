@@ -459,7 +459,8 @@ class TestPlanner(VisitCommon):
                 "question_ids": [Command.create({"name": f"Q{i}"}) for i in range(6)],
             }
         )
-        self.assertEqual(visit_type.question_count, 6)
+        # Six questions and the four aspects the type starts with.
+        self.assertEqual(visit_type.question_count, 10)
         with self.assertRefused(ValidationError, "give it at least one choice"):
             visit_type.question_ids[0].write({"answer_kind": "choice"})
         with self.assertRefused(ValidationError, "can never be answered"):
@@ -544,7 +545,7 @@ class TestPlanner(VisitCommon):
             self.env["visit.outcome.wizard"].with_context(default_record_id=visit.id)
         )
         form.outcome = "reached"
-        form.satisfaction_result = "satisfied"
+        self._rate(form, "satisfaction_result", "satisfied")
         form.new_complaint = True
         form.complaint_title = "The invoice has the wrong address"
         form.opinion_category = "service"
@@ -706,7 +707,11 @@ class TestPlanner(VisitCommon):
     def test_a_customer_answers_a_compliance_visit_on_the_portal(self):
         contract = self.env.ref("customer_visit.visit_type_new_contract")
         visit = self._create_visit(type_id=contract.id, user_id=self.caller.id)
-        answers = {str(answer.question_id.id): "yes" for answer in visit.answer_ids}
+        answers = {
+            str(answer.question_id.id): "yes"
+            for answer in visit.answer_ids
+            if answer.answer_kind == "yes_no"
+        }
         # Signed in to the portal as themself: identified (a link alone is
         # not, for this type).
         customer_user = new_test_user(

@@ -86,7 +86,7 @@ class TestPortalAnswer(HttpCase):
         visit.with_user(public)._portal_pick_callback(slot, token)
 
     def _question(self, visit):
-        return visit.answer_ids.question_id
+        return visit.answer_ids.question_id.filtered(lambda q: not q.aspect)
 
     @staticmethod
     def _portal_notes(visit):
@@ -492,7 +492,11 @@ class TestPortalAnswer(HttpCase):
         visit = self._visit()
         page = self.url_open(self._url(visit)).text
         names = set(re.findall(r'name="([a-z_0-9]+)"', page))
-        self.assertIn("rating_satisfaction_product", names)
+        # The aspects are items of the script, posted as answers.
+        product = visit.answer_ids.question_id.filtered(
+            lambda question: question.aspect == "product"
+        )
+        self.assertIn(f"answer_{product.id}", names)
         self.assertIn(f"answer_{self._question(visit).id}", names)
         self.assertIn("slot", names)
         self.assertIn("opinion", names)

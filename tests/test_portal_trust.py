@@ -150,7 +150,7 @@ class PortalAttackCommon(HttpCase):
         return body["result"]
 
     def _answer_data(self, visit, opinion="Fine"):
-        question = visit.answer_ids.question_id
+        question = visit.answer_ids.question_id.filtered(lambda q: not q.aspect)
         return {
             "rating_satisfaction_service": "satisfied",
             f"answer_{question.id}": "Works",
@@ -496,7 +496,7 @@ class TestPortalBadInput(PortalAttackCommon):
 
     def test_bad_answers_are_refused_and_nothing_written(self):
         visit = self._visit()
-        question = visit.answer_ids.question_id
+        question = visit.answer_ids.question_id.filtered(lambda q: not q.aspect)
         before = self._state(visit)
         cases = {
             "NUL in the opinion": {"opinion": "fine\x00"},

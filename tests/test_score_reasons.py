@@ -49,6 +49,8 @@ class TestScoreReasons(VisitCommon):
             if name == "score_reason_ids":
                 for reason in value:
                     form.score_reason_ids.add(reason)
+            elif name.startswith("satisfaction_"):
+                self._rate(form, name, value)
             else:
                 setattr(form, name, value)
         return form.save()

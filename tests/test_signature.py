@@ -109,7 +109,7 @@ class TestVisitSignature(VisitCommon):
         )
         form.outcome = "reached"
         self.assertTrue(form.signature_required)
-        form.satisfaction_result = "satisfied"
+        self._rate(form, "satisfaction_result", "satisfied")
         form.signed_by = "王建国"
         form.signature = png_signature()
         form.save().action_confirm()

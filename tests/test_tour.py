@@ -90,7 +90,10 @@ class TestVisitTour(HttpCase):
         )
         self.assertEqual(visit.state, "done")
         self.assertEqual(visit.satisfaction_service, "fairly_satisfied")
-        self.assertEqual(visit.answer_ids.value_yes_no, "yes")
+        self.assertEqual(
+            visit.answer_ids.filtered(lambda a: not a.question_id.aspect).value_yes_no,
+            "yes",
+        )
         self.assertEqual(visit.opinion, "Engineer was friendly")
         self.assertEqual(later.state, "planned")
 
@@ -310,4 +313,7 @@ class TestPortalPhoneTour(HttpCase):
         )
         self.assertEqual(visit.opinion, "师傅很专业")
         # The fourth star posts 4.
-        self.assertEqual(visit.answer_ids.value_rating, 4)
+        self.assertEqual(
+            visit.answer_ids.filtered(lambda a: a.answer_kind == "rating").value_rating,
+            4,
+        )

@@ -265,7 +265,11 @@ class TestVisitRecord(VisitCommon):
         )
         self.assertEqual(complaint.answer_ids.company_id, self.company_a)
         self.assertEqual(complaint.answer_ids.create_uid, self.env.user)
-        self.assertFalse(plain.answer_ids, "a type without script loads no answer")
+        # A type without a script of its own asks the four aspects.
+        self.assertEqual(
+            plain.answer_ids.question_id.mapped("aspect"),
+            ["product", "service", "timeliness", "result"],
+        )
         self.assertEqual(in_b.answer_ids.question_id, type_b.question_ids)
         self.assertEqual(in_b.answer_ids.company_id, self.company_b)
         self.assertFalse(any(complaint.answer_ids.mapped(lambda a: a._has_value())))

@@ -6,8 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.const import (
+    ASPECT_FIELDS,
     CHANNELS,
-    LOW_LEVELS,
     SATISFACTION_FIELDS,
     SATISFACTION_LEVELS,
 )
@@ -55,14 +55,32 @@ class VisitOutcomeWizard(models.TransientModel):
     answer_ids = fields.One2many(
         "visit.outcome.wizard.answer", "wizard_id", string="Script"
     )
+    # The aspects are lines of the script (items of the type): these read
+    # and write those lines, for callers that name an aspect.
     satisfaction_product = fields.Selection(
-        SATISFACTION_LEVELS, string="Product quality"
+        SATISFACTION_LEVELS,
+        string="Product quality",
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
     )
     satisfaction_service = fields.Selection(
-        SATISFACTION_LEVELS, string="Service attitude"
+        SATISFACTION_LEVELS,
+        string="Service attitude",
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
     )
-    satisfaction_timeliness = fields.Selection(SATISFACTION_LEVELS, string="Timeliness")
-    satisfaction_result = fields.Selection(SATISFACTION_LEVELS, string="Result")
+    satisfaction_timeliness = fields.Selection(
+        SATISFACTION_LEVELS,
+        string="Timeliness",
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+    )
+    satisfaction_result = fields.Selection(
+        SATISFACTION_LEVELS,
+        string="Result",
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+    )
     opinion = fields.Text()
     has_low_score = fields.Boolean(
         string="Low score",
@@ -113,8 +131,44 @@ class VisitOutcomeWizard(models.TransientModel):
                 and not record.signature
             )
 
+    @api.depends("answer_ids.value_level", "answer_ids.is_shown")
+    def _compute_aspects(self):
+        for wizard in self:
+            levels = dict.fromkeys(SATISFACTION_FIELDS, False)
+            for line in wizard.answer_ids:
+                if line.question_id.aspect and line.is_shown:
+                    levels[ASPECT_FIELDS[line.question_id.aspect]] = line.value_level
+            wizard.update(levels)
+
+    def _inverse_aspects(self):
+        for wizard in self:
+            for line in wizard.answer_ids.filtered("question_id.aspect"):
+                fname = ASPECT_FIELDS[line.question_id.aspect]
+                if (wizard[fname] or False) != (line.value_level or False):
+                    line.value_level = wizard[fname]
+            rated = {
+                ASPECT_FIELDS[aspect]
+                for aspect in wizard.answer_ids.question_id.mapped("aspect")
+                if aspect
+            }
+            if missing := [
+                fname
+                for fname in SATISFACTION_FIELDS
+                if wizard[fname] and fname not in rated
+            ]:
+                raise UserError(
+                    self.env._(
+                        "%(type)s does not rate %(aspects)s: rate the items of "
+                        "its script.",
+                        type=wizard.record_id.type_id.name,
+                        aspects=", ".join(
+                            wizard._fields[fname]._description_string(self.env)
+                            for fname in missing
+                        ),
+                    )
+                )
+
     @api.depends(
-        *SATISFACTION_FIELDS,
         "answer_ids.is_shown",
         "answer_ids.value_level",
         "answer_ids.value_rating",
@@ -122,9 +176,10 @@ class VisitOutcomeWizard(models.TransientModel):
     )
     def _compute_has_low_score(self):
         for wizard in self:
+            # The aspects are lines too.
             wizard.has_low_score = any(
-                wizard[fname] in LOW_LEVELS for fname in SATISFACTION_FIELDS
-            ) or any(line._is_low_score() for line in wizard.answer_ids)
+                line._is_low_score() for line in wizard.answer_ids
+            )
 
     @api.model
     def default_get(self, fields_list):
@@ -154,7 +209,6 @@ class VisitOutcomeWizard(models.TransientModel):
             "identity_confirmed",
             "opinion",
             "recording_ref",
-            *SATISFACTION_FIELDS,
         ):
             values[fname] = record[fname]
         # From round two on, a phone call may replace a site visit.
@@ -174,7 +228,7 @@ class VisitOutcomeWizard(models.TransientModel):
         if self.outcome == "not_reached":
             if not self.unreached_reason_id:
                 raise UserError(self.env._("Say why the customer was not reached."))
-            if any(self[fname] for fname in SATISFACTION_FIELDS) or any(
+            if any(
                 answer.value_rating or answer.value_level or answer.value_nps
                 for answer in self.answer_ids
             ):
@@ -254,8 +308,6 @@ class VisitOutcomeWizard(models.TransientModel):
                 Command.set(self.score_reason_ids.ids if reached else [])
             ],
         }
-        for fname in SATISFACTION_FIELDS:
-            values[fname] = self[fname] if reached else False
         if self.needs_another_round:
             values.update(
                 problem_description=self.problem_description,

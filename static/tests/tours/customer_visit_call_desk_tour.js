@@ -38,8 +38,14 @@ registry.category("web_tour.tours").add("customer_visit_agent_call_tour", {
             run: 'select "yes"',
         },
         {
-            content: "Rate the service",
-            trigger: ".modal .o_field_widget[name=satisfaction_service] .o_selection_badge[value='\"fairly_satisfied\"']",
+            content: "Rate the service (an item of the script)",
+            trigger:
+                ".modal .o_field_widget[name=answer_ids] .o_data_row:has(td[name=question]:contains('Service attitude')) td[name=value_level]",
+            run: "click",
+        },
+        {
+            trigger:
+                ".modal .o_field_widget[name=answer_ids] .o_data_row:has(td[name=question]:contains('Service attitude')) td[name=value_level] .o_selection_badge[value='\"fairly_satisfied\"']",
             run: "click",
         },
         {

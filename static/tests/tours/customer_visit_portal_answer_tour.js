@@ -23,17 +23,20 @@ registry.category("web_tour.tours").add("customer_visit_portal_answer_tour", {
             },
         },
         {
-            content: "Product quality: satisfied",
-            trigger: "label[for='rating_satisfaction_product_satisfied']:contains('满意')",
+            content: "Product quality (an item, worded in Chinese): satisfied",
+            trigger:
+                ".o_visit_item:has(label.form-label:contains('产品质量')) label.o_visit_face_satisfied:contains('满意')",
             run: "click",
         },
         {
             content: "Service attitude: fairly satisfied",
-            trigger: "label[for='rating_satisfaction_service_fairly_satisfied']:contains('比较满意')",
+            trigger:
+                ".o_visit_item:has(label.form-label:contains('服务态度')) label.o_visit_face_fairly_satisfied:contains('比较满意')",
             run: "click",
         },
         {
-            trigger: "#rating_satisfaction_service_fairly_satisfied:checked",
+            trigger:
+                ".o_visit_item:has(label.form-label:contains('服务态度')) input[value=fairly_satisfied]:checked",
         },
         {
             content: "The technician: four stars",

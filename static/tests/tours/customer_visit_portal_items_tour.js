@@ -16,7 +16,9 @@ registry.category("web_tour.tours").add("customer_visit_portal_items_tour", {
                         `Not a phone-size page: width ${window.innerWidth}, overflow ${overflow}px`
                     );
                 }
-                const crown = document.querySelector(".o_visit_scale4").closest(".o_visit_item");
+                const crown = document
+                    .querySelector(".o_visit_item[data-condition-question] .o_visit_scale4")
+                    .closest(".o_visit_item");
                 if (!crown.hidden) {
                     throw new Error("The crown's item shows before the crown is confirmed");
                 }
@@ -29,7 +31,8 @@ registry.category("web_tour.tours").add("customer_visit_portal_items_tour", {
         },
         {
             content: "The crown: satisfied",
-            trigger: ".o_visit_scale4 label.o_visit_face_satisfied",
+            trigger:
+                ".o_visit_item[data-condition-question] .o_visit_scale4 label.o_visit_face_satisfied",
             run: "click",
         },
         {

@@ -47,14 +47,35 @@ registry.category("web_tour.tours").add("customer_visit_partner_tour", {
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains('In Progress')",
         },
         {
+            content: "Open the outcome",
+            trigger: "a.nav-link[name=outcome]",
+            run: "click",
+        },
+        {
             content: "The customer was reached",
             trigger: ".o_field_widget[name=outcome] select",
             run: 'select "reached"',
         },
         {
+            content: "Open the script: the aspects are its items",
+            trigger: "a.nav-link[name=script]",
+            run: "click",
+        },
+        {
             content: "Rate the result",
-            trigger: ".o_field_widget[name=satisfaction_result] select",
+            trigger:
+                ".o_field_widget[name=answer_ids] .o_data_row:has(td[name=question]:contains('Result')) td[name=value_level]",
+            run: "click",
+        },
+        {
+            trigger:
+                ".o_field_widget[name=answer_ids] .o_data_row:has(td[name=question]:contains('Result')) td[name=value_level] select",
             run: 'select "satisfied"',
+        },
+        {
+            content: "Back to the outcome",
+            trigger: "a.nav-link[name=outcome]",
+            run: "click",
         },
         {
             content: "Write the customer's opinion",
