@@ -31,6 +31,20 @@ _logger = logging.getLogger(__name__)
 # Set while visits are created: the aspects written then are those of new
 # visits (a flag of the running code, no RPC call passes it).
 _CREATING = contextvars.ContextVar("customer_visit_creating", default=False)
+# The new visits whose script is all empty answers (just inserted): their
+# satisfaction is their aspects', no answer to read (see create).
+_EMPTY_SCRIPTS = contextvars.ContextVar(
+    "customer_visit_empty_scripts", default=frozenset()
+)
+# What a visit's answers decide, computed for new visits within create.
+ANSWER_SUMMARIES = (
+    "satisfaction_score",
+    "is_rated",
+    "is_unsatisfied",
+    "satisfaction_item_total",
+    "satisfaction_item_count",
+    "has_low_score",
+)
 
 # What the customer signs: once a signature hash is stored, nobody may change
 # these any more; a correction is a new round.
@@ -794,13 +808,15 @@ class VisitRecord(models.Model):
                             aspect=labels[aspect],
                         )
                     )
-                self.env["visit.answer"].create(
+                answer = self.env["visit.answer"].create(
                     {
                         "record_id": rec.id,
                         "question_id": question.id,
                         "value_level": level,
                     }
                 )
+                # As any change of an answer: closed, by a manager only.
+                answer._check_open()
 
     @api.depends(
         *SATISFACTION_FIELDS,
@@ -813,13 +829,14 @@ class VisitRecord(models.Model):
         "answer_ids.question_id.aspect",
     )
     def _compute_satisfaction(self):
+        empty = _EMPTY_SCRIPTS.get()
         for rec in self:
             # The script's items that count, answered and asked, on the
             # aspects' 1-4 scale (see visit.type.question._score_of); the
             # aspect items count through the visit's aspects.
             items = [
                 (answer.question_id._score_of(answer), answer.value_level)
-                for answer in rec.answer_ids
+                for answer in (rec.answer_ids if rec.id not in empty else ())
                 if answer.question_id.counts_in_satisfaction
                 and not answer.question_id.aspect
             ]
@@ -935,10 +952,14 @@ class VisitRecord(models.Model):
         "answer_ids.is_skipped",
     )
     def _compute_has_low_score(self):
+        empty = _EMPTY_SCRIPTS.get()
         for rec in self:
             rec.has_low_score = any(
                 rec[fname] in LOW_LEVELS for fname in SATISFACTION_FIELDS
-            ) or any(answer._is_low_score() for answer in rec.answer_ids)
+            ) or any(
+                answer._is_low_score()
+                for answer in (rec.answer_ids if rec.id not in empty else ())
+            )
 
     @api.constrains("score_reason_ids", "type_id", "has_low_score")
     def _check_score_reasons(self):
@@ -1137,9 +1158,18 @@ class VisitRecord(models.Model):
             _CREATING.reset(token)
         # Answers given with the visit are its script (an import of past
         # visits); the others get the script's items, empty.
-        records.browse(
+        empty = records.browse(
             rec.id for rec, given in zip(records, scripted, strict=True) if not given
-        )._create_script_answers()
+        )
+        empty._create_script_answers()
+        # Their summaries are their aspects' (given at the INSERT, see
+        # _add_creation_hints): computed now without reading the empty
+        # answers back (a generated batch has 35,000).
+        token = _EMPTY_SCRIPTS.set(frozenset(empty.ids))
+        try:
+            empty._recompute_recordset(ANSWER_SUMMARIES)
+        finally:
+            _EMPTY_SCRIPTS.reset(token)
         if not self.env.context.get("visit_skip_activities"):
             # Imports of past visits pass visit_skip_activities: no to-do.
             records._schedule_visit_activities()

@@ -262,7 +262,8 @@ class VisitRecord(models.Model):
         return bool(
             self.dispatch_channel
             or self.channel in (*DIGITAL_CHANNELS, "portal")
-            or self.answer_ids
+            # Items of its own: every visit rates the aspects.
+            or self.answer_ids.filtered(lambda answer: not answer.question_id.aspect)
         )
 
     def _portal_opened(self):

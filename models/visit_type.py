@@ -257,8 +257,10 @@ class VisitType(models.Model):
     def _compute_question_count(self):
         for visit_type in self:
             visit_type.question_count = len(visit_type.question_ids)
+            # The items asked besides the four aspects.
             visit_type.is_script_long = (
-                visit_type.question_count > SCRIPT_ADVISED_LENGTH
+                len(visit_type.question_ids.filtered(lambda item: not item.aspect))
+                > SCRIPT_ADVISED_LENGTH
             )
 
     @api.ondelete(at_uninstall=False)

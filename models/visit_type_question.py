@@ -359,13 +359,15 @@ class VisitTypeQuestion(models.Model):
                         aspect=labels[question.aspect],
                     )
                 )
+            # The versioning makes the next version before archiving this
+            # one: its earlier version is no twin.
             twins = question.type_id.question_ids.filtered(
                 lambda other, question=question: (
-                    other.aspect == question.aspect and other != question
+                    other.aspect == question.aspect
+                    and other not in (question, question.previous_id)
                 )
             )
-            # The versioning makes the next version before archiving this one.
-            if question.active and twins and not _VERSIONING.get():
+            if question.active and twins:
                 raise ValidationError(
                     self.env._(
                         "%(type)s already rates the aspect %(aspect)s with "
@@ -489,19 +491,26 @@ class VisitTypeQuestion(models.Model):
         return bool(self.env.su or _VERSIONING.get())
 
     def _answered(self):
-        """The questions of ``self`` some visit has answered."""
+        """The questions of ``self`` some visit has answered or signed."""
         if not self:
             return self
         self.env["visit.answer"].flush_model()
+        self.env["visit.record"].flush_model(["signature_hash"])
         self.env.cr.execute(
             SQL(
                 """
-                SELECT DISTINCT question_id FROM visit_answer
-                 WHERE question_id = ANY(%(ids)s)
-                   AND (value_yes_no IS NOT NULL OR value_rating > 0
-                        OR value_level IS NOT NULL OR value_nps IS NOT NULL
-                        OR option_id IS NOT NULL
-                        OR COALESCE(value_text, '') != '')
+                SELECT DISTINCT answer.question_id
+                  FROM visit_answer answer
+                  JOIN visit_record rec ON rec.id = answer.record_id
+                 WHERE answer.question_id = ANY(%(ids)s)
+                   AND (answer.value_yes_no IS NOT NULL
+                        OR answer.value_rating > 0
+                        OR answer.value_level IS NOT NULL
+                        OR answer.value_nps IS NOT NULL
+                        OR answer.option_id IS NOT NULL
+                        OR COALESCE(answer.value_text, '') != ''
+                        -- A signed visit froze its questions, even unanswered.
+                        OR rec.signature_hash IS NOT NULL)
                 """,
                 ids=self.ids,
             )

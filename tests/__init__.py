@@ -67,3 +67,4 @@ from . import test_score_reasons
 from . import test_served_indicators
 from . import test_review_attacks
 from . import test_aspect_items
+from . import test_review_aspects

@@ -84,7 +84,7 @@ class TestQueryCounts(VisitCommon, MailCase):
             )
             # Its type's script (the four aspects) is read once after the
             # INSERT, by the visits' stored satisfaction.
-            with self._queries(44):
+            with self._queries(42):
                 done = self.env["visit.rule"]._cron_generate(0)
             self.assertEqual(done, len(tickets))
             self.assertEqual(len(rule.plan_ids.record_ids), len(tickets))
@@ -125,7 +125,7 @@ class TestQueryCounts(VisitCommon, MailCase):
                     "type_id": self.type_plain.id,
                 }
             )
-            with self._queries(43):
+            with self._queries(41):
                 action = wizard.action_confirm()
             visits = self.env["visit.record"].search(action["domain"])
             self.assertEqual(visits.partner_id, partners)
