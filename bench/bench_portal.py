@@ -90,8 +90,8 @@ class Customer:
         opinion = f"bench {visit['id']}: 很好"
         form = {
             "csrf_token": match.group(1),
-            "rating_satisfaction_product": "satisfied",
-            "rating_satisfaction_service": "fairly_satisfied",
+            f"answer_{visit['aspects']['product']}": "satisfied",
+            f"answer_{visit['aspects']['service']}": "fairly_satisfied",
             "opinion": opinion,
             **{
                 f"answer_{question['id']}": ANSWER_OF_KIND[question["kind"]]

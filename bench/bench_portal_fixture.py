@@ -81,7 +81,14 @@ rows = [
         "questions": [
             {"id": answer.question_id.id, "kind": answer.answer_kind}
             for answer in visit.answer_ids
+            if not answer.question_id.aspect
         ],
+        # The aspects are items too: the page posts them as answers.
+        "aspects": {
+            answer.question_id.aspect: answer.question_id.id
+            for answer in visit.answer_ids
+            if answer.question_id.aspect
+        },
     }
     for visit in visits
 ]

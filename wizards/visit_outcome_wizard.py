@@ -55,6 +55,8 @@ class VisitOutcomeWizard(models.TransientModel):
     answer_ids = fields.One2many(
         "visit.outcome.wizard.answer", "wizard_id", string="Script"
     )
+    # The kinds the script asks: the dialog shows their columns only.
+    script_kinds = fields.Char(compute="_compute_script_kinds")
     # The aspects are lines of the script (items of the type): these read
     # and write those lines, for callers that name an aspect.
     satisfaction_product = fields.Selection(
@@ -129,6 +131,13 @@ class VisitOutcomeWizard(models.TransientModel):
                 and wizard.is_signing_channel
                 and record.type_id.signature_required
                 and not record.signature
+            )
+
+    @api.depends("answer_ids.question_id")
+    def _compute_script_kinds(self):
+        for wizard in self:
+            wizard.script_kinds = " ".join(
+                sorted(set(wizard.answer_ids.question_id.mapped("answer_kind")))
             )
 
     @api.depends("answer_ids.value_level", "answer_ids.is_shown")

@@ -54,7 +54,9 @@ registry.category("web_tour.tours").add("customer_visit_callback_tour", {
         },
         {
             content: "The visit is planned at the time the customer gave",
-            trigger: "body:not(:has(.modal)) .o_field_widget[name=scheduled_date] input",
+            // Waits for the form to show the new time (it reloads once the
+            // dialog is closed), shown without seconds.
+            trigger: `body:not(:has(.modal)) .o_field_widget[name=scheduled_date] input:value(${tomorrowAt15().slice(0, 16)})`,
             run() {
                 // Shown without seconds.
                 if (!tomorrowAt15().startsWith(this.anchor.value)) {
