@@ -46,6 +46,22 @@ ANSWER_SUMMARIES = (
     "has_low_score",
 )
 
+
+def _aspect_level(string):
+    """The visit's level of one aspect: a stored mirror of the answer to
+    its type's item of that aspect, written back to it."""
+    return fields.Selection(
+        SATISFACTION_LEVELS,
+        string=string,
+        copy=False,
+        tracking=True,
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+        store=True,
+        readonly=False,
+    )
+
+
 # What the customer signs: once a signature hash is stored, nobody may change
 # these any more; a correction is a new round.
 SIGNED_FIELDS = {
@@ -281,46 +297,10 @@ class VisitRecord(models.Model):
     # The level of each aspect: the answer to the type's aspect item, kept
     # here for the figures (cases, ledger, partner and served results);
     # written here, it is written to that answer (see _add_creation_hints).
-    satisfaction_product = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Product quality",
-        copy=False,
-        tracking=True,
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-        store=True,
-        readonly=False,
-    )
-    satisfaction_service = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Service attitude",
-        copy=False,
-        tracking=True,
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-        store=True,
-        readonly=False,
-    )
-    satisfaction_timeliness = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Timeliness",
-        copy=False,
-        tracking=True,
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-        store=True,
-        readonly=False,
-    )
-    satisfaction_result = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Result",
-        copy=False,
-        tracking=True,
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-        store=True,
-        readonly=False,
-    )
+    satisfaction_product = _aspect_level("Product quality")
+    satisfaction_service = _aspect_level("Service attitude")
+    satisfaction_timeliness = _aspect_level("Timeliness")
+    satisfaction_result = _aspect_level("Result")
     satisfaction_score = fields.Float(
         compute="_compute_satisfaction",
         store=True,
@@ -779,6 +759,7 @@ class VisitRecord(models.Model):
             records = self.filtered(
                 lambda rec: any(rec[fname] for fname in SATISFACTION_FIELDS)
             )
+        missing = []
         for rec in records:
             answers = {
                 answer.question_id.aspect: answer
@@ -808,15 +789,16 @@ class VisitRecord(models.Model):
                             aspect=labels[aspect],
                         )
                     )
-                answer = self.env["visit.answer"].create(
+                missing.append(
                     {
                         "record_id": rec.id,
                         "question_id": question.id,
                         "value_level": level,
                     }
                 )
-                # As any change of an answer: closed, by a manager only.
-                answer._check_open()
+        # One create for the batch; as any change of an answer: on a closed
+        # visit, by a manager only.
+        self.env["visit.answer"].create(missing)._check_open()
 
     @api.depends(
         *SATISFACTION_FIELDS,

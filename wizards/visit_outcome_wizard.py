@@ -20,6 +20,16 @@ REPLY_HOUR = time(9, 0)
 RATINGS = [(str(score), str(score)) for score in range(1, 6)]
 
 
+def _aspect_line(string):
+    """An aspect as callers name it: reads and writes its line."""
+    return fields.Selection(
+        SATISFACTION_LEVELS,
+        string=string,
+        compute="_compute_aspects",
+        inverse="_inverse_aspects",
+    )
+
+
 class VisitOutcomeWizard(models.TransientModel):
     """Log the outcome of one visit in one step and close it."""
 
@@ -59,30 +69,10 @@ class VisitOutcomeWizard(models.TransientModel):
     script_kinds = fields.Char(compute="_compute_script_kinds")
     # The aspects are lines of the script (items of the type): these read
     # and write those lines, for callers that name an aspect.
-    satisfaction_product = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Product quality",
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-    )
-    satisfaction_service = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Service attitude",
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-    )
-    satisfaction_timeliness = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Timeliness",
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-    )
-    satisfaction_result = fields.Selection(
-        SATISFACTION_LEVELS,
-        string="Result",
-        compute="_compute_aspects",
-        inverse="_inverse_aspects",
-    )
+    satisfaction_product = _aspect_line("Product quality")
+    satisfaction_service = _aspect_line("Service attitude")
+    satisfaction_timeliness = _aspect_line("Timeliness")
+    satisfaction_result = _aspect_line("Result")
     opinion = fields.Text()
     has_low_score = fields.Boolean(
         string="Low score",
